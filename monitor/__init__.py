@@ -1,0 +1,6 @@
+"""monitor: a media-monitoring daemon."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+USER_AGENT = f"monitor/{__version__} (+https://github.com/monitor-project/monitor)"

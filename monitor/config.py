@@ -1,0 +1,330 @@
+"""The pydantic models of config.yaml and its loader.
+
+Every field has a description: docs/configuration.md is checked against these models.
+Relative paths are resolved against the folder of the config file.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from monitor.errors import ConfigError, Location
+from monitor.yamlfile import load_yaml, register_union_tags, validation_messages, yaml_error_location
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
+
+
+def parse_duration(value: Any) -> float:
+    """`2s`, `15m`, `1h`, `1d`, `1w` or a number of seconds -> seconds."""
+    if isinstance(value, bool):
+        raise ValueError("a duration is a number of seconds or a string like 2s, 15m, 1h, 1d")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        m = _DURATION.match(str(value))
+        if not m:
+            raise ValueError(f"{value!r} is not a duration (use e.g. 2s, 15m, 1h, 1d)")
+        seconds = float(m.group(1)) * _UNITS[m.group(2)]
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    return seconds
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3, None: 1}
+
+
+def parse_size(value: Any) -> int:
+    """`10MB`, `512kb` or a number of bytes -> bytes."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    m = _SIZE.match(str(value))
+    if not m:
+        raise ValueError(f"{value!r} is not a size (use e.g. 512KB, 10MB)")
+    unit = m.group(2).lower() if m.group(2) else None
+    return int(float(m.group(1)) * _SIZE_UNITS[unit])
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+Size = Annotated[int, BeforeValidator(parse_size)]
+
+
+def _resolve(value: Any, info: ValidationInfo) -> Any:
+    base = (info.context or {}).get("base_dir")
+    if value is None or base is None:
+        return value
+    path = Path(str(value)).expanduser()
+    return path if path.is_absolute() else Path(base) / path
+
+
+RelPath = Annotated[Path, BeforeValidator(_resolve)]
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)]
+
+
+class Section(BaseModel):
+    """Base of every config section: unknown keys are errors, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# ---------------------------------------------------------------- sources
+
+
+class FolderSourceConfig(Section):
+    """A folder of article files (.txt, .md, .html, .json, .jsonl), rescanned and watched."""
+
+    type: Literal["folder"] = Field(description="Selects the folder source.")
+    id: Identifier = Field(description="Unique source id; rules' `sources:` and `source:` use it.")
+    path: RelPath = Field(description="The folder to watch, relative to the config file.")
+    interval: Duration = Field(2.0, description="How often the folder is rescanned.")
+    recursive: bool = Field(True, description="Also read files in subfolders.")
+    watch: bool = Field(True, description="React to file events (inotify) between rescans.")
+    max_size: Size = Field(10 * 1024**2, description="Files larger than this are skipped.")
+    language: str | None = Field(None, description="Language hint; detected when absent.")
+    enabled: bool = Field(True, description="Set to false to pause the source.")
+
+
+class FeedSourceConfig(Section):
+    """An RSS, Atom or JSON feed polled over HTTP(S) with conditional GET."""
+
+    type: Literal["feed"] = Field(description="Selects the feed source.")
+    id: Identifier = Field(description="Unique source id.")
+    url: str = Field(description="The feed URL (http or https).")
+    interval: Duration = Field(900.0, description="How often the feed is polled (±10% jitter).")
+    language: str | None = Field(None, description="Language hint for the feed's entries.")
+    headers: dict[str, str] = Field(
+        default_factory=dict, description="Extra HTTP request headers."
+    )
+    max_size: Size = Field(20 * 1024**2, description="Responses larger than this are refused.")
+    enabled: bool = Field(True, description="Set to false to pause the feed.")
+
+
+SourceConfig = Annotated[FolderSourceConfig | FeedSourceConfig, Field(discriminator="type")]
+
+# ---------------------------------------------------------------- notifiers
+
+
+class SmtpConfig(Section):
+    """How to reach an SMTP server. Credentials come from environment variables."""
+
+    host: str = Field(description="SMTP server host name.")
+    port: int = Field(587, description="SMTP port (587 for starttls, 465 for implicit TLS).")
+    tls: Literal["starttls", "implicit", "none"] = Field(
+        "starttls",
+        description="starttls (default), implicit (SMTPS), or none (only for a relay on "
+        "the same host or a test server).",
+    )
+    username_env: str | None = Field(None, description="Environment variable holding the user.")
+    password_env: str | None = Field(
+        None, description="Environment variable holding the password."
+    )
+    timeout: Duration = Field(30.0, description="Connection and command timeout.")
+
+
+class EmailNotifierConfig(Section):
+    """Email alerts, one per match or as digests, through SMTP or into a local Maildir."""
+
+    type: Literal["email"] = Field(description="Selects the email notifier.")
+    name: Identifier = Field(description="Name that rules' `notify:` refers to.")
+    transport: Literal["maildir", "smtp"] = Field(
+        "maildir", description="maildir (write to a local Maildir) or smtp."
+    )
+    maildir: RelPath | None = Field(None, description="Maildir folder for transport maildir.")
+    smtp: SmtpConfig | None = Field(None, description="Server settings for transport smtp.")
+    from_: str = Field(
+        "monitor@localhost", alias="from", description="The From address of alert mail."
+    )
+    to: list[str] = Field(description="Recipients.", min_length=1)
+    subject_prefix: str = Field("[monitor]", description="Put before every subject.")
+
+    @model_validator(mode="after")
+    def _transport_settings(self) -> EmailNotifierConfig:
+        if self.transport == "maildir" and self.maildir is None:
+            raise ValueError("transport maildir needs `maildir: <folder>`")
+        if self.transport == "smtp" and self.smtp is None:
+            raise ValueError("transport smtp needs `smtp: {host: ..., port: ...}`")
+        return self
+
+
+class AtomNotifierConfig(Section):
+    """Atom feeds: one per rule and one combined (all.atom), written to a folder."""
+
+    type: Literal["atom"] = Field(description="Selects the Atom notifier.")
+    name: Identifier = Field(description="Name that rules' `notify:` refers to.")
+    path: RelPath = Field(description="Folder the .atom files are written to.")
+    base_url: str = Field(
+        "http://localhost:8080/feeds/", description="Public URL of that folder (self links)."
+    )
+    max_entries: int = Field(100, ge=1, description="Entries kept per feed.")
+
+
+class WebhookNotifierConfig(Section):
+    """HTTP POST of a JSON payload (or a templated body), signed with HMAC-SHA256."""
+
+    type: Literal["webhook"] = Field(description="Selects the webhook notifier.")
+    name: Identifier = Field(description="Name that rules' `notify:` refers to.")
+    url: str = Field(description="Where alerts are POSTed.")
+    secret_env: str | None = Field(
+        None, description="Environment variable holding the HMAC secret."
+    )
+    template: RelPath | None = Field(
+        None, description="A jinja2 template for the body (e.g. for Slack); JSON otherwise."
+    )
+    headers: dict[str, str] = Field(default_factory=dict, description="Extra request headers.")
+    timeout: Duration = Field(10.0, description="Request timeout.")
+
+
+NotifierConfig = Annotated[
+    EmailNotifierConfig | AtomNotifierConfig | WebhookNotifierConfig,
+    Field(discriminator="type"),
+]
+
+# ---------------------------------------------------------------- the rest
+
+
+class HttpConfig(Section):
+    """The optional HTTP server: Atom feeds, /healthz, /metrics."""
+
+    enabled: bool = Field(False, description="Serve feeds, health and metrics over HTTP.")
+    bind: str = Field("127.0.0.1:8080", description="host:port to listen on.")
+
+
+class DeliveryConfig(Section):
+    """The outbox: how failed deliveries are retried."""
+
+    max_attempts: int = Field(12, ge=1, description="Attempts before a delivery is failed.")
+    backoff: Duration = Field(30.0, description="Delay after the first failure; doubles.")
+    backoff_max: Duration = Field(3600.0, description="Longest delay between attempts.")
+    interval: Duration = Field(1.0, description="How often the outbox is checked.")
+
+
+class LogConfig(Section):
+    """Logging."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Log level."
+    )
+    format: Literal["text", "json"] = Field("text", description="text lines or JSON lines.")
+
+
+class Config(Section):
+    """config.yaml."""
+
+    languages: list[str] = Field(
+        default_factory=lambda: ["en", "ru", "uk", "de", "fr", "es", "zh"],
+        description="ISO 639-1 codes of the languages documents may be written in.",
+        min_length=1,
+    )
+    state: RelPath = Field(Path("out/state.db"), description="The SQLite state file.")
+    rules: RelPath = Field(Path("rules"), description="Folder of rule files (*.yaml).")
+    sources: list[SourceConfig] = Field(default_factory=list, description="What to watch.")
+    notifiers: list[NotifierConfig] = Field(
+        default_factory=list, description="Where alerts go."
+    )
+    http: HttpConfig = Field(default_factory=HttpConfig, description="The HTTP server.")
+    delivery: DeliveryConfig = Field(default_factory=DeliveryConfig, description="The outbox.")
+    log: LogConfig = Field(default_factory=LogConfig, description="Logging.")
+    retention: Duration = Field(90 * 86400.0, description="How long documents are kept.")
+    templates: RelPath | None = Field(
+        None, description="Folder of templates overriding the shipped ones."
+    )
+    path: Path | None = Field(None, exclude=True, description="(set by the loader)")
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: list[str]) -> list[str]:
+        from monitor.text.languages import SUPPORTED  # noqa: PLC0415 (keeps config light)
+
+        for code in value:
+            if code not in SUPPORTED:
+                raise ValueError(f"unsupported language {code!r}; supported: {sorted(SUPPORTED)}")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Config:
+        for what, names in (
+            ("source id", [s.id for s in self.sources]),
+            ("notifier name", [n.name for n in self.notifiers]),
+        ):
+            seen: set[str] = set()
+            for name in names:
+                if name in seen:
+                    raise ValueError(f"duplicate {what} {name!r}")
+                seen.add(name)
+        return self
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def source(self, source_id: str) -> FolderSourceConfig | FeedSourceConfig:
+        for s in self.sources:
+            if s.id == source_id:
+                return s
+        raise ConfigError(f"no source with the id {source_id!r}")
+
+
+ALL_SECTIONS: tuple[type[Section], ...] = (
+    Config,
+    FolderSourceConfig,
+    FeedSourceConfig,
+    SmtpConfig,
+    EmailNotifierConfig,
+    AtomNotifierConfig,
+    WebhookNotifierConfig,
+    HttpConfig,
+    DeliveryConfig,
+    LogConfig,
+)
+register_union_tags(["folder", "feed", "email", "atom", "webhook"])
+
+
+def _known_keys() -> set[str]:
+    keys: set[str] = set()
+    for model in ALL_SECTIONS:
+        for name, field in model.model_fields.items():
+            keys.add(field.alias or name)
+    return keys
+
+
+def load_config(path: Path | str) -> Config:
+    """Read and validate config.yaml. Raises ConfigError naming the file and line."""
+    path = Path(path).absolute()
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ConfigError(f"cannot read the config file: {exc.strerror or exc}",
+                          Location(file=file)) from exc
+    try:
+        data, positions = load_yaml(text, file)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"invalid YAML: {problem}", yaml_error_location(exc, file)) from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError("the config file must be a mapping of keys", Location(file=file, line=1))
+    try:
+        config = Config.model_validate(data, context={"base_dir": path.parent})
+    except ValidationError as exc:
+        messages = validation_messages(exc, positions, file, _known_keys())
+        where, first = messages[0]
+        more = "".join(f"\n{loc}: {msg}" for loc, msg in messages[1:])
+        raise ConfigError(first + more, where) from exc
+    return config.model_copy(update={"path": path})

@@ -1,0 +1,1 @@
+"""Delivery: notifiers (email, webhook, atom) and the outbox that drives them."""

@@ -1,0 +1,106 @@
+"""Every error the project raises on purpose derives from `MonitorError`.
+
+    MonitorError
+    ├── ConfigError          config.yaml is unreadable or invalid (file, line, key)
+    ├── RuleError            a rule file is invalid (file, line, column, rule id)
+    │   └── QuerySyntaxError a query does not parse (position within the query)
+    ├── StoreError           the state file is corrupt, foreign, locked or unwritable
+    │   └── LockedError      another instance holds the state file
+    ├── SourceError          a source could not be read this time (source id); retried later
+    ├── DocumentError        one input file or entry could not be turned into a document
+    └── DeliveryError        a notifier could not deliver (notifier name); `retryable` says if
+                             a later attempt may succeed
+
+Messages name the file, line and id involved, so a user can act on them without a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class MonitorError(Exception):
+    """Base class of the project's errors."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Location:
+    """Where in a file a problem is: `file:line:column` (line and column 1-based, 0 unknown)."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        out = self.file
+        if self.line:
+            out += f":{self.line}"
+            if self.column:
+                out += f":{self.column}"
+        return out
+
+
+class LocatedError(MonitorError):
+    """An error that points at a place in a file."""
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        self.message = message
+        self.location = location
+        super().__init__(f"{location}: {message}" if location else message)
+
+
+class ConfigError(LocatedError):
+    """config.yaml is unreadable or invalid."""
+
+
+class RuleError(LocatedError):
+    """A rule file is invalid: bad YAML, unknown key, bad query, unknown reference, failing example."""
+
+
+class QuerySyntaxError(RuleError):
+    """A query does not parse; `position` is the 0-based character offset within the query."""
+
+    def __init__(self, message: str, position: int = 0, location: Location | None = None) -> None:
+        self.position = position
+        super().__init__(message, location)
+
+
+class StoreError(MonitorError):
+    """The state file cannot be used: corrupt, foreign, from a newer version, or unwritable."""
+
+
+class LockedError(StoreError):
+    """Another monitor process holds the state file."""
+
+
+class SourceError(MonitorError):
+    """A source could not be read this time; the daemon logs it and tries again later."""
+
+    def __init__(self, source: str, message: str) -> None:
+        self.source = source
+        super().__init__(f"source {source!r}: {message}")
+
+
+class DocumentError(MonitorError):
+    """One file or feed entry could not be turned into a document; it is skipped with a warning."""
+
+
+class DeliveryError(MonitorError):
+    """A notifier could not deliver an alert.
+
+    `retryable` is False when trying again cannot help (a 4xx answer, a rejected recipient);
+    `retry_after` is a server's requested delay in seconds, when it gave one.
+    """
+
+    def __init__(
+        self,
+        notifier: str,
+        message: str,
+        *,
+        retryable: bool = True,
+        retry_after: float | None = None,
+    ) -> None:
+        self.notifier = notifier
+        self.retryable = retryable
+        self.retry_after = retry_after
+        super().__init__(f"notifier {notifier!r}: {message}")

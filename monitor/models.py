@@ -1,0 +1,104 @@
+"""The values that flow between stages: Document -> Match -> Alert.
+
+All are frozen, keyword-only pydantic models, so they can be stored in the outbox as JSON
+and read back unchanged after a restart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Field_ = Literal["title", "body"]
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class Value(BaseModel):
+    """Base of the flowing values: immutable, unknown fields rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Document(Value):
+    """One article, whatever its source.
+
+    `id` is stable for the same article (source id + relative path, or + feed entry id);
+    `content_hash` identifies its text, so the same text under another id is a duplicate.
+    """
+
+    id: str
+    source: str
+    title: str
+    body: str = ""
+    url: str | None = None
+    published: datetime | None = None
+    fetched: datetime = Field(default_factory=utcnow)
+    language: str | None = None  # a hint from the source; analysis detects when None
+    path: str | None = None  # the file a folder document came from
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 of the normalised title and body: equal for equal text, whatever the id."""
+        text = unicodedata.normalize("NFC", f"{self.title.strip()}\n{self.body.strip()}")
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class Hit(Value):
+    """One term of a rule that fired: which term, in which field, the words as written there."""
+
+    term: str  # the query term as the analyst wrote it, e.g. "оборонная промышленность"
+    field: Field_
+    text: str  # the surface text in the document, e.g. "оборонной промышленности"
+    start: int  # character offsets of `text` within the field
+    end: int
+
+
+class Match(Value):
+    """A rule that matched a document, with the hits that explain why."""
+
+    rule: str
+    score: float = 1.0
+    hits: tuple[Hit, ...] = ()
+
+
+class Snippet(Value):
+    """A short excerpt around the hits: segments of text, each flagged as a hit or not."""
+
+    field: Field_
+    segments: tuple[tuple[str, bool], ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(text for text, _ in self.segments)
+
+
+class Alert(Value):
+    """What notifiers deliver: a document that matched a rule, with the explanation.
+
+    `id` is stable for the same rule and text, so a resend after a crash is recognisable
+    (it becomes the email Message-ID, the webhook delivery id and the Atom entry id).
+    """
+
+    id: str
+    rule: str
+    rule_title: str
+    document: Document
+    language: str | None = None  # the detected language of the document
+    score: float = 1.0
+    hits: tuple[Hit, ...] = ()
+    snippets: tuple[Snippet, ...] = ()
+    created: datetime = Field(default_factory=utcnow)
+    kind: Literal["match", "health", "test"] = "match"
+
+    @staticmethod
+    def make_id(rule: str, content_hash: str) -> str:
+        """The alert id for a rule and a document text."""
+        return hashlib.sha256(f"{rule}\0{content_hash}".encode()).hexdigest()[:32]

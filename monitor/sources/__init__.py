@@ -1,0 +1,1 @@
+"""Sources: where documents come from. Each kind implements the Source protocol in base.py."""

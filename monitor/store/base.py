@@ -1,0 +1,105 @@
+"""The Store protocol: everything the daemon remembers between runs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from monitor.models import Alert, Document
+
+DocumentStatus = Literal["new", "changed", "unchanged", "duplicate"]
+DeliveryStatus = Literal["pending", "delivered", "failed"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Delivery:
+    """One row of the outbox: an alert for one notifier (immediately, or in a digest)."""
+
+    id: int
+    alert: Alert
+    notifier: str
+    digest: str  # "immediate", "hourly", "daily" or a cron expression
+    status: DeliveryStatus
+    attempts: int
+    next_attempt: float  # unix time
+    last_error: str | None
+    created: float
+    delivered_at: float | None
+
+
+class Store(Protocol):
+    """Persistent state. One process writes (the daemon holds a lock); others may read."""
+
+    def put_document(self, doc: Document) -> DocumentStatus:
+        """Remember a document and say whether its text is new.
+
+        "new": an id never seen; "changed": a known id with new text (an update);
+        "unchanged": a known id with the same text; "duplicate": a new id whose text is
+        already stored under another id. Only "new" and "changed" are matched.
+        """
+        ...
+
+    def get_document(self, doc_id: str) -> Document | None:
+        """A stored document by id, or None."""
+        ...
+
+    def documents_since(self, since: float) -> list[Document]:
+        """Documents first seen or changed at or after `since` (unix time), oldest first."""
+        ...
+
+    def add_alert(self, alert: Alert, deliveries: Sequence[tuple[str, str]]) -> bool:
+        """Record an alert with its outbox rows, one per (notifier, digest), atomically.
+
+        Returns False (and records nothing) when this rule already alerted on this
+        document id or on this text: the same alert is never raised twice.
+        """
+        ...
+
+    def due_deliveries(self, now: float, limit: int = 100) -> list[Delivery]:
+        """Pending immediate deliveries whose next attempt is due, oldest first."""
+        ...
+
+    def digest_deliveries(self, notifier: str, digest: str) -> list[Delivery]:
+        """Pending deliveries waiting for the given notifier's digest, newest first."""
+        ...
+
+    def mark_delivered(self, ids: Sequence[int], now: float) -> None:
+        """Record that these deliveries succeeded; they are never sent again."""
+        ...
+
+    def mark_retry(self, ids: Sequence[int], error: str, next_attempt: float) -> None:
+        """Record a failed attempt; the rows stay pending until `next_attempt`."""
+        ...
+
+    def mark_failed(self, ids: Sequence[int], error: str) -> None:
+        """Give up on these deliveries (listed by `monitor alerts --failed`)."""
+        ...
+
+    def deliveries(self, status: DeliveryStatus, limit: int = 1000) -> list[Delivery]:
+        """Deliveries in a given status, newest first."""
+        ...
+
+    def retry_failed(self, now: float) -> int:
+        """Make every failed delivery pending again; return how many."""
+        ...
+
+    def alerts_since(self, since: float, rule: str | None = None) -> list[Alert]:
+        """Alerts created at or after `since`, newest first, optionally for one rule."""
+        ...
+
+    def get_state(self, key: str) -> dict[str, Any]:
+        """A source's (or component's) saved state, {} when none."""
+        ...
+
+    def set_state(self, key: str, state: dict[str, Any]) -> None:
+        """Replace a source's (or component's) saved state."""
+        ...
+
+    def prune(self, before: float) -> int:
+        """Forget documents and delivered alerts older than `before`; return rows removed."""
+        ...
+
+    def close(self) -> None:
+        """Release the file and the lock."""
+        ...

@@ -1,0 +1,386 @@
+"""SQLiteStore: the Store in one SQLite file (WAL mode, numbered migrations, an OS lock)."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from monitor.errors import LockedError, StoreError
+from monitor.models import Alert, Document
+from monitor.store.base import Delivery, DeliveryStatus, DocumentStatus
+
+APPLICATION_ID = 0x4D4F4E31  # "MON1": marks the file as ours
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the initial schema
+    """
+    CREATE TABLE documents (
+        id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        data TEXT NOT NULL,              -- the Document as JSON
+        first_seen REAL NOT NULL,
+        updated REAL NOT NULL
+    );
+    CREATE INDEX documents_hash ON documents(content_hash);
+    CREATE INDEX documents_updated ON documents(updated);
+    CREATE TABLE alerts (
+        id TEXT PRIMARY KEY,
+        rule TEXT NOT NULL,
+        document_id TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        created REAL NOT NULL,
+        data TEXT NOT NULL               -- the Alert as JSON
+    );
+    CREATE UNIQUE INDEX alerts_rule_document ON alerts(rule, document_id);
+    CREATE INDEX alerts_created ON alerts(created);
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        alert_id TEXT NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+        notifier TEXT NOT NULL,
+        digest TEXT NOT NULL DEFAULT 'immediate',
+        status TEXT NOT NULL DEFAULT 'pending'
+            CHECK (status IN ('pending', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt REAL NOT NULL,
+        last_error TEXT,
+        created REAL NOT NULL,
+        delivered_at REAL,
+        UNIQUE (alert_id, notifier)
+    );
+    CREATE INDEX deliveries_due ON deliveries(status, digest, next_attempt);
+    CREATE TABLE state (
+        key TEXT PRIMARY KEY,
+        data TEXT NOT NULL,
+        updated REAL NOT NULL
+    );
+    """,
+)
+
+
+class SQLiteStore:
+    """The Store in a SQLite file.
+
+    `lock=True` (the daemon) takes an exclusive OS lock on `<state>.lock`, so a second
+    daemon or a `run --once` on the same state refuses to start (LockedError).
+    """
+
+    def __init__(self, path: Path | str, *, lock: bool = True) -> None:
+        self.path = Path(path)
+        self._lock_fd: int | None = None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if lock:
+            self._take_lock()
+        try:
+            self._check_foreign()
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self._release_lock()
+            raise StoreError(f"{self.path}: not a usable state file ({exc})") from exc
+        except BaseException:
+            self._release_lock()
+            raise
+
+    # ------------------------------------------------------------ lifecycle
+
+    def _take_lock(self) -> None:
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 64).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            raise LockedError(
+                f"{self.path} is in use by monitor (pid {holder}); "
+                "stop it first, or point --config at another state file"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._lock_fd = fd
+
+    def _release_lock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def _check_foreign(self) -> None:
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return
+        with self.path.open("rb") as f:
+            header = f.read(100)
+        if not header.startswith(b"SQLite format 3\x00"):
+            raise StoreError(
+                f"{self.path} is not a monitor state file (not SQLite); "
+                "move it away or set `state:` to another path"
+            )
+        app_id = int.from_bytes(header[68:72], "big")
+        if app_id not in (0, APPLICATION_ID):
+            raise StoreError(f"{self.path} is a SQLite file of another application")
+
+    def _migrate(self) -> None:
+        db = self._db
+        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if app_id == 0 and tables:
+            raise StoreError(f"{self.path} is a SQLite file of another application")
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path} was written by a newer monitor (schema {version}); upgrade monitor"
+            )
+        if app_id == APPLICATION_ID and version:
+            check = db.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise StoreError(f"{self.path} is corrupt ({check}); restore it from a backup")
+        for number in range(version, len(MIGRATIONS)):
+            with self._tx():
+                _exec_script(db, MIGRATIONS[number])
+                db.execute(f"PRAGMA user_version={number + 1}")
+                db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+
+    def close(self) -> None:
+        self._db.close()
+        self._release_lock()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # ------------------------------------------------------------ documents
+
+    def put_document(self, doc: Document) -> DocumentStatus:
+        now = time.time()
+        digest = doc.content_hash
+        data = doc.model_dump_json()
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT content_hash FROM documents WHERE id = ?", (doc.id,)
+            ).fetchone()
+            if row is not None:
+                if row["content_hash"] == digest:
+                    return "unchanged"
+                db.execute(
+                    "UPDATE documents SET content_hash = ?, data = ?, updated = ? WHERE id = ?",
+                    (digest, data, now, doc.id),
+                )
+                return "changed"
+            dup = db.execute(
+                "SELECT 1 FROM documents WHERE content_hash = ? LIMIT 1", (digest,)
+            ).fetchone()
+            db.execute(
+                "INSERT INTO documents (id, source, content_hash, data, first_seen, updated)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (doc.id, doc.source, digest, data, now, now),
+            )
+            return "duplicate" if dup else "new"
+
+    def get_document(self, doc_id: str) -> Document | None:
+        row = self._db.execute("SELECT data FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return Document.model_validate_json(row["data"]) if row else None
+
+    def documents_since(self, since: float) -> list[Document]:
+        rows = self._db.execute(
+            "SELECT data FROM documents WHERE updated >= ? ORDER BY updated", (since,)
+        )
+        return [Document.model_validate_json(r["data"]) for r in rows]
+
+    # ------------------------------------------------------------ alerts and outbox
+
+    def add_alert(self, alert: Alert, deliveries: Sequence[tuple[str, str]]) -> bool:
+        now = time.time()
+        digest = alert.document.content_hash
+        with self._tx() as db:
+            seen = db.execute(
+                "SELECT 1 FROM alerts WHERE id = ? OR (rule = ? AND document_id = ?)",
+                (alert.id, alert.rule, alert.document.id),
+            ).fetchone()
+            if seen:
+                return False
+            db.execute(
+                "INSERT INTO alerts (id, rule, document_id, content_hash, created, data)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (alert.id, alert.rule, alert.document.id, digest,
+                 alert.created.timestamp(), alert.model_dump_json()),
+            )
+            db.executemany(
+                "INSERT INTO deliveries (alert_id, notifier, digest, next_attempt, created)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(alert.id, notifier, digest_, now, now) for notifier, digest_ in deliveries],
+            )
+        return True
+
+    _DELIVERY_SELECT = (
+        "SELECT d.*, a.data AS alert_data FROM deliveries d JOIN alerts a ON a.id = d.alert_id"
+    )
+
+    def due_deliveries(self, now: float, limit: int = 100) -> list[Delivery]:
+        rows = self._db.execute(
+            f"{self._DELIVERY_SELECT} WHERE d.status = 'pending' AND d.digest = 'immediate'"
+            " AND d.next_attempt <= ? ORDER BY d.id LIMIT ?",
+            (now, limit),
+        )
+        return [_delivery(r) for r in rows]
+
+    def digest_deliveries(self, notifier: str, digest: str) -> list[Delivery]:
+        rows = self._db.execute(
+            f"{self._DELIVERY_SELECT} WHERE d.status = 'pending' AND d.notifier = ?"
+            " AND d.digest = ? ORDER BY a.created DESC, d.id DESC",
+            (notifier, digest),
+        )
+        return [_delivery(r) for r in rows]
+
+    def deliveries(self, status: DeliveryStatus, limit: int = 1000) -> list[Delivery]:
+        rows = self._db.execute(
+            f"{self._DELIVERY_SELECT} WHERE d.status = ? ORDER BY d.id DESC LIMIT ?",
+            (status, limit),
+        )
+        return [_delivery(r) for r in rows]
+
+    def mark_delivered(self, ids: Sequence[int], now: float) -> None:
+        with self._tx() as db:
+            db.executemany(
+                "UPDATE deliveries SET status = 'delivered', delivered_at = ?,"
+                " attempts = attempts + 1, last_error = NULL WHERE id = ?",
+                [(now, i) for i in ids],
+            )
+
+    def mark_retry(self, ids: Sequence[int], error: str, next_attempt: float) -> None:
+        with self._tx() as db:
+            db.executemany(
+                "UPDATE deliveries SET attempts = attempts + 1, last_error = ?,"
+                " next_attempt = ? WHERE id = ? AND status = 'pending'",
+                [(error, next_attempt, i) for i in ids],
+            )
+
+    def mark_failed(self, ids: Sequence[int], error: str) -> None:
+        with self._tx() as db:
+            db.executemany(
+                "UPDATE deliveries SET status = 'failed', attempts = attempts + 1,"
+                " last_error = ? WHERE id = ? AND status = 'pending'",
+                [(error, i) for i in ids],
+            )
+
+    def retry_failed(self, now: float) -> int:
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt = ?"
+                " WHERE status = 'failed'",
+                (now,),
+            )
+            return cur.rowcount
+
+    def alerts_since(self, since: float, rule: str | None = None) -> list[Alert]:
+        sql = "SELECT data FROM alerts WHERE created >= ?"
+        args: list[Any] = [since]
+        if rule is not None:
+            sql += " AND rule = ?"
+            args.append(rule)
+        rows = self._db.execute(sql + " ORDER BY created DESC", args)
+        return [Alert.model_validate_json(r["data"]) for r in rows]
+
+    def delivery_counts(self) -> dict[str, int]:
+        """How many deliveries are pending, delivered and failed."""
+        rows = self._db.execute("SELECT status, count(*) AS n FROM deliveries GROUP BY status")
+        counts = {"pending": 0, "delivered": 0, "failed": 0}
+        counts.update({r["status"]: r["n"] for r in rows})
+        return counts
+
+    # ------------------------------------------------------------ state
+
+    def get_state(self, key: str) -> dict[str, Any]:
+        row = self._db.execute("SELECT data FROM state WHERE key = ?", (key,)).fetchone()
+        return dict(json.loads(row["data"])) if row else {}
+
+    def set_state(self, key: str, state: dict[str, Any]) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO state (key, data, updated) VALUES (?, ?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET data = excluded.data, updated = excluded.updated",
+                (key, json.dumps(state, default=str), time.time()),
+            )
+
+    def all_state(self, prefix: str = "") -> dict[str, dict[str, Any]]:
+        """Every saved state whose key starts with `prefix`."""
+        rows = self._db.execute(
+            "SELECT key, data FROM state WHERE key >= ? AND key < ? ORDER BY key",
+            (prefix, prefix + "\U0010ffff"),
+        )
+        return {r["key"]: json.loads(r["data"]) for r in rows}
+
+    # ------------------------------------------------------------ maintenance
+
+    def prune(self, before: float) -> int:
+        with self._tx() as db:
+            n = db.execute(
+                "DELETE FROM alerts WHERE created < ? AND NOT EXISTS (SELECT 1 FROM deliveries"
+                " d WHERE d.alert_id = alerts.id AND d.status = 'pending')",
+                (before,),
+            ).rowcount
+            n += db.execute("DELETE FROM documents WHERE updated < ?", (before,)).rowcount
+        return n
+
+    def vacuum(self) -> None:
+        """Rebuild the file to return free pages to the filesystem."""
+        self._db.execute("VACUUM")
+
+    def size_bytes(self) -> int:
+        """The state file's size on disk, with its WAL."""
+        total = 0
+        for suffix in ("", "-wal", "-shm"):
+            p = self.path.with_name(self.path.name + suffix)
+            if p.exists():
+                total += p.stat().st_size
+        return total
+
+
+def _exec_script(db: sqlite3.Connection, script: str) -> None:
+    # executescript() would COMMIT our transaction; run statement by statement instead
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _delivery(row: sqlite3.Row) -> Delivery:
+    return Delivery(
+        id=row["id"],
+        alert=Alert.model_validate_json(row["alert_data"]),
+        notifier=row["notifier"],
+        digest=row["digest"],
+        status=row["status"],
+        attempts=row["attempts"],
+        next_attempt=row["next_attempt"],
+        last_error=row["last_error"],
+        created=row["created"],
+        delivered_at=row["delivered_at"],
+    )
+
+
+def iso(ts: float | None) -> str | None:
+    """A unix time as an ISO 8601 UTC string (for display)."""
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")

@@ -1,0 +1,1 @@
+"""Text analysis: HTML to text, language detection, tokens and lemmas. Pure functions."""

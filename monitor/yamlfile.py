@@ -1,0 +1,122 @@
+"""Read YAML while remembering where every value came from, for errors that name file:line:col."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from monitor.errors import Location
+
+Positions = dict[tuple[str | int, ...], Location]
+
+
+class _Loader(yaml.SafeLoader):
+    """A safe loader; no custom tags, no Python objects."""
+
+
+def _positions(node: yaml.Node, path: tuple[str | int, ...], file: str, out: Positions) -> None:
+    mark = node.start_mark
+    out[path] = Location(file=file, line=mark.line + 1, column=mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            child = (*path, str(key_node.value))
+            _positions(value_node, child, file, out)
+            # a key's own position is more useful than its value's for "unknown key" errors
+            km = key_node.start_mark
+            out[(*child, "__key__")] = Location(file=file, line=km.line + 1, column=km.column + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _positions(item, (*path, i), file, out)
+
+
+def load_yaml(text: str, file: str) -> tuple[Any, Positions]:
+    """Parse one YAML document; return the data and the position of every key and item.
+
+    Raises yaml.YAMLError (with a problem_mark) on a syntax error.
+    """
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = None if node is None else loader.construct_document(node)
+    finally:
+        loader.dispose()
+    positions: Positions = {}
+    if node is not None:
+        _positions(node, (), file, positions)
+    return data, positions
+
+
+def yaml_error_location(exc: yaml.YAMLError, file: str) -> Location:
+    """The place a YAML syntax error points at."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if mark is None:
+        return Location(file=file)
+    return Location(file=file, line=mark.line + 1, column=mark.column + 1)
+
+
+def locate(positions: Positions, loc: Sequence[str | int], file: str) -> Location:
+    """The position of the deepest known prefix of a pydantic error location."""
+    path = tuple(loc)
+    key_pos = positions.get((*path, "__key__"))
+    if key_pos:
+        return key_pos
+    while path:
+        if path in positions:
+            return positions[path]
+        path = path[:-1]
+    return positions.get((), Location(file=file))
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' when a choice is close to `word`, else ''."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def validation_messages(
+    exc: ValidationError,
+    positions: Positions,
+    file: str,
+    known_keys: Iterable[str] = (),
+) -> list[tuple[Location, str]]:
+    """Turn a pydantic ValidationError into (location, message) pairs a user can act on."""
+    keys = sorted(set(known_keys))
+    out: list[tuple[Location, str]] = []
+    for err in exc.errors():
+        loc = [p for p in err["loc"] if not _is_union_tag(p)]
+        where = ".".join(str(p) for p in loc) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            key = str(loc[-1]) if loc else ""
+            message = f"unknown key {key!r}{did_you_mean(key, keys)}"
+        else:
+            message = f"{where}: {err['msg']}"
+        out.append((locate(positions, loc, file), message))
+    return out
+
+
+def _is_union_tag(part: object) -> bool:
+    # pydantic adds the discriminator value (e.g. 'folder') or a function name to union paths
+    return isinstance(part, str) and (part.startswith("function-") or part in _TAGS)
+
+
+_TAGS: set[str] = set()
+
+
+def register_union_tags(tags: Iterable[str]) -> None:
+    """Tell `validation_messages` which path parts are discriminator tags, not keys."""
+    _TAGS.update(tags)
+
+
+def mapping_or_empty(data: Any) -> Mapping[str, Any]:
+    """`data` if it is a mapping, {} for an empty file."""
+    return data if isinstance(data, Mapping) else {}
+
+
+def read_text(path: Path) -> str:
+    """A YAML file's text (UTF-8, BOM tolerated)."""
+    return path.read_text(encoding="utf-8-sig")
