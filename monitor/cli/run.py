@@ -1,17 +1,70 @@
-"""`monitor run`: the daemon, or one pass with --once."""
+"""`monitor run`: the daemon in the foreground, or one pass with --once."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import signal
 from typing import Any
 
-from monitor.cli.common import EXIT_ERROR, add_command
+from monitor.cli.common import (
+    EXIT_ERROR,
+    EXIT_INVALID,
+    EXIT_LOCKED,
+    EXIT_OK,
+    add_command,
+    config_or_none,
+    error,
+)
+from monitor.config import Config
+from monitor.errors import LockedError, MonitorError, RuleError
+from monitor.logs import setup_logging
 
 
 def register(sub: Any) -> None:
-    p = add_command(sub, "run", _run, "run the daemon in the foreground (stop with Ctrl-C)")
-    p.add_argument("--once", action="store_true", help="one pass over all sources, deliver, exit")
+    p = add_command(
+        sub, "run", _run,
+        "run the daemon in the foreground: poll the sources, match the rules, deliver "
+        "alerts; stop with Ctrl-C or SIGTERM",
+    )
+    p.add_argument(
+        "--once", action="store_true",
+        help="one pass over all sources, deliver what is due, then exit (for cron)",
+    )
+    p.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                   help="override the config's log level")
+    p.add_argument("--log-format", choices=["text", "json"],
+                   help="readable lines (default) or JSON lines")
 
 
 def _run(args: argparse.Namespace) -> int:
-    return EXIT_ERROR  # wired to the daemon below
+    config = config_or_none(args)
+    if config is None:
+        return EXIT_INVALID
+    setup_logging(args.log_level or config.log.level, args.log_format or config.log.format)
+    try:
+        return asyncio.run(_main(config, once=args.once))
+    except LockedError as exc:
+        error(str(exc))
+        return EXIT_LOCKED
+    except RuleError as exc:
+        error(f"invalid rules:\n{exc}")
+        return EXIT_INVALID
+    except MonitorError as exc:
+        error(str(exc))
+        return EXIT_ERROR
+
+
+async def _main(config: Config, *, once: bool) -> int:
+    from monitor.daemon import Daemon  # noqa: PLC0415 (imports the whole engine)
+
+    async with Daemon(config) as daemon:
+        if once:
+            await daemon.run_once()
+            return EXIT_OK
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await daemon.run(stop)
+    return EXIT_OK

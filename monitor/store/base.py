@@ -40,6 +40,10 @@ class Store(Protocol):
         """
         ...
 
+    def document_status(self, doc: Document) -> DocumentStatus:
+        """What `put_document` would answer, without recording anything."""
+        ...
+
     def get_document(self, doc_id: str) -> Document | None:
         """A stored document by id, or None."""
         ...

@@ -174,6 +174,18 @@ class SQLiteStore:
 
     # ------------------------------------------------------------ documents
 
+    def document_status(self, doc: Document) -> DocumentStatus:
+        """What `put_document` would answer, without recording anything."""
+        row = self._db.execute(
+            "SELECT content_hash FROM documents WHERE id = ?", (doc.id,)
+        ).fetchone()
+        if row is not None:
+            return "unchanged" if row["content_hash"] == doc.content_hash else "changed"
+        dup = self._db.execute(
+            "SELECT 1 FROM documents WHERE content_hash = ? LIMIT 1", (doc.content_hash,)
+        ).fetchone()
+        return "duplicate" if dup else "new"
+
     def put_document(self, doc: Document) -> DocumentStatus:
         now = time.time()
         digest = doc.content_hash
