@@ -23,7 +23,12 @@ from pydantic import (
 )
 
 from monitor.errors import ConfigError, Location
-from monitor.yamlfile import load_yaml, register_union_tags, validation_messages, yaml_error_location
+from monitor.yamlfile import (
+    load_yaml,
+    register_union_tags,
+    validation_messages,
+    yaml_error_location,
+)
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
@@ -248,7 +253,7 @@ class Config(Section):
     @field_validator("languages")
     @classmethod
     def _known_languages(cls, value: list[str]) -> list[str]:
-        from monitor.text.languages import SUPPORTED  # noqa: PLC0415 (keeps config light)
+        from monitor.text.languages import SUPPORTED
 
         for code in value:
             if code not in SUPPORTED:

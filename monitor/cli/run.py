@@ -56,7 +56,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 async def _main(config: Config, *, once: bool) -> int:
-    from monitor.daemon import Daemon  # noqa: PLC0415 (imports the whole engine)
+    from monitor.daemon import Daemon
 
     async with Daemon(config) as daemon:
         if once:

@@ -1,0 +1,125 @@
+"""The shipped seed article becomes an alert, end to end, through the real daemon process."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import feedparser
+import pytest
+
+HEADLINE = "Азербайджан начинает диалог с Китаем в оборонной промышленности"
+MATCHING = (
+    "Китай и Казахстан обсудили военно-техническое сотрудничество\n\n"
+    "Делегация Пекина провела в Астане переговоры о военно-техническом сотрудничестве.\n"
+)
+NOT_MATCHING = "Китай запустил новый спутник связи\n\nСпутник выведен на орбиту ракетой.\n"
+
+
+def start(project: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor", "run", "--config", str(project / "config.yaml")],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def stop(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=15)
+    assert proc.returncode == 0, out
+    return out
+
+
+def wait_for(predicate: object, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def entries(path: Path) -> list[feedparser.FeedParserDict]:
+    if not path.exists():
+        return []
+    return list(feedparser.parse(path.read_bytes()).entries)
+
+
+def messages(project: Path) -> list[email.message.EmailMessage]:
+    new = project / "out" / "mail" / "new"
+    if not new.is_dir():
+        return []
+    return [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+        for p in sorted(new.iterdir())
+    ]
+
+
+def text_body(msg: email.message.EmailMessage) -> str:
+    part = msg.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+@pytest.fixture
+def daemon(project: Path) -> Iterator[subprocess.Popen[str]]:
+    proc = start(project)
+    yield proc
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def test_seed_becomes_atom_entry_and_email(project: Path, daemon: subprocess.Popen[str]) -> None:
+    feeds = project / "out" / "feeds"
+    assert wait_for(lambda: entries(feeds / "defence-china.atom") and messages(project), 10)
+    assert wait_for(lambda: entries(feeds / "all.atom"), 5)
+    assert [e.title for e in entries(feeds / "defence-china.atom")] == [HEADLINE]
+    assert [e.title for e in entries(feeds / "all.atom")] == [HEADLINE]
+    [msg] = messages(project)
+    assert HEADLINE in str(msg["Subject"])
+    body = text_body(msg)
+    assert "defence-china" in body or "Defence cooperation with China" in body
+    assert "Китаем" in body and "оборонной промышленности" in body
+
+    # a new matching article is delivered within 5 s; a non-matching one is not
+    (project / "seeds" / "nomatch.txt").write_text(NOT_MATCHING, encoding="utf-8")
+    (project / "seeds" / "match.txt").write_text(MATCHING, encoding="utf-8")
+    assert wait_for(lambda: len(messages(project)) == 2, 5), "second message not delivered"
+    assert wait_for(lambda: len(entries(feeds / "all.atom")) == 2, 5)
+    time.sleep(2.5)  # a rescan later, the non-matching article still raised nothing
+    titles = {e.title for e in entries(feeds / "all.atom")}
+    assert titles == {HEADLINE, MATCHING.splitlines()[0]}
+    assert len(messages(project)) == 2
+    stop(daemon)
+
+    # stopping and starting again produces no second entry and no second message
+    again = start(project)
+    try:
+        time.sleep(4)
+    finally:
+        log = stop(again)
+    assert len(messages(project)) == 2, log
+    assert len(entries(feeds / "all.atom")) == 2
+    assert len(entries(feeds / "defence-china.atom")) == 2
+
+
+def test_run_once_exits_zero_and_delivers(project: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "monitor", "run", "--once", "--config", "config.yaml"],
+        cwd=project, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(messages(project)) == 1
+    assert [e.title for e in entries(project / "out" / "feeds" / "all.atom")] == [HEADLINE]
