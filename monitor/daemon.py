@@ -14,6 +14,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
+from monitor import health, metrics
 from monitor.config import Config
 from monitor.delivery import build_notifier
 from monitor.delivery.base import Notifier
@@ -45,9 +46,12 @@ def load_rule_set(config: Config) -> RuleSet:
 
 def make_alerts(rules: RuleSet, doc: Document, languages: Sequence[str]) -> list[Alert]:
     """Analyse a document and turn every rule that matches into an Alert (pure)."""
-    analysis = analyze(doc, languages)
+    with metrics.timed(metrics.ANALYSIS_SECONDS):
+        analysis = analyze(doc, languages)
+    with metrics.timed(metrics.MATCHING_SECONDS):
+        matches = rules.match(analysis, doc)
     alerts = []
-    for match in rules.match(analysis, doc):
+    for match in matches:
         rule = rules.rules[match.rule]
         alerts.append(
             Alert(
@@ -80,6 +84,9 @@ class Daemon:
         self.rules_error: str | None = None
         self.rules_loaded_at: float = 0.0
         self.last_pass: float = 0.0
+        self.started = time.time()
+        self.scheduler_running = False
+        self.polls = health.PollLog()
 
     async def __aenter__(self) -> Daemon:
         config = self.config
@@ -95,11 +102,13 @@ class Daemon:
                     self._source_locks[cfg.id] = asyncio.Lock()
             for ncfg in config.notifiers:
                 notifier = build_notifier(ncfg, templates=config.templates)
-                self.notifiers[ncfg.name] = await self._stack.enter_async_context(notifier)
+                entered = await self._stack.enter_async_context(notifier)
+                self.notifiers[ncfg.name] = metrics.MeteredNotifier(entered)
             self.outbox = Outbox(self.store, self.notifiers, config.delivery)
         except BaseException:
             await self._stack.aclose()
             raise
+        metrics.RULES.set(len(self.rules.rules))
         log.info(
             "started: %d sources, %d rules, %d notifiers, state %s",
             len(self.sources), len(self.rules.rules), len(self.notifiers), config.state,
@@ -120,6 +129,7 @@ class Daemon:
         status = self.store.document_status(doc)
         if status not in ("new", "changed"):
             return []
+        metrics.record_document(doc.source)
         alerts = make_alerts(self.rules, doc, self.config.languages)
         recorded = []
         for alert in alerts:
@@ -128,6 +138,7 @@ class Daemon:
             targets = [(name, rule.digest) for name in names if name in self.notifiers]
             if self.store.add_alert(alert, targets):
                 recorded.append(alert)
+                metrics.record_match(alert.rule)
                 log.info("match: rule %s on %s: %s", alert.rule, doc.id, doc.title[:120])
         self.store.put_document(doc)
         return recorded
@@ -136,22 +147,27 @@ class Daemon:
         """Poll one source and ingest what it returns; return the number of new alerts."""
         source = self.sources[source_id]
         async with self._source_locks[source_id]:
+            started = time.monotonic()
             try:
                 docs = await source.poll()
             except MonitorError as exc:
                 log.warning("%s", exc, extra={"source": source_id})
+                self._record_poll(source_id, started, error=str(exc))
                 return 0
-            except Exception:
+            except Exception as exc:
                 log.exception("source %r failed unexpectedly", source_id,
                               extra={"source": source_id})
+                self._record_poll(source_id, started, error=f"unexpected error: {exc!r}")
                 return 0
             count = 0
             for doc in docs:
                 try:
                     count += len(self.ingest(doc))
                 except MonitorError as exc:
-                    log.warning("source %r, document %s: %s", source_id, doc.id, exc)
+                    log.warning("source %r, document %s: %s", source_id, doc.id, exc,
+                                extra={"source": source_id, "document": doc.id})
                 await asyncio.sleep(0)
+            self._record_poll(source_id, started, documents=len(docs))
         if count:
             await self.deliver()
         return count
@@ -167,7 +183,41 @@ class Daemon:
             total += await self.poll_source(source_id)
         await self.deliver()
         self.last_pass = time.time()
+        metrics.record_pass(self.last_pass)
+        self.save_status()
         return total
+
+    def _record_poll(
+        self, source_id: str, started: float, *, documents: int = 0, error: str | None = None
+    ) -> None:
+        metrics.record_poll(source_id, time.monotonic() - started, ok=error is None)
+        if error is None:
+            self.polls.ok(source_id, time.time(), documents)
+        else:
+            self.polls.failed(source_id, time.time(), error)
+
+    # ------------------------------------------------------------ health
+
+    def health(self) -> tuple[int, dict[str, Any]]:
+        """The `/healthz` answer: (200 or 503, a JSON-able body with the reason)."""
+        return health.healthz(running=self.scheduler_running, last_pass=self.last_pass)
+
+    def status(self) -> dict[str, Any]:
+        """What `monitor status` shows about the running daemon (JSON-able)."""
+        sources = {sid: {**_source_health(s), **self.polls.of(sid)}
+                   for sid, s in self.sources.items()}
+        return health.snapshot(
+            started=self.started, running=self.scheduler_running, last_pass=self.last_pass,
+            rules=len(self.rules.rules), rules_loaded_at=self.rules_loaded_at,
+            rules_error=self.rules_error, sources=sources,
+        )
+
+    def save_status(self) -> None:
+        """Save `status()` in the store for `monitor status`; a failure is only logged."""
+        try:
+            self.store.set_state(health.STATUS_KEY, self.status())
+        except Exception:
+            log.exception("could not save the status that `monitor status` shows")
 
     # ------------------------------------------------------------ rules
 
@@ -181,10 +231,12 @@ class Daemon:
             rules = load_rule_set(self.config)
         except RuleError as exc:
             self.rules_error = str(exc)
+            metrics.record_reload(ok=False)
             log.error("rules not reloaded, the previous rules stay in force:\n%s", exc)
             return False
         self.rules, self.rules_error = rules, None
         self.rules_loaded_at = time.time()
+        metrics.record_reload(ok=True, rules=len(rules.rules))
         log.info("rules reloaded: %d rules", len(rules.rules))
         return True
 
@@ -201,13 +253,17 @@ class Daemon:
         scheduler.every("rules", 1.0, self._reload_job, now=False)
         scheduler.every("prune", PRUNE_EVERY, self._prune, now=False)
         scheduler.every("pass", 5.0, self._mark_pass)
+        scheduler.every("status", health.SNAPSHOT_EVERY, self._save_status_job)
         watchers = [asyncio.create_task(self._watch(sid, s)) for sid, s in self.sources.items()]
         scheduler.start()
+        self.scheduler_running = True
         log.info("running; stop with Ctrl-C or SIGTERM")
         try:
             await stop.wait()
         finally:
             scheduler.shutdown()
+            self.scheduler_running = False
+            self.save_status()
             for task in watchers:
                 task.cancel()
             await asyncio.gather(*watchers, return_exceptions=True)
@@ -230,6 +286,10 @@ class Daemon:
 
     async def _mark_pass(self) -> None:
         self.last_pass = time.time()
+        metrics.record_pass(self.last_pass)
+
+    async def _save_status_job(self) -> None:
+        self.save_status()
 
     async def _prune(self) -> None:
         removed = self.store.prune(time.time() - self.config.retention)
@@ -241,6 +301,13 @@ def _bound(func: Any, arg: str) -> Any:
         await func(arg)
 
     return job
+
+
+def _source_health(source: Source) -> dict[str, Any]:
+    try:
+        return dict(source.health())
+    except Exception as exc:  # a status page must not fail because of one source
+        return {"health_error": repr(exc)}
 
 
 def _fingerprint(path: Path) -> tuple[tuple[str, int, int], ...]:

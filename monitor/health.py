@@ -1,0 +1,92 @@
+"""Is the daemon healthy? `/healthz`, and the snapshot `monitor status` reads.
+
+The running daemon saves `snapshot(...)` in the store under `STATUS_KEY` every
+`SNAPSHOT_EVERY` seconds and when it stops, so `monitor status` (another process) can
+show sources, rules and the last pass without talking to it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+STATUS_KEY = "daemon:status"
+SNAPSHOT_EVERY = 15.0
+MAX_PASS_AGE = 60.0  # the daemon marks a pass every 5 s; a minute without one is a hang
+
+
+@dataclass(kw_only=True)
+class PollLog:
+    """What happened at the last polls of each source (kept by the daemon, in memory)."""
+
+    last_poll: dict[str, float] = field(default_factory=dict)
+    last_ok: dict[str, float] = field(default_factory=dict)
+    last_error: dict[str, tuple[float, str]] = field(default_factory=dict)
+    documents: dict[str, int] = field(default_factory=dict)
+
+    def ok(self, source: str, at: float, documents: int) -> None:
+        """A poll of `source` returned `documents` new or changed documents."""
+        self.last_poll[source] = self.last_ok[source] = at
+        self.documents[source] = self.documents.get(source, 0) + documents
+
+    def failed(self, source: str, at: float, error: str) -> None:
+        """A poll of `source` failed with `error` (a message naming the source)."""
+        self.last_poll[source] = at
+        self.last_error[source] = (at, error)
+
+    def of(self, source: str) -> dict[str, Any]:
+        """The JSON-able record of one source."""
+        error = self.last_error.get(source)
+        return {
+            "last_poll": self.last_poll.get(source),
+            "last_ok": self.last_ok.get(source),
+            "last_error": error[1] if error else None,
+            "last_error_at": error[0] if error else None,
+            "documents": self.documents.get(source, 0),
+            "healthy": error is None or self.last_ok.get(source, 0.0) > error[0],
+        }
+
+
+def healthz(
+    *, running: bool, last_pass: float, now: float | None = None, max_age: float = MAX_PASS_AGE
+) -> tuple[int, dict[str, Any]]:
+    """The `/healthz` answer: (200, {...}) when the scheduler runs and passed recently,
+    else (503, {"status": "unhealthy", "reason": ...})."""
+    now = time.time() if now is None else now
+    age = now - last_pass if last_pass else None
+    body: dict[str, Any] = {"last_pass": last_pass or None,
+                            "last_pass_age": None if age is None else round(age, 3)}
+    if not running:
+        return 503, {"status": "unhealthy", "reason": "the scheduler is not running", **body}
+    if age is None:
+        return 503, {"status": "unhealthy", "reason": "no pass completed yet", **body}
+    if age > max_age:
+        reason = f"the last pass was {age:.0f} s ago (more than {max_age:.0f} s)"
+        return 503, {"status": "unhealthy", "reason": reason, **body}
+    return 200, {"status": "ok", **body}
+
+
+def snapshot(
+    *,
+    started: float,
+    running: bool,
+    last_pass: float,
+    rules: int,
+    rules_loaded_at: float,
+    rules_error: str | None,
+    sources: Mapping[str, Mapping[str, Any]],
+    now: float | None = None,
+) -> dict[str, Any]:
+    """The daemon's state as `monitor status` shows it (JSON-able)."""
+    return {
+        "pid": os.getpid(),
+        "started": started,
+        "updated": time.time() if now is None else now,
+        "running": running,
+        "last_pass": last_pass or None,
+        "rules": {"count": rules, "loaded_at": rules_loaded_at, "error": rules_error},
+        "sources": {sid: dict(info) for sid, info in sources.items()},
+    }
