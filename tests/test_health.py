@@ -1,0 +1,37 @@
+"""/healthz answers and the poll record behind `monitor status`."""
+
+from __future__ import annotations
+
+from monitor.health import PollLog, healthz, snapshot
+
+
+def test_healthy_while_running_and_recent() -> None:
+    code, body = healthz(running=True, last_pass=1000.0, now=1010.0)
+    assert code == 200 and body["status"] == "ok" and body["last_pass_age"] == 10.0
+
+
+def test_unhealthy_reasons() -> None:
+    assert healthz(running=False, last_pass=1000.0, now=1001.0)[1]["reason"] == (
+        "the scheduler is not running"
+    )
+    assert healthz(running=True, last_pass=0.0, now=1.0)[1]["reason"] == "no pass completed yet"
+    code, body = healthz(running=True, last_pass=1000.0, now=1200.0, max_age=60)
+    assert code == 503 and "200 s ago" in body["reason"]
+
+
+def test_poll_log_tracks_recovery() -> None:
+    polls = PollLog()
+    polls.failed("feed", 10.0, "source 'feed': HTTP 503")
+    assert polls.of("feed")["healthy"] is False
+    polls.ok("feed", 20.0, 4)
+    record = polls.of("feed")
+    assert record["healthy"] is True and record["documents"] == 4
+    assert record["last_error"] == "source 'feed': HTTP 503"
+    assert polls.of("never")["last_poll"] is None
+
+
+def test_snapshot_is_plain_json_data() -> None:
+    snap = snapshot(started=1.0, running=True, last_pass=2.0, rules=3, rules_loaded_at=1.5,
+                    rules_error=None, sources={"seeds": {"healthy": True}}, now=5.0)
+    assert snap["rules"] == {"count": 3, "loaded_at": 1.5, "error": None}
+    assert snap["sources"]["seeds"] == {"healthy": True} and snap["updated"] == 5.0
