@@ -156,6 +156,10 @@ class EmailNotifierConfig(Section):
     )
     to: list[str] = Field(description="Recipients.", min_length=1)
     subject_prefix: str = Field("[monitor]", description="Put before every subject.")
+    to_by_rule: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Recipients per rule id, replacing `to` for that rule's alerts.",
+    )
 
     @model_validator(mode="after")
     def _transport_settings(self) -> EmailNotifierConfig:

@@ -1,0 +1,155 @@
+"""What every notifier shares: cleaning untrusted text, snippets, and the jinja2 templates.
+
+Templates ship in `monitor/delivery/templates/` and may be overridden, one file at a
+time, by a folder named in config.yaml (`templates:`). HTML templates (`*.html`, `*.xml`)
+are autoescaped; plain-text ones are not (escaping would show `&amp;` to the reader).
+Templates run in jinja2's sandbox and never see document text as template source, so a
+headline like `{{ 7*7 }}` is shown as written.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import escape
+
+from monitor.models import Alert, Hit, Snippet
+
+_SPACE = re.compile(r"\s+")
+_SNIPPET_CONTEXT = 80  # characters either side of the first hit in a built snippet
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """`text` on one line, safe for a header or a title: no control or line-separator
+    characters, runs of space collapsed, at most `limit` characters (cut with "…")."""
+    cleaned = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs") else ch for ch in text
+    )
+    cleaned = _SPACE.sub(" ", cleaned).strip()
+    if len(cleaned) > limit:
+        cleaned = cleaned[: limit - 1].rstrip() + "…"
+    return cleaned
+
+
+def format_date(when: datetime | None) -> str:
+    """A date for people: `2026-11-28 09:30 UTC` (empty when unknown)."""
+    if when is None:
+        return ""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def snippets_for(alert: Alert) -> tuple[Snippet, ...]:
+    """The alert's snippets, or, when the matcher gave none, one built from its hits."""
+    if alert.snippets:
+        return alert.snippets
+    if not alert.hits:
+        return ()
+    first = alert.hits[0]
+    text = alert.document.title if first.field == "title" else alert.document.body
+    hits = [h for h in alert.hits if h.field == first.field]
+    return (_build_snippet(text, hits, first),)
+
+
+def _build_snippet(text: str, hits: Sequence[Hit], first: Hit) -> Snippet:
+    start = max(0, first.start - _SNIPPET_CONTEXT)
+    end = min(len(text), first.end + _SNIPPET_CONTEXT)
+    spans = sorted(
+        (max(h.start, start), min(h.end, end))
+        for h in hits
+        if h.start < end and h.end > start and 0 <= h.start < h.end <= len(text)
+    )
+    segments: list[tuple[str, bool]] = [] if start == 0 else [("…", False)]
+    pos = start
+    for s, e in spans:
+        if s < pos:
+            continue  # overlapping hits: keep the first
+        if s > pos:
+            segments.append((text[pos:s], False))
+        segments.append((text[s:e], True))
+        pos = e
+    if pos < end:
+        segments.append((text[pos:end], False))
+    if end < len(text):
+        segments.append(("…", False))
+    cleaned = tuple((_SPACE.sub(" ", t), hit) for t, hit in segments)
+    return Snippet(field=first.field, segments=cleaned)
+
+
+def alert_context(alert: Alert) -> dict[str, Any]:
+    """The values a template sees for one alert (all plain data, nothing callable)."""
+    doc = alert.document
+    terms: dict[str, str] = {}
+    for hit in alert.hits:
+        terms.setdefault(hit.term, hit.text)
+    return {
+        "id": alert.id,
+        "kind": alert.kind,
+        "headline": one_line(doc.title, 1000) or "(untitled)",
+        "rule": alert.rule,
+        "rule_title": one_line(alert.rule_title, 300) or alert.rule,
+        "source": doc.source,
+        "url": doc.url if is_web_url(doc.url) else None,
+        "published": format_date(doc.published),
+        "created": format_date(alert.created),
+        "language": alert.language or doc.language or "",
+        "matched": [{"term": t, "text": x} for t, x in terms.items()],
+        "snippets": [
+            {"field": s.field, "segments": [list(seg) for seg in s.segments]}
+            for s in snippets_for(alert)
+        ],
+    }
+
+
+def is_web_url(url: str | None) -> bool:
+    """True for an absolute http(s) URL without spaces or control characters."""
+    return bool(url) and re.match(r"^https?://[^\s\x00-\x1f\x7f]+$", url or "") is not None
+
+
+def snippet_html(snippet: Snippet) -> str:
+    """A snippet as HTML: text escaped, hits in <mark>."""
+    return "".join(
+        f"<mark>{escape(text)}</mark>" if hit else str(escape(text))
+        for text, hit in snippet.segments
+    )
+
+
+def snippet_text(snippet: Snippet) -> str:
+    """A snippet as plain text, hits in «guillemets»."""
+    return "".join(f"«{text}»" if hit else text for text, hit in snippet.segments)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Renderer:
+    """Renders named templates, the override folder first, then the shipped ones."""
+
+    env: jinja2.Environment
+
+    def render(self, name: str, **context: Any) -> str:
+        return self.env.get_template(name).render(**context)
+
+
+def make_renderer(override: Path | None = None) -> Renderer:
+    """A Renderer reading `override` (when given) before the shipped templates."""
+    loaders: list[jinja2.BaseLoader] = []
+    if override is not None:
+        loaders.append(jinja2.FileSystemLoader(str(override)))
+    loaders.append(jinja2.PackageLoader("monitor.delivery", "templates"))
+    env = SandboxedEnvironment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return Renderer(env=env)
