@@ -57,8 +57,10 @@ def healthz(
     else (503, {"status": "unhealthy", "reason": ...})."""
     now = time.time() if now is None else now
     age = now - last_pass if last_pass else None
-    body: dict[str, Any] = {"last_pass": last_pass or None,
-                            "last_pass_age": None if age is None else round(age, 3)}
+    body: dict[str, Any] = {
+        "last_pass": last_pass or None,
+        "last_pass_age": None if age is None else round(age, 3),
+    }
     if not running:
         return 503, {"status": "unhealthy", "reason": "the scheduler is not running", **body}
     if age is None:

@@ -31,7 +31,15 @@ def test_poll_log_tracks_recovery() -> None:
 
 
 def test_snapshot_is_plain_json_data() -> None:
-    snap = snapshot(started=1.0, running=True, last_pass=2.0, rules=3, rules_loaded_at=1.5,
-                    rules_error=None, sources={"seeds": {"healthy": True}}, now=5.0)
+    snap = snapshot(
+        started=1.0,
+        running=True,
+        last_pass=2.0,
+        rules=3,
+        rules_loaded_at=1.5,
+        rules_error=None,
+        sources={"seeds": {"healthy": True}},
+        now=5.0,
+    )
     assert snap["rules"] == {"count": 3, "loaded_at": 1.5, "error": None}
     assert snap["sources"]["seeds"] == {"healthy": True} and snap["updated"] == 5.0

@@ -88,8 +88,30 @@ class Store(Protocol):
         """Make every failed delivery pending again; return how many."""
         ...
 
+    def pending_digests(self) -> list[tuple[str, str]]:
+        """Every (notifier, digest) pair with pending digest deliveries (not immediate)."""
+        ...
+
+    def count_delivered(self, notifier: str, rule: str, since: float) -> int:
+        """How many immediate deliveries of a rule's alerts this notifier made at or after
+        `since` (the outbox's `max_per_hour` throttle)."""
+        ...
+
+    def move_to_digest(self, ids: Sequence[int], digest: str) -> None:
+        """Send these pending deliveries with the given digest instead (throttle overflow)."""
+        ...
+
     def alerts_since(self, since: float, rule: str | None = None) -> list[Alert]:
         """Alerts created at or after `since`, newest first, optionally for one rule."""
+        ...
+
+    def rule_counts_since(self, since: float) -> dict[str, dict[str, int]]:
+        """Per rule with alerts since `since`: {"alerts", "pending", "delivered", "failed"}
+        (the last three count that rule's deliveries by status; for `monitor status`)."""
+        ...
+
+    def source_counts(self) -> dict[str, dict[str, float]]:
+        """Per source: {"documents": stored count, "newest": unix time of the newest}."""
         ...
 
     def get_state(self, key: str) -> dict[str, Any]:

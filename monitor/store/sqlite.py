@@ -307,6 +307,29 @@ class SQLiteStore:
             )
             return cur.rowcount
 
+    def pending_digests(self) -> list[tuple[str, str]]:
+        rows = self._db.execute(
+            "SELECT DISTINCT notifier, digest FROM deliveries"
+            " WHERE status = 'pending' AND digest != 'immediate' ORDER BY notifier, digest"
+        )
+        return [(r["notifier"], r["digest"]) for r in rows]
+
+    def count_delivered(self, notifier: str, rule: str, since: float) -> int:
+        row = self._db.execute(
+            "SELECT count(*) FROM deliveries d JOIN alerts a ON a.id = d.alert_id"
+            " WHERE d.notifier = ? AND a.rule = ? AND d.digest = 'immediate'"
+            " AND d.status = 'delivered' AND d.delivered_at >= ?",
+            (notifier, rule, since),
+        ).fetchone()
+        return int(row[0])
+
+    def move_to_digest(self, ids: Sequence[int], digest: str) -> None:
+        with self._tx() as db:
+            db.executemany(
+                "UPDATE deliveries SET digest = ? WHERE id = ? AND status = 'pending'",
+                [(digest, i) for i in ids],
+            )
+
     def alerts_since(self, since: float, rule: str | None = None) -> list[Alert]:
         sql = "SELECT data FROM alerts WHERE created >= ?"
         args: list[Any] = [since]
@@ -322,6 +345,28 @@ class SQLiteStore:
         counts = {"pending": 0, "delivered": 0, "failed": 0}
         counts.update({r["status"]: r["n"] for r in rows})
         return counts
+
+    def rule_counts_since(self, since: float) -> dict[str, dict[str, int]]:
+        """Per rule: alerts created at or after `since`, and their deliveries by status."""
+        rows = self._db.execute(
+            "SELECT a.rule, count(DISTINCT a.id) AS alerts,"
+            " coalesce(sum(d.status = 'pending'), 0) AS pending,"
+            " coalesce(sum(d.status = 'delivered'), 0) AS delivered,"
+            " coalesce(sum(d.status = 'failed'), 0) AS failed"
+            " FROM alerts a LEFT JOIN deliveries d ON d.alert_id = a.id"
+            " WHERE a.created >= ? GROUP BY a.rule ORDER BY a.rule",
+            (since,),
+        )
+        keys = ("alerts", "pending", "delivered", "failed")
+        return {r["rule"]: {k: int(r[k]) for k in keys} for r in rows}
+
+    def source_counts(self) -> dict[str, dict[str, float]]:
+        """Per source: documents stored and the unix time the newest was stored."""
+        rows = self._db.execute(
+            "SELECT source, count(*) AS documents, max(updated) AS newest"
+            " FROM documents GROUP BY source ORDER BY source"
+        )
+        return {r["source"]: {"documents": r["documents"], "newest": r["newest"]} for r in rows}
 
     # ------------------------------------------------------------ state
 

@@ -1,0 +1,261 @@
+"""`monitor matches` (what fired, and why) and `monitor backfill` (a rule over the past).
+
+Backfill runs one rule over the documents the state kept (for `retention`). It records
+new alerts exactly as the daemon does, so an alert is never raised twice, and delivers
+them at once through a one-shot outbox. It needs the state's lock, so it refuses (exit 3)
+while the daemon runs; `--dry-run` only lists and works at any time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import AsyncExitStack, contextmanager
+from typing import TYPE_CHECKING, Any
+
+from monitor.cli.common import (
+    EXIT_ERROR,
+    EXIT_INVALID,
+    EXIT_LOCKED,
+    EXIT_OK,
+    add_command,
+    config_or_none,
+    error,
+)
+from monitor.cli.display import shorten, when
+from monitor.cli.progress import track
+from monitor.config import Config, parse_duration
+from monitor.errors import LockedError, MonitorError, RuleError, StoreError
+from monitor.logs import ctx, setup_logging
+from monitor.models import Alert, Document
+from monitor.store import SQLiteStore
+
+if TYPE_CHECKING:
+    from monitor.matching import RuleSet
+
+log = logging.getLogger(__name__)
+
+
+def _duration(text: str) -> float:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def register(sub: Any) -> None:
+    p = add_command(
+        sub,
+        "matches",
+        _matches,
+        "recent matches, newest first: time, rule, source, headline and the matched words",
+    )
+    p.add_argument("--rule", metavar="ID", help="only this rule's matches")
+    p.add_argument(
+        "--since",
+        type=_duration,
+        default=86400.0,
+        metavar="AGE",
+        help="how far back to look, e.g. 2h, 7d (default: 24h)",
+    )
+    p.add_argument(
+        "--limit", type=int, default=200, metavar="N", help="show at most N matches (default: 200)"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON for scripts")
+    p = add_command(
+        sub,
+        "backfill",
+        _backfill,
+        "run one rule over the stored documents of a past period and deliver what it "
+        "matches (the daemon must be stopped), or only list it with --dry-run",
+    )
+    p.add_argument("rule", metavar="RULE", help="the rule id")
+    p.add_argument(
+        "--since",
+        type=_duration,
+        required=True,
+        metavar="AGE",
+        help="documents stored in this period, e.g. 7d (at most `retention`)",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="only list what the rule would match; record and deliver nothing",
+    )
+
+
+@contextmanager
+def open_state(config: Config, *, lock: bool = False) -> Iterator[SQLiteStore | None]:
+    """The config's state, read-only unless `lock`; None (error printed) when unusable."""
+    if not config.state.exists():
+        error(
+            f"{config.state} does not exist yet: the daemon has not run with this config "
+            "(start it with `monitor run`)"
+        )
+        yield None
+        return
+    try:
+        store = SQLiteStore(config.state, lock=lock)
+    except LockedError:
+        raise
+    except StoreError as exc:
+        error(str(exc))
+        yield None
+        return
+    with store:
+        yield store
+
+
+# ---------------------------------------------------------------- matches
+
+
+def alert_json(alert: Alert) -> dict[str, Any]:
+    """What `matches --json` prints for one alert."""
+    doc = alert.document
+    return {
+        "id": alert.id,
+        "rule": alert.rule,
+        "rule_title": alert.rule_title,
+        "created": alert.created.isoformat(timespec="seconds"),
+        "source": doc.source,
+        "document": doc.id,
+        "title": doc.title,
+        "url": doc.url,
+        "path": doc.path,
+        "language": alert.language,
+        "score": alert.score,
+        "matched": [{"term": h.term, "field": h.field, "text": h.text} for h in alert.hits],
+    }
+
+
+def matched_words(alert: Alert) -> list[str]:
+    """The words as written in the document, each once, in the order they fired."""
+    return list(dict.fromkeys(h.text for h in alert.hits))
+
+
+def _render_alert(alert: Alert) -> str:
+    doc = alert.document
+    head = (
+        f"{when(alert.created.timestamp())}  {alert.rule}  {doc.source}  {shorten(doc.title, 100)}"
+    )
+    words = ", ".join(matched_words(alert)) or "(no words: matched on metadata)"
+    lines = [head, f"    matched: {words}"]
+    if doc.url or doc.path:
+        lines.append(f"    {doc.url or doc.path}")
+    return "\n".join(lines)
+
+
+def _matches(args: argparse.Namespace) -> int:
+    config = config_or_none(args)
+    if config is None:
+        return EXIT_INVALID
+    with open_state(config) as store:
+        if store is None:
+            return EXIT_ERROR
+        alerts = store.alerts_since(time.time() - args.since, rule=args.rule)
+    alerts = [a for a in alerts if a.kind == "match"][: args.limit]
+    if args.json:
+        print(json.dumps([alert_json(a) for a in alerts], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    for alert in alerts:
+        print(_render_alert(alert))
+    scope = f"rule {args.rule!r}" if args.rule else "all rules"
+    print(f"{len(alerts)} matches for {scope} since {when(time.time() - args.since)}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- backfill
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    config = config_or_none(args)
+    if config is None:
+        return EXIT_INVALID
+    setup_logging(config.log.level, config.log.format)
+    from monitor.daemon import load_rule_set  # imports the engine
+
+    try:
+        rules = load_rule_set(config)
+    except RuleError as exc:
+        error(f"invalid rules:\n{exc}")
+        return EXIT_INVALID
+    if args.rule not in rules.rules:
+        error(f"no rule {args.rule!r} in {config.rules}; rules: {', '.join(sorted(rules.rules))}")
+        return EXIT_INVALID
+    try:
+        with open_state(config, lock=not args.dry_run) as store:
+            if store is None:
+                return EXIT_ERROR
+            return _run_backfill(config, store, rules, args)
+    except LockedError as exc:
+        error(
+            f"{exc}\nbackfill records and delivers alerts, so it needs the daemon stopped "
+            "(e.g. `systemctl stop monitor`); `--dry-run` only lists and works meanwhile"
+        )
+        return EXIT_LOCKED
+
+
+def _run_backfill(
+    config: Config, store: SQLiteStore, rules: RuleSet, args: argparse.Namespace
+) -> int:
+    since = time.time() - args.since
+    docs = store.documents_since(since)
+    found = scan(rules, args.rule, docs, config.languages)
+    known = {a.document.id for a in store.alerts_since(0.0, rule=args.rule)}
+    for alert in found:
+        mark = "  (already alerted)" if alert.document.id in known else ""
+        print(_render_alert(alert) + mark)
+    fresh = [a for a in found if a.document.id not in known]
+    summary = (
+        f"rule {args.rule!r} over {len(docs)} documents stored since {when(since)}: "
+        f"{len(found)} match, {len(fresh)} not alerted before"
+    )
+    if args.dry_run:
+        print(summary + " (dry run: nothing recorded or delivered)")
+        return EXIT_OK
+    rule = rules.rules[args.rule]
+    names = rule.notify if rule.notify is not None else [n.name for n in config.notifiers]
+    targets = [(name, rule.digest) for name in names]
+    recorded = sum(store.add_alert(alert, targets) for alert in fresh)
+    delivered = asyncio.run(deliver_once(config, store)) if recorded else 0
+    print(
+        f"{summary}; {recorded} recorded, {delivered} deliveries sent now "
+        "(digests and retries go out with the daemon)"
+    )
+    return EXIT_OK
+
+
+def scan(
+    rules: RuleSet, rule: str, docs: Sequence[Document], languages: Sequence[str]
+) -> list[Alert]:
+    """The alerts `rule` raises on `docs` (a progress bar on a terminal); a document that
+    cannot be analysed is logged and skipped."""
+    from monitor.daemon import make_alerts
+
+    out = []
+    for doc in track(docs, f"backfill {rule}"):
+        try:
+            out += [a for a in make_alerts(rules, doc, languages) if a.rule == rule]
+        except MonitorError as exc:
+            log.warning(
+                "skipped: %s", exc, extra=ctx(rule=rule, document=doc.id, source=doc.source)
+            )
+    return out
+
+
+async def deliver_once(config: Config, store: SQLiteStore) -> int:
+    """Send what the outbox has due, with the config's notifiers, once."""
+    from monitor.delivery import build_notifier
+    from monitor.delivery.outbox import Outbox
+
+    async with AsyncExitStack() as stack:
+        notifiers = {}
+        for ncfg in config.notifiers:
+            notifier = build_notifier(ncfg, templates=config.templates)
+            notifiers[ncfg.name] = await stack.enter_async_context(notifier)
+        count: int = await Outbox(store, notifiers, config.delivery).run_once()
+        return count

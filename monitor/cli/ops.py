@@ -1,0 +1,239 @@
+"""Operator commands: `monitor status`, `monitor state`, and (from cli/history.py)
+`monitor matches` and `monitor backfill`.
+
+Read-only commands open the state without its lock, so they work while the daemon runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import Any
+
+from monitor.cli import history
+from monitor.cli.common import (
+    EXIT_ERROR,
+    EXIT_INVALID,
+    EXIT_LOCKED,
+    EXIT_OK,
+    add_command,
+    config_or_none,
+    error,
+)
+from monitor.cli.display import ago, size, table, when
+from monitor.cli.history import open_state
+from monitor.config import Config
+from monitor.errors import LockedError, MonitorError
+from monitor.health import SNAPSHOT_EVERY, STATUS_KEY
+from monitor.store import SQLiteStore
+
+DAY = 86400.0
+
+
+def register(sub: Any) -> None:
+    p = add_command(
+        sub,
+        "status",
+        _status,
+        "one screen on the service: daemon, sources, rules, deliveries, last 24 h per rule, "
+        "state size",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON for scripts")
+    history.register(sub)
+    p = add_command(
+        sub,
+        "state",
+        _state,
+        "show the state file (size and row counts); --vacuum compacts it",
+    )
+    p.add_argument(
+        "--vacuum",
+        action="store_true",
+        help="rebuild the file to give free space back (the daemon must be stopped)",
+    )
+
+
+# ---------------------------------------------------------------- status
+
+
+def _status(args: argparse.Namespace) -> int:
+    config = config_or_none(args)
+    if config is None:
+        return EXIT_INVALID
+    with open_state(config) as store:
+        if store is None:
+            return EXIT_ERROR
+        data = collect_status(config, store, time.time())
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    else:
+        print(render_status(data, time.time()))
+    return EXIT_OK
+
+
+def collect_status(config: Config, store: SQLiteStore, now: float) -> dict[str, Any]:
+    """Everything `monitor status` shows, as JSON-able data."""
+    snap = store.get_state(STATUS_KEY)
+    daemon = _daemon_state(snap, now)
+    stored = store.source_counts()
+    sources = []
+    for cfg in config.sources:
+        live = snap.get("sources", {}).get(cfg.id, {}) if daemon["state"] == "running" else {}
+        counts = stored.get(cfg.id, {})
+        sources.append(
+            {
+                "id": cfg.id,
+                "type": cfg.type,
+                "enabled": cfg.enabled,
+                "documents_stored": int(counts.get("documents", 0)),
+                "newest_document": counts.get("newest"),
+                **live,
+            }
+        )
+    failed = [
+        {
+            "notifier": d.notifier,
+            "rule": d.alert.rule,
+            "attempts": d.attempts,
+            "error": d.last_error,
+            "title": d.alert.document.title,
+        }
+        for d in store.deliveries("failed", limit=5)
+    ]
+    return {
+        "config": str(config.path),
+        "state": {"path": str(config.state), "size_bytes": store.size_bytes()},
+        "daemon": daemon,
+        "sources": sources,
+        "rules": _rules_state(config, snap, daemon["state"] == "running"),
+        "deliveries": store.delivery_counts(),
+        "recent_failures": failed,
+        "last_24h": store.rule_counts_since(now - DAY),
+    }
+
+
+def _daemon_state(snap: dict[str, Any], now: float) -> dict[str, Any]:
+    if not snap:
+        state = "never run"
+    elif not snap.get("running"):
+        state = "stopped"
+    elif now - float(snap.get("updated", 0)) > 3 * SNAPSHOT_EVERY:
+        state = "not responding"  # killed, or its event loop is stuck
+    else:
+        state = "running"
+    keys = ("pid", "started", "last_pass", "updated")
+    return {"state": state, **{k: snap.get(k) for k in keys}}
+
+
+def _rules_state(config: Config, snap: dict[str, Any], running: bool) -> dict[str, Any]:
+    if running and "rules" in snap:
+        return {**snap["rules"], "source": "the running daemon"}
+    from monitor.daemon import load_rule_set  # imports the engine
+
+    try:
+        rules = load_rule_set(config)
+    except MonitorError as exc:
+        return {"count": None, "loaded_at": None, "error": str(exc), "source": "checked now"}
+    return {
+        "count": len(rules.rules),
+        "loaded_at": time.time(),
+        "error": None,
+        "source": "checked now",
+    }
+
+
+def render_status(data: dict[str, Any], now: float) -> str:
+    """The status as a screen of text."""
+    d = data["daemon"]
+    daemon = d["state"]
+    if d["pid"] and daemon != "never run":
+        daemon += f" (pid {d['pid']}, started {when(d['started'])})"
+    out = [f"daemon:      {daemon}; last pass {ago(d['last_pass'], now)}"]
+    out.append(_render_rules(data["rules"]))
+    dl = data["deliveries"]
+    out.append(
+        f"deliveries:  {dl['pending']} pending, {dl['delivered']} delivered, {dl['failed']} failed"
+    )
+    out.append(f"state:       {data['state']['path']} ({size(data['state']['size_bytes'])})")
+    out += ["", "sources:", _render_sources(data["sources"], now)]
+    rows = [
+        (rule, c["alerts"], c["pending"], c["delivered"], c["failed"])
+        for rule, c in data["last_24h"].items()
+    ]
+    out += ["", "last 24 h per rule:"]
+    out.append(
+        table(("RULE", "ALERTS", "PENDING", "DELIVERED", "FAILED"), rows) if rows else "  no alerts"
+    )
+    if data["recent_failures"]:
+        out += ["", "recent failed deliveries (retry them with the daemon's outbox):"]
+        for f in data["recent_failures"]:
+            out.append(
+                f"  {f['notifier']} / rule {f['rule']} after {f['attempts']} attempts: {f['error']}"
+            )
+    return "\n".join(out)
+
+
+def _render_rules(rules: dict[str, Any]) -> str:
+    if rules["error"]:
+        first = str(rules["error"]).splitlines()[0]
+        kept = f"{rules['count']} rules still in force; " if rules["count"] else ""
+        return f"rules:       ERROR ({rules['source']}): {kept}{first}"
+    return (
+        f"rules:       {rules['count']} rules, loaded {when(rules['loaded_at'])} "
+        f"({rules['source']})"
+    )
+
+
+def _render_sources(sources: list[dict[str, Any]], now: float) -> str:
+    rows = []
+    for s in sources:
+        if not s["enabled"]:
+            health = "paused"
+        elif "healthy" not in s:
+            health = "-"
+        else:
+            health = "ok" if s["healthy"] else "ERROR"
+        problem = s.get("last_error") if health == "ERROR" else ""
+        rows.append(
+            (
+                s["id"],
+                s["type"],
+                health,
+                ago(s.get("last_poll"), now),
+                s["documents_stored"],
+                ago(s["newest_document"], now),
+                problem or "",
+            )
+        )
+    if not rows:
+        return "  none configured"
+    return table(("SOURCE", "TYPE", "HEALTH", "LAST POLL", "STORED", "NEWEST", "PROBLEM"), rows)
+
+
+# ---------------------------------------------------------------- state
+
+
+def _state(args: argparse.Namespace) -> int:
+    config = config_or_none(args)
+    if config is None:
+        return EXIT_INVALID
+    try:
+        with open_state(config, lock=args.vacuum) as store:
+            if store is None:
+                return EXIT_ERROR
+            before = store.size_bytes()
+            if args.vacuum:
+                store.vacuum()
+                print(f"vacuumed {config.state}: {size(before)} -> {size(store.size_bytes())}")
+                return EXIT_OK
+            counts = store.delivery_counts()
+            documents = sum(int(c["documents"]) for c in store.source_counts().values())
+            print(
+                f"{config.state}: {size(before)}; {documents} documents; deliveries: "
+                + ", ".join(f"{n} {k}" for k, n in counts.items())
+            )
+    except LockedError as exc:
+        error(f"{exc}\n(vacuum needs the daemon stopped; reading works while it runs)")
+        return EXIT_LOCKED
+    return EXIT_OK

@@ -1,0 +1,62 @@
+"""Progress bars for long one-shot work (backfill, `monitor test` over many files).
+
+On a terminal a rich progress bar is drawn on stderr; when stderr is not a terminal
+(a pipe, cron, journald) nothing extra is written, so logs and scripts stay clean.
+
+    for doc in track(documents, "matching"):
+        ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+T = TypeVar("T")
+
+
+def stderr_console() -> Console:
+    """The console progress bars draw on: stderr, so stdout stays the command's output."""
+    return Console(stderr=True)
+
+
+def track(
+    items: Sequence[T] | Iterable[T],
+    description: str,
+    *,
+    total: int | None = None,
+    console: Console | None = None,
+) -> Iterator[T]:
+    """Yield `items`, drawing a progress bar while they are consumed when on a terminal.
+
+    `total` defaults to `len(items)` when it has one; without a total the bar shows a
+    count and the elapsed time only.
+    """
+    console = console if console is not None else stderr_console()
+    if not console.is_terminal:
+        yield from items
+        return
+    if total is None and isinstance(items, Sequence):
+        total = len(items)
+    columns = [
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    ]
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(description, total=total)
+        for item in items:
+            yield item
+            progress.advance(task)
