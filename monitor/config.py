@@ -220,6 +220,27 @@ class DeliveryConfig(Section):
     backoff: Duration = Field(30.0, description="Delay after the first failure; doubles.")
     backoff_max: Duration = Field(3600.0, description="Longest delay between attempts.")
     interval: Duration = Field(1.0, description="How often the outbox is checked.")
+    timezone: str = Field(
+        "UTC",
+        description="Time zone of digest windows (daily = midnight there), e.g. Europe/Berlin.",
+    )
+    max_per_hour: int | None = Field(
+        None,
+        ge=1,
+        description="Immediate alerts per notifier and rule per hour; the overflow is folded "
+        "into the next hourly digest. Unlimited when absent.",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use e.g. UTC, Europe/Berlin)") from exc
+        return value
 
 
 class LogConfig(Section):

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import feedparser
 
 from monitor.config import AtomNotifierConfig
 from monitor.delivery.atom import AtomNotifier
-from tests.delivery.conftest import SEED_TITLE, AlertFactory
+from monitor.models import Alert
+
+AlertFactory = Callable[..., Alert]
+SEED_TITLE = "Азербайджан начинает диалог с Китаем в оборонной промышленности"
 
 
 def _notifier(tmp_path: Path, max_entries: int = 100) -> AtomNotifier:

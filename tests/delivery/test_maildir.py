@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import email
+from collections.abc import Callable
 from email import policy
 from pathlib import Path
 
 from monitor.config import EmailNotifierConfig
 from monitor.delivery.email import EmailNotifier
-from tests.delivery.conftest import SEED_TITLE, AlertFactory
+from monitor.models import Alert
+
+AlertFactory = Callable[..., Alert]
+SEED_TITLE = "Азербайджан начинает диалог с Китаем в оборонной промышленности"
 
 
 def _notifier(tmp_path: Path) -> EmailNotifier:

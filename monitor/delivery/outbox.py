@@ -1,0 +1,198 @@
+"""The Outbox: sends what the store says is due, and remembers what went out.
+
+Every match becomes delivery rows in the store before anything is sent (the daemon calls
+`store.add_alert`). `Outbox.run_once` then
+
+* sends each due immediate delivery through its notifier;
+* sends each digest whose window has closed (`hourly`, `daily`, `weekly` or a cron
+  expression): one message per notifier and window, nothing when the window is empty;
+  the last window sent is kept in the store (`digest:<notifier>:<schedule>`), so a
+  restart neither loses nor repeats a digest;
+* marks successes delivered (never sent again); retries failures with exponential
+  backoff and jitter, honouring a server's Retry-After; gives up (status failed, listed
+  by `monitor alerts --failed`) on a permanent error or after `max_attempts`.
+
+A notifier failure never escapes `run_once`: it is logged with the notifier and alert.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from monitor.config import DeliveryConfig
+from monitor.delivery.base import Notifier
+from monitor.delivery.digest import last_close, validate_digest, window_title, zone
+from monitor.errors import ConfigError, DeliveryError
+from monitor.store.base import Delivery, Store
+
+log = logging.getLogger(__name__)
+
+BATCH = 200  # immediate deliveries read from the store at a time
+MAX_RETRY_AFTER = 86400.0  # a server asking for more than a day is capped at a day
+THROTTLE_DIGEST = "hourly"
+
+
+class Outbox:
+    """Drives the notifiers from the store's delivery rows."""
+
+    def __init__(
+        self, store: Store, notifiers: Mapping[str, Notifier], config: DeliveryConfig
+    ) -> None:
+        self.store = store
+        self.notifiers = notifiers
+        self.config = config
+        try:
+            self.zone = zone(config.timezone)
+        except ValueError as exc:
+            raise ConfigError(f"delivery.timezone: {exc}") from exc
+        self.rng = random.Random()
+
+    async def run_once(self, now: float | None = None) -> int:
+        """Send what is due at `now` (default: the current time); return how many
+        deliveries succeeded."""
+        now = time.time() if now is None else now
+        sent = await self._immediate(now)
+        for name, spec in self.store.pending_digests():
+            sent += await self._digest(name, spec, now)
+        return sent
+
+    # ------------------------------------------------------------ immediate
+
+    async def _immediate(self, now: float) -> int:
+        sent = 0
+        while True:
+            due = self.store.due_deliveries(now, limit=BATCH)
+            rows = self._throttle(due, now)
+            by_notifier: dict[str, list[Delivery]] = {}
+            for row in rows:
+                by_notifier.setdefault(row.notifier, []).append(row)
+            results = await asyncio.gather(
+                *(self._send_rows(name, group, now) for name, group in by_notifier.items())
+            )
+            sent += sum(results)
+            if len(due) < BATCH:
+                return sent
+
+    def _throttle(self, rows: Sequence[Delivery], now: float) -> list[Delivery]:
+        """Rows to send now; beyond `max_per_hour` per notifier and rule, the rest go to
+        the next hourly digest."""
+        limit = self.config.max_per_hour
+        if limit is None:
+            return list(rows)
+        counts: dict[tuple[str, str], int] = {}
+        keep: list[Delivery] = []
+        overflow: list[Delivery] = []
+        for row in rows:
+            key = (row.notifier, row.alert.rule)
+            if key not in counts:
+                counts[key] = self.store.count_delivered(*key, now - 3600)
+            if counts[key] < limit:
+                counts[key] += 1
+                keep.append(row)
+            else:
+                overflow.append(row)
+        if overflow:
+            self.store.move_to_digest([r.id for r in overflow], THROTTLE_DIGEST)
+            log.info("%d alert(s) over max_per_hour=%d folded into the next hourly digest",
+                     len(overflow), limit)
+        return keep
+
+    async def _send_rows(self, name: str, rows: Sequence[Delivery], now: float) -> int:
+        notifier = self._notifier(name, rows)
+        if notifier is None:
+            return 0
+        sent = 0
+        for row in rows:
+            try:
+                await notifier.send(row.alert)
+            except Exception as exc:  # a notifier bug must not stop the outbox
+                self._failed(name, [row], _as_delivery_error(name, exc), now)
+                continue
+            self.store.mark_delivered([row.id], now)
+            sent += 1
+        return sent
+
+    def _notifier(self, name: str, rows: Sequence[Delivery]) -> Notifier | None:
+        notifier = self.notifiers.get(name)
+        if notifier is None:
+            error = f"no notifier named {name!r} in the configuration"
+            self.store.mark_failed([r.id for r in rows], error)
+            log.warning("%s: %d delivery(ies) marked failed", error, len(rows))
+        return notifier
+
+    # ------------------------------------------------------------ digests
+
+    async def _digest(self, name: str, spec: str, now: float) -> int:
+        try:
+            validate_digest(spec)
+        except ValueError as exc:
+            rows = self.store.digest_deliveries(name, spec)
+            self.store.mark_failed([r.id for r in rows], str(exc))
+            log.warning("notifier %r: %s; %d delivery(ies) marked failed", name, exc, len(rows))
+            return 0
+        close = last_close(spec, datetime.fromtimestamp(now, self.zone))
+        key = f"digest:{name}:{spec}"
+        state = self.store.get_state(key)
+        if float(state.get("last_close", 0.0)) >= close.timestamp():
+            return 0  # this window was already sent
+        rows = [r for r in self.store.digest_deliveries(name, spec)
+                if r.created < close.timestamp()]
+        if rows and min(r.next_attempt for r in rows) > now:
+            return 0  # backing off after a failure
+        notifier = self._notifier(name, rows) if rows else None
+        title = window_title(spec, close)
+        if notifier is not None:
+            try:
+                await notifier.send_digest([r.alert for r in rows], title)
+            except Exception as exc:  # a notifier bug must not stop the outbox
+                self._failed(name, rows, _as_delivery_error(name, exc), now)
+                return 0
+            self.store.mark_delivered([r.id for r in rows], now)
+            log.info("notifier %r: sent %s with %d alert(s)", name, title, len(rows))
+        self.store.set_state(key, {"last_close": close.timestamp(), "title": title})
+        return len(rows) if notifier is not None else 0
+
+    # ------------------------------------------------------------ failures
+
+    def backoff(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait after the `attempt`-th failed attempt (1-based): `backoff`
+        doubling up to `backoff_max`, with jitter; at least the server's Retry-After."""
+        base = min(self.config.backoff * 2 ** min(attempt - 1, 60), self.config.backoff_max)
+        delay: float = base * self.rng.uniform(0.5, 1.0)
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
+        return delay
+
+    def _failed(self, name: str, rows: Sequence[Delivery], exc: DeliveryError, now: float) -> None:
+        ids = [r.id for r in rows]
+        attempts = max(r.attempts for r in rows) + 1
+        what = _describe(rows)
+        if not exc.retryable or attempts >= self.config.max_attempts:
+            self.store.mark_failed(ids, str(exc))
+            why = "permanent error" if not exc.retryable else f"{attempts} attempts"
+            log.warning("%s: giving up on %s (%s); `monitor alerts --retry` sends it again",
+                        exc, what, why)
+            return
+        delay = self.backoff(attempts, exc.retry_after)
+        self.store.mark_retry(ids, str(exc), now + delay)
+        log.warning("%s: %s not delivered (attempt %d of %d); next try in %.0f s",
+                    exc, what, attempts, self.config.max_attempts, delay)
+
+
+def _as_delivery_error(name: str, exc: Exception) -> DeliveryError:
+    if isinstance(exc, DeliveryError):
+        return exc
+    log.error("notifier %r failed unexpectedly", name, exc_info=exc)
+    return DeliveryError(name, f"unexpected {type(exc).__name__}: {exc}")
+
+
+def _describe(rows: Sequence[Delivery]) -> str:
+    if len(rows) == 1:
+        alert = rows[0].alert
+        return f"alert {alert.id} (rule {alert.rule!r})"
+    return f"a digest of {len(rows)} alerts"
