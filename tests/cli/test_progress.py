@@ -1,0 +1,32 @@
+"""Progress bars: drawn on a terminal, silent otherwise."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from monitor.cli.progress import track
+
+
+def test_no_terminal_no_output() -> None:
+    sink = io.StringIO()
+    items = list(track(range(5), "matching", console=Console(file=sink)))
+    assert items == [0, 1, 2, 3, 4]
+    assert sink.getvalue() == ""
+
+
+def test_terminal_shows_a_bar_with_the_count() -> None:
+    sink = io.StringIO()
+    console = Console(file=sink, force_terminal=True, width=100)
+    items = list(track(list(range(250)), "backfill defence", console=console))
+    assert items == list(range(250))
+    text = sink.getvalue()
+    assert "backfill defence" in text and "250/250" in text
+
+
+def test_unsized_iterables_are_counted() -> None:
+    sink = io.StringIO()
+    console = Console(file=sink, force_terminal=True, width=100)
+    assert sum(track(iter(range(10)), "reading", console=console)) == 45
+    assert "10" in sink.getvalue()
