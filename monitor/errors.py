@@ -54,7 +54,22 @@ class ConfigError(LocatedError):
 
 
 class RuleError(LocatedError):
-    """A rule file is invalid: bad YAML, unknown key, bad query, unknown reference, failing example."""
+    """A rule file is invalid: bad YAML, unknown key, bad query, unknown reference, failing example.
+
+    When the loader finds several problems it raises one RuleError whose message lists them
+    all, one per line; `errors` holds each of them (a single error holds itself).
+    """
+
+    errors: list[RuleError]
+
+    def __init__(
+        self,
+        message: str,
+        location: Location | None = None,
+        errors: list[RuleError] | None = None,
+    ) -> None:
+        super().__init__(message, location)
+        self.errors = list(errors) if errors else [self]
 
 
 class QuerySyntaxError(RuleError):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
+from typing import Any
+
 # Languages for which both lemmatisation (simplemma) or stemming (Snowball) and detection
 # (lingua) are available; zh and ja are matched as literal substrings (no spaces).
 SUPPORTED: frozenset[str] = frozenset(
@@ -11,3 +15,43 @@ SUPPORTED: frozenset[str] = frozenset(
         "pt", "ro", "ru", "sk", "sl", "sq", "sr", "sv", "tr", "uk", "zh",
     }
 )
+
+# Detection looks at the start of the text only: enough to be accurate, cheap on long articles.
+DETECTION_CHARS = 1000
+
+_DETECTORS: dict[frozenset[str], Any] = {}
+_LOCK = threading.Lock()
+
+
+def _detector(languages: frozenset[str]) -> Any:
+    """A lingua detector for exactly these languages, built once (the first build costs ~1 s)."""
+    det = _DETECTORS.get(languages)
+    if det is None:
+        with _LOCK:
+            det = _DETECTORS.get(languages)
+            if det is None:
+                from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+                langs = [Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper()))
+                         for c in sorted(languages)]
+                det = LanguageDetectorBuilder.from_languages(*langs).build()
+                _DETECTORS[languages] = det
+    return det
+
+
+def detect_language(text: str, languages: Sequence[str]) -> str:
+    """The most likely of `languages` for `text` (the first one when nothing can be told).
+
+    Raises ValueError for an unsupported language code.
+    """
+    if not languages:
+        raise ValueError("no languages configured")
+    unknown = [code for code in languages if code not in SUPPORTED]
+    if unknown:
+        raise ValueError(f"unsupported language(s): {', '.join(unknown)}")
+    if len(languages) == 1:
+        return languages[0]
+    result = _detector(frozenset(languages)).detect_language_of(text[:DETECTION_CHARS])
+    if result is None:
+        return languages[0]
+    return str(result.iso_code_639_1.name.lower())

@@ -1,0 +1,171 @@
+"""Query trees -> executable nodes, each term analysed in every language it applies to."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from monitor.errors import Location, RuleError
+from monitor.matching import nodes as n
+from monitor.matching import query as q
+from monitor.matching.countries import country_name
+from monitor.text.analysis import analyze_text
+from monitor.text.normalize import fold, normalize_text
+from monitor.text.tokens import has_cjk
+
+
+@dataclass(frozen=True, kw_only=True)
+class VocabTerm:
+    """One term of a topic or entity: its text, parsed tree, languages (None = all), place."""
+
+    text: str
+    node: q.Node
+    languages: tuple[str, ...] | None
+    location: Location
+
+
+@dataclass(frozen=True, kw_only=True)
+class Vocabulary:
+    """A topic or an entity: a named OR of terms (plus the names of `country`, if set)."""
+
+    name: str
+    kind: str  # "topic" or "entity"
+    terms: tuple[VocabTerm, ...]
+    country: str | None
+    location: Location
+
+
+class CompileError(RuleError):
+    """A query or term that parses but cannot be compiled (e.g. NEAR on an AND)."""
+
+
+class Compiler:
+    """Compiles queries against a set of vocabularies; shares leaves between rules."""
+
+    def __init__(self, vocabularies: Mapping[str, Vocabulary], languages: Sequence[str]) -> None:
+        self.vocabularies = vocabularies
+        self.languages = tuple(languages)
+        self._leaves: dict[tuple[object, ...], n.Exec] = {}
+        self._refs: dict[tuple[str, tuple[str, ...]], n.Exec] = {}
+
+    def compile(
+        self,
+        node: q.Node,
+        *,
+        languages: tuple[str, ...] | None = None,
+        fields: tuple[str, ...] = n.ALL_FIELDS,
+    ) -> n.Exec:
+        """The executable node of a query tree; raises CompileError."""
+        langs = languages or self.languages
+        if isinstance(node, q.Word):
+            label = node.text + ("*" if node.prefix else "")
+            words = (node.text + ("*" if node.prefix else ""),)
+            return self._leaf(label, words, None, langs, fields)
+        if isinstance(node, q.Phrase):
+            label = f'"{node.text}"~{node.slop}' if node.slop is not None else node.text
+            return self._leaf(label, tuple(node.text.split()), node.slop, langs, fields)
+        if isinstance(node, q.Ref):
+            return self._ref(node, fields)
+        if isinstance(node, q.Filter):
+            return n.FilterLeaf(node.kind, node.value)
+        if isinstance(node, q.Scoped):
+            return self.compile(node.child, languages=languages, fields=(node.field,))
+        if isinstance(node, q.Not):
+            return n.NotNode(self.compile(node.child, languages=languages, fields=fields))
+        children = tuple(self.compile(c, languages=languages, fields=fields) for c in node.children)
+        if isinstance(node, q.And):
+            return n.AndNode(children)
+        if isinstance(node, q.Or):
+            return n.OrNode(children)
+        return self._near(children, node.distance)
+
+    def _near(self, children: tuple[n.Exec, ...], distance: int) -> n.Exec:
+        positional: list[n.Positional] = []
+        for child in children:
+            if not n.is_positional(child):
+                raise CompileError(
+                    "NEAR works on words, phrases, prefixes, @references and OR-groups of "
+                    "them, not on AND, NOT or filters"
+                )
+            positional.append(child)  # type: ignore[arg-type]
+        return n.NearNode(tuple(positional), distance)
+
+    def _leaf(
+        self,
+        label: str,
+        words: tuple[str, ...],
+        slop: int | None,
+        langs: tuple[str, ...],
+        fields: tuple[str, ...],
+    ) -> n.Exec:
+        key = (label, words, slop, langs, fields)
+        leaf = self._leaves.get(key)
+        if leaf is None:
+            leaf = self._leaves[key] = self._make_leaf(label, words, slop, langs, fields)
+        return leaf
+
+    def _make_leaf(
+        self,
+        label: str,
+        words: tuple[str, ...],
+        slop: int | None,
+        langs: tuple[str, ...],
+        fields: tuple[str, ...],
+    ) -> n.Exec:
+        text = " ".join(words)
+        if has_cjk(text):
+            needle = normalize_text(text.replace("*", ""))
+            return n.SubstringLeaf(label, fields, needle, frozenset(langs))
+        elements: dict[str, tuple[n.Element, ...]] = {}
+        for lang in langs:
+            elements[lang] = tuple(e for w in words for e in _elements(w, lang))
+            if not elements[lang]:
+                raise CompileError(f"the term {label!r} has no words to match")
+        return n.TermLeaf(label, fields, elements, slop)
+
+    def _ref(self, ref: q.Ref, fields: tuple[str, ...]) -> n.Exec:
+        key = (ref.name, fields)
+        found = self._refs.get(key)
+        if found is None:
+            found = self._refs[key] = self._compile_ref(ref, fields)
+        return found
+
+    def _compile_ref(self, ref: q.Ref, fields: tuple[str, ...]) -> n.Exec:
+        if ref.country is not None:
+            return _or(self._country(ref.country, fields))
+        vocab = self.vocabularies.get(ref.name)
+        if vocab is None:  # the loader reports unknown references before compiling
+            raise CompileError(f"unknown reference @{ref.name}")
+        children: list[n.Exec] = []
+        for term in vocab.terms:
+            langs = tuple(x for x in term.languages or self.languages if x in self.languages)
+            if not langs:
+                continue  # a language that is not configured: nothing to match
+            try:
+                children.append(self.compile(term.node, languages=langs, fields=fields))
+            except CompileError as exc:
+                raise CompileError(f"{exc.message} (in @{vocab.name})", term.location) from exc
+        if vocab.country:
+            children.extend(self._country(vocab.country, fields))
+        return _or(children)
+
+    def _country(self, code: str, fields: tuple[str, ...]) -> list[n.Exec]:
+        out: list[n.Exec] = []
+        for lang in self.languages:
+            name = country_name(code, lang)
+            if name:
+                out.append(self._leaf(name, tuple(name.split()), None, (lang,), fields))
+        return out
+
+
+def _or(children: list[n.Exec]) -> n.Exec:
+    if len(children) == 1:
+        return children[0]
+    return n.OrNode(tuple(children))
+
+
+def _elements(word: str, lang: str) -> list[n.Element]:
+    if word.endswith("*"):
+        prefix = fold(normalize_text(word.rstrip("*")), lang)
+        return [(True, prefix)] if prefix else []
+    return [(False, key) for key in analyze_text(word, lang).keys]

@@ -1,0 +1,268 @@
+"""load_rules: rule files -> one validated, compiled RuleSet (or a RuleError with every problem)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from monitor.errors import Location, QuerySyntaxError, RuleError
+from monitor.matching import query as q
+from monitor.matching.compiler import CompileError, Compiler, VocabTerm, Vocabulary
+from monitor.matching.countries import is_country
+from monitor.matching.examples import ExampleCase, example_cases
+from monitor.matching.examples import check_examples as run_examples
+from monitor.matching.files import RuleFile, read_rule_file, rule_files
+from monitor.matching.ruleset import Rule, RuleSet
+from monitor.matching.schema import NAME, EntityModel, RuleModel
+from monitor.text.languages import SUPPORTED
+from monitor.yamlfile import did_you_mean
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Parsed:
+    rule: Rule
+    model: RuleModel
+    node: q.Node
+    where: Location
+    examples: tuple[ExampleCase, ...]
+
+
+def load_rules(
+    path: Path,
+    *,
+    languages: Sequence[str],
+    notifiers: Collection[str] | None = None,
+    sources: Collection[str] | None = None,
+    check_examples: bool = True,
+) -> RuleSet:
+    """Read every rule file under `path` (or the one file), validate and compile them.
+
+    Raises RuleError listing every problem, one per line ("file:line:col: message (id)").
+    """
+    files = [read_rule_file(p) for p in rule_files(Path(path))]
+    problems = [e for f in files for e in f.problems]
+    vocab = _vocabularies(files, languages, problems)
+    _term_references(vocab, problems)
+    parsed = _rules(files, vocab, languages, notifiers, sources, problems)
+    _cycles(vocab, problems)
+    _raise(problems)
+    compiler = Compiler(vocab, languages)
+    execs = []
+    for p in parsed:
+        try:
+            execs.append(compiler.compile(p.node))
+        except CompileError as exc:
+            problems.append(RuleError(f"{exc.message} (rule {p.rule.id})", exc.location or p.where))
+    _raise(problems)
+    ruleset = RuleSet([p.rule for p in parsed], execs, languages)
+    if check_examples:
+        for p in parsed:
+            problems.extend(run_examples(ruleset, p.rule, p.examples, languages))
+        _raise(problems)
+    return ruleset
+
+
+def _raise(problems: list[RuleError]) -> None:
+    if not problems:
+        return
+    if len(problems) == 1:
+        raise problems[0]
+    err = RuleError("\n".join(str(p) for p in problems), None, errors=problems)
+    err.location = problems[0].location
+    raise err
+
+
+def _vocabularies(
+    files: list[RuleFile], languages: Sequence[str], problems: list[RuleError]
+) -> dict[str, Vocabulary]:
+    vocab: dict[str, Vocabulary] = {}
+    for f in files:
+        for name, model, path in f.topics:
+            kind = "entity" if isinstance(model, EntityModel) else "topic"
+            what = f"{kind} {name}"
+            where = f.key_where(path)
+            if name in vocab:
+                first = vocab[name].location
+                problems.append(RuleError(f"duplicate name {name!r}, first defined at {first} "
+                                          f"({what})", where))
+                continue
+            if name == "country" or not re.fullmatch(NAME, name):
+                problems.append(RuleError(f"invalid name {name!r}: use letters, digits, - and _ "
+                                          f"(and not 'country') ({what})", where))
+                continue
+            terms = _terms(f, model.terms, (*path, "terms"), what, problems)
+            country = model.country if isinstance(model, EntityModel) else None
+            vocab[name] = Vocabulary(name=name, kind=kind, terms=terms, country=country,
+                                     location=where)
+    return vocab
+
+
+def _terms(
+    f: RuleFile,
+    terms: list[str] | dict[str, list[str]],
+    path: tuple[str | int, ...],
+    what: str,
+    problems: list[RuleError],
+) -> tuple[VocabTerm, ...]:
+    groups: list[tuple[tuple[str, ...] | None, list[str], tuple[str | int, ...]]] = []
+    if isinstance(terms, list):
+        groups.append((None, terms, path))
+    else:
+        for lang, items in terms.items():
+            if lang not in SUPPORTED:
+                hint = did_you_mean(lang, SUPPORTED)
+                problems.append(RuleError(f"unknown language {lang!r}{hint} ({what})",
+                                          f.key_where((*path, lang))))
+                continue
+            groups.append(((lang,), items, (*path, lang)))
+    out: list[VocabTerm] = []
+    for langs, items, group_path in groups:
+        for i, text in enumerate(items):
+            where = f.where((*group_path, i))
+            try:
+                node = q.parse_term(text)
+            except QuerySyntaxError as exc:
+                loc = f.in_value((*group_path, i), exc.position)
+                problems.append(RuleError(f"term {text!r}: {exc.message} ({what})", loc))
+                continue
+            if not q.positive(node):
+                problems.append(RuleError(f"term {text!r} needs a word that must be present "
+                                          f"({what})", where))
+                continue
+            out.append(VocabTerm(text=text, node=node, languages=langs, location=where))
+    return tuple(out)
+
+
+def _term_references(vocab: dict[str, Vocabulary], problems: list[RuleError]) -> None:
+    for v in vocab.values():
+        for term in v.terms:
+            for ref in q.references(term.node):
+                message = _bad_ref(ref, vocab)
+                if message:
+                    problems.append(RuleError(f"{message} ({v.kind} {v.name})", term.location))
+
+
+def _rules(
+    files: list[RuleFile],
+    vocab: dict[str, Vocabulary],
+    languages: Sequence[str],
+    notifiers: Collection[str] | None,
+    sources: Collection[str] | None,
+    problems: list[RuleError],
+) -> list[_Parsed]:
+    seen: dict[str, Location] = {}
+    out: list[_Parsed] = []
+    for f in files:
+        for model, path in f.rules:
+            what = f"rule {model.id}"
+            where = f.where(path)
+            if model.id in seen:
+                problems.append(RuleError(f"duplicate rule id {model.id!r}, first defined at "
+                                          f"{seen[model.id]} ({what})", f.where((*path, "id"))))
+                continue
+            seen[model.id] = where
+            before = len(problems)
+            node = _query(f, model, path, vocab, problems)
+            _names(f, model, path, languages, notifiers, sources, problems)
+            if node is None or len(problems) > before or not model.enabled:
+                continue
+            rule = Rule(
+                id=model.id, title=model.title or model.id, query=model.query,
+                notify=tuple(model.notify) if model.notify is not None else None,
+                digest=model.digest,
+                languages=tuple(model.languages) if model.languages is not None else None,
+                sources=tuple(model.sources) if model.sources is not None else None,
+                min_score=model.min_score, file=f.file, line=where.line,
+                max_per_hour=model.max_per_hour,
+            )
+            cases = example_cases(model, f, path)
+            out.append(_Parsed(rule=rule, model=model, node=node,
+                               where=f.where((*path, "query")), examples=cases))
+    return out
+
+
+def _query(
+    f: RuleFile,
+    model: RuleModel,
+    path: tuple[str | int, ...],
+    vocab: dict[str, Vocabulary],
+    problems: list[RuleError],
+) -> q.Node | None:
+    what = f"rule {model.id}"
+    qpath = (*path, "query")
+    try:
+        node = q.parse_query(model.query)
+    except QuerySyntaxError as exc:
+        problems.append(RuleError(f"query: {exc.message} ({what})",
+                                  f.in_value(qpath, exc.position)))
+        return None
+    if not q.positive(node):
+        problems.append(RuleError(f"query needs at least one word that must be present, not "
+                                  f"only NOT or filters ({what})", f.where(qpath)))
+        return None
+    for ref in q.references(node):
+        message = _bad_ref(ref, vocab)
+        if message:
+            problems.append(RuleError(f"{message} ({what})", f.in_value(qpath, ref.position)))
+    return node
+
+
+def _bad_ref(ref: q.Ref, vocab: dict[str, Vocabulary]) -> str | None:
+    if ref.country is not None:
+        return None if is_country(ref.country) else f"unknown country code {ref.country!r}"
+    if ref.name in vocab:
+        return None
+    return f"unknown reference @{ref.name}{did_you_mean(ref.name, vocab)}"
+
+
+def _names(
+    f: RuleFile,
+    model: RuleModel,
+    path: tuple[str | int, ...],
+    languages: Sequence[str],
+    notifiers: Collection[str] | None,
+    sources: Collection[str] | None,
+    problems: list[RuleError],
+) -> None:
+    what = f"rule {model.id}"
+    checks: list[tuple[str, list[str] | None, Collection[str] | None, str]] = [
+        ("languages", model.languages, languages, "language (not in config.yaml's languages)"),
+        ("notify", model.notify, notifiers, "notifier"),
+        ("sources", model.sources, sources, "source"),
+    ]
+    for key, values, known, noun in checks:
+        if values is None or known is None:
+            continue
+        for i, value in enumerate(values):
+            if value not in known:
+                hint = did_you_mean(value, known)
+                problems.append(RuleError(f"unknown {noun} {value!r}{hint} ({what})",
+                                          f.where((*path, key, i))))
+
+
+def _cycles(vocab: dict[str, Vocabulary], problems: list[RuleError]) -> None:
+    graph = {
+        name: [r.name for t in v.terms for r in q.references(t.node) if r.country is None]
+        for name, v in vocab.items()
+    }
+    done: set[str] = set()
+
+    def visit(name: str, stack: list[str]) -> None:
+        if name in stack:
+            cycle = [*stack[stack.index(name):], name]
+            v = vocab[name]
+            problems.append(RuleError("reference cycle: " + " -> ".join(f"@{c}" for c in cycle)
+                                      + f" ({v.kind} {name})", v.location))
+            return
+        if name in done or name not in graph:
+            return
+        stack.append(name)
+        for nxt in graph[name]:
+            visit(nxt, stack)
+        stack.pop()
+        done.add(name)
+
+    for name in graph:
+        visit(name, [])

@@ -1,0 +1,287 @@
+"""The executable form of a query: nodes evaluated on one analysed document.
+
+Leaves are shared between rules that use the same term (topics referenced by thousands of
+rules are compiled once) and their results are memoised per document in `Context`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Protocol
+
+from monitor.models import Document, Hit
+from monitor.text.analysis import Analysis, FieldAnalysis
+
+# field, first token, last token, start char, end char
+Occurrence = tuple[str, int, int, int, int]
+# (is_prefix, key or folded prefix)
+Element = tuple[bool, str]
+ALL_FIELDS: tuple[str, ...] = ("title", "body")
+
+
+class Context:
+    """One document being matched: its analysis and per-document memos."""
+
+    __slots__ = ("analysis", "doc", "forms", "lang", "memo")
+
+    def __init__(self, analysis: Analysis, doc: Document) -> None:
+        self.analysis = analysis
+        self.doc = doc
+        self.lang = analysis.language
+        self.memo: dict[int, list[Occurrence]] = {}
+        self.forms: dict[str, dict[str, list[int]]] = {}
+
+    def prefix_positions(self, field: str, prefix: str) -> list[int]:
+        """Token positions in `field` whose folded form starts with `prefix`."""
+        forms = self.forms.get(field)
+        if forms is None:
+            forms = {}
+            for pos, form in enumerate(self.analysis.field(field).forms):
+                forms.setdefault(form, []).append(pos)
+            self.forms[field] = forms
+        out: list[int] = []
+        for form, positions in forms.items():
+            if form.startswith(prefix):
+                out.extend(positions)
+        return sorted(out)
+
+
+class Exec(Protocol):
+    """What every node does."""
+
+    def matches(self, ctx: Context) -> bool:
+        """True when the node holds for the document."""
+
+    def hits(self, ctx: Context) -> Iterator[Hit]:
+        """The hits that explain a match (terms that fired, outside NOT)."""
+
+
+class Positional(Exec, Protocol):
+    """A node with positions, usable in phrases and NEAR."""
+
+    def occurrences(self, ctx: Context) -> list[Occurrence]:
+        """Where in the document the node occurs."""
+
+
+class _Leaf:
+    __slots__ = ("fields", "languages", "term")
+
+    def __init__(self, term: str, fields: tuple[str, ...], languages: frozenset[str]) -> None:
+        self.term = term
+        self.fields = fields
+        self.languages = languages
+
+    def occurrences(self, ctx: Context) -> list[Occurrence]:
+        found = ctx.memo.get(id(self))
+        if found is None:
+            found = ctx.memo[id(self)] = (
+                self._find(ctx) if ctx.lang in self.languages else []
+            )
+        return found
+
+    def matches(self, ctx: Context) -> bool:
+        return bool(self.occurrences(ctx))
+
+    def hits(self, ctx: Context) -> Iterator[Hit]:
+        for field, _, _, start, end in self.occurrences(ctx):
+            text = ctx.analysis.field(field).text[start:end]
+            yield Hit(term=self.term, field=field, text=text, start=start, end=end)
+
+    def _find(self, ctx: Context) -> list[Occurrence]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class TermLeaf(_Leaf):
+    """A word, prefix or phrase; `elements[lang]` are its analysed words in that language."""
+
+    __slots__ = ("elements", "slop")
+
+    def __init__(
+        self,
+        term: str,
+        fields: tuple[str, ...],
+        elements: Mapping[str, tuple[Element, ...]],
+        slop: int | None = None,
+    ) -> None:
+        super().__init__(term, fields, frozenset(elements))
+        self.elements = dict(elements)
+        self.slop = slop
+
+    def _find(self, ctx: Context) -> list[Occurrence]:
+        elements = self.elements[ctx.lang]
+        out: list[Occurrence] = []
+        for field in self.fields:
+            fa = ctx.analysis.field(field)
+            sets: list[list[int]] = []
+            for is_prefix, value in elements:
+                found = ctx.prefix_positions(field, value) if is_prefix else fa.index.get(value)
+                if not found:
+                    break
+                sets.append(list(found))
+            else:
+                out.extend(_occurrences(field, fa, sets, self.slop))
+        return out
+
+
+def _occurrences(
+    field: str, fa: FieldAnalysis, sets: list[list[int]], slop: int | None
+) -> Iterator[Occurrence]:
+    spans = fa.spans
+    if len(sets) == 1:
+        for p in sets[0]:
+            yield field, p, p, spans[p][0], spans[p][1]
+        return
+    if slop is None:
+        rest = [set(s) for s in sets[1:]]
+        n = len(sets) - 1
+        for p in sets[0]:
+            if all(p + i + 1 in s for i, s in enumerate(rest)):
+                yield field, p, p + n, spans[p][0], spans[p + n][1]
+        return
+    reach = slop + len(sets) - 1
+    for p in sets[0]:
+        chosen = [p]
+        for s in sets[1:]:
+            near = [q for q in s if abs(q - p) <= reach and q not in chosen]
+            if not near:
+                break
+            chosen.append(min(near, key=lambda q: abs(q - p)))
+        else:
+            lo, hi = min(chosen), max(chosen)
+            if hi - lo + 1 - len(chosen) <= slop:
+                yield field, lo, hi, spans[lo][0], spans[hi][1]
+
+
+class SubstringLeaf(_Leaf):
+    """Literal text (Chinese, Japanese): found as a substring of the field."""
+
+    __slots__ = ("needle",)
+
+    def __init__(
+        self, term: str, fields: tuple[str, ...], needle: str, languages: frozenset[str]
+    ) -> None:
+        super().__init__(term, fields, languages)
+        self.needle = needle
+
+    def _find(self, ctx: Context) -> list[Occurrence]:
+        out: list[Occurrence] = []
+        for field in self.fields:
+            fa = ctx.analysis.field(field)
+            start = fa.text.find(self.needle)
+            while start >= 0:
+                end = start + len(self.needle)
+                t0 = fa.position_at(start)
+                t1 = max(t0, fa.position_at(end - 1))
+                out.append((field, t0, t1, start, end))
+                start = fa.text.find(self.needle, end)
+        return out
+
+
+class FilterLeaf:
+    """source:ID, lang:CODE, url:TEXT."""
+
+    __slots__ = ("kind", "value")
+
+    def __init__(self, kind: str, value: str) -> None:
+        self.kind = kind
+        self.value = value.casefold() if kind == "url" else value
+
+    def matches(self, ctx: Context) -> bool:
+        if self.kind == "source":
+            return ctx.doc.source == self.value
+        if self.kind == "lang":
+            return ctx.lang == self.value
+        return self.value in (ctx.doc.url or "").casefold()
+
+    def hits(self, ctx: Context) -> Iterator[Hit]:
+        return iter(())
+
+
+class AndNode:
+    __slots__ = ("children",)
+
+    def __init__(self, children: tuple[Exec, ...]) -> None:
+        self.children = children
+
+    def matches(self, ctx: Context) -> bool:
+        return all(c.matches(ctx) for c in self.children)
+
+    def hits(self, ctx: Context) -> Iterator[Hit]:
+        for c in self.children:
+            yield from c.hits(ctx)
+
+
+class OrNode(AndNode):
+    __slots__ = ()
+
+    def matches(self, ctx: Context) -> bool:
+        return any(c.matches(ctx) for c in self.children)
+
+    def occurrences(self, ctx: Context) -> list[Occurrence]:
+        out: list[Occurrence] = []
+        for c in self.children:
+            out.extend(c.occurrences(ctx))  # type: ignore[attr-defined]
+        return out
+
+
+class NotNode:
+    __slots__ = ("child",)
+
+    def __init__(self, child: Exec) -> None:
+        self.child = child
+
+    def matches(self, ctx: Context) -> bool:
+        return not self.child.matches(ctx)
+
+    def hits(self, ctx: Context) -> Iterator[Hit]:
+        return iter(())
+
+
+class NearNode:
+    """Children within `distance` words of each other (at most that many words between)."""
+
+    __slots__ = ("children", "distance")
+
+    def __init__(self, children: tuple[Positional, ...], distance: int) -> None:
+        self.children = children
+        self.distance = distance
+
+    def occurrences(self, ctx: Context) -> list[Occurrence]:
+        current = self.children[0].occurrences(ctx)
+        for child in self.children[1:]:
+            if not current:
+                return []
+            other = child.occurrences(ctx)
+            current = [
+                (a[0], min(a[1], b[1]), max(a[2], b[2]), min(a[3], b[3]), max(a[4], b[4]))
+                for a in current
+                for b in other
+                if a[0] == b[0] and _gap(a, b) <= self.distance
+            ]
+        return current
+
+    def matches(self, ctx: Context) -> bool:
+        return bool(self.occurrences(ctx))
+
+    def hits(self, ctx: Context) -> Iterator[Hit]:
+        spans = self.occurrences(ctx)
+        for child in self.children:
+            for hit in child.hits(ctx):
+                if any(s[0] == hit.field and s[3] <= hit.start and hit.end <= s[4] for s in spans):
+                    yield hit
+
+
+def _gap(a: Occurrence, b: Occurrence) -> int:
+    # words strictly between two occurrences; overlapping ones are 0 apart
+    if a[2] < b[1]:
+        return b[1] - a[2] - 1
+    if b[2] < a[1]:
+        return a[1] - b[2] - 1
+    return 0
+
+
+def is_positional(node: Exec) -> bool:
+    """Whether a node has positions (so it can be used with NEAR)."""
+    if isinstance(node, OrNode):
+        return all(is_positional(c) for c in node.children)
+    return isinstance(node, _Leaf | NearNode)

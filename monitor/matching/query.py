@@ -1,0 +1,301 @@
+"""The query language: a small boolean syntax parsed into an immutable tree.
+
+    query   := or
+    or      := and ("OR" and)*
+    and     := near (["AND"] near)*          juxtaposition means AND
+    near    := unary ("NEAR/n" unary)*
+    unary   := "NOT" unary | primary
+    primary := "(" or ")" | FIELD ":" primary | "source:"ID | "lang:"CODE | "url:"TEXT
+             | '"' words '"' ["~" n] | word | word"*" | "@"name | "@country:"CC
+
+Operators are upper case; lower-case "and", "or", "not" are ordinary words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from monitor.errors import QuerySyntaxError
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A word (or a word written with a trailing * for a prefix)."""
+
+    text: str
+    prefix: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """Words in order and adjacent, or with `slop` within that many words of each other."""
+
+    text: str
+    slop: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """@name (a topic or entity), or @country:CC when `country` is set."""
+
+    name: str
+    position: int = 0
+    country: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """source:ID, lang:CODE or url:TEXT: a condition on the document, not on its words."""
+
+    kind: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Scoped:
+    """title:... or body:...: the child applies to that field only."""
+
+    field: str
+    child: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    child: Node
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Near:
+    children: tuple[Node, ...]
+    distance: int
+
+
+Node = Word | Phrase | Ref | Filter | Scoped | Not | And | Or | Near
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<lparen>\()
+  | (?P<rparen>\))
+  | (?P<quote>["«“„](?P<phrase>[^"»”“]*)["»”“](?:~(?P<slop>\d+))?)
+  | (?P<open_quote>["«“„])
+  | (?P<near>NEAR/(?P<distance>\d+)(?![^\s()]))
+  | (?P<bad_near>NEAR(?:/\S*)?(?![^\s()]))
+  | (?P<op>(?:AND|OR|NOT)(?![^\s()]))
+  | (?P<field>(?:title|body):)
+  | (?P<filter>(?:source|lang|url):(?P<value>[^\s()]*))
+  | (?P<ref>@(?P<refname>[^\s()"]*))
+  | (?P<word>[^\s()"«»“”„]+)
+    """,
+    re.VERBOSE,
+)
+
+_Tok = tuple[str, str, int, re.Match[str]]  # kind, text, position, match
+
+
+def _lex(query: str) -> list[_Tok]:
+    tokens: list[_Tok] = []
+    pos = 0
+    while pos < len(query):
+        m = _TOKEN.match(query, pos)
+        if m is None:  # pragma: no cover - the word pattern takes anything else
+            raise QuerySyntaxError(f"unexpected {query[pos]!r} at character {pos + 1}", pos)
+        kind = m.lastgroup or ""
+        if kind in ("phrase", "slop"):
+            kind = "quote"
+        elif kind == "distance":
+            kind = "near"
+        elif kind == "value":
+            kind = "filter"
+        elif kind == "refname":
+            kind = "ref"
+        if kind == "open_quote":
+            raise QuerySyntaxError(f"unclosed quote at character {pos + 1}", pos)
+        if kind == "bad_near":
+            raise QuerySyntaxError(
+                f"NEAR needs a distance, like NEAR/5 (at character {pos + 1})", pos
+            )
+        if kind != "space":
+            tokens.append((kind, m.group(), pos, m))
+        pos = m.end()
+    return tokens
+
+
+class _Parser:
+    def __init__(self, query: str) -> None:
+        self.query = query
+        self.tokens = _lex(query)
+        self.i = 0
+
+    def peek(self) -> _Tok | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def error(self, message: str, tok: _Tok | None) -> QuerySyntaxError:
+        pos = tok[2] if tok else len(self.query)
+        where = f"at character {pos + 1}" if tok else "at the end"
+        return QuerySyntaxError(f"{message} {where}", pos)
+
+    def parse(self) -> Node:
+        if not self.tokens:
+            raise QuerySyntaxError("the query is empty", 0)
+        node = self.parse_or()
+        tok = self.peek()
+        if tok is not None:
+            raise self.error(f"unexpected {tok[1]!r}", tok)
+        return node
+
+    def parse_or(self) -> Node:
+        children = [self.parse_and()]
+        while (tok := self.peek()) and tok[0] == "op" and tok[1] == "OR":
+            self.i += 1
+            children.append(self.parse_and())
+        return children[0] if len(children) == 1 else Or(tuple(children))
+
+    def parse_and(self) -> Node:
+        children = [self.parse_near()]
+        while (tok := self.peek()) and tok[0] != "rparen" and not (
+            tok[0] == "op" and tok[1] == "OR"
+        ):
+            if tok[0] == "op" and tok[1] == "AND":
+                self.i += 1
+            children.append(self.parse_near())
+        return children[0] if len(children) == 1 else And(tuple(children))
+
+    def parse_near(self) -> Node:
+        children = [self.parse_unary()]
+        distance: int | None = None
+        while (tok := self.peek()) and tok[0] == "near":
+            d = int(tok[3].group("distance"))
+            if distance is not None and d != distance:
+                raise self.error("mixed NEAR distances need parentheses", tok)
+            distance = d
+            self.i += 1
+            children.append(self.parse_unary())
+        if distance is None:
+            return children[0]
+        return Near(tuple(children), distance)
+
+    def parse_unary(self) -> Node:
+        tok = self.peek()
+        if tok is not None and tok[0] == "op" and tok[1] == "NOT":
+            self.i += 1
+            return Not(self.parse_unary())
+        return self.parse_primary()
+
+    def parse_primary(self) -> Node:
+        tok = self.peek()
+        if tok is None:
+            raise self.error("a term is missing", None)
+        kind, text, pos, m = tok
+        self.i += 1
+        if kind == "lparen":
+            node = self.parse_or()
+            close = self.peek()
+            if close is None or close[0] != "rparen":
+                raise QuerySyntaxError(f"unclosed '(' at character {pos + 1}", pos)
+            self.i += 1
+            return node
+        if kind == "field":
+            return Scoped(text[:-1], self.parse_primary())
+        if kind == "filter":
+            return _filter(text, pos)
+        if kind == "quote":
+            return _phrase(m, pos)
+        if kind == "ref":
+            return _ref(m.group("refname"), pos)
+        if kind == "word":
+            return _word(text, pos)
+        raise self.error(f"unexpected {text!r}", tok)
+
+
+def _filter(text: str, pos: int) -> Filter:
+    kind, _, value = text.partition(":")
+    if not value:
+        raise QuerySyntaxError(f"{kind}: needs a value (at character {pos + 1})", pos)
+    return Filter(kind, value)
+
+
+def _phrase(m: re.Match[str], pos: int) -> Phrase:
+    words = m.group("phrase").strip()
+    if not words:
+        raise QuerySyntaxError(f"empty quotes at character {pos + 1}", pos)
+    slop = m.group("slop")
+    return Phrase(" ".join(words.split()), int(slop) if slop is not None else None)
+
+
+def _ref(name: str, pos: int) -> Ref:
+    if not name:
+        raise QuerySyntaxError(f"@ needs a name (at character {pos + 1})", pos)
+    if name.startswith("country:"):
+        code = name.partition(":")[2]
+        if not re.fullmatch(r"[A-Za-z]{2}", code):
+            raise QuerySyntaxError(
+                f"@country: needs a two-letter country code like CN (at character {pos + 1})", pos
+            )
+        return Ref(name, pos, country=code.upper())
+    return Ref(name, pos)
+
+
+def _word(text: str, pos: int) -> Word:
+    prefix = text.endswith("*")
+    stem = text.rstrip("*")
+    if not stem or "*" in stem:
+        raise QuerySyntaxError(
+            f"'*' goes at the end of a word, as in defen* (at character {pos + 1})", pos
+        )
+    return Word(stem, prefix)
+
+
+def parse_query(query: str) -> Node:
+    """Parse a query; raise QuerySyntaxError (with the 0-based `position`) when it is invalid."""
+    return _Parser(query).parse()
+
+
+_SYNTAX = re.compile(
+    r"""["«»“”„()*@~]|(?:^|\s)(?:AND|OR|NOT|NEAR/\S*)(?:\s|$)|\b(?:title|body|source|lang|url):"""
+)
+
+
+def parse_term(term: str) -> Node:
+    """A vocabulary term: plain words are a phrase ("arms sales"); anything else is a query."""
+    text = " ".join(term.split())
+    if not text:
+        raise QuerySyntaxError("the term is empty", 0)
+    if _SYNTAX.search(text):
+        return parse_query(term)
+    return Phrase(text) if " " in text else Word(text)
+
+
+def positive(node: Node) -> bool:
+    """True when the node can only match through words that are present (not NOT-only)."""
+    if isinstance(node, Not | Filter):
+        return False
+    if isinstance(node, And):
+        return any(positive(c) for c in node.children)
+    if isinstance(node, Or):
+        return all(positive(c) for c in node.children)
+    if isinstance(node, Scoped):
+        return positive(node.child)
+    return True
+
+
+def references(node: Node) -> list[Ref]:
+    """Every @reference in the tree, in order."""
+    if isinstance(node, Ref):
+        return [node]
+    if isinstance(node, And | Or | Near):
+        return [r for c in node.children for r in references(c)]
+    if isinstance(node, Not | Scoped):
+        return references(node.child)
+    return []

@@ -1,0 +1,110 @@
+"""The compiled rule set: rules, their executable queries and the prefilter index."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from monitor.matching import nodes as n
+from monitor.matching.prefilter import ProbePlanner, build_index
+from monitor.models import Document, Hit, Match
+from monitor.text.analysis import Analysis
+
+MAX_HITS = 50  # per match; enough to explain, bounded for huge documents
+FIELD_ORDER = {"title": 0, "body": 1}
+TITLE_WEIGHT = 2.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    """One rule as written, validated. `notify` None means every notifier."""
+
+    id: str
+    title: str
+    query: str
+    notify: tuple[str, ...] | None = None
+    digest: str = "immediate"
+    languages: tuple[str, ...] | None = None
+    sources: tuple[str, ...] | None = None
+    min_score: float = 0.0
+    file: str = ""
+    line: int = 0
+    max_per_hour: int | None = None
+
+
+class RuleSet:
+    """Rules compiled for matching; immutable once built.
+
+    `match` analyses nothing itself: give it `monitor.text.analysis.analyze(doc, languages)`.
+    """
+
+    __slots__ = ("_always", "_execs", "_index", "_order", "languages", "rules")
+
+    def __init__(
+        self, rules: Sequence[Rule], execs: Sequence[n.Exec], languages: Sequence[str]
+    ) -> None:
+        self.rules: Mapping[str, Rule] = MappingProxyType({r.id: r for r in rules})
+        self.languages: tuple[str, ...] = tuple(languages)
+        self._order: tuple[Rule, ...] = tuple(rules)
+        self._execs: tuple[n.Exec, ...] = tuple(execs)
+        planner = ProbePlanner(self._execs)
+        self._index, self._always = build_index(planner, list(self._execs))
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def candidates(self, analysis: Analysis) -> list[int]:
+        """Numbers of the rules the prefilter cannot rule out for this document, in order."""
+        found = set(self._always)
+        index = self._index.get(analysis.language)
+        if index:
+            for probe in analysis.probes:
+                rules = index.get(probe)
+                if rules:
+                    found.update(rules)
+        return sorted(found)
+
+    def match(self, analysis: Analysis, doc: Document) -> list[Match]:
+        """The rules that match the document, in rule order, with their hits."""
+        ctx = n.Context(analysis, doc)
+        out: list[Match] = []
+        for i in self.candidates(analysis):
+            m = self._evaluate(i, ctx)
+            if m is not None:
+                out.append(m)
+        return out
+
+    def match_rule(self, rule_id: str, analysis: Analysis, doc: Document) -> Match | None:
+        """One rule only (used to verify examples), without the prefilter."""
+        i = next(k for k, r in enumerate(self._order) if r.id == rule_id)
+        return self._evaluate(i, n.Context(analysis, doc))
+
+    def match_all(self, analysis: Analysis, doc: Document) -> list[Match]:
+        """Every rule evaluated, no prefilter: the naive baseline, same results as `match`."""
+        ctx = n.Context(analysis, doc)
+        return [m for i in range(len(self._order)) if (m := self._evaluate(i, ctx))]
+
+    def _evaluate(self, i: int, ctx: n.Context) -> Match | None:
+        rule = self._order[i]
+        if rule.languages is not None and ctx.lang not in rule.languages:
+            return None
+        if rule.sources is not None and ctx.doc.source not in rule.sources:
+            return None
+        node = self._execs[i]
+        if not node.matches(ctx):
+            return None
+        hits = _dedupe(node.hits(ctx))
+        score = sum(TITLE_WEIGHT if h.field == "title" else 1.0 for h in hits)
+        if score < rule.min_score:
+            return None
+        return Match(rule=rule.id, score=score, hits=tuple(hits[:MAX_HITS]))
+
+
+def _dedupe(hits: object) -> list[Hit]:
+    seen: dict[tuple[str, int, int], Hit] = {}
+    for hit in hits:  # type: ignore[attr-defined]
+        key = (hit.field, hit.start, hit.end)
+        if key not in seen:
+            seen[key] = hit
+    return sorted(seen.values(), key=lambda h: (FIELD_ORDER[h.field], h.start, -h.end))

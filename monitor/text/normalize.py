@@ -1,0 +1,51 @@
+"""Unicode normalisation shared by documents and rule terms, so both sides fold alike."""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+
+# Languages whose accents may be dropped without merging distinct words in practice
+# (café = cafe, défense = defense). Cyrillic and Greek keep theirs (й is not и).
+ACCENT_FOLDING: frozenset[str] = frozenset({"en", "fr", "es", "pt", "it", "ca", "nl", "ro", "id"})
+_KEEP = {"ñ": "\0", "Ñ": "\1"}  # Spanish ñ is a letter, not an accented n
+_EO = str.maketrans({"ё": "е", "Ё": "Е", "’": "'", "ʼ": "'", "‘": "'"})
+
+
+def normalize_text(text: str) -> str:
+    """The text a field is analysed as: HTML entities decoded, NFC.
+
+    Offsets of hits refer to this text; for ordinary input it equals the original.
+    """
+    if "&" in text:
+        text = html.unescape(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return text
+
+
+def strip_accents(word: str) -> str:
+    """Remove combining marks (but keep ñ)."""
+    if word.isascii():
+        return word
+    for k, v in _KEEP.items():
+        word = word.replace(k, v)
+    decomposed = unicodedata.normalize("NFD", word)
+    out = "".join(c for c in decomposed if not unicodedata.combining(c))
+    out = unicodedata.normalize("NFC", out)
+    for k, v in _KEEP.items():
+        out = out.replace(v, k)
+    return out
+
+
+def fold(word: str, language: str) -> str:
+    """Casefold, ё -> е, typographic apostrophes -> ', accents folded where the language allows."""
+    word = word.translate(_EO).casefold()
+    if language in ACCENT_FOLDING:
+        word = strip_accents(word)
+    return word
+
+
+def unify(word: str) -> str:
+    """ё -> е and apostrophes unified, case kept (what the lemmatiser is given)."""
+    return word.translate(_EO)
