@@ -100,6 +100,10 @@ class FolderSourceConfig(Section):
     recursive: bool = Field(True, description="Also read files in subfolders.")
     watch: bool = Field(True, description="React to file events (inotify) between rescans.")
     max_size: Size = Field(10 * 1024**2, description="Files larger than this are skipped.")
+    settle: Duration = Field(
+        1.0, description="A file is read once it has not changed for this long "
+        "(until then it may still be being written)."
+    )
     language: str | None = Field(None, description="Language hint; detected when absent.")
     enabled: bool = Field(True, description="Set to false to pause the source.")
 
@@ -116,10 +120,46 @@ class FeedSourceConfig(Section):
         default_factory=dict, description="Extra HTTP request headers."
     )
     max_size: Size = Field(20 * 1024**2, description="Responses larger than this are refused.")
+    timeout: Duration = Field(60.0, description="Longest time one fetch may take in total.")
     enabled: bool = Field(True, description="Set to false to pause the feed.")
 
 
-SourceConfig = Annotated[FolderSourceConfig | FeedSourceConfig, Field(discriminator="type")]
+class OpmlSourceConfig(Section):
+    """Every feed listed in an OPML file (a feed reader's export), polled like `type: feed`."""
+
+    type: Literal["opml"] = Field(description="Selects the OPML feed list.")
+    id: Identifier = Field(
+        description="Source id of all its feeds' documents; each feed is `<id>.<n>` in "
+        "`monitor feeds`."
+    )
+    path: RelPath = Field(description="The OPML file, relative to the config file.")
+    interval: Duration = Field(900.0, description="How often each feed is polled.")
+    language: str | None = Field(None, description="Language hint for all its feeds' entries.")
+    headers: dict[str, str] = Field(
+        default_factory=dict, description="Extra HTTP request headers for every feed."
+    )
+    max_size: Size = Field(20 * 1024**2, description="Responses larger than this are refused.")
+    timeout: Duration = Field(60.0, description="Longest time one fetch may take in total.")
+    enabled: bool = Field(True, description="Set to false to pause all its feeds.")
+
+
+SourceConfig = Annotated[
+    FolderSourceConfig | FeedSourceConfig | OpmlSourceConfig, Field(discriminator="type")
+]
+
+
+class FeedsConfig(Section):
+    """Settings shared by all feeds: politeness limits and failure handling."""
+
+    max_concurrent: int = Field(20, ge=1, description="Feed fetches running at once, overall.")
+    per_host: int = Field(2, ge=1, description="Feed fetches running at once per host.")
+    backoff_max: Duration = Field(
+        6 * 3600.0, description="Longest wait between attempts on a failing feed."
+    )
+    alert_after: Duration = Field(
+        24 * 3600.0, description="A feed failing for longer than this is reported through "
+        "the notifiers (once, and again when it recovers)."
+    )
 
 # ---------------------------------------------------------------- notifiers
 
@@ -268,6 +308,9 @@ class Config(Section):
     )
     http: HttpConfig = Field(default_factory=HttpConfig, description="The HTTP server.")
     delivery: DeliveryConfig = Field(default_factory=DeliveryConfig, description="The outbox.")
+    feeds: FeedsConfig = Field(
+        default_factory=FeedsConfig, description="Limits and failure handling for all feeds."
+    )
     log: LogConfig = Field(default_factory=LogConfig, description="Logging.")
     retention: Duration = Field(90 * 86400.0, description="How long documents are kept.")
     templates: RelPath | None = Field(
@@ -302,7 +345,9 @@ class Config(Section):
     def base_dir(self) -> Path:
         return self.path.parent if self.path else Path.cwd()
 
-    def source(self, source_id: str) -> FolderSourceConfig | FeedSourceConfig:
+    def source(
+        self, source_id: str
+    ) -> FolderSourceConfig | FeedSourceConfig | OpmlSourceConfig:
         for s in self.sources:
             if s.id == source_id:
                 return s
@@ -320,8 +365,11 @@ ALL_SECTIONS: tuple[type[Section], ...] = (
     HttpConfig,
     DeliveryConfig,
     LogConfig,
+    OpmlSourceConfig,
+    FeedsConfig,
 )
 register_union_tags(["folder", "feed", "email", "atom", "webhook"])
+register_union_tags(["opml"])
 
 
 def _known_keys() -> set[str]:

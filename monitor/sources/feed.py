@@ -1,0 +1,216 @@
+"""FeedSource: an RSS, Atom or JSON feed polled politely with conditional GET.
+
+What a feed remembers lives in the store under `source:<id>` (a JSON dict, see
+`FeedSource.health`): the validators (ETag, Last-Modified), the URL after a permanent
+redirect, and its health. A failing feed backs off exponentially (capped) and keeps being
+retried; 429/503 wait as long as Retry-After says; 410 Gone disables the feed until its
+URL is changed in config.yaml. A 304 costs a request and nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from monitor.config import FeedSourceConfig
+from monitor.errors import SourceError
+from monitor.models import Document
+from monitor.sources.base import StateStore
+from monitor.sources.entries import entries_to_documents, parse_feed
+from monitor.sources.http import FeedHttp, Fetched, FetchError, retry_after
+
+log = logging.getLogger(__name__)
+
+BACKOFF_MAX = 6 * 3600.0
+RETRY_AFTER_MAX = 24 * 3600.0  # a bogus Retry-After must not silence a feed for longer
+_HEALTH_KEYS = (
+    "url", "status", "last_attempt", "last_success", "last_error", "failures",
+    "failing_since", "next_poll", "backoff", "retry_at", "disabled", "problem",
+    "entries_last", "entries_total", "etag", "last_modified",
+)
+
+
+def state_key(source_id: str) -> str:
+    """The store key of a feed's saved state."""
+    return f"source:{source_id}"
+
+
+class FeedSource:
+    """Documents from one feed. Several feeds share one `FeedHttp` (and its limits)."""
+
+    def __init__(
+        self,
+        cfg: FeedSourceConfig,
+        state: StateStore,
+        *,
+        http: FeedHttp | None = None,
+        backoff_max: float = BACKOFF_MAX,
+        doc_source: str | None = None,
+        title: str | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.id = cfg.id
+        self.interval = cfg.interval
+        self.title = title
+        self._store = state
+        self._http = http or FeedHttp()
+        self._backoff_max = backoff_max
+        self._doc_source = doc_source or cfg.id
+        self._hashes: dict[str, str] = {}  # entry id -> content hash, from the last fetch
+        self._state = self._load()
+
+    def _load(self) -> dict[str, Any]:
+        saved = dict(self._store.get_state(state_key(self.id)))
+        if saved.get("config_url") != self.cfg.url:  # new feed, or its URL was edited
+            saved = {"config_url": self.cfg.url, "url": self.cfg.url, "failures": 0,
+                     "entries_total": 0}
+        return saved
+
+    async def __aenter__(self) -> FeedSource:
+        await self._http.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._http.__aexit__(*exc)
+
+    def changes(self) -> None:
+        """Feeds are only polled on their interval."""
+        return None
+
+    # ------------------------------------------------------------ polling
+
+    async def poll(self) -> list[Document]:
+        """Fetch the feed unless it is disabled or backing off; return new or changed entries.
+
+        Raises SourceError when the feed could not be fetched or was not a feed; its
+        health says when it will be tried again.
+        """
+        st = self._state
+        now = time.time()
+        if st.get("disabled") or (st.get("retry_at") or 0) > now:
+            return []
+        st["last_attempt"] = now
+        try:
+            fetched = await self._http.fetch(
+                st.get("url") or self.cfg.url, headers=self._request_headers(),
+                max_size=self.cfg.max_size, timeout=self.cfg.timeout,
+            )
+        except FetchError as exc:
+            raise self._failed(now, str(exc), status=None) from None
+        return self._answer(fetched, now)
+
+    def _request_headers(self) -> dict[str, str]:
+        headers = dict(self.cfg.headers)
+        if self._state.get("etag"):
+            headers["If-None-Match"] = self._state["etag"]
+        if self._state.get("last_modified"):
+            headers["If-Modified-Since"] = self._state["last_modified"]
+        return headers
+
+    def _answer(self, fetched: Fetched, now: float) -> list[Document]:
+        status = fetched.status
+        if fetched.permanent_url and status < 400 and fetched.permanent_url != self._state["url"]:
+            log.info("feed %r moved permanently to %s", self.id, fetched.permanent_url)
+            self._state["url"] = fetched.permanent_url
+        if status == 304:
+            self._succeeded(now, fetched, entries=None)
+            return []
+        if status == 410:
+            raise self._gone(now)
+        if status in (429, 503):
+            wait = retry_after(fetched.headers.get("retry-after"), now)
+            raise self._failed(now, f"HTTP {status} (rate-limited or unavailable)",
+                               status=status, wait=wait)
+        if not 200 <= status < 300:
+            raise self._failed(now, f"HTTP {status}", status=status)
+        return self._parse(fetched, now)
+
+    def _parse(self, fetched: Fetched, now: float) -> list[Document]:
+        parsed = parse_feed(fetched.body, headers=fetched.headers, url=fetched.url)
+        if not parsed.is_feed:
+            kind = fetched.headers.get("content-type", "unknown type")
+            raise self._failed(now, f"not a feed ({kind}): {parsed.problem or 'no entries'}",
+                               status=fetched.status)
+        if parsed.problem:
+            log.info("feed %r is ill-formed, kept what could be read: %s", self.id,
+                     parsed.problem)
+        docs = entries_to_documents(
+            parsed.entries, source=self._doc_source, id_prefix=self.id, base_url=fetched.url,
+            fetched=datetime.fromtimestamp(now, UTC), language=self.cfg.language,
+        )
+        self._state["problem"] = parsed.problem
+        self._succeeded(now, fetched, entries=len(parsed.entries))
+        hashes = {d.id: d.content_hash for d in docs}
+        fresh = [d for d in docs if self._hashes.get(d.id) != hashes[d.id]]
+        self._hashes = hashes
+        return fresh
+
+    # ------------------------------------------------------------ outcomes
+
+    def _succeeded(self, now: float, fetched: Fetched, *, entries: int | None) -> None:
+        st = self._state
+        if st.get("failures"):
+            log.info("feed %r recovered after %d failures", self.id, st["failures"])
+        st.update(status=fetched.status, last_success=now, last_error=None, failures=0,
+                  failing_since=None, backoff=0.0, retry_at=None,
+                  next_poll=now + self.interval)
+        if "etag" in fetched.headers or fetched.status != 304:
+            st["etag"] = fetched.headers.get("etag")
+        if "last-modified" in fetched.headers or fetched.status != 304:
+            st["last_modified"] = fetched.headers.get("last-modified")
+        if entries is not None:
+            st["entries_last"] = entries
+            st["entries_total"] = st.get("entries_total", 0) + entries
+        self._save()
+
+    def _failed(
+        self, now: float, error: str, *, status: int | None, wait: float | None = None
+    ) -> SourceError:
+        st = self._state
+        failures = int(st.get("failures") or 0) + 1
+        backoff = min(self.interval * 2 ** (failures - 1), self._backoff_max)
+        if wait is not None:
+            backoff = min(max(wait, 0.0), RETRY_AFTER_MAX)
+        # a delay up to one interval is what the scheduler does anyway: no extra gate
+        retry_at = now + backoff if wait is not None or backoff > self.interval else None
+        st.update(status=status, last_error=error, failures=failures, backoff=backoff,
+                  retry_at=retry_at, failing_since=st.get("failing_since") or now,
+                  next_poll=max(now + self.interval, retry_at or 0.0))
+        self._save()
+        when = f"retrying in {backoff:.0f} s" if retry_at else "retrying on the next interval"
+        return SourceError(self.id, f"{error}; failure {failures}, {when}")
+
+    def _gone(self, now: float) -> SourceError:
+        st = self._state
+        st.update(status=410, failures=int(st.get("failures") or 0) + 1,
+                  failing_since=st.get("failing_since") or now, retry_at=None, next_poll=None,
+                  disabled="410 Gone: the feed was removed; it is no longer polled "
+                  "(change its url in the config to poll it again)",
+                  last_error="HTTP 410 Gone")
+        self._save()
+        return SourceError(self.id, st["disabled"])
+
+    def _save(self) -> None:
+        self._store.set_state(state_key(self.id), dict(self._state))
+
+    def health(self) -> dict[str, Any]:
+        """Last attempt and success (unix times), HTTP status, last error, consecutive
+        failures, failing since, next poll, backoff, disabled (410), entries seen."""
+        return feed_health(self.id, self._state, title=self.title)
+
+
+def feed_health(source_id: str, state: dict[str, Any], *, title: str | None = None,
+                url: str | None = None) -> dict[str, Any]:
+    """A feed's health from its saved state (what `monitor feeds` prints)."""
+    out: dict[str, Any] = {"id": source_id, "type": "feed"}
+    if title:
+        out["title"] = title
+    for key in _HEALTH_KEYS:
+        out[key] = state.get(key)
+    out["url"] = state.get("url") or url
+    out["failures"] = state.get("failures") or 0
+    out["entries_total"] = state.get("entries_total") or 0
+    out["ok"] = not out["disabled"] and not out["failures"]
+    return out

@@ -1,0 +1,172 @@
+"""The HTTP side of feeds: one shared httpx client, politeness limits, capped downloads.
+
+`FeedHttp` is shared by every feed of a daemon: at most `max_concurrent` fetches at once
+overall and `per_host` per host. `fetch()` never raises for HTTP answers (a 500 is a
+`Fetched` with status 500); it raises `FetchError` when no answer could be had.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from monitor import __version__
+
+USER_AGENT = f"monitor/{__version__} (media-monitoring daemon; feed poller)"
+ACCEPT = (
+    "application/atom+xml, application/rss+xml, application/rdf+xml, application/feed+json, "
+    "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
+)
+CONNECT_TIMEOUT = 10.0
+MAX_REDIRECTS = 10
+PERMANENT = frozenset({301, 308})
+
+
+class FetchError(Exception):
+    """No HTTP answer: connection refused, DNS failure, timeout, too large, bad URL."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fetched:
+    """An HTTP answer. `url` is where it came from after redirects; `permanent_url` is set
+    when every redirect on the way was permanent (301/308), i.e. the feed has moved."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    url: str
+    permanent_url: str | None = None
+    redirects: tuple[int, ...] = ()
+    elapsed: float = 0.0
+
+
+@dataclass
+class FeedHttp:
+    """A shared client with an overall and a per-host limit on concurrent fetches."""
+
+    max_concurrent: int = 20
+    per_host: int = 2
+    _client: httpx.AsyncClient | None = None
+    _users: int = 0
+    _overall: asyncio.Semaphore | None = None
+    _hosts: dict[str, asyncio.Semaphore] = field(default_factory=dict)
+
+    async def __aenter__(self) -> FeedHttp:
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                follow_redirects=True,
+                max_redirects=MAX_REDIRECTS,
+                limits=httpx.Limits(max_connections=self.max_concurrent,
+                                    max_keepalive_connections=self.max_concurrent),
+                headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
+                trust_env=True,
+            )
+            self._overall = asyncio.Semaphore(self.max_concurrent)
+            self._hosts = {}
+        self._users += 1
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._users -= 1
+        if self._users <= 0 and self._client is not None:
+            client, self._client = self._client, None
+            self._users = 0
+            await client.aclose()
+
+    def _host_limit(self, url: str) -> asyncio.Semaphore:
+        host = urlsplit(url).netloc.lower()
+        sem = self._hosts.get(host)
+        if sem is None:
+            sem = self._hosts[host] = asyncio.Semaphore(self.per_host)
+        return sem
+
+    async def fetch(
+        self, url: str, *, headers: Mapping[str, str], max_size: int, timeout: float
+    ) -> Fetched:
+        """GET `url` with the given extra headers; the body is decompressed and capped."""
+        if self._client is None or self._overall is None:
+            raise RuntimeError("FeedHttp is used outside `async with`")
+        async with self._overall, self._host_limit(url):
+            started = time.monotonic()
+            try:
+                async with asyncio.timeout(timeout):
+                    return await self._get(self._client, url, headers, max_size, started)
+            except TimeoutError:
+                raise FetchError(f"no complete answer within {timeout:g} s") from None
+            except httpx.TooManyRedirects:
+                raise FetchError(f"more than {MAX_REDIRECTS} redirects") from None
+            except httpx.InvalidURL as exc:
+                raise FetchError(f"invalid URL: {exc}") from None
+            except httpx.HTTPError as exc:
+                raise FetchError(_describe(exc)) from None
+
+    async def _get(
+        self, client: httpx.AsyncClient, url: str, headers: Mapping[str, str],
+        max_size: int, started: float,
+    ) -> Fetched:
+        timeout = httpx.Timeout(30.0, connect=CONNECT_TIMEOUT)
+        async with client.stream("GET", url, headers=dict(headers), timeout=timeout) as resp:
+            declared = resp.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > max_size:
+                raise FetchError(f"the answer is {declared} bytes, over the limit of {max_size}")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in resp.aiter_bytes():
+                size += len(chunk)
+                if size > max_size:
+                    raise FetchError(f"the answer is over the limit of {max_size} bytes")
+                chunks.append(chunk)
+            return Fetched(
+                status=resp.status_code,
+                headers={k.lower(): v for k, v in resp.headers.items()},
+                body=b"".join(chunks),
+                url=str(resp.url),
+                permanent_url=_permanent(resp),
+                redirects=tuple(r.status_code for r in resp.history),
+                elapsed=time.monotonic() - started,
+            )
+
+
+def _permanent(resp: httpx.Response) -> str | None:
+    if resp.history and all(r.status_code in PERMANENT for r in resp.history):
+        return str(resp.url)
+    return None
+
+
+def _describe(exc: httpx.HTTPError) -> str:
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.ConnectError):
+        return f"cannot connect: {text}"
+    if isinstance(exc, httpx.DecodingError):
+        return f"cannot decompress the answer: {text}"
+    return text
+
+
+def retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    now = time.time() if now is None else now
+    return max(when.timestamp() - now, 0.0)
+
+
+def header_dict(headers: Mapping[str, Any]) -> dict[str, str]:
+    """Response headers as a plain dict with lower-case names (what feedparser expects)."""
+    return {str(k).lower(): str(v) for k, v in headers.items()}
