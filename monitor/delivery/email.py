@@ -113,16 +113,17 @@ class EmailNotifier:
         smtp = self.config.smtp
         assert smtp is not None  # checked by the config model
         sender = envelope_recipients([self.config.from_])[0]
-        try:
-            self.last_answer = await send_smtp(smtp, sender, envelope_recipients(to), data)
-        except DeliveryError as exc:
-            raise DeliveryError(self.name, exc.args[0], retryable=exc.retryable) from None
+        self.last_answer = await send_smtp(smtp, sender, envelope_recipients(to), data,
+                                           name=self.name)
 
 
-async def send_smtp(smtp: SmtpConfig, sender: str, to: Sequence[str], data: bytes) -> str:
-    """Send `data` through the server; return its answer. Raises DeliveryError('smtp', ...)
-    whose `retryable` is False for 5xx answers and missing credentials."""
-    user, password = _credentials(smtp)
+async def send_smtp(
+    smtp: SmtpConfig, sender: str, to: Sequence[str], data: bytes, *, name: str
+) -> str:
+    """Send `data` through the server; return its answer. Raises DeliveryError naming the
+    notifier `name`, not retryable for 5xx answers and missing credentials. Passwords
+    never appear in errors or logs."""
+    user, password = _credentials(smtp, name)
     client = aiosmtplib.SMTP(
         hostname=smtp.host,
         port=smtp.port,
@@ -138,29 +139,29 @@ async def send_smtp(smtp: SmtpConfig, sender: str, to: Sequence[str], data: byte
             refused, answer = await client.sendmail(sender, list(to), data)
     except aiosmtplib.SMTPRecipientsRefused as exc:
         codes = [r.code for r in exc.recipients]
-        raise DeliveryError("smtp", f"{where} refused every recipient: "
+        raise DeliveryError(name, f"{where} refused every recipient: "
                             + "; ".join(f"{r.recipient}: {r.code} {r.message}"
                                         for r in exc.recipients),
                             retryable=any(400 <= c < 500 for c in codes)) from None
     except aiosmtplib.SMTPResponseException as exc:
-        raise DeliveryError("smtp", f"{where} answered {exc.code} {exc.message}",
+        raise DeliveryError(name, f"{where} answered {exc.code} {exc.message}",
                             retryable=exc.code < 500) from None
     except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
-        raise DeliveryError("smtp", f"cannot reach {where}: {exc}") from None
+        raise DeliveryError(name, f"cannot reach {where}: {exc}") from None
     if refused:
         log.warning("%s refused some recipients: %s", where,
                     "; ".join(f"{k}: {v.code} {v.message}" for k, v in refused.items()))
-    return answer
+    return f"{where} accepted the message: {answer}"
 
 
-def _credentials(smtp: SmtpConfig) -> tuple[str | None, str | None]:
+def _credentials(smtp: SmtpConfig, name: str) -> tuple[str | None, str | None]:
     user = password = None
     for env, label in ((smtp.username_env, "user name"), (smtp.password_env, "password")):
         if env is None:
             continue
         value = os.environ.get(env)
         if not value:
-            raise DeliveryError("smtp", f"the environment variable {env} (SMTP {label}) "
+            raise DeliveryError(name, f"the environment variable {env} (SMTP {label}) "
                                 "is not set", retryable=False)
         if label == "password":
             password = value

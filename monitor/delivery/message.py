@@ -28,8 +28,8 @@ POLICY = policy.SMTP.clone(max_line_length=78)
 def domain_of(address: str) -> str:
     """The domain of an address (for Message-ID and List-Id), "monitor" when it has none."""
     _, _, domain = address.rpartition("@")
-    domain = _NOT_ATOM.sub("-", domain.strip(" >")).strip("-")
-    return domain or "monitor"
+    domain = re.sub(r"[^A-Za-z0-9.-]+", "-", domain.strip(" >")).strip(".-")
+    return re.sub(r"\.{2,}", ".", domain) or "monitor"
 
 
 def message_id(alert_id: str, notifier: str, domain: str) -> str:
@@ -76,6 +76,10 @@ def _address(text: str) -> str:
 def _bodies(msg: EmailMessage, text: str, html: str) -> None:
     msg.set_content(text, subtype="plain", charset="utf-8", cte=_encoding(text))
     msg.add_alternative(html, subtype="html", charset="utf-8", cte=_encoding(html))
+    # A boundary derived from the Message-ID makes a resend byte-for-byte identical;
+    # "=_" never occurs in quoted-printable or base64 text, so it cannot clash.
+    digest = hashlib.sha256(str(msg["Message-ID"]).encode()).hexdigest()[:32]
+    msg.set_boundary(f"=_monitor_{digest}")
 
 
 def _encoding(text: str) -> str:
@@ -147,7 +151,8 @@ def digest_message(
     ctx = digest_context(alerts, title)
     rules = [g["rule_title"] for g in ctx["groups"]]
     what = rules[0] if len(rules) == 1 else f"{len(rules)} rules"
-    subj = subject(prefix, ctx["title"], f"{ctx['count']} alerts ({what})")
+    count = ctx["count"]
+    subj = subject(prefix, ctx["title"], f"{count} alert{'s' if count != 1 else ''}, {what}")
     when = max((a.created for a in alerts), default=datetime.now(UTC))
     msg = _base(
         sender=sender,
