@@ -11,12 +11,12 @@ import sys
 from collections.abc import Callable, Sequence
 
 from monitor import __version__
-from monitor.cli import ops, rules, run
+from monitor.cli import feeds, ops, rules, run, test
 
 Handler = Callable[[argparse.Namespace], int]
 
 # Each module adds its subcommands; add new modules here.
-MODULES = (run, rules, ops)
+MODULES = (run, rules, ops, test, feeds)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,156 @@
+"""`monitor test`: run the rules on document files and show what matched and why."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from monitor.cli.common import EXIT_ERROR, EXIT_INVALID, EXIT_OK, add_command, error
+from monitor.config import Config, FolderSourceConfig, load_config
+from monitor.errors import ConfigError, DocumentError, RuleError
+from monitor.matching import RuleSet, load_rules
+from monitor.matching.explain import snippets
+from monitor.models import Document, Match
+from monitor.sources.readers import is_candidate, read_file
+from monitor.text.analysis import analyze
+
+MAX_SHOWN_HITS = 12
+
+
+def register(sub: Any) -> None:
+    p = add_command(
+        sub,
+        "test",
+        _test,
+        "match the rules against document files and show, per document, the detected "
+        "language, the rules that matched and the words that made them match",
+    )
+    p.add_argument(
+        "paths", nargs="+", metavar="PATH",
+        help="a document file (.txt, .md, .html, .json, .jsonl) or a folder of them",
+    )
+    p.add_argument(
+        "--rules", metavar="PATH",
+        help="a rules folder or one rule file (default: the `rules:` of the config)",
+    )
+    p.add_argument(
+        "--json", action="store_true",
+        help='one JSON object per document per line: {"path", "title", "language", '
+        '"matches": [{"rule", "score", "hits": [{"term", "field", "text", "start", "end"}]}]}',
+    )
+
+
+def _config(args: argparse.Namespace) -> Config | None:
+    path = Path(args.config)
+    if not path.exists() and args.rules:
+        return Config()  # testing a rules draft needs no config: default languages
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        error(str(exc))
+        return None
+
+
+def _test(args: argparse.Namespace) -> int:
+    config = _config(args)
+    if config is None:
+        return EXIT_INVALID
+    rules_path = Path(args.rules) if args.rules else config.rules
+    try:
+        rules = load_rules(rules_path, languages=config.languages, check_examples=False)
+    except RuleError as exc:
+        error(f"invalid rules:\n{exc}")
+        return EXIT_INVALID
+    failed = 0
+    for path, docs in _documents(args.paths, config):
+        if isinstance(docs, DocumentError):
+            error(str(docs))
+            failed += 1
+            continue
+        for doc in docs:
+            _report(path, doc, rules, config.languages, as_json=args.json)
+    return EXIT_ERROR if failed else EXIT_OK
+
+
+def _documents(
+    paths: Sequence[str], config: Config
+) -> Iterator[tuple[Path, list[Document] | DocumentError]]:
+    for given in map(Path, paths):
+        if given.is_dir():
+            files = sorted(p for p in given.rglob("*") if p.is_file() and is_candidate(p))
+            root = given
+        elif given.exists():
+            files, root = [given], given.parent
+        else:
+            yield given, DocumentError(f"{given}: no such file or folder")
+            continue
+        source = _source_for(given, config)
+        for file in files:
+            try:
+                docs = read_file(
+                    file, source=source.id if source else "test", root=root,
+                    max_size=source.max_size if source else 10 * 1024 * 1024,
+                    languages=config.languages, language=source.language if source else None,
+                )
+            except DocumentError as exc:
+                yield file, exc
+                continue
+            yield file, docs
+
+
+def _source_for(path: Path, config: Config) -> FolderSourceConfig | None:
+    """The configured folder source that contains `path`, so `sources:` filters apply."""
+    resolved = path.resolve()
+    for source in config.sources:
+        if isinstance(source, FolderSourceConfig) and resolved.is_relative_to(
+            source.path.resolve()
+        ):
+            return source
+    return None
+
+
+def _report(
+    path: Path, doc: Document, rules: RuleSet, languages: Sequence[str], *, as_json: bool
+) -> None:
+    analysis = analyze(doc, languages)
+    matches = rules.match(analysis, doc)
+    if as_json:
+        print(json.dumps(_as_json(path, doc, analysis.language, matches), ensure_ascii=False))
+        return
+    print(f"{path}  [{analysis.language}]  {doc.title}")
+    if not matches:
+        print("  no rule matched")
+    for m in matches:
+        print(f"  {m.rule} (score {m.score:g}): {rules.rules[m.rule].title}")
+        for hit in m.hits[:MAX_SHOWN_HITS]:
+            print(f"    {hit.field} {hit.start}-{hit.end}  {hit.text!r}  <- {hit.term}")
+        if len(m.hits) > MAX_SHOWN_HITS:
+            print(f"    ... and {len(m.hits) - MAX_SHOWN_HITS} more hits")
+        for snip in snippets(doc, m.hits):
+            text = "".join(f"[{t}]" if hit else t for t, hit in snip.segments)
+            print(f"    > {snip.field}: {text}")
+    sys.stdout.flush()
+
+
+def _as_json(path: Path, doc: Document, language: str, matches: list[Match]) -> dict[str, Any]:
+    return {
+        "path": str(path),
+        "title": doc.title,
+        "language": language,
+        "matches": [
+            {
+                "rule": m.rule,
+                "score": m.score,
+                "hits": [
+                    {"term": h.term, "field": h.field, "text": h.text, "start": h.start,
+                     "end": h.end}
+                    for h in m.hits
+                ],
+            }
+            for m in matches
+        ],
+    }

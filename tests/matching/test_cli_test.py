@@ -1,0 +1,63 @@
+"""`monitor test` run as a user would: a subprocess on the shipped files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def monitor(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def test_seeds_folder_shows_defence_china_with_hits_and_offsets(project: Path) -> None:
+    done = monitor("test", "--config", str(project / "config.yaml"), str(project / "seeds"))
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "[ru]" in out
+    assert "defence-china" in out
+    assert "title 30-36  'Китаем'" in out
+    assert "title 39-63  'оборонной промышленности'" in out
+
+
+def test_json_lines_one_per_document_including_non_matching(project: Path) -> None:
+    (project / "seeds" / "other.txt").write_text(
+        "Китай запустил новый спутник связи\nРакета стартовала утром.\n", encoding="utf-8"
+    )
+    (project / "seeds" / "broken.json").write_text("{not json", encoding="utf-8")
+    done = monitor("test", "--json", "--config", str(project / "config.yaml"),
+                   str(project / "seeds"))
+    assert done.returncode == 1  # one file could not be read; the others were still tested
+    assert "broken.json" in done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(lines) == 2
+    by_title = {d["title"]: d for d in lines}
+    seed = by_title["Азербайджан начинает диалог с Китаем в оборонной промышленности"]
+    assert seed["language"] == "ru"
+    assert set(seed) == {"path", "title", "language", "matches"}
+    (match,) = seed["matches"]
+    assert match["rule"] == "defence-china"
+    hits = [(h["field"], h["text"], h["start"], h["end"]) for h in match["hits"]]
+    assert ("title", "Китаем", 30, 36) in hits
+    assert ("title", "оборонной промышленности", 39, 63) in hits
+    assert set(match["hits"][0]) == {"term", "field", "text", "start", "end"}
+    assert by_title["Китай запустил новый спутник связи"]["matches"] == []
+
+
+def test_invalid_rules_exit_2_with_location(tmp_path: Path) -> None:
+    rules = tmp_path / "bad.yaml"
+    rules.write_text("rules:\n  - id: x\n    query: '@nowhere AND china'\n", encoding="utf-8")
+    doc = tmp_path / "a.txt"
+    doc.write_text("Title\nbody\n", encoding="utf-8")
+    done = monitor("test", "--config", str(tmp_path / "none.yaml"), "--rules", str(rules),
+                   str(doc))
+    assert done.returncode == 2
+    assert f"{rules}:3:" in done.stderr
+    assert "unknown reference @nowhere" in done.stderr
