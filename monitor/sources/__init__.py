@@ -7,13 +7,16 @@ All feeds built here share one HTTP client and its limits (`feeds:` in config.ya
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from monitor.config import FeedsConfig, FeedSourceConfig, FolderSourceConfig, OpmlSourceConfig
+from monitor.errors import SourceError
 from monitor.sources.base import Source, StateStore
 from monitor.sources.directory import DirectorySource
-from monitor.sources.feed import FeedSource
+from monitor.sources.feed import FeedSource, feed_health, state_key
 from monitor.sources.http import FeedHttp
-from monitor.sources.opml import OpmlSource
+from monitor.sources.opml import OpmlSource, read_opml
 
 SOURCES: dict[str, type] = {
     "folder": DirectorySource,
@@ -53,3 +56,40 @@ def build_source(
     if isinstance(cfg, OpmlSourceConfig):
         return OpmlSource(cfg, state, http=shared_http(feeds), backoff_max=feeds.backoff_max)
     raise TypeError(f"no source for type {cfg.type!r}")
+
+
+def feeds_health(
+    sources: Sequence[FolderSourceConfig | FeedSourceConfig | OpmlSourceConfig],
+    state: StateStore,
+) -> list[dict[str, Any]]:
+    """The saved health of every feed (those of OPML files included), without fetching.
+
+    What `monitor feeds` shows; works from the state alone, so it runs beside the daemon.
+    """
+    out: list[dict[str, Any]] = []
+    for cfg in sources:
+        if isinstance(cfg, FeedSourceConfig):
+            out.append(_saved(cfg.id, cfg.url, state, enabled=cfg.enabled))
+        elif isinstance(cfg, OpmlSourceConfig):
+            try:
+                listed = read_opml(Path(cfg.path), cfg.id)
+            except SourceError as exc:
+                out.append({"id": cfg.id, "type": "opml", "ok": False, "last_error": str(exc),
+                            "failures": 0, "entries_total": 0})
+                continue
+            for item in listed:
+                out.append(_saved(item.id, item.url, state, enabled=cfg.enabled,
+                                  title=item.title, opml=cfg.id))
+    return out
+
+
+def _saved(feed_id: str, url: str, state: StateStore, *, enabled: bool,
+           title: str | None = None, opml: str | None = None) -> dict[str, Any]:
+    saved = state.get_state(state_key(feed_id))
+    if saved.get("config_url") != url:  # never polled at this URL
+        saved = {}
+    health = feed_health(feed_id, saved, title=title, url=url)
+    health["enabled"] = enabled
+    if opml:
+        health["opml"] = opml
+    return health
