@@ -236,6 +236,9 @@ class WebhookNotifierConfig(Section):
     )
     headers: dict[str, str] = Field(default_factory=dict, description="Extra request headers.")
     timeout: Duration = Field(10.0, description="Request timeout.")
+    content_type: str = Field(
+        "application/json", description="Content-Type of the body (for a template's output)."
+    )
 
 
 NotifierConfig = Annotated[

@@ -14,10 +14,12 @@ from monitor.config import NotifierConfig
 from monitor.delivery.atom import AtomNotifier
 from monitor.delivery.base import Notifier
 from monitor.delivery.email import EmailNotifier
+from monitor.delivery.webhook import WebhookNotifier
 
 NOTIFIERS: dict[str, type[Any]] = {
     "email": EmailNotifier,
     "atom": AtomNotifier,
+    "webhook": WebhookNotifier,
 }
 
 
@@ -28,4 +30,11 @@ def build_notifier(cfg: NotifierConfig, *, templates: Path | None = None) -> Not
     return notifier
 
 
-__all__ = ["NOTIFIERS", "AtomNotifier", "EmailNotifier", "Notifier", "build_notifier"]
+__all__ = [
+    "NOTIFIERS",
+    "AtomNotifier",
+    "EmailNotifier",
+    "Notifier",
+    "WebhookNotifier",
+    "build_notifier",
+]

@@ -1,0 +1,192 @@
+"""WebhookNotifier: POST each alert (or digest) as JSON, or as a body from a jinja2 template.
+
+Headers: `X-Monitor-Delivery: <alert or digest id>` (an idempotency key: the same for a
+resend), `X-Monitor-Event: alert | digest`, and, when `secret_env` names an environment
+variable, `X-Monitor-Signature: sha256=<hex HMAC-SHA256 of the exact body>`.
+2xx succeeds; 408, 429, 5xx, timeouts and connection errors are retried (honouring
+Retry-After); any other answer fails for good. Errors show the URL without its path and
+query (webhook URLs often embed a token) and never the secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import time
+from collections.abc import Sequence
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from monitor import USER_AGENT
+from monitor.config import WebhookNotifierConfig
+from monitor.delivery.message import digest_context, digest_id
+from monitor.delivery.render import alert_context, snippet_html, snippet_text, snippets_for
+from monitor.errors import DeliveryError
+from monitor.models import Alert
+
+log = logging.getLogger(__name__)
+
+
+def alert_payload(alert: Alert) -> dict[str, Any]:
+    """The documented JSON object for one alert (see docs/notifiers.md)."""
+    doc = alert.document
+    return {
+        "id": alert.id,
+        "kind": alert.kind,
+        "created": alert.created.isoformat(),
+        "rule": {"id": alert.rule, "title": alert.rule_title},
+        "score": alert.score,
+        "document": {
+            "id": doc.id,
+            "title": doc.title,
+            "url": doc.url,
+            "source": doc.source,
+            "published": doc.published.isoformat() if doc.published else None,
+            "language": alert.language or doc.language,
+        },
+        "hits": [h.model_dump() for h in alert.hits],
+        "snippets": [
+            {"field": s.field, "text": snippet_text(s), "html": snippet_html(s)}
+            for s in snippets_for(alert)
+        ],
+    }
+
+
+def digest_payload(alerts: Sequence[Alert], title: str) -> dict[str, Any]:
+    """The JSON object for a digest: its id and title, and the alerts, newest first."""
+    ordered = sorted(alerts, key=lambda a: a.created, reverse=True)
+    return {
+        "digest": {"id": digest_id(alerts, title), "title": title, "count": len(alerts)},
+        "alerts": [alert_payload(a) for a in ordered],
+    }
+
+
+def signature(secret: str, body: bytes) -> str:
+    """The X-Monitor-Signature value for a body."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds from a Retry-After header (a number of seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def redact(url: str) -> str:
+    """The URL without path, query or credentials, for messages."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}/…"
+
+
+class WebhookNotifier:
+    """POSTs alerts to `config.url`."""
+
+    def __init__(self, config: WebhookNotifierConfig, *, templates: Path | None = None) -> None:
+        self.config = config
+        self.name = config.name
+        self.client: httpx.AsyncClient | None = None
+        self.template: jinja2.Template | None = None
+        if config.template is not None:
+            env = SandboxedEnvironment(
+                loader=jinja2.FileSystemLoader(str(config.template.parent)),
+                undefined=jinja2.StrictUndefined, autoescape=False,
+            )
+            self.template = env.get_template(config.template.name)
+        self.last_answer = ""
+
+    async def __aenter__(self) -> WebhookNotifier:
+        self.client = httpx.AsyncClient(timeout=self.config.timeout, follow_redirects=False,
+                                        headers={"User-Agent": USER_AGENT})
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+            self.client = None
+
+    async def send(self, alert: Alert) -> None:
+        payload = alert_payload(alert)
+        if self.template is not None:
+            body = self._render(alert=alert_context(alert), payload=payload)
+        else:
+            body = json.dumps(payload, ensure_ascii=False).encode()
+        await self._post(body, delivery=alert.id, event="alert")
+
+    async def send_digest(self, alerts: Sequence[Alert], title: str) -> None:
+        if not alerts:
+            return
+        payload = digest_payload(alerts, title)
+        if self.template is not None:
+            body = self._render(payload=payload, **digest_context(alerts, title))
+        else:
+            body = json.dumps(payload, ensure_ascii=False).encode()
+        await self._post(body, delivery=payload["digest"]["id"], event="digest")
+
+    def _render(self, **context: Any) -> bytes:
+        assert self.template is not None
+        try:
+            return self.template.render(**context).encode()
+        except jinja2.TemplateError as exc:
+            raise DeliveryError(self.name, f"template {self.config.template}: {exc}",
+                                retryable=False) from exc
+
+    def _headers(self, body: bytes, delivery: str, event: str) -> dict[str, str]:
+        headers = {"Content-Type": self.config.content_type, **self.config.headers,
+                   "X-Monitor-Delivery": delivery, "X-Monitor-Event": event}
+        env = self.config.secret_env
+        if env is not None:
+            secret = os.environ.get(env)
+            if not secret:
+                raise DeliveryError(self.name, f"the environment variable {env} (the HMAC "
+                                    "secret) is not set", retryable=False)
+            headers["X-Monitor-Signature"] = signature(secret, body)
+        return headers
+
+    async def _post(self, body: bytes, *, delivery: str, event: str) -> None:
+        headers = self._headers(body, delivery, event)
+        where = redact(self.config.url)
+        client = self.client or httpx.AsyncClient(timeout=self.config.timeout)
+        try:
+            response = await client.post(self.config.url, content=body, headers=headers)
+        except httpx.TimeoutException:
+            raise DeliveryError(self.name, f"{where} did not answer within "
+                                f"{self.config.timeout:g} s") from None
+        except httpx.HTTPError as exc:
+            raise DeliveryError(self.name, f"cannot reach {where}: "
+                                f"{type(exc).__name__}") from None
+        finally:
+            if client is not self.client:
+                await client.aclose()
+        self._check(response, where)
+
+    def _check(self, response: httpx.Response, where: str) -> None:
+        status = response.status_code
+        answer = f"{status} {response.reason_phrase}".strip()
+        text = response.text[:200].strip()
+        if 200 <= status < 300:
+            self.last_answer = f"{where} answered {answer}" + (f": {text}" if text else "")
+            return
+        retryable = status in (408, 429) or status >= 500
+        raise DeliveryError(
+            self.name,
+            f"{where} answered {answer}" + (f": {text}" if text else ""),
+            retryable=retryable,
+            retry_after=retry_after(response.headers.get("Retry-After")) if retryable else None,
+        )
