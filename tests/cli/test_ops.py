@@ -64,7 +64,7 @@ def state(project: Path) -> Path:
         store.add_alert(
             alert(d3, "defence-china", age=3 * 86400, words=("China",)), [("analysts", "immediate")]
         )
-        pending = store.due_deliveries(NOW + 1)
+        pending = store.due_deliveries(time.time() + 1)
         by_alert = {(p.alert.rule, p.notifier, p.alert.document.id): p.id for p in pending}
         store.mark_delivered([by_alert[("defence-china", "analysts", d1.id)]], NOW)
         store.mark_failed([by_alert[("arms", "analysts", d2.id)]], "notifier 'analysts': 550")
@@ -203,3 +203,15 @@ def test_old_alerts_are_kept_apart_in_time(state: Path) -> None:
         day = store.rule_counts_since(NOW - 86400)
         week = store.rule_counts_since((datetime.now(UTC) - timedelta(days=7)).timestamp())
     assert day["defence-china"]["alerts"] == 1 and week["defence-china"]["alerts"] == 2
+
+
+def test_status_before_the_daemon_ever_ran(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with SQLiteStore(project / "out" / "state.db"):
+        pass  # an empty state, as `monitor matches` on a fresh install would see
+    code, out, _ = run(capsys, "status", "--config", cfg(project))
+    assert code == 0
+    assert out.startswith("daemon:      never run")
+    assert "`monitor check` validates the rule files" in out
+    assert "no alerts" in out
