@@ -37,13 +37,26 @@ def register(sub: Any) -> None:
                    help="readable lines (default) or JSON lines")
 
 
+class _Stopped(BaseException):
+    """SIGTERM or SIGINT arrived before the daemon's own handlers were installed."""
+
+
+def _stop_early(signum: int, frame: object) -> None:
+    raise _Stopped
+
+
 def _run(args: argparse.Namespace) -> int:
+    # until the event loop handles them, a stop signal during start-up still exits cleanly
+    signal.signal(signal.SIGTERM, _stop_early)
+    signal.signal(signal.SIGINT, _stop_early)
     config = config_or_none(args)
     if config is None:
         return EXIT_INVALID
     setup_logging(args.log_level or config.log.level, args.log_format or config.log.format)
     try:
         return asyncio.run(_main(config, once=args.once))
+    except _Stopped:
+        return EXIT_OK
     except LockedError as exc:
         error(str(exc))
         return EXIT_LOCKED

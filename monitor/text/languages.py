@@ -34,7 +34,13 @@ def _detector(languages: frozenset[str]) -> Any:
 
                 langs = [Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper()))
                          for c in sorted(languages)]
-                det = LanguageDetectorBuilder.from_languages(*langs).build()
+                # preloading reads every model at once (in parallel): ~1 s instead of ~1 s
+                # per language on first sight
+                det = (
+                    LanguageDetectorBuilder.from_languages(*langs)
+                    .with_preloaded_language_models()
+                    .build()
+                )
                 _DETECTORS[languages] = det
     return det
 
