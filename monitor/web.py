@@ -1,0 +1,260 @@
+"""The optional HTTP server (`http: {enabled: true}` in config.yaml).
+
+It serves the Atom feeds at `/feeds/<rule>.atom` and `/feeds/all.atom`, with ETag and
+Last-Modified so feed readers poll cheaply (304 Not Modified). Other endpoints are added
+to the route table: `WebServer.route("/healthz", handler)`; a handler takes a `Request`
+and returns a `Response`, and runs in the server's worker thread (keep it quick and
+thread-safe: read a snapshot, do not touch the event loop).
+
+Built on the standard library's threading HTTP server, bound to `http.bind`
+(127.0.0.1:8080 by default: put a reverse proxy in front to publish it). Only GET and
+HEAD are answered; file names are matched against a strict pattern, so no request can
+reach outside the feeds folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import os
+import re
+import socket
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from email.utils import formatdate, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from monitor.config import AtomNotifierConfig, Config, HttpConfig
+from monitor.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+FEED_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,150}\.atom$")
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
+MAX_URL = 2048
+
+
+@dataclass(frozen=True, kw_only=True)
+class Request:
+    """What a handler sees: the method, the decoded path, the query string, the headers."""
+
+    method: str
+    path: str
+    query: str
+    headers: Mapping[str, str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Response:
+    """What a handler returns. `body` is not sent for HEAD or 304."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @staticmethod
+    def text(status: int, message: str) -> Response:
+        return Response(status=status, body=message.encode() + b"\n",
+                        headers={"Content-Type": "text/plain; charset=utf-8"})
+
+    @staticmethod
+    def json(status: int, data: Any) -> Response:
+        return Response(status=status, body=json.dumps(data, default=str).encode() + b"\n",
+                        headers={"Content-Type": "application/json"})
+
+
+Handler = Callable[[Request], Response]
+
+
+def parse_bind(bind: str) -> tuple[str, int]:
+    """`host:port` or `[v6]:port` -> (host, port); ConfigError when malformed."""
+    m = re.match(r"^\[([0-9A-Fa-f:.]+)\]:(\d{1,5})$", bind) or re.match(
+        r"^([^:\s]+):(\d{1,5})$", bind
+    )
+    if not m or int(m.group(2)) > 65535:
+        raise ConfigError(f"http.bind: {bind!r} is not host:port (e.g. 127.0.0.1:8080)")
+    return m.group(1), int(m.group(2))
+
+
+def feeds_folder(config: Config) -> Path | None:
+    """The folder of the first Atom notifier, which /feeds/ serves (None without one)."""
+    for n in config.notifiers:
+        if isinstance(n, AtomNotifierConfig):
+            return n.path
+    return None
+
+
+def etag_of(st: os.stat_result) -> str:
+    # Files are replaced by rename, so inode + mtime + size change with every write.
+    key = f"{st.st_ino}-{st.st_mtime_ns}-{st.st_size}".encode()
+    return '"' + hashlib.sha256(key).hexdigest()[:24] + '"'
+
+
+def not_modified(headers: Mapping[str, str], etag: str, mtime: float) -> bool:
+    """Whether a conditional GET may be answered 304 (If-None-Match wins over the date)."""
+    inm = headers.get("If-None-Match")
+    if inm is not None:
+        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
+        return "*" in tags or etag in tags
+    ims = headers.get("If-Modified-Since")
+    if ims:
+        try:
+            return int(mtime) <= parsedate_to_datetime(ims).timestamp()
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def serve_feed(folder: Path, request: Request) -> Response:
+    """Answer `/feeds/<name>.atom` from `folder` (404 for anything else)."""
+    name = request.path.removeprefix("/feeds/")
+    if not FEED_NAME.match(name) or ".." in name:
+        return Response.text(404, "no such feed")
+    try:
+        with (folder / name).open("rb") as f:
+            st = os.fstat(f.fileno())
+            etag = etag_of(st)
+            headers = {"ETag": etag, "Last-Modified": formatdate(st.st_mtime, usegmt=True),
+                       "Cache-Control": "no-cache", "Content-Type": ATOM_TYPE}
+            if not_modified(request.headers, etag, st.st_mtime):
+                return Response(status=304, headers=headers)
+            return Response(status=200, body=f.read(), headers=headers)
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return Response.text(404, "no such feed")
+
+
+class WebServer:
+    """The HTTP server as an async context manager; `address` is where it listens."""
+
+    def __init__(self, config: HttpConfig, *, feeds: Path | None = None) -> None:
+        self.host, self.port = parse_bind(config.bind)
+        self.routes: dict[str, Handler] = {}  # exact paths
+        self.prefixes: dict[str, Handler] = {}  # path prefixes ending in "/"
+        if feeds is not None:
+            self.route("/feeds/", lambda request: serve_feed(feeds, request))
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def route(self, path: str, handler: Handler) -> None:
+        """Answer `path` (or, when it ends in "/", every path under it) with `handler`."""
+        (self.prefixes if path.endswith("/") else self.routes)[path] = handler
+
+    def resolve(self, path: str) -> Handler | None:
+        if path in self.routes:
+            return self.routes[path]
+        for prefix, handler in self.prefixes.items():
+            if path.startswith(prefix):
+                return handler
+        return None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        assert self._httpd is not None, "the server is not started"
+        host, port = self._httpd.server_address[:2]
+        return str(host), int(port)
+
+    async def __aenter__(self) -> WebServer:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        server_class = type("_Server", (_Server,), {"address_family": family})
+        try:
+            self._httpd = server_class((self.host, self.port), _handler_class(self))
+        except OSError as exc:
+            raise ConfigError(f"http.bind: cannot listen on {self.host}:{self.port}: "
+                              f"{exc.strerror or exc}") from exc
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.1,),
+                                        name="monitor-http", daemon=True)
+        self._thread.start()
+        log.info("serving HTTP on %s:%d", *self.address)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._httpd is not None:
+            await asyncio.to_thread(self._httpd.shutdown)
+            self._httpd.server_close()
+            self._httpd = None
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up or sends garbage is not our error; keep stderr quiet.
+        log.debug("HTTP connection from %s failed", client_address, exc_info=True)
+
+
+def _handler_class(server: WebServer) -> type[BaseHTTPRequestHandler]:
+    class _Handler(_RequestHandler):
+        web = server
+
+    return _Handler
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    web: WebServer
+    timeout = 15  # seconds a client may take to send its request
+    def version_string(self) -> str:
+        return "monitor"
+
+    def do_GET(self) -> None:
+        self._answer(head=False)
+
+    def do_HEAD(self) -> None:
+        self._answer(head=True)
+
+    def _not_allowed(self) -> None:
+        self._send(Response.text(405, "only GET and HEAD are supported"),
+                   head=False, extra={"Allow": "GET, HEAD"})
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
+
+    def _answer(self, *, head: bool) -> None:
+        if len(self.path) > MAX_URL:
+            self._send(Response.text(414, "URL too long"), head=head)
+            return
+        parts = urlsplit(self.path)
+        path = unquote(parts.path, errors="strict") if _decodable(parts.path) else None
+        handler = self.web.resolve(path) if path and "\x00" not in path else None
+        if path is None or handler is None:
+            self._send(Response.text(404, "not found"), head=head)
+            return
+        request = Request(method=self.command, path=path, query=parts.query,
+                          headers={k: v for k, v in self.headers.items()})
+        try:
+            response = handler(request)
+        except Exception:  # a handler bug is a 500, never a dead server
+            log.exception("HTTP handler for %s failed", path)
+            response = Response.text(500, "internal error")
+        self._send(response, head=head)
+
+    def _send(self, response: Response, *, head: bool, extra: dict[str, str] | None = None
+              ) -> None:
+        self.send_response(response.status)
+        headers = {"X-Content-Type-Options": "nosniff", **response.headers, **(extra or {})}
+        for key, value in headers.items():
+            self.send_header(key, value)
+        if response.status != 304:
+            self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if not head and response.status != 304:
+            self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s %s", self.address_string(), format % args)
+
+
+def _decodable(path: str) -> bool:
+    try:
+        unquote(path, errors="strict")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+__all__ = ["Handler", "Request", "Response", "WebServer", "feeds_folder"]
