@@ -9,9 +9,8 @@ from monitor.errors import Location, RuleError
 from monitor.matching import nodes as n
 from monitor.matching import query as q
 from monitor.matching.countries import country_name
-from monitor.text.analysis import analyze_text
-from monitor.text.normalize import fold, normalize_text
-from monitor.text.tokens import has_cjk
+from monitor.text.normalize import normalize_text
+from monitor.text.tokens import TOKEN, has_cjk
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,12 +115,9 @@ class Compiler:
         if has_cjk(text):
             needle = normalize_text(text.replace("*", ""))
             return n.SubstringLeaf(label, fields, needle, frozenset(langs))
-        elements: dict[str, tuple[n.Element, ...]] = {}
-        for lang in langs:
-            elements[lang] = tuple(e for w in words for e in _elements(w, lang))
-            if not elements[lang]:
-                raise CompileError(f"the term {label!r} has no words to match")
-        return n.TermLeaf(label, fields, elements, slop)
+        if not any(TOKEN.search(w.rstrip("*")) for w in words):
+            raise CompileError(f"the term {label!r} has no words to match")
+        return n.TermLeaf(label, fields, words, frozenset(langs), slop)
 
     def _ref(self, ref: q.Ref, fields: tuple[str, ...]) -> n.Exec:
         key = (ref.name, fields)
@@ -162,10 +158,3 @@ def _or(children: list[n.Exec]) -> n.Exec:
     if len(children) == 1:
         return children[0]
     return n.OrNode(tuple(children))
-
-
-def _elements(word: str, lang: str) -> list[n.Element]:
-    if word.endswith("*"):
-        prefix = fold(normalize_text(word.rstrip("*")), lang)
-        return [(True, prefix)] if prefix else []
-    return [(False, key) for key in analyze_text(word, lang).keys]

@@ -6,11 +6,12 @@ rules are compiled once) and their results are memoised per document in `Context
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Protocol
 
 from monitor.models import Document, Hit
-from monitor.text.analysis import Analysis, FieldAnalysis
+from monitor.text.analysis import Analysis, FieldAnalysis, analyze_text
+from monitor.text.normalize import fold, normalize_text
 
 # field, first token, last token, start char, end char
 Occurrence = tuple[str, int, int, int, int]
@@ -92,23 +93,38 @@ class _Leaf:
 
 
 class TermLeaf(_Leaf):
-    """A word, prefix or phrase; `elements[lang]` are its analysed words in that language."""
+    """A word, prefix or phrase, analysed per language on first use.
 
-    __slots__ = ("elements", "slop")
+    Keys are computed lazily so that a language's lemmatiser dictionary is loaded only
+    when a document (or an example) in that language comes along.
+    """
+
+    __slots__ = ("_elements", "slop", "words")
 
     def __init__(
         self,
         term: str,
         fields: tuple[str, ...],
-        elements: Mapping[str, tuple[Element, ...]],
+        words: tuple[str, ...],
+        languages: frozenset[str],
         slop: int | None = None,
     ) -> None:
-        super().__init__(term, fields, frozenset(elements))
-        self.elements = dict(elements)
+        super().__init__(term, fields, languages)
+        self.words = words
         self.slop = slop
+        self._elements: dict[str, tuple[Element, ...]] = {}
+
+    def elements(self, lang: str) -> tuple[Element, ...]:
+        """The analysed words in a language: (is_prefix, key or folded prefix) each."""
+        found = self._elements.get(lang)
+        if found is None:
+            found = self._elements[lang] = tuple(
+                e for w in self.words for e in word_elements(w, lang)
+            )
+        return found
 
     def _find(self, ctx: Context) -> list[Occurrence]:
-        elements = self.elements[ctx.lang]
+        elements = self.elements(ctx.lang)
         out: list[Occurrence] = []
         for field in self.fields:
             fa = ctx.analysis.field(field)
@@ -119,8 +135,17 @@ class TermLeaf(_Leaf):
                     break
                 sets.append(list(found))
             else:
-                out.extend(_occurrences(field, fa, sets, self.slop))
+                if sets:
+                    out.extend(_occurrences(field, fa, sets, self.slop))
         return out
+
+
+def word_elements(word: str, lang: str) -> list[Element]:
+    """One query word analysed like document text; a trailing * makes a prefix."""
+    if word.endswith("*"):
+        prefix = fold(normalize_text(word.rstrip("*")), lang)
+        return [(True, prefix)] if prefix else []
+    return [(False, key) for key in analyze_text(word, lang).keys]
 
 
 def _occurrences(

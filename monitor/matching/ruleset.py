@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
 from monitor.matching import nodes as n
-from monitor.matching.prefilter import ProbePlanner, build_index
+from monitor.matching.prefilter import build_index
 from monitor.models import Document, Hit, Match
 from monitor.text.analysis import Analysis
 
@@ -39,7 +40,7 @@ class RuleSet:
     `match` analyses nothing itself: give it `monitor.text.analysis.analyze(doc, languages)`.
     """
 
-    __slots__ = ("_always", "_execs", "_index", "_order", "languages", "rules")
+    __slots__ = ("_execs", "_indexes", "_lock", "_order", "languages", "rules")
 
     def __init__(
         self, rules: Sequence[Rule], execs: Sequence[n.Exec], languages: Sequence[str]
@@ -48,21 +49,38 @@ class RuleSet:
         self.languages: tuple[str, ...] = tuple(languages)
         self._order: tuple[Rule, ...] = tuple(rules)
         self._execs: tuple[n.Exec, ...] = tuple(execs)
-        planner = ProbePlanner(self._execs)
-        self._index, self._always = build_index(planner, list(self._execs))
+        self._indexes: dict[str, tuple[dict[str, tuple[int, ...]], tuple[int, ...]]] = {}
+        self._lock = threading.Lock()
+
+    def prepare(self, languages: Sequence[str] | None = None) -> None:
+        """Build the prefilter of these languages now (default: all) rather than on first use.
+
+        Building a language loads its lemmatiser dictionary (up to ~2 s) and keys every
+        term in it, so it is otherwise done when the first document in it arrives.
+        """
+        for lang in languages or self.languages:
+            self._index_for(lang)
+
+    def _index_for(self, lang: str) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+        found = self._indexes.get(lang)
+        if found is None:
+            with self._lock:
+                found = self._indexes.get(lang)
+                if found is None:
+                    found = self._indexes[lang] = build_index(self._execs, lang)
+        return found
 
     def __len__(self) -> int:
         return len(self._order)
 
     def candidates(self, analysis: Analysis) -> list[int]:
         """Numbers of the rules the prefilter cannot rule out for this document, in order."""
-        found = set(self._always)
-        index = self._index.get(analysis.language)
-        if index:
-            for probe in analysis.probes:
-                rules = index.get(probe)
-                if rules:
-                    found.update(rules)
+        index, always = self._index_for(analysis.language)
+        found = set(always)
+        for probe in analysis.probes:
+            rules = index.get(probe)
+            if rules:
+                found.update(rules)
         return sorted(found)
 
     def match(self, analysis: Analysis, doc: Document) -> list[Match]:
@@ -101,9 +119,9 @@ class RuleSet:
         return Match(rule=rule.id, score=score, hits=tuple(hits[:MAX_HITS]))
 
 
-def _dedupe(hits: object) -> list[Hit]:
+def _dedupe(hits: Iterable[Hit]) -> list[Hit]:
     seen: dict[tuple[str, int, int], Hit] = {}
-    for hit in hits:  # type: ignore[attr-defined]
+    for hit in hits:
         key = (hit.field, hit.start, hit.end)
         if key not in seen:
             seen[key] = hit
