@@ -80,6 +80,7 @@ class Daemon:
         self.outbox: Outbox
         self._stack = AsyncExitStack()
         self._source_locks: dict[str, asyncio.Lock] = {}
+        self._deliver_lock = asyncio.Lock()  # one outbox pass at a time, or rows go out twice
         self._rules_fingerprint: tuple[tuple[str, int, int], ...] = ()
         self.rules_error: str | None = None
         self.rules_loaded_at: float = 0.0
@@ -174,7 +175,8 @@ class Daemon:
 
     async def deliver(self) -> int:
         """Send whatever the outbox has due."""
-        return await self.outbox.run_once()
+        async with self._deliver_lock:
+            return await self.outbox.run_once()
 
     async def run_once(self) -> int:
         """Poll every source once, then deliver; return the number of new alerts."""
