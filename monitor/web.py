@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from monitor import metrics
 from monitor.config import AtomNotifierConfig, Config, HttpConfig
 from monitor.errors import ConfigError
 
@@ -127,6 +128,17 @@ def serve_feed(folder: Path, request: Request) -> Response:
             return Response(status=200, body=f.read(), headers=headers)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return Response.text(404, "no such feed")
+
+
+def add_health_routes(server: WebServer, health: Callable[[], tuple[int, Any]]) -> None:
+    """Add `/healthz` (`health()` -> (200 or 503, a JSON body with the reason)) and
+    `/metrics` (the process's Prometheus registry in the text format)."""
+    server.route("/healthz", lambda request: Response.json(*health()))
+    server.route("/metrics", _serve_metrics)
+
+
+def _serve_metrics(request: Request) -> Response:
+    return Response(body=metrics.exposition(), headers={"Content-Type": metrics.CONTENT_TYPE})
 
 
 class WebServer:
@@ -257,4 +269,4 @@ def _decodable(path: str) -> bool:
     return True
 
 
-__all__ = ["Handler", "Request", "Response", "WebServer", "feeds_folder"]
+__all__ = ["Handler", "Request", "Response", "WebServer", "add_health_routes", "feeds_folder"]
