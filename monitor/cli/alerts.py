@@ -1,0 +1,162 @@
+"""`monitor alerts` (the outbox: what waits, what failed, send failed ones again) and
+`monitor notify-test NAME` (one test message through one notifier).
+
+`alerts --retry` only flips failed deliveries back to pending in the state file (safe
+while the daemon runs: it sends them within `delivery.interval`; otherwise they go out
+on the next `monitor run`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from monitor.cli.common import EXIT_ERROR, EXIT_INVALID, EXIT_OK, add_command, error
+from monitor.cli.common import config_or_none as _config
+from monitor.cli.display import shorten, when
+from monitor.cli.history import open_state
+from monitor.config import Config
+from monitor.errors import MonitorError
+from monitor.models import Alert, Document, Hit, Snippet
+from monitor.store.base import Delivery, DeliveryStatus
+
+
+def register(sub: Any) -> None:
+    p = add_command(
+        sub,
+        "alerts",
+        _alerts,
+        "the outbox: deliveries waiting to be sent (default) or failed (--failed); "
+        "--retry sends the failed ones again",
+    )
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--failed", action="store_true",
+                      help="list deliveries that were given up, with the last error")
+    what.add_argument("--retry", action="store_true",
+                      help="make every failed delivery pending again (sent by the daemon)")
+    p.add_argument("--limit", type=int, default=100, metavar="N",
+                   help="list at most N deliveries (default: 100)")
+    p.add_argument("--json", action="store_true", help="print JSON for scripts")
+    p = add_command(
+        sub,
+        "notify-test",
+        _notify_test,
+        "send a test alert through one notifier and print the server's answer or the "
+        "exact error (exit 1 when it fails)",
+    )
+    p.add_argument("name", metavar="NAME", help="the notifier's `name:` in config.yaml")
+
+
+# ---------------------------------------------------------------- alerts
+
+
+def delivery_json(d: Delivery) -> dict[str, Any]:
+    """What `alerts --json` prints for one delivery."""
+    return {
+        "id": d.id,
+        "status": d.status,
+        "notifier": d.notifier,
+        "digest": d.digest,
+        "attempts": d.attempts,
+        "next_attempt": _iso(d.next_attempt) if d.status == "pending" else None,
+        "last_error": d.last_error,
+        "alert": d.alert.id,
+        "rule": d.alert.rule,
+        "title": d.alert.document.title,
+        "created": _iso(d.created),
+    }
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
+
+
+def _line(d: Delivery) -> str:
+    head = (f"#{d.id}  {when(d.created)}  {d.notifier}  {d.alert.rule}  "
+            f"{shorten(d.alert.document.title, 80)}")
+    lines = [head]
+    if d.status == "pending":
+        plan = "in the next digest" if d.digest != "immediate" else f"at {when(d.next_attempt)}"
+        lines.append(f"    {d.digest}, {d.attempts} attempt(s) so far; next {plan}")
+    if d.last_error:
+        lines.append(f"    last error: {shorten(d.last_error, 300)}")
+    return "\n".join(lines)
+
+
+def _alerts(args: argparse.Namespace) -> int:
+    config = _config(args)
+    if config is None:
+        return EXIT_INVALID
+    with open_state(config) as store:
+        if store is None:
+            return EXIT_ERROR
+        if args.retry:
+            count = store.retry_failed(time.time())
+            print(f"{count} failed deliveries are pending again; the running daemon sends "
+                  "them shortly (or the next `monitor run`)")
+            return EXIT_OK
+        status: DeliveryStatus = "failed" if args.failed else "pending"
+        rows = store.deliveries(status, limit=args.limit)
+    if args.json:
+        print(json.dumps([delivery_json(d) for d in rows], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    for d in rows:
+        print(_line(d))
+    hint = "; `monitor alerts --retry` sends them again" if args.failed and rows else ""
+    print(f"{len(rows)} {status} deliveries{hint}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- notify-test
+
+
+def test_alert(now: datetime | None = None) -> Alert:
+    """A recognisable test alert, new each time (so nothing de-duplicates it)."""
+    now = now or datetime.now(UTC)
+    title = "monitor test alert: delivery works"
+    doc = Document(id=f"notify-test/{now.timestamp()}", source="monitor", title=title,
+                   body="This message was sent by `monitor notify-test`.", published=now)
+    return Alert(
+        id=Alert.make_id("notify-test", f"{doc.content_hash}{now.timestamp()}"),
+        rule="notify-test",
+        rule_title="Test",
+        document=doc,
+        language="en",
+        hits=(Hit(term="test", field="title", text="test", start=8, end=12),),
+        snippets=(Snippet(field="title", segments=(("monitor ", False), ("test", True),
+                                                   (" alert: delivery works", False))),),
+        created=now,
+        kind="test",
+    )
+
+
+def _notify_test(args: argparse.Namespace) -> int:
+    config = _config(args)
+    if config is None:
+        return EXIT_INVALID
+    names = [n.name for n in config.notifiers]
+    if args.name not in names:
+        error(f"no notifier named {args.name!r} in {args.config}; "
+              f"notifiers: {', '.join(names) or '(none)'}")
+        return EXIT_INVALID
+    try:
+        answer = asyncio.run(_send_test(config, args.name))
+    except MonitorError as exc:
+        error(f"the test message was not delivered: {exc}")
+        return EXIT_ERROR
+    print(f"notifier {args.name!r}: {answer}")
+    return EXIT_OK
+
+
+async def _send_test(config: Config, name: str) -> str:
+    from monitor.delivery import build_notifier  # keeps --help fast
+
+    [cfg] = [n for n in config.notifiers if n.name == name]
+    notifier = build_notifier(cfg, templates=config.templates)
+    async with notifier:
+        await notifier.send(test_alert())
+    return str(getattr(notifier, "last_answer", "") or "sent")
