@@ -28,6 +28,7 @@ from monitor.sources import build_source
 from monitor.sources.base import Source
 from monitor.store import SQLiteStore
 from monitor.text.analysis import analyze
+from monitor.web import WebServer, add_health_routes, feeds_folder
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,10 @@ class Daemon:
                 entered = await self._stack.enter_async_context(notifier)
                 self.notifiers[ncfg.name] = metrics.MeteredNotifier(entered)
             self.outbox = Outbox(self.store, self.notifiers, config.delivery)
+            if config.http.enabled:
+                server = WebServer(config.http, feeds=feeds_folder(config))
+                add_health_routes(server, self.health)
+                await self._stack.enter_async_context(server)
         except BaseException:
             await self._stack.aclose()
             raise
