@@ -127,5 +127,5 @@ def _validate(
     except ValidationError as exc:
         sub = {p[len(path):]: loc for p, loc in out.positions.items() if p[: len(path)] == path}
         for loc, message in validation_messages(exc, sub, out.file, known_keys()):
-            out.problem(message, loc, what)
+            out.problem(message.replace("Value error, ", ""), loc, what)
         return None

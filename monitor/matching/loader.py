@@ -67,11 +67,17 @@ def load_rules(
 def _raise(problems: list[RuleError]) -> None:
     if not problems:
         return
+    problems.sort(key=_place)
     if len(problems) == 1:
         raise problems[0]
     err = RuleError("\n".join(str(p) for p in problems), None, errors=problems)
     err.location = problems[0].location
     raise err
+
+
+def _place(err: RuleError) -> tuple[str, int, int]:
+    loc = err.location
+    return (loc.file, loc.line, loc.column) if loc else ("", 0, 0)
 
 
 def _vocabularies(
