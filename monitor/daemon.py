@@ -211,7 +211,7 @@ class Daemon:
 
     def status(self) -> dict[str, Any]:
         """What `monitor status` shows about the running daemon (JSON-able)."""
-        sources = {sid: {**_source_health(s), **self.polls.of(sid)}
+        sources = {sid: health.source_status(self.polls.of(sid), _source_health(s))
                    for sid, s in self.sources.items()}
         return health.snapshot(
             started=self.started, running=self.scheduler_running, last_pass=self.last_pass,

@@ -50,6 +50,28 @@ class PollLog:
         }
 
 
+def source_status(polls: Mapping[str, Any], own: Mapping[str, Any]) -> dict[str, Any]:
+    """One source's line in `monitor status`: the daemon's poll record (`PollLog.of`)
+    merged with what the source reports itself (`Source.health()`, whose keys win).
+
+    `healthy` needs both the last poll to have succeeded and the source to report no
+    problem (a feed handles its own failures and reports them as `ok: false`);
+    `problem` says what is wrong, or is None.
+    """
+    out = {**polls, **own}
+    quiet = not own.get("last_error") and not own.get("error")
+    own_ok = bool(own["ok"]) if "ok" in own else quiet
+    out["healthy"] = bool(polls.get("healthy", True)) and own_ok
+    problem = None
+    if not polls.get("healthy", True):
+        problem = polls.get("last_error")
+    elif not own_ok:
+        problem = own.get("problem") or own.get("last_error") or own.get("error")
+        problem = problem or "reported unhealthy"
+    out["problem"] = problem
+    return out
+
+
 def healthz(
     *, running: bool, last_pass: float, now: float | None = None, max_age: float = MAX_PASS_AGE
 ) -> tuple[int, dict[str, Any]]:

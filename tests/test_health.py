@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitor.health import PollLog, healthz, snapshot
+from monitor.health import PollLog, healthz, snapshot, source_status
 
 
 def test_healthy_while_running_and_recent() -> None:
@@ -43,3 +43,21 @@ def test_snapshot_is_plain_json_data() -> None:
     )
     assert snap["rules"] == {"count": 3, "loaded_at": 1.5, "error": None}
     assert snap["sources"]["seeds"] == {"healthy": True} and snap["updated"] == 5.0
+
+
+def test_a_source_that_reports_its_own_failure_is_unhealthy() -> None:
+    polls = PollLog()
+    polls.ok("feed", 20.0, 0)  # a feed catches its own errors: the poll itself "succeeds"
+    own = {"type": "feed", "ok": False, "last_error": "HTTP 503", "failures": 3}
+    merged = source_status(polls.of("feed"), own)
+    assert merged["healthy"] is False and merged["problem"] == "HTTP 503"
+    assert merged["failures"] == 3 and merged["last_poll"] == 20.0
+
+
+def test_a_failed_poll_wins_over_a_quiet_source() -> None:
+    polls = PollLog()
+    polls.failed("inbox", 5.0, "source 'inbox': /srv/in does not exist")
+    merged = source_status(polls.of("inbox"), {"type": "folder", "last_error": None})
+    assert merged["healthy"] is False
+    assert merged["problem"] == "source 'inbox': /srv/in does not exist"
+    assert source_status(PollLog().of("x"), {"type": "folder"})["problem"] is None

@@ -192,7 +192,7 @@ def _render_sources(sources: list[dict[str, Any]], now: float) -> str:
             health = "-"
         else:
             health = "ok" if s["healthy"] else "ERROR"
-        problem = s.get("last_error") if health == "ERROR" else ""
+        problem = (s.get("problem") or s.get("last_error")) if health == "ERROR" else ""
         rows.append(
             (
                 s["id"],
