@@ -9,6 +9,7 @@ URL is changed in config.yaml. A 304 costs a request and nothing else.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ from monitor.config import FeedSourceConfig
 from monitor.errors import SourceError
 from monitor.models import Document
 from monitor.sources.base import StateStore
-from monitor.sources.entries import entries_to_documents, parse_feed
+from monitor.sources.entries import ParsedFeed, entries_to_documents, parse_feed
 from monitor.sources.http import FeedHttp, Fetched, FetchError, retry_after
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,18 @@ class FeedSource:
             )
         except FetchError as exc:
             raise self._failed(now, str(exc), status=None) from None
+        if fetched.permanent_url and fetched.status < 400:
+            self._moved(fetched.permanent_url)
+        if 200 <= fetched.status < 300:
+            # parsing is CPU work: off the event loop, so other sources keep moving
+            parsed, docs = await asyncio.to_thread(self._convert, fetched, now)
+            return self._parsed(fetched, now, parsed, docs)
         return self._answer(fetched, now)
+
+    def _moved(self, url: str) -> None:
+        if url != self._state.get("url"):
+            log.info("feed %r moved permanently to %s", self.id, url)
+            self._state["url"] = url
 
     def _request_headers(self) -> dict[str, str]:
         headers = dict(self.cfg.headers)
@@ -111,9 +123,6 @@ class FeedSource:
 
     def _answer(self, fetched: Fetched, now: float) -> list[Document]:
         status = fetched.status
-        if fetched.permanent_url and status < 400 and fetched.permanent_url != self._state["url"]:
-            log.info("feed %r moved permanently to %s", self.id, fetched.permanent_url)
-            self._state["url"] = fetched.permanent_url
         if status == 304:
             self._succeeded(now, fetched, entries=None)
             return []
@@ -123,12 +132,19 @@ class FeedSource:
             wait = retry_after(fetched.headers.get("retry-after"), now)
             raise self._failed(now, f"HTTP {status} (rate-limited or unavailable)",
                                status=status, wait=wait)
-        if not 200 <= status < 300:
-            raise self._failed(now, f"HTTP {status}", status=status)
-        return self._parse(fetched, now)
+        raise self._failed(now, f"HTTP {status}", status=status)
 
-    def _parse(self, fetched: Fetched, now: float) -> list[Document]:
-        parsed = parse_feed(fetched.body, headers=fetched.headers, url=fetched.url)
+    def _convert(self, fetched: Fetched, now: float) -> tuple[ParsedFeed, list[Document]]:
+        parsed = parse_feed(fetched.body, headers=fetched.headers)
+        docs = entries_to_documents(
+            parsed.entries, source=self._doc_source, id_prefix=self.id, base_url=fetched.url,
+            fetched=datetime.fromtimestamp(now, UTC), language=self.cfg.language,
+        ) if parsed.is_feed else []
+        return parsed, docs
+
+    def _parsed(
+        self, fetched: Fetched, now: float, parsed: ParsedFeed, docs: list[Document]
+    ) -> list[Document]:
         if not parsed.is_feed:
             kind = fetched.headers.get("content-type", "unknown type")
             raise self._failed(now, f"not a feed ({kind}): {parsed.problem or 'no entries'}",
@@ -136,10 +152,6 @@ class FeedSource:
         if parsed.problem:
             log.info("feed %r is ill-formed, kept what could be read: %s", self.id,
                      parsed.problem)
-        docs = entries_to_documents(
-            parsed.entries, source=self._doc_source, id_prefix=self.id, base_url=fetched.url,
-            fetched=datetime.fromtimestamp(now, UTC), language=self.cfg.language,
-        )
         self._state["problem"] = parsed.problem
         self._succeeded(now, fetched, entries=len(parsed.entries))
         hashes = {d.id: d.content_hash for d in docs}

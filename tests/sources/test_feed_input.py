@@ -20,7 +20,7 @@ TITLE_RU = "Азербайджан начинает диалог с Китаем
 
 def documents(data: bytes, headers: dict[str, str] | None = None,
               url: str = "http://example.org/feed") -> list[Any]:
-    parsed = parse_feed(data, headers=headers or {}, url=url)
+    parsed = parse_feed(data, headers=headers or {})
     return entries_to_documents(parsed.entries, source="s", base_url=url, fetched=NOW)
 
 
@@ -142,7 +142,7 @@ def test_feedparser_corpus_converts_without_exceptions() -> None:
     for path in files:
         data = path.read_bytes()
         url = "http://127.0.0.1:8097/" + path.relative_to(root).as_posix()
-        parsed = parse_feed(data, headers=_corpus_headers(data), url=url)
+        parsed = parse_feed(data, headers=_corpus_headers(data))
         for entry in parsed.entries:  # one by one, so an exception names the file
             try:
                 entry_to_document(entry, source="c", id_prefix="c", base_url=url, fetched=NOW)
