@@ -20,6 +20,7 @@ from monitor.delivery import build_notifier
 from monitor.delivery.base import Notifier
 from monitor.delivery.outbox import Outbox
 from monitor.errors import MonitorError, RuleError
+from monitor.feed_alerts import HealthEvent, feed_healths, health_events
 from monitor.matching import RuleSet, load_rules
 from monitor.matching.explain import snippets
 from monitor.models import Alert, Document
@@ -33,6 +34,8 @@ from monitor.web import WebServer, add_health_routes, feeds_folder
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY = 86400.0
+HEALTH_EVERY = 60.0
+HEALTH_STATE = "health-alerts"
 
 
 def load_rule_set(config: Config) -> RuleSet:
@@ -260,6 +263,7 @@ class Daemon:
         scheduler.every("rules", 1.0, self._reload_job, now=False)
         scheduler.every("prune", PRUNE_EVERY, self._prune, now=False)
         scheduler.every("pass", 5.0, self._mark_pass)
+        scheduler.every("health", HEALTH_EVERY, self.check_health, now=False)
         scheduler.every("status", health.SNAPSHOT_EVERY, self._save_status_job)
         watchers = [asyncio.create_task(self._watch(sid, s)) for sid, s in self.sources.items()]
         scheduler.start()
@@ -287,6 +291,28 @@ class Daemon:
             raise
         except Exception:
             log.exception("file events for source %r stopped; rescans continue", source_id)
+
+    async def check_health(self, now: float | None = None) -> list[HealthEvent]:
+        """Report feeds failing for longer than `feeds.alert_after` (once), and recoveries."""
+        now = time.time() if now is None else now
+        reported: dict[str, float] = self.store.get_state(HEALTH_STATE)
+        events: list[HealthEvent] = []
+        for source in self.sources.values():
+            for feed in feed_healths(source.health()):
+                events += health_events(feed, reported, now, self.config.feeds.alert_after)
+        for event in events:
+            targets = [(name, "immediate") for name in self.notifiers]
+            self.store.add_alert(event.alert, targets)
+            if event.kind == "failing":
+                reported[event.feed] = event.since
+                log.warning("%s", event.alert.document.title, extra={"source": event.feed})
+            else:
+                reported.pop(event.feed, None)
+                log.info("%s", event.alert.document.title, extra={"source": event.feed})
+        if events:
+            self.store.set_state(HEALTH_STATE, reported)
+            await self.deliver()
+        return events
 
     async def _reload_job(self) -> None:
         self.reload_rules()

@@ -1,0 +1,79 @@
+"""Source health alerts: a feed failing for longer than `feeds.alert_after` is reported once
+through the notifiers, and once more when it recovers. Pure: the daemon does the I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from monitor.models import Alert, Document
+
+HEALTH_RULE = "feed-health"
+HEALTH_TITLE = "Feed health"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HealthEvent:
+    """A feed crossed the line: `failing` (reported) or `recovered`."""
+
+    feed: str
+    kind: str  # "failing" | "recovered"
+    since: float  # when it started failing
+    alert: Alert
+
+
+def feed_healths(health: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """Every feed's health in a source's health(): the source itself, or each OPML feed."""
+    if health.get("type") == "feed":
+        yield health
+    for feed in health.get("feeds") or ():
+        yield from feed_healths(feed)
+
+
+def health_events(
+    health: Mapping[str, Any], reported: Mapping[str, float], now: float, alert_after: float
+) -> list[HealthEvent]:
+    """What to report for one feed's health, given the failures already reported
+    (`reported`: feed id -> failing_since of the reported outage)."""
+    feed = str(health["id"])
+    since = health.get("failing_since")
+    if since is not None and feed not in reported and now - float(since) >= alert_after:
+        return [_event(health, "failing", float(since), now)]
+    if since is None and feed in reported:
+        return [_event(health, "recovered", reported[feed], now)]
+    return []
+
+
+def _event(health: Mapping[str, Any], kind: str, since: float, now: float) -> HealthEvent:
+    feed = str(health["id"])
+    started = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    hours = (now - since) / 3600
+    if kind == "failing":
+        title = f"Feed {feed} has been failing for {hours:.0f} h"
+        body = (
+            f"The feed {feed} ({health.get('url') or 'no URL'}) has failed every poll since "
+            f"{started}: {health.get('failures') or 0} consecutive failures. "
+            f"Last error: {health.get('last_error') or health.get('disabled') or 'unknown'}. "
+            "`monitor feeds` shows its state; it keeps being retried."
+        )
+    else:
+        title = f"Feed {feed} has recovered"
+        body = f"The feed {feed} works again after failing since {started} ({hours:.0f} h)."
+    doc = Document(
+        id=f"health:{feed}:{since:.0f}:{kind}",
+        source=feed,
+        title=title,
+        body=body,
+        url=health.get("url"),
+        published=datetime.fromtimestamp(now, UTC),
+    )
+    alert = Alert(
+        id=Alert.make_id(HEALTH_RULE, doc.content_hash),
+        rule=HEALTH_RULE,
+        rule_title=HEALTH_TITLE,
+        document=doc,
+        kind="health",
+    )
+    return HealthEvent(feed=feed, kind=kind, since=since, alert=alert)

@@ -1,0 +1,103 @@
+"""The daemon in-process: hot reload of rules, feed health alerts, one pass."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import time
+from pathlib import Path
+
+import feedparser
+
+from monitor.config import load_config
+from monitor.daemon import Daemon
+from tests.servers import http_server
+
+HEADLINE = "Азербайджан начинает диалог с Китаем в оборонной промышленности"
+
+
+def mails(project: Path) -> list[email.message.EmailMessage]:
+    new = project / "out" / "mail" / "new"
+    return [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+        for p in sorted(new.iterdir())
+    ] if new.is_dir() else []
+
+
+def atom_titles(project: Path, name: str) -> list[str]:
+    path = project / "out" / "feeds" / name
+    return [e.title for e in feedparser.parse(path.read_bytes()).entries] if path.exists() else []
+
+
+async def wait_for(predicate: object, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def test_rule_edits_take_effect_without_restart(project: Path) -> None:
+    (project / "seeds" / "satellite.txt").write_text(
+        "Китай запустил новый спутник связи\n\nСпутник выведен на орбиту.\n", encoding="utf-8"
+    )
+    async with Daemon(load_config(project / "config.yaml")) as daemon:
+        stop = asyncio.Event()
+        task = asyncio.create_task(daemon.run(stop))
+        try:
+            assert await wait_for(lambda: atom_titles(project, "all.atom") == [HEADLINE], 10)
+            # a broken edit is reported and the last good rules stay in force
+            (project / "rules" / "space.yaml").write_text("rules:\n  - id: space\n    query: (\n")
+            assert await wait_for(lambda: daemon.rules_error is not None, 3)
+            assert "space.yaml:3" in str(daemon.rules_error)
+            assert set(daemon.rules.rules) == {"defence-china"}
+            # fixing it loads the new rule within 2 s; it matches new documents
+            (project / "rules" / "space.yaml").write_text(
+                "rules:\n  - id: space\n    title: Space\n    query: спутник\n"
+            )
+            started = time.monotonic()
+            assert await wait_for(lambda: "space" in daemon.rules.rules, 2.5)
+            assert time.monotonic() - started < 2.5 and daemon.rules_error is None
+            (project / "seeds" / "satellite2.txt").write_text(
+                "Второй спутник\n\nЕщё один спутник связи запущен.\n", encoding="utf-8"
+            )
+            assert await wait_for(lambda: "Второй спутник" in atom_titles(project, "all.atom"), 5)
+        finally:
+            stop.set()
+            await task
+
+
+def feed_config(project: Path, url: str) -> Path:
+    cfg = project / "config.yaml"
+    text = cfg.read_text().replace(
+        "  - {id: seeds, type: folder, path: seeds/, interval: 2s}",
+        f'  - {{id: seeds, type: folder, path: seeds/, interval: 2s}}\n'
+        f'  - {{id: wire, type: feed, url: "{url}", interval: 1h}}',
+    )
+    cfg.write_text(text + "feeds: {alert_after: 1h}\n")
+    return cfg
+
+
+async def test_failing_feed_is_reported_once_and_recovery_too(project: Path) -> None:
+    with http_server() as http:
+        http.routes["/feed.xml"] = (500, {}, b"oops")
+        cfg = feed_config(project, f"{http.base}/feed.xml")
+        async with Daemon(load_config(cfg)) as daemon:
+            await daemon.run_once()
+            now = time.time()
+            assert await daemon.check_health(now=now + 60) == []  # not failing long enough
+            [event] = await daemon.check_health(now=now + 3601)
+            assert event.kind == "failing"
+            assert await daemon.check_health(now=now + 7200) == []  # reported once
+            subjects = [str(m["Subject"]) for m in mails(project)]
+            assert sum("wire has been failing" in s for s in subjects) == 1
+            assert any("wire" in t for t in atom_titles(project, "all.atom"))
+
+            http.routes["/feed.xml"] = (200, {}, b"<rss version='2.0'><channel/></rss>")
+            await daemon.sources["wire"].poll()
+            [event] = await daemon.check_health(now=now + 7300)
+            assert event.kind == "recovered"
+            subjects = [str(m["Subject"]) for m in mails(project)]
+            assert sum("wire has recovered" in s for s in subjects) == 1
