@@ -129,8 +129,8 @@ class OpmlSourceConfig(Section):
 
     type: Literal["opml"] = Field(description="Selects the OPML feed list.")
     id: Identifier = Field(
-        description="Source id of all its feeds' documents; each feed is `<id>.<n>` in "
-        "`monitor feeds`."
+        description="Source id of all its feeds' documents; each feed is shown as "
+        "`<id>.<8 hex digits of its URL>` in `monitor feeds`."
     )
     path: RelPath = Field(description="The OPML file, relative to the config file.")
     interval: Duration = Field(900.0, description="How often each feed is polled.")
