@@ -161,7 +161,10 @@ def render_status(data: dict[str, Any], now: float) -> str:
         table(("RULE", "ALERTS", "PENDING", "DELIVERED", "FAILED"), rows) if rows else "  no alerts"
     )
     if data["recent_failures"]:
-        out += ["", "recent failed deliveries:"]
+        out += [
+            "",
+            "recent failed deliveries (`monitor alerts --failed` lists them all, --retry resends):",
+        ]
         for f in data["recent_failures"]:
             out.append(
                 f"  {f['notifier']} / rule {f['rule']} after {f['attempts']} attempts: {f['error']}"
