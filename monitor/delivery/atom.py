@@ -22,7 +22,7 @@ from pathlib import Path
 
 from monitor import __version__
 from monitor.config import AtomNotifierConfig
-from monitor.delivery.render import Renderer, alert_context, is_web_url, make_renderer, one_line
+from monitor.delivery.render import Renderer, alert_context, make_renderer, one_line, web_url
 from monitor.errors import DeliveryError
 from monitor.models import Alert
 
@@ -77,22 +77,26 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
     return el
 
 
-def build_entry(alert: Alert, summary_html: str) -> Entry:
-    """The <entry> for an alert; `summary_html` is escaped into the summary."""
+def build_entry(alert: Alert, summary_html: str, content_html: str) -> Entry:
+    """The <entry> for an alert; the HTML is escaped into the summary, and into a
+    content element when the document has no web link (RFC 4287 needs one of them)."""
     ctx = alert_context(alert)
     doc = alert.document
     updated = rfc3339(alert.created)
     el = ET.Element(_Q + "entry")
     _sub(el, "id", entry_id(alert.id))
     _sub(el, "title", one_line(doc.title, 1000) or "(untitled)", type="text")
-    if doc.url and is_web_url(doc.url):
-        _sub(el, "link", rel="alternate", type="text/html", href=doc.url)
+    link = web_url(doc.url)
+    if link is not None:
+        _sub(el, "link", rel="alternate", type="text/html", href=link)
     _sub(el, "published", rfc3339(doc.published or alert.created))
     _sub(el, "updated", updated)
     author = _sub(el, "author")
     _sub(author, "name", one_line(doc.source, 200) or "monitor")
     _sub(el, "category", term=alert.rule, label=ctx["rule_title"])
     _sub(el, "summary", summary_html, type="html")
+    if link is None:
+        _sub(el, "content", content_html, type="html")
     return Entry(updated=updated, id=entry_id(alert.id), rule=alert.rule,
                  rule_title=ctx["rule_title"], element=el)
 
@@ -212,8 +216,10 @@ class AtomNotifier:
         # A feed has no digests: every alert becomes its own entry.
         async with self._lock:
             for alert in alerts:
-                summary = self.renderer.render("atom-summary.html", alert=alert_context(alert))
-                self._add(build_entry(alert, summary))
+                ctx = alert_context(alert)
+                summary = self.renderer.render("atom-summary.html", alert=ctx)
+                content = self.renderer.render("atom-content.html", alert=ctx)
+                self._add(build_entry(alert, summary, content))
             rules = {a.rule for a in alerts} | {ALL_FEED}
             try:
                 await asyncio.to_thread(self._write, rules)

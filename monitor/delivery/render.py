@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
@@ -24,7 +25,9 @@ from markupsafe import escape
 from monitor.models import Alert, Hit, Snippet
 
 _SPACE = re.compile(r"\s+")
+_URL_UNSAFE = re.compile(r"[^A-Za-z0-9:/?#\[\]@!$&'()*+,;=%\-._~\u0080-\U0010ffff]")
 _SNIPPET_CONTEXT = 80  # characters either side of the first hit in a built snippet
+BODY_EXCERPT = 4000  # characters of the body shown where a template shows the article
 
 
 def one_line(text: str, limit: int = 200) -> str:
@@ -98,7 +101,7 @@ def alert_context(alert: Alert) -> dict[str, Any]:
         "rule": alert.rule,
         "rule_title": one_line(alert.rule_title, 300) or alert.rule,
         "source": doc.source,
-        "url": doc.url if is_web_url(doc.url) else None,
+        "url": web_url(doc.url),
         "published": format_date(doc.published),
         "created": format_date(alert.created),
         "language": alert.language or doc.language or "",
@@ -107,12 +110,37 @@ def alert_context(alert: Alert) -> dict[str, Any]:
             {"field": s.field, "segments": [list(seg) for seg in s.segments]}
             for s in snippets_for(alert)
         ],
+        "paragraphs": paragraphs(doc.body),
     }
+
+
+def paragraphs(body: str, limit: int = BODY_EXCERPT) -> list[str]:
+    """The start of a body as paragraphs (split at blank lines), at most `limit` characters."""
+    out: list[str] = []
+    used = 0
+    for block in re.split(r"\n\s*\n", body.strip()):
+        text = _SPACE.sub(" ", block).strip()
+        if not text:
+            continue
+        if used + len(text) > limit:
+            out.append(text[: max(0, limit - used)].rstrip() + "…")
+            break
+        out.append(text)
+        used += len(text)
+    return out
 
 
 def is_web_url(url: str | None) -> bool:
     """True for an absolute http(s) URL without spaces or control characters."""
     return bool(url) and re.match(r"^https?://[^\s\x00-\x1f\x7f]+$", url or "") is not None
+
+
+def web_url(url: str | None) -> str | None:
+    """An http(s) URL fit for an href (characters a URI may not hold percent-encoded,
+    non-ASCII kept as an IRI allows), or None for anything else (javascript:, file:...)."""
+    if not is_web_url(url):
+        return None
+    return _URL_UNSAFE.sub(lambda m: quote(m.group(0)), str(url))
 
 
 def snippet_html(snippet: Snippet) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
@@ -110,7 +111,9 @@ async def test_concurrent_reader_never_sees_a_partial_file(
         while not stop.is_set():
             data = path.read_bytes()
             reads += 1
-            if not data.rstrip().endswith(b"</feed>") or feedparser.parse(data).bozo:
+            try:
+                ET.fromstring(data)
+            except ET.ParseError:
                 problems.append(data[-80:].decode(errors="replace"))
 
     async with _notifier(tmp_path, max_entries=50) as notifier:
@@ -123,3 +126,17 @@ async def test_concurrent_reader_never_sees_a_partial_file(
             stop.set()
             thread.join()
     assert reads > 0 and problems == []
+
+
+async def test_entry_without_link_carries_content_and_bad_urls_are_encoded(
+    tmp_path: Path, alert_factory: AlertFactory
+) -> None:
+    async with _notifier(tmp_path) as notifier:
+        await notifier.send(alert_factory("No link", url=None,
+                                          body="First paragraph.\n\nSecond & <last>."))
+        await notifier.send(alert_factory("Odd link", url="https://example.org/a?q=<x>", n=1))
+    no_link, odd = reversed(_parse(tmp_path / "feeds" / "defence-china.atom").entries)
+    assert "links" not in no_link or all(lk.rel != "alternate" for lk in no_link.links)
+    html = no_link.content[0].value
+    assert "<p>First paragraph.</p>" in html and "Second &amp; &lt;last&gt;." in html
+    assert odd.link == "https://example.org/a?q=%3Cx%3E" and "content" not in odd
