@@ -7,9 +7,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from monitor.web import WebServer, add_health_routes, feeds_folder
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY = 86400.0
+STOP_GRACE = 5.0  # seconds work in flight may take to finish after SIGTERM
 HEALTH_EVERY = 60.0
 HEALTH_STATE = "health-alerts"
 
@@ -92,6 +94,8 @@ class Daemon:
         self.started = time.time()
         self.scheduler_running = False
         self.polls = health.PollLog()
+        self._stopping = False  # SIGTERM: finish the document or send in hand, start nothing
+        self._inflight = 0  # polls and outbox passes under way
 
     async def __aenter__(self) -> Daemon:
         config = self.config
@@ -155,7 +159,9 @@ class Daemon:
     async def poll_source(self, source_id: str) -> int:
         """Poll one source and ingest what it returns; return the number of new alerts."""
         source = self.sources[source_id]
-        async with self._source_locks[source_id]:
+        if self._stopping:
+            return 0
+        async with self._source_locks[source_id], self._busy():
             started = time.monotonic()
             try:
                 docs = await source.poll()
@@ -169,7 +175,11 @@ class Daemon:
                 self._record_poll(source_id, started, error=f"unexpected error: {exc!r}")
                 return 0
             count = 0
-            for doc in docs:
+            for done, doc in enumerate(docs):
+                if self._stopping:  # the rest is read again at the next start
+                    log.info("stopping: %d document(s) of %r left for the next start",
+                             len(docs) - done, source_id)
+                    break
                 try:
                     count += len(self.ingest(doc))
                 except MonitorError as exc:
@@ -183,8 +193,29 @@ class Daemon:
 
     async def deliver(self) -> int:
         """Send whatever the outbox has due."""
-        async with self._deliver_lock:
+        async with self._deliver_lock, self._busy():
+            if self._stopping:
+                return 0
             return await self.outbox.run_once()
+
+    @contextlib.asynccontextmanager
+    async def _busy(self) -> AsyncIterator[None]:
+        self._inflight += 1
+        try:
+            yield
+        finally:
+            self._inflight -= 1
+
+    async def _finish_work(self) -> None:
+        """On stop: let the poll or send in flight finish (up to STOP_GRACE seconds)."""
+        self._stopping = True
+        self.outbox.stopping = True
+        deadline = time.monotonic() + STOP_GRACE
+        while self._inflight and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        if self._inflight:
+            log.warning("stopping: work still busy after %.0f s is abandoned; it is done "
+                        "again at the next start", STOP_GRACE)
 
     async def run_once(self) -> int:
         """Poll every source once, then deliver; return the number of new alerts."""
@@ -272,6 +303,7 @@ class Daemon:
         try:
             await stop.wait()
         finally:
+            await self._finish_work()
             scheduler.shutdown()
             self.scheduler_running = False
             self.save_status()

@@ -51,6 +51,7 @@ class Outbox:
         except ValueError as exc:
             raise ConfigError(f"delivery.timezone: {exc}") from exc
         self.rng = random.Random()
+        self.stopping = False  # set on SIGTERM: finish the send in flight, start no other
 
     async def run_once(self, now: float | None = None) -> int:
         """Send what is due at `now` (default: the current time); return how many
@@ -58,6 +59,8 @@ class Outbox:
         now = time.time() if now is None else now
         sent = await self._immediate(now)
         for name, spec in self.store.pending_digests():
+            if self.stopping:
+                break
             sent += await self._digest(name, spec, now)
         return sent
 
@@ -65,7 +68,7 @@ class Outbox:
 
     async def _immediate(self, now: float) -> int:
         sent = 0
-        while True:
+        while not self.stopping:
             due = self.store.due_deliveries(now, limit=BATCH)
             rows = self._throttle(due, now)
             by_notifier: dict[str, list[Delivery]] = {}
@@ -76,7 +79,8 @@ class Outbox:
             )
             sent += sum(results)
             if len(due) < BATCH:
-                return sent
+                break
+        return sent
 
     def _throttle(self, rows: Sequence[Delivery], now: float) -> list[Delivery]:
         """Rows to send now; beyond `max_per_hour` per notifier and rule, the rest go to
@@ -108,6 +112,8 @@ class Outbox:
             return 0
         sent = 0
         for row in rows:
+            if self.stopping:
+                break
             try:
                 await notifier.send(row.alert)
             except Exception as exc:  # a notifier bug must not stop the outbox
