@@ -104,8 +104,11 @@ class DirectorySource:
             )
         except DocumentError as exc:
             log.warning("source %r: skipped %s", self.id, exc)
-            self._stats["skipped"] += 1
-            return []
+        except Exception as exc:  # a reader bug must not stop the folder
+            log.warning("source %r: skipped %s: unexpected %s: %s", self.id, path,
+                        type(exc).__name__, exc)
+        self._stats["skipped"] += 1
+        return []
 
     def scan(self, now: float, wall: float) -> ScanResult:
         """Walk the folder; decide which files are ready (settled and not yet read)."""

@@ -104,7 +104,12 @@ class FeedSource:
             self._moved(fetched.permanent_url)
         if 200 <= fetched.status < 300:
             # parsing is CPU work: off the event loop, so other sources keep moving
-            parsed, docs = await asyncio.to_thread(self._convert, fetched, now)
+            try:
+                parsed, docs = await asyncio.to_thread(self._convert, fetched, now)
+            except Exception as exc:  # whatever the bytes were, the feed is only failing
+                log.exception("feed %r: the answer could not be parsed", self.id)
+                raise self._failed(now, f"cannot parse the answer: {exc!r}",
+                                   status=fetched.status) from None
             return self._parsed(fetched, now, parsed, docs)
         return self._answer(fetched, now)
 

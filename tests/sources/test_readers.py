@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from monitor.errors import DocumentError
 from monitor.sources.encoding import decode_bytes
@@ -207,3 +209,19 @@ def test_language_hint_applies_unless_the_object_has_one(tmp_path: Path) -> None
 )
 def test_is_candidate(name: str, ok: bool) -> None:
     assert is_candidate(Path("/x") / name) is ok
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=600) | st.text(max_size=300).map(str.encode),
+       suffix=st.sampled_from([".txt", ".md", ".html", ".json", ".jsonl"]))
+def test_any_bytes_give_documents_or_a_document_error(
+    tmp_path: Path, data: bytes, suffix: str
+) -> None:
+    path = write(tmp_path, "fuzz" + suffix, data)
+    try:
+        docs = read(tmp_path, path)
+    except DocumentError as exc:
+        assert "fuzz" in str(exc)  # names the file
+    else:
+        assert all(d.title or d.body for d in docs)
