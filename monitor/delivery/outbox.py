@@ -51,6 +51,9 @@ class Outbox:
         except ValueError as exc:
             raise ConfigError(f"delivery.timezone: {exc}") from exc
         self.rng = random.Random()
+        # Per-rule `max_per_hour` from the rule files, overriding `config.max_per_hour`;
+        # the daemon sets it at start and after each rule reload.
+        self.rule_limits: dict[str, int] = {}
         self.stopping = False  # set on SIGTERM: finish the send in flight, start no other
 
     async def run_once(self, now: float | None = None) -> int:
@@ -85,25 +88,25 @@ class Outbox:
     def _throttle(self, rows: Sequence[Delivery], now: float) -> list[Delivery]:
         """Rows to send now; beyond `max_per_hour` per notifier and rule, the rest go to
         the next hourly digest."""
-        limit = self.config.max_per_hour
-        if limit is None:
+        if self.config.max_per_hour is None and not self.rule_limits:
             return list(rows)
         counts: dict[tuple[str, str], int] = {}
         keep: list[Delivery] = []
         overflow: list[Delivery] = []
         for row in rows:
+            limit = self.rule_limits.get(row.alert.rule, self.config.max_per_hour)
             key = (row.notifier, row.alert.rule)
-            if key not in counts:
+            if limit is not None and key not in counts:
                 counts[key] = self.store.count_delivered(*key, now - 3600)
-            if counts[key] < limit:
-                counts[key] += 1
+            if limit is None or counts[key] < limit:
+                counts[key] = counts.get(key, 0) + 1
                 keep.append(row)
             else:
                 overflow.append(row)
         if overflow:
             self.store.move_to_digest([r.id for r in overflow], THROTTLE_DIGEST)
-            log.info("%d alert(s) over max_per_hour=%d folded into the next hourly digest",
-                     len(overflow), limit)
+            log.info("%d alert(s) over their rule's max_per_hour folded into the next "
+                     "hourly digest", len(overflow))
         return keep
 
     async def _send_rows(self, name: str, rows: Sequence[Delivery], now: float) -> int:

@@ -234,3 +234,18 @@ async def test_invalid_digest_schedule_fails_with_a_clear_error(
     await Outbox(store, {"flaky": Flaky(0, RuntimeError())}, DeliveryConfig()).run_once()
     [row] = store.deliveries("failed")
     assert "not a digest schedule" in (row.last_error or "")
+
+
+async def test_rule_limits_override_the_global_throttle(
+    store: SQLiteStore, alert_factory: AlertFactory
+) -> None:
+    for n in range(3):
+        store.add_alert(alert_factory(f"Limited {n}", n=n), [("flaky", "immediate")])
+        store.add_alert(alert_factory(f"Free {n}", rule="free", n=n), [("flaky", "immediate")])
+    flaky = Flaky(0, DeliveryError("flaky", "never"))
+    outbox = Outbox(store, {"flaky": flaky}, DeliveryConfig())
+    outbox.rule_limits = {"defence-china": 1}
+    assert await outbox.run_once() == 4
+    [pending_one, pending_two] = store.deliveries("pending")
+    assert {pending_one.digest, pending_two.digest} == {"hourly"}
+    assert {pending_one.alert.rule, pending_two.alert.rule} == {"defence-china"}
