@@ -11,10 +11,22 @@ from monitor.models import Alert
 class Notifier(Protocol):
     """Delivers alerts somewhere: a mailbox, a webhook, a feed file.
 
-    A notifier is an async context manager (it may hold a connection or an HTTP client).
-    `send` and `send_digest` either succeed or raise DeliveryError; `retryable=False`
-    tells the outbox not to try again. Sending the same alert twice must be recognisable
-    by the receiver (stable Message-ID, X-Monitor-Delivery header, Atom entry id).
+    A notifier is an async context manager (it may hold a connection or an HTTP client);
+    the daemon enters it once and hands it to the Outbox, which calls `send` and
+    `send_digest` one at a time per notifier.
+
+    `send` and `send_digest` either succeed or raise DeliveryError naming the notifier;
+    `retryable=False` tells the outbox not to try again (a 4xx answer, a rejected
+    recipient, a missing secret), `retry_after` passes on a server's requested delay.
+    Any other exception is treated as a retryable failure and logged as a bug.
+
+    Delivery is at-least-once, so sending the same alert twice must be recognisable by
+    the receiver (stable Message-ID, X-Monitor-Delivery header, Atom entry id), and a
+    digest resent for the same window and alerts must carry the same id.
+
+    Error messages and logs never contain secrets (passwords, HMAC keys, tokens in URLs).
+    Implementations may keep a human-readable `last_answer: str` (the server's reply to
+    the last successful send), which `monitor notify-test` prints.
     """
 
     name: str
@@ -32,5 +44,6 @@ class Notifier(Protocol):
         ...
 
     async def send_digest(self, alerts: Sequence[Alert], title: str) -> None:
-        """Deliver several alerts as one message (newest first); `title` names the window."""
+        """Deliver several alerts as one message, grouped by rule and newest first;
+        `title` names the window (e.g. "Daily digest, 2026-11-27") and is stable for it."""
         ...
