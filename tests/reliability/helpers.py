@@ -3,13 +3,23 @@ and waiting for something to happen."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
+
+from monitor.config import load_config
+from monitor.daemon import Daemon
 
 RULES = """
 rules:
@@ -106,3 +116,70 @@ def terminate(proc: subprocess.Popen[bytes], timeout: float = 15) -> int:
         proc.kill()
         proc.wait()
         return -9
+
+
+# ------------------------------------------------------------ the daemon in this process
+
+
+@contextlib.asynccontextmanager
+async def running(cfg: Path) -> AsyncIterator[tuple[Daemon, asyncio.Task[None]]]:
+    """The daemon of `cfg` running in this event loop; stopped (like SIGTERM) on exit."""
+    stop = asyncio.Event()
+    async with Daemon(load_config(cfg)) as daemon:
+        task = asyncio.create_task(daemon.run(stop))
+        try:
+            yield daemon, task
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 15)
+
+
+async def until(predicate: Callable[[], object], timeout: float, step: float = 0.1) -> bool:
+    """Like wait_for, without blocking the event loop the daemon runs in."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        await asyncio.sleep(step)
+    return bool(predicate())
+
+
+@dataclass
+class Receiver:
+    """Webhook POSTs received on a fixed port, so the server can go away and come back."""
+
+    port: int
+    status: int = 200
+    posts: list[dict[str, Any]] = field(default_factory=list)
+    _server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def up(self) -> None:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if receiver.status < 300:
+                    receiver.posts.append(json.loads(body))
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+
+    def down(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def titles(self) -> list[str]:
+        return [p["document"]["title"] for p in self.posts]
