@@ -48,7 +48,7 @@ notifiers:
     from: monitor@localhost
     to: [analysts@example.org]
   - {{name: hook, type: webhook, url: "{http_base}/hook"}}
-  - {{name: atom, type: atom, path: feeds/}}
+  - {{name: atom, type: atom, path: feeds/, max_entries: 100000}}
 delivery: {{interval: 0.2s, backoff: 0.3s, backoff_max: 1s}}
 """
     (tmp / "rules").mkdir()
