@@ -51,6 +51,7 @@ class Outbox:
         except ValueError as exc:
             raise ConfigError(f"delivery.timezone: {exc}") from exc
         self.rng = random.Random()
+        self._running = asyncio.Lock()
         # Per-rule `max_per_hour` from the rule files, overriding `config.max_per_hour`;
         # the daemon sets it at start and after each rule reload.
         self.rule_limits: dict[str, int] = {}
@@ -60,19 +61,24 @@ class Outbox:
         """Send what is due at `now` (default: the current time); return how many
         deliveries succeeded."""
         now = time.time() if now is None else now
-        sent = await self._immediate(now)
-        for name, spec in self.store.pending_digests():
-            if self.stopping:
-                break
-            sent += await self._digest(name, spec, now)
+        async with self._running:  # two overlapping passes would send the same rows twice
+            sent = await self._immediate(now)
+            for name, spec in self.store.pending_digests():
+                if self.stopping:
+                    break
+                sent += await self._digest(name, spec, now)
         return sent
 
     # ------------------------------------------------------------ immediate
 
     async def _immediate(self, now: float) -> int:
         sent = 0
+        seen: set[int] = set()  # a row retried "now" (backoff 0) is not sent twice per pass
         while not self.stopping:
-            due = self.store.due_deliveries(now, limit=BATCH)
+            due = [r for r in self.store.due_deliveries(now, limit=BATCH) if r.id not in seen]
+            if not due:
+                break
+            seen.update(r.id for r in due)
             rows = self._throttle(due, now)
             by_notifier: dict[str, list[Delivery]] = {}
             for row in rows:
@@ -81,8 +87,6 @@ class Outbox:
                 *(self._send_rows(name, group, now) for name, group in by_notifier.items())
             )
             sent += sum(results)
-            if len(due) < BATCH:
-                break
         return sent
 
     def _throttle(self, rows: Sequence[Delivery], now: float) -> list[Delivery]:

@@ -249,3 +249,18 @@ async def test_rule_limits_override_the_global_throttle(
     [pending_one, pending_two] = store.deliveries("pending")
     assert {pending_one.digest, pending_two.digest} == {"hourly"}
     assert {pending_one.alert.rule, pending_two.alert.rule} == {"defence-china"}
+
+
+async def test_zero_backoff_does_not_spin_and_overlapping_passes_send_once(
+    store: SQLiteStore, alert_factory: AlertFactory
+) -> None:
+    import asyncio
+
+    store.add_alert(alert_factory(), [("flaky", "immediate")])
+    flaky = Flaky(5, DeliveryError("flaky", "down"))
+    outbox = Outbox(store, {"flaky": flaky}, DeliveryConfig(backoff=0))
+    assert await outbox.run_once() == 0
+    assert flaky.failures == 4  # one attempt per pass
+    flaky.failures = 0
+    first, second = await asyncio.gather(outbox.run_once(), outbox.run_once())
+    assert first + second == 1 and len(flaky.sent) == 1
