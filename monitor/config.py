@@ -179,6 +179,11 @@ class SmtpConfig(Section):
         None, description="Environment variable holding the password."
     )
     timeout: Duration = Field(30.0, description="Connection and command timeout.")
+    ca_file: RelPath | None = Field(
+        None,
+        description="A PEM file of CA certificates to trust instead of the system's "
+        "(e.g. a company CA).",
+    )
 
 
 class EmailNotifierConfig(Section):

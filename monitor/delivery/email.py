@@ -130,6 +130,7 @@ async def send_smtp(
         use_tls=smtp.tls == "implicit",
         start_tls=smtp.tls == "starttls",
         timeout=smtp.timeout,
+        cert_bundle=str(smtp.ca_file) if smtp.ca_file else None,
     )
     where = f"{smtp.host}:{smtp.port}"
     try:
