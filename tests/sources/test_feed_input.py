@@ -201,3 +201,33 @@ async def test_opml_source_with_a_missing_file(tmp_path: Path) -> None:
     async with OpmlSource(cfg, MemoryState()) as src:
         with pytest.raises(SourceError, match=r"none\.opml"):
             await src.poll()
+
+
+async def test_opml_file_is_read_again_when_it_changes(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    import os
+
+    from monitor.config import OpmlSourceConfig
+    from monitor.sources.opml import OpmlSource
+
+    feed_server.routes["/a"] = Route(body=rss([{"guid": "urn:a", "title": "From A"}]))
+    feed_server.routes["/b"] = Route(body=rss([{"guid": "urn:b", "title": "From B"}]))
+    opml = tmp_path / "subs.opml"
+
+    def listing(*paths: str, mtime: int) -> None:
+        outlines = "".join(f'<outline text="{p}" xmlUrl="{feed_server.url(p)}"/>' for p in paths)
+        opml.write_text(f"<opml><body>{outlines}</body></opml>")
+        os.utime(opml, (mtime, mtime))
+
+    listing("/a", mtime=1_000_000)
+    cfg = OpmlSourceConfig(type="opml", id="subs", path=opml)
+    async with OpmlSource(cfg, MemoryState()) as src:
+        assert [d.title for d in await src.poll()] == ["From A"]
+        listing("/a", "/b", mtime=2_000_000)
+        assert [d.title for d in await src.poll()] == ["From B"]  # A's entry is unchanged
+        opml.write_text("<opml><body><outline")  # broken: the feeds read before go on
+        os.utime(opml, (3_000_000, 3_000_000))
+        assert await src.poll() == []
+        health = src.health()
+    assert len(health["feeds"]) == 2 and "not valid OPML" in health["error"]
