@@ -7,11 +7,13 @@ import contextlib
 import gzip
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import brotli
 import pytest
 
 
@@ -26,6 +28,7 @@ class Route:
     last_modified: str | None = None  # answer 304 to an equal If-Modified-Since
     delay: float = 0.0  # seconds before the body is sent
     gzip: bool = False
+    encoding: str | None = None  # "deflate" or "br": compress the body that way
     script: list[tuple[int, dict[str, str]]] = field(default_factory=list)
 
 
@@ -88,6 +91,12 @@ class _Handler(BaseHTTPRequestHandler):
         if route.gzip:
             body = gzip.compress(body)
             out["Content-Encoding"] = "gzip"
+        elif route.encoding == "deflate":
+            body = zlib.compress(body)
+            out["Content-Encoding"] = "deflate"
+        elif route.encoding == "br":
+            body = brotli.compress(body)
+            out["Content-Encoding"] = "br"
         return self._send(route.status, out, body)
 
     def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:

@@ -205,6 +205,14 @@ async def test_gzip_body(feed_server: FeedServer) -> None:
     assert "gzip" in feed_server.last_headers("/rss")["accept-encoding"]
 
 
+@pytest.mark.parametrize("encoding", ["deflate", "br"])
+async def test_deflate_and_brotli_bodies(feed_server: FeedServer, encoding: str) -> None:
+    feed_server.routes["/rss"] = Route(body=rss(ENTRIES), encoding=encoding)
+    async with feed(feed_server, "/rss") as src:
+        assert len(await src.poll()) == 2
+    assert encoding in feed_server.last_headers("/rss")["accept-encoding"]
+
+
 async def test_slow_answer_times_out(feed_server: FeedServer) -> None:
     feed_server.routes["/slow"] = Route(body=rss(ENTRIES), delay=2)
     async with feed(feed_server, "/slow", timeout=0.3) as src:
