@@ -157,7 +157,7 @@ class AtomNotifier:
     def __init__(self, config: AtomNotifierConfig, *, templates: Path | None = None) -> None:
         self.config = config
         self.name = config.name
-        self.renderer: Renderer = make_renderer(templates)
+        self.renderer: Renderer = make_renderer(templates, owner=config.name)
         self.entries: dict[str, list[Entry]] = {}  # rule -> newest first
         self._lock = asyncio.Lock()
         self.last_answer = ""

@@ -40,7 +40,7 @@ class EmailNotifier:
     def __init__(self, config: EmailNotifierConfig, *, templates: Path | None = None) -> None:
         self.config = config
         self.name = config.name
-        self.renderer: Renderer = make_renderer(templates)
+        self.renderer: Renderer = make_renderer(templates, owner=config.name)
         self.last_answer = ""
 
     async def __aenter__(self) -> EmailNotifier:

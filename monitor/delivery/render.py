@@ -22,6 +22,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import escape
 
+from monitor.errors import DeliveryError
 from monitor.models import Alert, Hit, Snippet
 
 _SPACE = re.compile(r"\s+")
@@ -158,16 +159,29 @@ def snippet_text(snippet: Snippet) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class Renderer:
-    """Renders named templates, the override folder first, then the shipped ones."""
+    """Renders named templates, the override folder first, then the shipped ones.
+
+    A broken template (syntax error, unknown variable) raises DeliveryError naming the
+    notifier `owner` and the template, not retryable: resending cannot fix it.
+    """
 
     env: jinja2.Environment
+    owner: str = "templates"
 
     def render(self, name: str, **context: Any) -> str:
-        return self.env.get_template(name).render(**context)
+        try:
+            return self.env.get_template(name).render(**context)
+        except jinja2.TemplateSyntaxError as exc:
+            where = f"{exc.filename or exc.name or name}:{exc.lineno}"
+            raise DeliveryError(self.owner, f"template {where}: {exc.message}",
+                                retryable=False) from exc
+        except jinja2.TemplateError as exc:
+            raise DeliveryError(self.owner, f"template {name}: {exc}", retryable=False) from exc
 
 
-def make_renderer(override: Path | None = None) -> Renderer:
-    """A Renderer reading `override` (when given) before the shipped templates."""
+def make_renderer(override: Path | None = None, *, owner: str = "templates") -> Renderer:
+    """A Renderer reading `override` (when given) before the shipped templates; errors
+    name the notifier `owner`."""
     loaders: list[jinja2.BaseLoader] = []
     if override is not None:
         loaders.append(jinja2.FileSystemLoader(str(override)))
@@ -180,4 +194,4 @@ def make_renderer(override: Path | None = None) -> Renderer:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    return Renderer(env=env)
+    return Renderer(env=env, owner=owner)

@@ -84,3 +84,42 @@ async def test_unwritable_maildir_is_a_retryable_delivery_error(
     with pytest.raises(DeliveryError) as info:
         await notifier.send(alert_factory())
     assert info.value.retryable and "analysts" in str(info.value)
+
+
+async def test_templates_folder_overrides_one_template(
+    tmp_path: Path, alert_factory: AlertFactory
+) -> None:
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "alert.txt").write_text("Custom: {{ alert.headline }} [{{ alert.rule }}]\n",
+                                      encoding="utf-8")
+    cfg = _notifier(tmp_path).config
+    async with EmailNotifier(cfg, templates=folder) as notifier:
+        await notifier.send(alert_factory())
+    [path] = _messages(tmp_path / "mail")
+    msg = email.message_from_bytes(path.read_bytes(), policy=policy.strict)
+    text, html = msg.get_body(("plain",)), msg.get_body(("html",))
+    assert text is not None and html is not None
+    assert text.get_content().replace("\r\n", "\n") == f"Custom: {SEED_TITLE} [defence-china]\n"
+    assert "<mark><b>Китаем</b></mark>" in html.get_content()  # the shipped one
+
+
+async def test_broken_template_is_a_permanent_error_naming_file_and_line(
+    tmp_path: Path, alert_factory: AlertFactory
+) -> None:
+    import pytest
+
+    from monitor.errors import DeliveryError
+
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "alert.txt").write_text("line one\n{% if %}\n", encoding="utf-8")
+    (folder / "alert.html").write_text("{{ alert.no_such_field }}", encoding="utf-8")
+    cfg = _notifier(tmp_path).config
+    notifier = EmailNotifier(cfg, templates=folder)
+    with pytest.raises(DeliveryError, match=r"alert\.txt:2") as info:
+        await notifier.send(alert_factory())
+    assert not info.value.retryable and "analysts" in str(info.value)
+    (folder / "alert.txt").unlink()
+    with pytest.raises(DeliveryError, match="no_such_field"):
+        await notifier.send(alert_factory())
