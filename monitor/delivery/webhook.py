@@ -30,7 +30,7 @@ from monitor import USER_AGENT
 from monitor.config import WebhookNotifierConfig
 from monitor.delivery.message import digest_context, digest_id
 from monitor.delivery.render import alert_context, snippet_html, snippet_text, snippets_for
-from monitor.errors import DeliveryError
+from monitor.errors import ConfigError, DeliveryError, Location
 from monitor.models import Alert
 
 log = logging.getLogger(__name__)
@@ -95,6 +95,22 @@ def redact(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}/…"
 
 
+def _load_template(name: str, path: Path) -> jinja2.Template:
+    """The body template, or ConfigError naming the notifier, the file and the line."""
+    env = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(path.parent)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+    try:
+        return env.get_template(path.name)
+    except jinja2.TemplateNotFound:
+        raise ConfigError(f"notifier {name!r}: the template {path} does not exist") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise ConfigError(f"notifier {name!r}: {exc.message}",
+                          Location(file=str(path), line=exc.lineno)) from None
+
+
 class WebhookNotifier:
     """POSTs alerts to `config.url`."""
 
@@ -104,11 +120,7 @@ class WebhookNotifier:
         self.client: httpx.AsyncClient | None = None
         self.template: jinja2.Template | None = None
         if config.template is not None:
-            env = SandboxedEnvironment(
-                loader=jinja2.FileSystemLoader(str(config.template.parent)),
-                undefined=jinja2.StrictUndefined, autoescape=False,
-            )
-            self.template = env.get_template(config.template.name)
+            self.template = _load_template(config.name, config.template)
         self.last_answer = ""
 
     async def __aenter__(self) -> WebhookNotifier:

@@ -151,3 +151,13 @@ def test_retry_after_parsing() -> None:
     assert retry_after("120") == 120
     assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10
     assert retry_after("soon") is None and retry_after(None) is None
+
+
+def test_missing_or_broken_template_is_a_config_error(tmp_path: Path) -> None:
+    from monitor.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="does not exist"):
+        _hook("http://127.0.0.1:9/", template=tmp_path / "nope.json")
+    (tmp_path / "bad.json").write_text('{"text": {{ alert.headline | tojson }\n', "utf-8")
+    with pytest.raises(ConfigError, match=r"bad\.json:1"):
+        _hook("http://127.0.0.1:9/", template=tmp_path / "bad.json")
