@@ -9,6 +9,7 @@ On a terminal a rich progress bar is drawn on stderr; when stderr is not a termi
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeVar
 
@@ -23,6 +24,13 @@ from rich.progress import (
 )
 
 T = TypeVar("T")
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False
 
 
 def stderr_console() -> Console:
@@ -55,7 +63,16 @@ def track(
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     ]
-    with Progress(*columns, console=console, transient=False) as progress:
+    # Lines printed on a terminal stdout meanwhile go above the bar; a redirected stdout
+    # is left alone, so its content never ends up on the bar's stderr.
+    redirect = _isatty(sys.stdout)
+    with Progress(
+        *columns,
+        console=console,
+        transient=False,
+        redirect_stdout=redirect,
+        redirect_stderr=False,
+    ) as progress:
         task = progress.add_task(description, total=total)
         for item in items:
             yield item

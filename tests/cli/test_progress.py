@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from rich.console import Console
 
 from monitor.cli.progress import track
@@ -30,3 +31,12 @@ def test_unsized_iterables_are_counted() -> None:
     console = Console(file=sink, force_terminal=True, width=100)
     assert sum(track(iter(range(10)), "reading", console=console)) == 45
     assert "10" in sink.getvalue()
+
+
+def test_redirected_stdout_stays_out_of_the_bar(capsys: pytest.CaptureFixture[str]) -> None:
+    sink = io.StringIO()
+    console = Console(file=sink, force_terminal=True, width=100)
+    for n in track([1, 2], "testing", console=console):
+        print(f"result {n}")  # stdout is captured here, as in `monitor test > out.txt`
+    assert "result" not in sink.getvalue()
+    assert capsys.readouterr().out == "result 1\nresult 2\n"
