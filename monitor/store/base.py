@@ -136,7 +136,9 @@ class Store(Protocol):
         ...
 
     def prune(self, before: float) -> int:
-        """Forget documents and delivered alerts older than `before`; return rows removed."""
+        """Forget alerts older than `before` that are no longer pending, and the text of
+        documents not updated since; a document's id and text hash stay, so a source that
+        still lists it raises no alert again. Return how many rows were pruned."""
         ...
 
     def close(self) -> None:

@@ -214,11 +214,12 @@ class SQLiteStore:
 
     def get_document(self, doc_id: str) -> Document | None:
         row = self._db.execute("SELECT data FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        return Document.model_validate_json(row["data"]) if row else None
+        return Document.model_validate_json(row["data"]) if row and row["data"] else None
 
     def documents_since(self, since: float) -> list[Document]:
         rows = self._db.execute(
-            "SELECT data FROM documents WHERE updated >= ? ORDER BY updated", (since,)
+            "SELECT data FROM documents WHERE updated >= ? AND data != '' ORDER BY updated",
+            (since,),
         )
         return [Document.model_validate_json(r["data"]) for r in rows]
 
@@ -387,7 +388,7 @@ class SQLiteStore:
         """Per source: documents stored and the unix time the newest was stored."""
         rows = self._db.execute(
             "SELECT source, count(*) AS documents, max(updated) AS newest"
-            " FROM documents GROUP BY source ORDER BY source"
+            " FROM documents WHERE data != '' GROUP BY source ORDER BY source"
         )
         return {r["source"]: {"documents": r["documents"], "newest": r["newest"]} for r in rows}
 
@@ -416,13 +417,17 @@ class SQLiteStore:
     # ------------------------------------------------------------ maintenance
 
     def prune(self, before: float) -> int:
+        # A pruned document keeps its id and text hash (about 200 bytes), with its text
+        # dropped: a folder or feed that still lists it must not raise its alert again.
         with self._tx() as db:
             n = db.execute(
                 "DELETE FROM alerts WHERE created < ? AND NOT EXISTS (SELECT 1 FROM deliveries"
                 " d WHERE d.alert_id = alerts.id AND d.status = 'pending')",
                 (before,),
             ).rowcount
-            n += db.execute("DELETE FROM documents WHERE updated < ?", (before,)).rowcount
+            n += db.execute(
+                "UPDATE documents SET data = '' WHERE updated < ? AND data != ''", (before,)
+            ).rowcount
         return n
 
     def vacuum(self) -> None:
