@@ -7,10 +7,10 @@ rules are compiled once) and their results are memoised per document in `Context
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Protocol, cast
 
-from monitor.models import Document, Hit
-from monitor.text.analysis import Analysis, FieldAnalysis, analyze_text
+from monitor.models import Document, Field_, Hit
+from monitor.text.analysis import PREFIX_LEN, Analysis, FieldAnalysis, analyze_text
 from monitor.text.normalize import fold, normalize_text
 
 # field, first token, last token, start char, end char
@@ -30,21 +30,30 @@ class Context:
         self.doc = doc
         self.lang = analysis.language
         self.memo: dict[int, list[Occurrence]] = {}
-        self.forms: dict[str, dict[str, list[int]]] = {}
+        self.forms: dict[str, dict[str, dict[str, list[int]]]] = {}
 
     def prefix_positions(self, field: str, prefix: str) -> list[int]:
         """Token positions in `field` whose folded form starts with `prefix`."""
-        forms = self.forms.get(field)
-        if forms is None:
-            forms = {}
-            for pos, form in enumerate(self.analysis.field(field).forms):
-                forms.setdefault(form, []).append(pos)
-            self.forms[field] = forms
+        buckets = self.forms.get(field)
+        if buckets is None:
+            buckets = self.forms[field] = _form_buckets(self.analysis.field(field).forms)
+        if len(prefix) >= PREFIX_LEN:
+            candidates = buckets.get(prefix[:PREFIX_LEN], {})
+        else:
+            candidates = {f: p for bucket in buckets.values() for f, p in bucket.items()}
         out: list[int] = []
-        for form, positions in forms.items():
+        for form, positions in candidates.items():
             if form.startswith(prefix):
                 out.extend(positions)
         return sorted(out)
+
+
+def _form_buckets(forms: tuple[str, ...]) -> dict[str, dict[str, list[int]]]:
+    # first PREFIX_LEN characters -> form -> positions, so a prefix looks at few forms
+    buckets: dict[str, dict[str, list[int]]] = {}
+    for pos, form in enumerate(forms):
+        buckets.setdefault(form[:PREFIX_LEN], {}).setdefault(form, []).append(pos)
+    return buckets
 
 
 class Exec(Protocol):
@@ -86,7 +95,10 @@ class _Leaf:
     def hits(self, ctx: Context) -> Iterator[Hit]:
         for field, _, _, start, end in self.occurrences(ctx):
             text = ctx.analysis.field(field).text[start:end]
-            yield Hit(term=self.term, field=field, text=text, start=start, end=end)
+            # built without re-validation: every value here is already of the right type
+            yield Hit.model_construct(
+                term=self.term, field=cast(Field_, field), text=text, start=start, end=end
+            )
 
     def _find(self, ctx: Context) -> list[Occurrence]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -130,7 +142,7 @@ class TermLeaf(_Leaf):
             fa = ctx.analysis.field(field)
             sets: list[list[int]] = []
             for is_prefix, value in elements:
-                found = ctx.prefix_positions(field, value) if is_prefix else fa.index.get(value)
+                found = ctx.prefix_positions(field, value) if is_prefix else fa.positions(value)
                 if not found:
                     break
                 sets.append(list(found))

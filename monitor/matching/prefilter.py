@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from monitor.matching import nodes as n
 from monitor.text.analysis import CJK_MARK, PREFIX_LEN, PREFIX_MARK
@@ -49,14 +50,23 @@ def leaf_probes(leaf: n.Exec, lang: str) -> Probes:
     return None
 
 
+Requirements = tuple[frozenset[str], ...] | None
+
+
 class ProbePlanner:
-    """Computes the probes of rules in one language, memoised over shared nodes."""
+    """Computes what rules require of a document in one language, memoised over shared nodes.
+
+    A node's requirements are probe sets that a matching document must each intersect:
+    a leaf needs one of its probes, an AND (or NEAR) needs what each child needs, an OR needs
+    one probe of any child. The set that leaves share least is the rule's index entry; the
+    others are checked on the document's probes before the rule is evaluated.
+    """
 
     def __init__(self, roots: Sequence[n.Exec], lang: str) -> None:
         self.lang = lang
         self.freq: Counter[str] = Counter()
         self._leaves: dict[int, Probes] = {}
-        self._cache: dict[int, Probes] = {}
+        self._cache: dict[int, Requirements] = {}
         seen: set[int] = set()
         for root in roots:
             self._count(root, seen)
@@ -80,44 +90,82 @@ class ProbePlanner:
         """How many leaves share these probes: a proxy for how often documents have them."""
         return sum(self.freq[k] + 1 for k in probes)
 
-    def probes(self, node: n.Exec) -> Probes:
-        """The probes of a node (memoised: topics are shared by many rules)."""
+    def cheapest(self, reqs: tuple[frozenset[str], ...]) -> frozenset[str]:
+        """The probe set of `reqs` that fewest leaves share."""
+        return min(reqs, key=self.cost)
+
+    def requirements(self, node: n.Exec) -> Requirements:
+        """What a document needs for the node to match (memoised: topics are shared)."""
         key = id(node)
         if key not in self._cache:
-            self._cache[key] = self._probes(node)
+            self._cache[key] = self._requirements(node)
         return self._cache[key]
 
-    def _probes(self, node: n.Exec) -> Probes:
+    def _requirements(self, node: n.Exec) -> Requirements:
         if isinstance(node, n.OrNode):
             merged: set[str] = set()
             for child in node.children:
-                probes = self.probes(child)
-                if probes is None:
+                reqs = self.requirements(child)
+                if reqs is None:
                     return None
-                merged.update(probes)
-            return frozenset(merged)
+                if reqs:
+                    merged.update(self.cheapest(reqs))
+            return (frozenset(merged),)
         if isinstance(node, n.AndNode | n.NearNode):
-            options = [p for p in map(self.probes, node.children) if p is not None]
-            return min(options, key=self.cost) if options else None
+            found = [r for c in node.children if (r := self.requirements(c)) is not None]
+            if not found:
+                return None
+            return tuple(dict.fromkeys(s for reqs in found for s in reqs))
         if isinstance(node, n.NotNode | n.FilterLeaf):
             return None
         if id(node) not in self._leaves:
             self._leaves[id(node)] = leaf_probes(node, self.lang)
-        return self._leaves[id(node)]
+        probes = self._leaves[id(node)]
+        return None if probes is None else (probes,)
 
 
-def build_index(
-    roots: Sequence[n.Exec], lang: str
-) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
-    """(probe -> rule numbers, rule numbers that are always candidates) for one language."""
+MAX_CHECKS = 3  # extra probe sets kept per rule: enough to weed out most candidates
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """One language's prefilter."""
+
+    postings: dict[str, tuple[int, ...]]  # probe -> rule numbers
+    always: tuple[int, ...]  # rules that cannot be indexed: always candidates
+    checks: dict[int, tuple[frozenset[str], ...]]  # rule -> other sets the doc must hit
+
+    def candidates(self, probes: frozenset[str]) -> list[int]:
+        """Rule numbers, ascending, that a document with these probes may match."""
+        found = set(self.always)
+        postings = self.postings
+        for probe in probes:
+            rules = postings.get(probe)
+            if rules:
+                found.update(rules)
+        checks = self.checks
+        return [
+            i for i in sorted(found)
+            if (c := checks.get(i)) is None or all(not probes.isdisjoint(s) for s in c)
+        ]
+
+
+def build_index(roots: Sequence[n.Exec], lang: str) -> Index:
+    """The prefilter of one language."""
     planner = ProbePlanner(roots, lang)
-    index: dict[str, list[int]] = {}
+    postings: dict[str, list[int]] = {}
     always: list[int] = []
+    checks: dict[int, tuple[frozenset[str], ...]] = {}
     for i, root in enumerate(roots):
-        probes = planner.probes(root)
-        if probes is None:
+        reqs = planner.requirements(root)
+        if reqs is None:
             always.append(i)
             continue
-        for k in probes:
-            index.setdefault(k, []).append(i)
-    return {k: tuple(v) for k, v in index.items()}, tuple(always)
+        if NEVER in reqs:
+            continue  # cannot match in this language
+        ordered = sorted(reqs, key=planner.cost)
+        for k in ordered[0]:
+            postings.setdefault(k, []).append(i)
+        if len(ordered) > 1:
+            checks[i] = tuple(ordered[1 : 1 + MAX_CHECKS])
+    return Index({k: tuple(v) for k, v in postings.items()}, tuple(always), checks)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from monitor.matching import nodes as n
-from monitor.matching.prefilter import build_index
+from monitor.matching.prefilter import Index, build_index
 from monitor.models import Document, Hit, Match
 from monitor.text.analysis import Analysis
 
@@ -49,7 +49,7 @@ class RuleSet:
         self.languages: tuple[str, ...] = tuple(languages)
         self._order: tuple[Rule, ...] = tuple(rules)
         self._execs: tuple[n.Exec, ...] = tuple(execs)
-        self._indexes: dict[str, tuple[dict[str, tuple[int, ...]], tuple[int, ...]]] = {}
+        self._indexes: dict[str, Index] = {}
         self._lock = threading.Lock()
 
     def prepare(self, languages: Sequence[str] | None = None) -> None:
@@ -61,7 +61,7 @@ class RuleSet:
         for lang in languages or self.languages:
             self._index_for(lang)
 
-    def _index_for(self, lang: str) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    def _index_for(self, lang: str) -> Index:
         found = self._indexes.get(lang)
         if found is None:
             with self._lock:
@@ -75,13 +75,7 @@ class RuleSet:
 
     def candidates(self, analysis: Analysis) -> list[int]:
         """Numbers of the rules the prefilter cannot rule out for this document, in order."""
-        index, always = self._index_for(analysis.language)
-        found = set(always)
-        for probe in analysis.probes:
-            rules = index.get(probe)
-            if rules:
-                found.update(rules)
-        return sorted(found)
+        return self._index_for(analysis.language).candidates(analysis.probes)
 
     def match(self, analysis: Analysis, doc: Document) -> list[Match]:
         """The rules that match the document, in rule order, with their hits."""

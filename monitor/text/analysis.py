@@ -6,12 +6,14 @@ applies the very same steps to a rule's term so both sides meet on equal keys.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any, cast
 
 from monitor.models import Document
 from monitor.text.languages import DETECTION_CHARS, detect_language
-from monitor.text.lemma import Keyer, keyer
+from monitor.text.lemma import keyer
 from monitor.text.normalize import fold, normalize_text
 from monitor.text.tokens import CJK, HYPHENS, TOKEN
 
@@ -19,30 +21,102 @@ FIELDS: tuple[str, str] = ("title", "body")
 PREFIX_LEN = 3  # prefix queries are indexed by this many leading characters
 PREFIX_MARK = "\x01"  # marks prefix probes in the prefilter key space
 CJK_MARK = "\x02"  # marks Chinese/Japanese character n-gram probes
+_CACHE_LIMIT = 300_000
+
+# key, folded form, keys of hyphenated parts, the word's prefilter probes
+Entry = tuple[str, str, tuple[str, ...], frozenset[str]]
+
+
+class _Entries(dict[str, Entry]):
+    """word -> Entry for one language, computed on first sight (words repeat across news)."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__()
+        self.language = language
+        self.key = keyer(language)
+
+    def __missing__(self, word: str) -> Entry:
+        if len(self) > _CACHE_LIMIT:
+            self.clear()
+        key = self.key(word)
+        form = fold(word, self.language)
+        parts: tuple[str, ...] = ()
+        if "-" in word or "‐" in word or "‑" in word:
+            parts = tuple({self.key(p) for p in HYPHENS.split(word) if p} - {key})
+        probes = frozenset((key, PREFIX_MARK + form[:PREFIX_LEN], *parts))
+        entry = self[word] = (key, form, parts, probes)
+        return entry
+
+
+_ENTRIES: dict[str, _Entries] = {}
+
+
+def _entries(language: str) -> _Entries:
+    found = _ENTRIES.get(language)
+    if found is None:
+        found = _ENTRIES[language] = _Entries(language)
+    return found
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FieldAnalysis:
-    """One field (title or body) analysed.
+    """One field (title or body) analysed: its normalised text and one entry per token.
 
     `spans[i]` are the character offsets of token i in `text`, `keys[i]` its matching key,
-    `forms[i]` its folded surface (for prefixes); `index` maps every key (including the
-    parts of hyphenated words) to the token positions that carry it.
+    `forms[i]` its folded surface (for prefixes); `positions(key)` lists the token positions
+    carrying a key (hyphenated words also carry their parts' keys). Derived data is computed
+    on first use: most documents need little of it.
     """
 
     text: str
-    spans: tuple[tuple[int, int], ...]
-    keys: tuple[str, ...]
-    forms: tuple[str, ...]
-    index: Mapping[str, Sequence[int]]
+    entries: tuple[Entry, ...]
     cjk: bool = False
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(e[0] for e in self.entries)
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        found = self._cache.get("forms")
+        if found is None:
+            found = self._cache["forms"] = tuple(e[1] for e in self.entries)
+        return cast(tuple[str, ...], found)
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        found = self._cache.get("spans")
+        if found is None:  # the same pattern on the same text finds the same tokens
+            found = self._cache["spans"] = [m.span() for m in TOKEN.finditer(self.text)]
+        return cast(list[tuple[int, int]], found)
+
+    def positions(self, key: str) -> list[int]:
+        """Token positions whose key (or a hyphenated part's key) is `key`, ascending."""
+        index: dict[str, list[int]] | None = self._cache.get("index")
+        if index is None:
+            index = self._cache["index"] = self._build_index()
+        return index.get(key, [])
+
+    def _build_index(self) -> dict[str, list[int]]:
+        index: dict[str, list[int]] = {}
+        for pos, entry in enumerate(self.entries):
+            found = index.get(entry[0])
+            if found is None:
+                index[entry[0]] = [pos]
+            else:
+                found.append(pos)
+            for part in entry[2]:
+                index.setdefault(part, []).append(pos)
+        return index
 
     def position_at(self, offset: int) -> int:
         """The token position covering (or following) a character offset."""
-        lo, hi = 0, len(self.spans)
+        spans = self.spans
+        lo, hi = 0, len(spans)
         while lo < hi:
             mid = (lo + hi) // 2
-            if self.spans[mid][1] <= offset:
+            if spans[mid][1] <= offset:
                 lo = mid + 1
             else:
                 hi = mid
@@ -63,62 +137,22 @@ class Analysis:
         return self.title if name == "title" else self.body
 
 
-def _entry(k: Keyer, word: str) -> tuple[str, str, tuple[str, ...]]:
-    # key, folded form, keys of hyphenated parts
-    key = k(word)
-    form = fold(word, k.language)
-    if "-" in word or "‐" in word or "‑" in word:
-        parts = tuple(k(p) for p in HYPHENS.split(word) if p)
-        return key, form, tuple(p for p in parts if p != key)
-    return key, form, ()
-
-
-_ENTRIES: dict[tuple[str, str], tuple[str, str, tuple[str, ...]]] = {}
+def _analyze(text: str, language: str, probes: set[str] | None) -> FieldAnalysis:
+    text = normalize_text(text)
+    found = tuple(map(_entries(language).__getitem__, TOKEN.findall(text)))
+    cjk = not text.isascii() and CJK.search(text) is not None
+    if probes is not None:
+        probes.update(*set(map(itemgetter(3), found)))
+        if cjk:
+            for run in CJK.findall(text):
+                probes.update(CJK_MARK + run[i : i + 2] for i in range(len(run)))
+                probes.update(CJK_MARK + c for c in run)
+    return FieldAnalysis(text=text, entries=found, cjk=cjk)
 
 
 def analyze_field(text: str, language: str) -> FieldAnalysis:
     """Tokenise and key one field of text in a language."""
-    text = normalize_text(text)
-    k = keyer(language)
-    entries = _ENTRIES
-    spans: list[tuple[int, int]] = []
-    keys: list[str] = []
-    forms: list[str] = []
-    index: dict[str, list[int]] = {}
-    for pos, m in enumerate(TOKEN.finditer(text)):
-        word = m.group()
-        entry = entries.get((language, word))
-        if entry is None:
-            if len(entries) > 500_000:
-                entries.clear()
-            entry = entries[(language, word)] = _entry(k, word)
-        key, form, parts = entry
-        spans.append(m.span())
-        keys.append(key)
-        forms.append(form)
-        positions = index.get(key)
-        if positions is None:
-            index[key] = [pos]
-        else:
-            positions.append(pos)
-        for part in parts:
-            index.setdefault(part, []).append(pos)
-    cjk = CJK.search(text) is not None
-    return FieldAnalysis(
-        text=text, spans=tuple(spans), keys=tuple(keys), forms=tuple(forms), index=index, cjk=cjk
-    )
-
-
-def _probes(fields: Sequence[FieldAnalysis]) -> frozenset[str]:
-    probes: set[str] = set()
-    for f in fields:
-        probes.update(f.index)
-        probes.update(PREFIX_MARK + form[:PREFIX_LEN] for form in f.forms)
-        if f.cjk:
-            for run in CJK.findall(f.text):
-                probes.update(CJK_MARK + run[i : i + 2] for i in range(len(run)))
-                probes.update(CJK_MARK + c for c in run)
-    return frozenset(probes)
+    return _analyze(text, language, None)
 
 
 def analyze(doc: Document, languages: Sequence[str]) -> Analysis:
@@ -126,9 +160,10 @@ def analyze(doc: Document, languages: Sequence[str]) -> Analysis:
     language = doc.language or detect_language(
         f"{doc.title}\n{doc.body[:DETECTION_CHARS]}", languages
     )
-    title = analyze_field(doc.title, language)
-    body = analyze_field(doc.body, language)
-    return Analysis(language=language, title=title, body=body, probes=_probes((title, body)))
+    probes: set[str] = set()
+    title = _analyze(doc.title, language, probes)
+    body = _analyze(doc.body, language, probes)
+    return Analysis(language=language, title=title, body=body, probes=frozenset(probes))
 
 
 def analyze_text(text: str, language: str) -> FieldAnalysis:

@@ -9,7 +9,10 @@ import unicodedata
 # (café = cafe, défense = defense). Cyrillic and Greek keep theirs (й is not и).
 ACCENT_FOLDING: frozenset[str] = frozenset({"en", "fr", "es", "pt", "it", "ca", "nl", "ro", "id"})
 _KEEP = {"ñ": "\0", "Ñ": "\1"}  # Spanish ñ is a letter, not an accented n
-_EO = str.maketrans({"ё": "е", "Ё": "Е", "’": "'", "ʼ": "'", "‘": "'"})
+# ё -> е, apostrophes unified, stress marks (left over after NFC) dropped
+_EO = str.maketrans(
+    {"ё": "е", "Ё": "Е", "’": "'", "ʼ": "'", "‘": "'", "\u0301": None, "\u0300": None}
+)
 
 
 def normalize_text(text: str) -> str:

@@ -8,30 +8,15 @@ without spaces (Chinese, Japanese) come out as whole runs; they are matched as s
 from __future__ import annotations
 
 import re
-import sys
-import unicodedata
 
-
-def _mark_ranges() -> str:
-    # \w misses combining marks, which Devanagari, Thai and decomposed text rely on
-    ranges: list[str] = []
-    start = prev = -2
-    for cp in range(sys.maxunicode + 1):
-        if unicodedata.category(chr(cp)) in ("Mn", "Mc", "Me"):
-            if cp != prev + 1:
-                if start >= 0:
-                    ranges.append(_range(start, prev))
-                start = cp
-            prev = cp
-    ranges.append(_range(start, prev))
-    return "".join(ranges)
-
-
-def _range(a: int, b: int) -> str:
-    return re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
-
-
-_W = rf"[\w{_mark_ranges()}]"
+# \w misses combining marks, which Indic scripts, Thai, Arabic vowel signs, Hebrew points and
+# stress marks (Ки\u0301тай) rely on. The blocks that carry them, kept few so the regex stays fast.
+MARKS = (
+    "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
+    "\u0900-\u0dff\u0e31-\u0e4e\u0eb1-\u0ecd\u0f18-\u0fbc\u1ab0-\u1aff\u1dc0-\u1dff"
+    "\u20d0-\u20ff\u302a-\u302f\u3099\u309a\ufe20-\ufe2f"
+)
+_W = rf"[\w{MARKS}]"
 TOKEN = re.compile(rf"{_W}+(?:[-‐‑'’ʼ]{_W}+)*")
 CJK_CHARS = (
     "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"

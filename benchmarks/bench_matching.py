@@ -1,0 +1,280 @@
+"""Matching throughput as the rule set grows: 100, 1,000, 10,000 and 100,000 rules.
+
+Rules are generated (2-6 terms each, words drawn Zipf-like from the corpus vocabulary in
+English and Russian, with phrases, NOT, NEAR, prefixes and @references to shared topics),
+written as YAML and loaded with `load_rules`, exactly as the daemon does. The documents are
+real news (../shared/corpora/news, ~3 KB each, joined from articles of one language) or,
+when that folder is absent, generated text.
+
+Per size, one JSON line: rules, compile_s (reading, validating and compiling the YAML, and
+building the prefilter for the corpus languages), docs_per_s (analysis included),
+analysis_ms and match_ms per document (p50, p99), candidates_per_doc, matches_per_doc,
+peak_rss_mb, and naive_docs_per_s: the same analysis followed by evaluating every rule on
+every document (no prefilter), measured in the same run on the first documents (bounded in
+time); `agree` says both found the same matches on those documents.
+
+Each size runs in its own process so that peak RSS and compile time are its own.
+
+    .venv/bin/python benchmarks/bench_matching.py [--sizes 100,1000,10000,100000] [--docs 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import random
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+
+from monitor.matching import RuleSet, load_rules  # noqa: E402
+from monitor.models import Document  # noqa: E402
+from monitor.text.analysis import analyze  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "corpora" / "news"
+CORPORA = {"en": ("bbc", "reuters"), "ru": ("factru", "nerel")}
+LANGUAGES = ["en", "ru", "uk", "de", "fr", "es", "zh"]
+DOC_CHARS = 3000
+NAIVE_SECONDS = 15.0
+WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def read_articles() -> dict[str, list[tuple[str, str]]]:
+    """(title, body) per language from the shared corpus; empty when it is absent."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for lang, names in CORPORA.items():
+        for name in names:
+            for path in sorted((CORPUS / name).glob("*.txt")):
+                title, _, body = path.read_text(encoding="utf-8").partition("\n")
+                out.setdefault(lang, []).append((title.strip(), body.strip()))
+    return out
+
+
+def generated_articles(n: int) -> dict[str, list[tuple[str, str]]]:
+    """Zipf-distributed pseudo-words when the corpus is absent (keeps the script runnable)."""
+    rng = random.Random(3)
+    out: dict[str, list[tuple[str, str]]] = {}
+    for lang, letters in (("en", "etaoinshrdlucmfw"), ("ru", "оеаинтсрвлкмдпу")):
+        vocab = ["".join(rng.choice(letters) for _ in range(rng.randint(3, 9)))
+                 for _ in range(20000)]
+        weights = [1 / (r + 1) for r in range(len(vocab))]
+        for _ in range(n):
+            words = rng.choices(vocab, weights, k=450)
+            out.setdefault(lang, []).append((" ".join(words[:8]).capitalize(), " ".join(words[8:])))
+    return out
+
+
+def documents(articles: dict[str, list[tuple[str, str]]], n: int) -> list[Document]:
+    """About n documents of ~3 KB: consecutive articles of one language joined."""
+    docs: list[Document] = []
+    share = {"en": 0.6, "ru": 0.4}
+    for lang, items in articles.items():
+        want = int(n * share.get(lang, 0.5))
+        i = 0
+        while len([d for d in docs if d.id.startswith(lang)]) < want and i < len(items):
+            title, body = items[i]
+            i += 1
+            while len(body) < DOC_CHARS and i < len(items):
+                body += "\n\n" + items[i][0] + "\n" + items[i][1]
+                i += 1
+            docs.append(Document(id=f"{lang}:{len(docs)}", source="news", title=title,
+                                 body=body[: DOC_CHARS + 500]))
+            if i >= len(items):
+                i = 0  # reuse articles in another grouping when the corpus is small
+                items = items[1:] + items[:1]
+    random.Random(5).shuffle(docs)
+    return docs[:n]
+
+
+class Vocabulary:
+    """Words and adjacent word pairs of each language, ranked by frequency (Zipf draws)."""
+
+    def __init__(self, articles: dict[str, list[tuple[str, str]]], rng: random.Random) -> None:
+        self.rng = rng
+        self.words: dict[str, list[str]] = {}
+        self.pairs: dict[str, list[str]] = {}
+        for lang, items in articles.items():
+            counts: Counter[str] = Counter()
+            pairs: Counter[str] = Counter()
+            for title, body in items:
+                tokens = [w.lower() for w in WORD.findall(f"{title} {body}")]
+                counts.update(tokens)
+                pairs.update(f"{a} {b}" for a, b in itertools.pairwise(tokens))
+            # terms analysts would write: not the 1,000 commonest words (function words,
+            # "said", "year"), then Zipf-like over the next 30,000
+            ranked = [w for w, _ in counts.most_common(31000)][1000:]
+            common = set(ranked[:5000])
+            self.words[lang] = ranked
+            self.pairs[lang] = [p for p, c in pairs.most_common(20000)
+                                if c > 1 and all(w in common for w in p.split())][:5000]
+
+    def draw(self, items: list[str]) -> str:
+        # Zipf-like: rank r drawn with probability ~ 1 / (r + 10)
+        r = int(len(items) ** self.rng.random()) - 1
+        return items[min(max(r, 0), len(items) - 1)]
+
+    def term(self, lang: str) -> str:
+        kind = self.rng.random()
+        if kind < 0.15 and self.pairs[lang]:
+            return f'"{self.draw(self.pairs[lang])}"'
+        word = self.draw(self.words[lang])
+        if kind < 0.25 and len(word) > 6:
+            return word[:5] + "*"
+        return word
+
+
+def topics(vocab: Vocabulary, n: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for i in range(n):
+        out[f"topic-{i}"] = {"terms": {
+            lang: [vocab.term(lang).strip('"') for _ in range(vocab.rng.randint(3, 8))]
+            for lang in vocab.words
+        }}
+    return out
+
+
+def rule(vocab: Vocabulary, i: int, n_topics: int) -> dict[str, Any]:
+    """Shapes analysts write: `a AND b`, `a NEAR/5 b`, `a AND b AND (c OR d ...) NOT e`."""
+    rng = vocab.rng
+    lang = rng.choice(list(vocab.words))
+    n_terms = rng.randint(2, 6)
+    terms = [vocab.term(lang) for _ in range(n_terms)]
+    if rng.random() < 0.3:
+        terms[rng.randrange(n_terms)] = f"@topic-{int(n_topics ** rng.random()) - 1}"
+    negated = terms.pop() if n_terms > 3 and rng.random() < 0.2 else None
+    first, second, rest = terms[0], terms[1], terms[2:]
+    if not rest and rng.random() < 0.2 and not (first + second).startswith("@"):
+        query = f"{first} NEAR/5 {second}"
+    elif len(rest) == 1 and rng.random() < 0.5:
+        query = f"{first} AND ({second} OR {rest[0]})"
+    else:
+        query = f"{first} AND {second}"
+        if rest:
+            query += " AND (" + " OR ".join(rest) + ")"
+    if negated:
+        query += f" NOT {negated}"
+    out: dict[str, Any] = {"id": f"rule-{i}", "query": query}
+    if rng.random() < 0.2:
+        out["languages"] = [lang]
+    return out
+
+
+def write_rules(path: Path, size: int, vocab: Vocabulary) -> None:
+    n_topics = max(10, size // 50)
+    data = {"topics": topics(vocab, n_topics),
+            "rules": [rule(vocab, i, n_topics) for i in range(size)]}
+    with path.open("w", encoding="utf-8") as f:
+        yaml.dump(data, f, allow_unicode=True, sort_keys=False, Dumper=yaml.CSafeDumper)
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return round(values[min(len(values) - 1, int(q * len(values)))], 3)
+
+
+def naive(rules: RuleSet, docs: list[Document], ours: dict[str, list[str]]) -> tuple[float, bool]:
+    start = time.perf_counter()
+    agree = True
+    n = 0
+    for doc in docs:
+        analysis = analyze(doc, LANGUAGES)
+        found = [m.rule for m in rules.match_all(analysis, doc)]
+        agree = agree and found == ours[doc.id]
+        n += 1
+        if time.perf_counter() - start > NAIVE_SECONDS:
+            break
+    return n / (time.perf_counter() - start), agree
+
+
+def run_size(size: int, n_docs: int) -> dict[str, Any]:
+    articles = read_articles() if CORPUS.is_dir() else {}
+    corpus = "shared/corpora/news" if articles else "generated"
+    articles = articles or generated_articles(600)
+    docs = documents(articles, n_docs)
+    vocab = Vocabulary(articles, random.Random(size))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "rules.yaml"
+        write_rules(path, size, vocab)
+        start = time.perf_counter()
+        rules = load_rules(path, languages=LANGUAGES)
+        rules.prepare(sorted(articles))
+        compile_s = time.perf_counter() - start
+    analysis_ms: list[float] = []
+    match_ms: list[float] = []
+    candidates: list[int] = []
+    ours: dict[str, list[str]] = {}
+    analyze(docs[0], LANGUAGES)  # builds the language detector once, outside the timing
+    wall = time.perf_counter()
+    for doc in docs:
+        t0 = time.perf_counter()
+        analysis = analyze(doc, LANGUAGES)
+        t1 = time.perf_counter()
+        matches = rules.match(analysis, doc)
+        t2 = time.perf_counter()
+        analysis_ms.append((t1 - t0) * 1000)
+        match_ms.append((t2 - t1) * 1000)
+        ours[doc.id] = [m.rule for m in matches]
+    wall = time.perf_counter() - wall
+    for doc in docs:
+        candidates.append(len(rules.candidates(analyze(doc, LANGUAGES))))
+    naive_rate, agree = naive(rules, docs, ours)
+    return {
+        "rules": size,
+        "docs": len(docs),
+        "corpus": corpus,
+        "avg_doc_chars": round(statistics.mean(len(d.title) + len(d.body) for d in docs)),
+        "compile_s": round(compile_s, 2),
+        "docs_per_s": round(len(docs) / wall, 1),
+        "analysis_ms_p50": pct(analysis_ms, 0.5),
+        "analysis_ms_p99": pct(analysis_ms, 0.99),
+        "match_ms_p50": pct(match_ms, 0.5),
+        "match_ms_p99": pct(match_ms, 0.99),
+        "candidates_per_doc": round(statistics.mean(candidates), 1),
+        "matches_per_doc": round(statistics.mean(len(v) for v in ours.values()), 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "naive_docs_per_s": round(naive_rate, 1),
+        "agree": agree,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100,1000,10000,100000")
+    parser.add_argument("--docs", type=int, default=1000)
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child: one size
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_size(args.one, args.docs)), flush=True)
+        return 0
+    results: list[dict[str, Any]] = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        done = subprocess.run(
+            [sys.executable, __file__, "--one", str(size), "--docs", str(args.docs)],
+            capture_output=True, text=True, check=False,
+        )
+        if done.returncode != 0:
+            print(done.stderr, file=sys.stderr)
+            return 1
+        line = json.loads(done.stdout.strip().splitlines()[-1])
+        if results:
+            line["vs_100_rules"] = round(line["docs_per_s"] / results[0]["docs_per_s"], 2)
+        results.append(line)
+        print(json.dumps(line), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
