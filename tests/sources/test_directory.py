@@ -168,3 +168,55 @@ def test_registry_and_build_source(tmp_path: Path) -> None:
     built = build_source(cfg(tmp_path), {}, languages=["en"])  # type: ignore[arg-type]
     assert isinstance(built, DirectorySource)
     assert built.id == "docs"
+
+
+async def _watching(src: DirectorySource) -> tuple[object, asyncio.Future[None]]:
+    """Start iterating changes() the way the daemon does; wait until the watcher is up."""
+    changes = src.changes()
+    assert changes is not None
+    it = aiter(changes)
+    waiter = asyncio.ensure_future(anext(it))
+    await asyncio.sleep(0.6)  # past the watcher's warm-up
+    return it, waiter
+
+
+async def test_with_events_a_poll_looks_only_at_named_paths(tmp_path: Path) -> None:
+    put(tmp_path / "a.txt", "A\nbody")
+    async with source(tmp_path) as src:
+        it, waiter = await _watching(src)
+        assert len(await src.poll()) == 1  # the full walk, after the watcher started
+        put(tmp_path / "sub" / "new.txt", "New\nbody")  # old mtime: settled at once
+        await asyncio.wait_for(waiter, 5)
+        assert src._dirty  # the event named the file
+        [doc] = await src.poll()
+        assert doc.id == "docs:sub/new.txt"
+        # a change no event reported is not seen by the incremental poll...
+        os.utime(tmp_path / "a.txt", (OLD + 5, OLD + 5))
+        src._dirty.clear()
+        assert await src.poll() == []
+        # ...but by the next full walk
+        src._last_full -= 120
+        assert [d.id for d in await src.poll()] == ["docs:a.txt"]
+        await it.aclose()  # type: ignore[attr-defined]
+
+
+async def test_events_for_a_folder_moved_in_deleted_and_hidden_files(tmp_path: Path) -> None:
+    staging = tmp_path / "staging"
+    watched = tmp_path / "watched"
+    put(staging / "batch" / "one.txt", "One\nbody")
+    put(staging / "batch" / "two.md", "# Two\nbody")
+    watched.mkdir()
+    async with source(watched) as src:
+        it, waiter = await _watching(src)
+        assert await src.poll() == []
+        (staging / "batch").rename(watched / "batch")
+        put(watched / ".hidden.txt", "Hidden\nbody")
+        await asyncio.wait_for(waiter, 5)
+        await asyncio.sleep(0.2)  # let the rest of the events land
+        docs = await src.poll()
+        assert sorted(d.id for d in docs) == ["docs:batch/one.txt", "docs:batch/two.md"]
+        (watched / "batch" / "one.txt").unlink()
+        await asyncio.wait_for(anext(it), 5)  # type: ignore[call-overload]
+        assert await src.poll() == []
+        assert Path(watched / "batch" / "one.txt") not in src._taken
+        await it.aclose()  # type: ignore[attr-defined]
