@@ -113,7 +113,16 @@ def test_a_running_daemon_is_observable(running: tuple[Path, int, subprocess.Pop
     assert done.returncode == 0 and HEADLINE in done.stdout and "Китаем" in done.stdout
 
     # backfill refuses to write while the daemon holds the state
-    assert monitor(project, "backfill", "defence-china", "--since", "1d").returncode == 3
+    done = monitor(project, "backfill", "defence-china", "--since", "1d")
+    if done.returncode != 3:
+        alive = proc.poll() is None
+        if not alive:
+            out, _ = proc.communicate()
+        else:
+            proc.kill()
+            out, _ = proc.communicate()
+        pytest.fail(f"backfill exit {done.returncode} (daemon alive: {alive})\n"
+                    f"{done.stdout}{done.stderr}\n--- daemon ---\n{out}")
 
     proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=30)
