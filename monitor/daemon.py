@@ -152,7 +152,8 @@ class Daemon:
             if self.store.add_alert(alert, targets):
                 recorded.append(alert)
                 metrics.record_match(alert.rule)
-                log.info("match: rule %s on %s: %s", alert.rule, doc.id, doc.title[:120])
+                log.info("match: rule %s on %s: %s", alert.rule, doc.id, doc.title[:120],
+                         extra={"rule": alert.rule, "source": doc.source, "document": doc.id})
         self.store.put_document(doc)
         return recorded
 

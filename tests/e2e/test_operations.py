@@ -128,6 +128,7 @@ def test_a_running_daemon_is_observable(running: tuple[Path, int, subprocess.Pop
     out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, out
     lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-    assert any(r["message"].startswith("match: rule defence-china") for r in lines), out
+    [match] = [r for r in lines if r["message"].startswith("match: rule defence-china")]
+    assert match["rule"] == "defence-china" and match["source"] == "seeds", match
     data = json.loads(monitor(project, "status", "--json").stdout)
     assert data["daemon"]["state"] == "stopped"
