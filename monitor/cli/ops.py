@@ -175,7 +175,8 @@ def render_status(data: dict[str, Any], now: float) -> str:
 def _render_rules(rules: dict[str, Any]) -> str:
     if rules["error"]:
         first = str(rules["error"]).splitlines()[0]
-        kept = f"{rules['count']} rules still in force; " if rules["count"] else ""
+        n = rules["count"]
+        kept = f"{n} rule{'' if n == 1 else 's'} still in force; " if n else ""
         return f"rules:       ERROR ({rules['source']}): {kept}{first}"
     if rules["count"] is None:
         return f"rules:       {rules['source']} (`monitor check` validates the rule files)"

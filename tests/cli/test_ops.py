@@ -215,3 +215,18 @@ def test_status_before_the_daemon_ever_ran(
     assert out.startswith("daemon:      never run")
     assert "`monitor check` validates the rule files" in out
     assert "no alerts" in out
+
+
+def test_status_shows_invalid_rules_and_that_the_old_ones_stay(
+    state: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with SQLiteStore(state / "out" / "state.db", lock=False) as store:
+        snap = store.get_state(STATUS_KEY)
+        error = "rules/defence.yaml:12:5: unknown topic 'defense' (rule defence-china)\nmore"
+        rules = {**snap["rules"], "error": error}
+        store.set_state(STATUS_KEY, {**snap, "rules": rules, "updated": time.time()})
+    code, out, _ = run(capsys, "status", "--config", cfg(state))
+    assert code == 0
+    line = next(x for x in out.splitlines() if x.startswith("rules:"))
+    assert "ERROR" in line and "1 rule still in force" in line
+    assert "rules/defence.yaml:12:5: unknown topic 'defense'" in line and "more" not in line
