@@ -105,6 +105,7 @@ def collect_status(config: Config, store: SQLiteStore, now: float) -> dict[str, 
     return {
         "config": str(config.path),
         "state": {"path": str(config.state), "size_bytes": store.size_bytes()},
+        "http": {"enabled": config.http.enabled, "bind": config.http.bind},
         "daemon": daemon,
         "sources": sources,
         "rules": _rules_state(snap, daemon["state"] == "running"),
@@ -151,6 +152,8 @@ def render_status(data: dict[str, Any], now: float) -> str:
         f"deliveries:  {dl['pending']} pending, {dl['delivered']} delivered, {dl['failed']} failed"
     )
     out.append(f"state:       {data['state']['path']} ({size(data['state']['size_bytes'])})")
+    if data["http"]["enabled"]:
+        out.append(f"http:        http://{data['http']['bind']}/ (/healthz, /metrics, /feeds/)")
     out += ["", "sources:", _render_sources(data["sources"], now)]
     rows = [
         (rule, c["alerts"], c["pending"], c["delivered"], c["failed"])

@@ -110,6 +110,7 @@ def test_status_json_summarises_the_state(state: Path, capsys: pytest.CaptureFix
     assert seeds["id"] == "seeds" and seeds["documents_stored"] == 3
     assert seeds["healthy"] is False
     assert data["state"]["size_bytes"] > 0
+    assert data["http"] == {"enabled": False, "bind": "127.0.0.1:8080"}
     assert data["recent_failures"][0]["error"] == "notifier 'analysts': 550"
 
 

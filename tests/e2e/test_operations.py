@@ -109,6 +109,9 @@ def test_a_running_daemon_is_observable(running: tuple[Path, int, subprocess.Pop
     assert data["last_24h"]["defence-china"]["alerts"] == 1
     assert data["sources"][0]["id"] == "seeds" and data["sources"][0]["documents_stored"] == 1
 
+    done = monitor(project, "status")
+    assert f"http:        http://127.0.0.1:{port}/" in done.stdout, done.stdout
+
     done = monitor(project, "matches")
     assert done.returncode == 0 and HEADLINE in done.stdout and "Китаем" in done.stdout
 
