@@ -186,6 +186,10 @@ class Daemon:
                 except MonitorError as exc:
                     log.warning("source %r, document %s: %s", source_id, doc.id, exc,
                                 extra={"source": source_id, "document": doc.id})
+                except Exception:  # one odd document must not cost the rest of the batch
+                    log.exception("source %r, document %s: skipped after an unexpected "
+                                  "error", source_id, doc.id,
+                                  extra={"source": source_id, "document": doc.id})
                 await asyncio.sleep(0)
             self._record_poll(source_id, started, documents=len(docs))
         if count:

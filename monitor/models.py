@@ -7,13 +7,29 @@ and read back unchanged after a restart.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Field_ = Literal["title", "body"]
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unsurrogate(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    # a byte a file name held that was not UTF-8 (surrogateescape): keep it visible, unique
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else "\ufffd"
+
+
+def valid_text(text: str) -> str:
+    """`text` without lone surrogates (they cannot be stored, encoded or sent): a byte
+    escaped from a non-UTF-8 file name becomes `\\xNN`, any other one U+FFFD."""
+    return _SURROGATE.sub(_unsurrogate, text) if _SURROGATE.search(text) else text
 
 
 def utcnow() -> datetime:
@@ -43,6 +59,17 @@ class Document(Value):
     fetched: datetime = Field(default_factory=utcnow)
     language: str | None = None  # a hint from the source; analysis detects when None
     path: str | None = None  # the file a folder document came from
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_text(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: valid_text(v) if isinstance(v, str) else v for k, v in data.items()}
+        return data
+
+    def validated(self) -> Document:
+        """This document validated again (`model_copy(update=...)` skips validation)."""
+        return Document.model_validate(self.model_dump())
 
     @property
     def content_hash(self) -> str:

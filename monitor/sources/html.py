@@ -6,6 +6,7 @@ also finds the title and leaves out navigation, headers, footers and sidebars.
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -23,6 +24,16 @@ _BLOCKS = frozenset(
      "address", "hr", "br", "header", "footer", "title", "td", "th")
 )
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
+# HTML tree building is quadratic in nesting depth (100,000 nested <div> take minutes), so
+# markup nested deeper than any real page is reduced to its text without a parser.
+MAX_DEPTH = 1000
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^<>]*?(/?)>")
+_ANY_TAG = re.compile(r"<(?:script|style)\b.*?</(?:script|style)\s*>|<[^<>]*>", re.I | re.S)
+_FLAT = frozenset(  # void elements and those an HTML parser closes by itself
+    ("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+     "track", "wbr", "param", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th",
+     "tbody", "thead", "tfoot", "rb", "rt", "rp", "colgroup", "caption")
+)
 _BLANKS = re.compile(r"\n\s*\n\s*")
 
 
@@ -30,6 +41,8 @@ def html_to_text(html: str) -> str:
     """The readable text of an HTML fragment or page, paragraphs separated by blank lines."""
     if "<" not in html and "&" not in html:
         return _tidy(html)
+    if too_deep(html):
+        return _flat_text(html)
     tree = LexborHTMLParser(html)
     tree.strip_tags(list(_DROP))
     root = tree.body or tree.root
@@ -38,6 +51,10 @@ def html_to_text(html: str) -> str:
 
 def extract_article(html: str) -> tuple[str, str]:
     """(title, main text) of a saved web page; either may be "" when absent."""
+    if too_deep(html):
+        text = _flat_text(html)
+        title, _, rest = text.partition("\n")
+        return title[:300], rest.strip() if len(title) <= 300 else text
     tree = LexborHTMLParser(html)
     title = _title(tree)
     tree.strip_tags(list(_DROP))
@@ -51,6 +68,25 @@ def extract_article(html: str) -> tuple[str, str]:
     if title and text.startswith(title):
         text = text[len(title) :].lstrip()
     return title, text
+
+
+def too_deep(html: str) -> bool:
+    """Whether elements are nested more than MAX_DEPTH deep (a linear scan of the tags)."""
+    if html.count("<") <= MAX_DEPTH:
+        return False
+    depth = 0
+    for m in _TAG.finditer(html):
+        if m.group(1):
+            depth = max(depth - 1, 0)
+        elif not m.group(3) and m.group(2).lower() not in _FLAT:
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+    return False
+
+
+def _flat_text(html: str) -> str:
+    return _tidy(html_lib.unescape(_ANY_TAG.sub(" ", html)))
 
 
 def _title(tree: LexborHTMLParser) -> str:

@@ -71,7 +71,8 @@ def read_file(
         raise DocumentError(f"{path}: {exc}") from exc
     base = Document(id=f"{source}:{rel}", source=source, title="", path=str(path),
                     language=language)
-    return parse_text(text, suffix=suffix, base=base)
+    # validated again: JSON escapes may hold lone surrogates, which cannot be stored
+    return [d.validated() for d in parse_text(text, suffix=suffix, base=base)]
 
 
 def _read_bytes(path: Path, max_size: int) -> bytes:
@@ -227,11 +228,11 @@ def parse_date(value: Any) -> datetime | None:
             parsed = value
         else:
             parsed = _parse_date_string(str(value).strip())
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)  # overflows at the ends of year 1 and 9999
     except (ValueError, TypeError, OverflowError, OSError):
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def _parse_date_string(text: str) -> datetime:
