@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import sqlite3
+import subprocess
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
 import feedparser
+import pytest
 
 from monitor.config import AtomNotifierConfig
 from monitor.delivery.atom import AtomNotifier
@@ -140,3 +145,23 @@ async def test_entry_without_link_carries_content_and_bad_urls_are_encoded(
     html = no_link.content[0].value
     assert "<p>First paragraph.</p>" in html and "Second &amp; &lt;last&gt;." in html
     assert odd.link == "https://example.org/a?q=%3Cx%3E" and "content" not in odd
+
+
+@pytest.mark.skipif(shutil.which("newsboat") is None, reason="newsboat is not installed")
+async def test_newsboat_reads_the_feeds(tmp_path: Path, alert_factory: AlertFactory) -> None:
+    titles = [SEED_TITLE, "Arms & <script>alert(1)</script>", "中国 国防 合作"]
+    async with _notifier(tmp_path) as notifier:
+        for n, title in enumerate(titles):
+            await notifier.send(alert_factory(title, n=n, url=None if n % 2 else
+                                              f"https://example.org/{n}?a=1&b=2"))
+    urls = tmp_path / "urls"
+    urls.write_text(f"file://{tmp_path}/feeds/all.atom\n", encoding="utf-8")
+    cache = tmp_path / "cache.db"
+    subprocess.run(["newsboat", "-u", str(urls), "-c", str(cache), "-C", "/dev/null",
+                    "-x", "reload"], check=True, capture_output=True, timeout=60,
+                   env={**os.environ, "HOME": str(tmp_path)})
+    with sqlite3.connect(cache) as db:
+        rows = dict(db.execute("SELECT title, url FROM rss_item").fetchall())
+    assert rows == {SEED_TITLE: "https://example.org/0?a=1&b=2",
+                    "Arms & <script>alert(1)</script>": "",
+                    "中国 国防 合作": "https://example.org/2?a=1&b=2"}
