@@ -41,8 +41,10 @@ from monitor.models import Alert, Document, Hit, Snippet
 from monitor.store.sqlite import SQLiteStore
 
 TITLE = "Азербайджан начинает диалог с Китаем в оборонной промышленности, выпуск {n}"
-BODY = ("Президент заявил, что сотрудничество с Китаем в оборонной промышленности может быть "
-        "очень перспективным процессом. ") * 20
+BODY = (
+    "Президент заявил, что сотрудничество с Китаем в оборонной промышленности может быть "
+    "очень перспективным процессом. "
+) * 20
 
 
 class Sink:
@@ -60,28 +62,54 @@ def make_alerts(n: int) -> list[Alert]:
     start = datetime(2026, 11, 28, tzinfo=UTC)
     alerts = []
     for i in range(n):
-        doc = Document(id=f"bench/{i}", source="bench", title=TITLE.format(n=i), body=BODY,
-                       url=f"https://example.org/news/{i}", published=start)
+        doc = Document(
+            id=f"bench/{i}",
+            source="bench",
+            title=TITLE.format(n=i),
+            body=BODY,
+            url=f"https://example.org/news/{i}",
+            published=start,
+        )
         rule = ("defence-china", "energy-kz", "arms-trade")[i % 3]
-        alerts.append(Alert(
-            id=Alert.make_id(rule, doc.content_hash), rule=rule, rule_title=f"Rule {rule}",
-            document=doc, language="ru",
-            hits=(Hit(term="Китай", field="title", text="Китаем", start=30, end=36),),
-            snippets=(Snippet(field="title", segments=(("…диалог с ", False), ("Китаем", True),
-                                                       (" в оборонной промышленности", False))),),
-            created=start + timedelta(seconds=i),
-        ))
+        alerts.append(
+            Alert(
+                id=Alert.make_id(rule, doc.content_hash),
+                rule=rule,
+                rule_title=f"Rule {rule}",
+                document=doc,
+                language="ru",
+                hits=(Hit(term="Китай", field="title", text="Китаем", start=30, end=36),),
+                snippets=(
+                    Snippet(
+                        field="title",
+                        segments=(
+                            ("…диалог с ", False),
+                            ("Китаем", True),
+                            (" в оборонной промышленности", False),
+                        ),
+                    ),
+                ),
+                created=start + timedelta(seconds=i),
+            )
+        )
     return alerts
 
 
 def notifier_config(port: int) -> EmailNotifierConfig:
-    return EmailNotifierConfig.model_validate({
-        "type": "email", "name": "bench", "transport": "smtp", "to": ["a@example.org"],
-        "smtp": {"host": "127.0.0.1", "port": port, "tls": "none"}})
+    return EmailNotifierConfig.model_validate(
+        {
+            "type": "email",
+            "name": "bench",
+            "transport": "smtp",
+            "to": ["a@example.org"],
+            "smtp": {"host": "127.0.0.1", "port": port, "tls": "none"},
+        }
+    )
 
 
-async def timed(repeat: int, setup: Callable[[], Awaitable[Callable[[], Awaitable[Any]]]]
-                ) -> list[float]:
+async def timed(
+    repeat: int, setup: Callable[[], Awaitable[Callable[[], Awaitable[Any]]]]
+) -> list[float]:
     times = []
     for _ in range(repeat):
         run = await setup()
@@ -92,8 +120,13 @@ async def timed(repeat: int, setup: Callable[[], Awaitable[Callable[[], Awaitabl
 
 
 def report(name: str, times: list[float], **extra: Any) -> dict[str, Any]:
-    row = {"config": name, "median_s": round(statistics.median(times), 4),
-           "best_s": round(min(times), 4), "repeat": len(times), **extra}
+    row = {
+        "config": name,
+        "median_s": round(statistics.median(times), 4),
+        "best_s": round(min(times), 4),
+        "repeat": len(times),
+        **extra,
+    }
     print(json.dumps(row), flush=True)
     return row
 
@@ -114,43 +147,68 @@ async def main(n: int, repeat: int, port: int, sink: Sink) -> None:
             sent = await outbox.run_once(time.time() + 3600)
             store.close()
             assert sent == n, sent
+
         return run
 
     def build() -> bytes:
-        msg = digest_message(alerts, "Hourly digest", notifier="bench",
-                             sender="monitor@localhost", to=["a@example.org"],
-                             prefix="[monitor]", renderer=notifier.renderer)
+        msg = digest_message(
+            alerts,
+            "Hourly digest",
+            notifier="bench",
+            sender="monitor@localhost",
+            to=["a@example.org"],
+            prefix="[monitor]",
+            renderer=notifier.renderer,
+        )
         return message_bytes(msg)
 
     async def render_setup() -> Callable[[], Awaitable[Any]]:
         async def run() -> None:
             build()
+
         return run
 
     data = build()
 
     async def raw_setup() -> Callable[[], Awaitable[Any]]:
         async def run() -> None:
-            await aiosmtplib.send(data, sender="monitor@localhost", recipients=["a@example.org"],
-                                  hostname="127.0.0.1", port=port, start_tls=False)
+            await aiosmtplib.send(
+                data,
+                sender="monitor@localhost",
+                recipients=["a@example.org"],
+                hostname="127.0.0.1",
+                port=port,
+                start_tls=False,
+            )
+
         return run
 
     async def immediate_setup() -> Callable[[], Awaitable[Any]]:
         async def run() -> None:
             for alert in alerts:
                 await notifier.send(alert)
+
         return run
 
     async with notifier:
         before = sink.count
-        report("outbox_digest_smtp", await timed(repeat, outbox_setup), alerts=n,
-               message_bytes=len(data))
+        report(
+            "outbox_digest_smtp",
+            await timed(repeat, outbox_setup),
+            alerts=n,
+            message_bytes=len(data),
+        )
         assert sink.count - before == repeat, "one message per digest"
         report("render_only", await timed(repeat, render_setup), alerts=n)
-        report("raw_smtp_baseline", await timed(repeat, raw_setup), alerts=n,
-               message_bytes=len(data))
-        report("immediate_smtp", await timed(max(1, repeat // 5), immediate_setup), alerts=n,
-               messages=n)
+        report(
+            "raw_smtp_baseline", await timed(repeat, raw_setup), alerts=n, message_bytes=len(data)
+        )
+        report(
+            "immediate_smtp",
+            await timed(max(1, repeat // 5), immediate_setup),
+            alerts=n,
+            messages=n,
+        )
 
 
 if __name__ == "__main__":

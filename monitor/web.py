@@ -61,13 +61,19 @@ class Response:
 
     @staticmethod
     def text(status: int, message: str) -> Response:
-        return Response(status=status, body=message.encode() + b"\n",
-                        headers={"Content-Type": "text/plain; charset=utf-8"})
+        return Response(
+            status=status,
+            body=message.encode() + b"\n",
+            headers={"Content-Type": "text/plain; charset=utf-8"},
+        )
 
     @staticmethod
     def json(status: int, data: Any) -> Response:
-        return Response(status=status, body=json.dumps(data, default=str).encode() + b"\n",
-                        headers={"Content-Type": "application/json"})
+        return Response(
+            status=status,
+            body=json.dumps(data, default=str).encode() + b"\n",
+            headers={"Content-Type": "application/json"},
+        )
 
 
 Handler = Callable[[Request], Response]
@@ -121,8 +127,12 @@ def serve_feed(folder: Path, request: Request) -> Response:
         with (folder / name).open("rb") as f:
             st = os.fstat(f.fileno())
             etag = etag_of(st)
-            headers = {"ETag": etag, "Last-Modified": formatdate(st.st_mtime, usegmt=True),
-                       "Cache-Control": "no-cache", "Content-Type": ATOM_TYPE}
+            headers = {
+                "ETag": etag,
+                "Last-Modified": formatdate(st.st_mtime, usegmt=True),
+                "Cache-Control": "no-cache",
+                "Content-Type": ATOM_TYPE,
+            }
             if not_modified(request.headers, etag, st.st_mtime):
                 return Response(status=304, headers=headers)
             return Response(status=200, body=f.read(), headers=headers)
@@ -177,10 +187,12 @@ class WebServer:
         try:
             self._httpd = server_class((self.host, self.port), _handler_class(self))
         except OSError as exc:
-            raise ConfigError(f"http.bind: cannot listen on {self.host}:{self.port}: "
-                              f"{exc.strerror or exc}") from exc
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.1,),
-                                        name="monitor-http", daemon=True)
+            raise ConfigError(
+                f"http.bind: cannot listen on {self.host}:{self.port}: {exc.strerror or exc}"
+            ) from exc
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(0.1,), name="monitor-http", daemon=True
+        )
         self._thread.start()
         log.info("serving HTTP on %s:%d", *self.address)
         return self
@@ -211,6 +223,7 @@ def _handler_class(server: WebServer) -> type[BaseHTTPRequestHandler]:
 class _RequestHandler(BaseHTTPRequestHandler):
     web: WebServer
     timeout = 15  # seconds a client may take to send its request
+
     def version_string(self) -> str:
         return "monitor"
 
@@ -221,8 +234,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self._answer(head=True)
 
     def _not_allowed(self) -> None:
-        self._send(Response.text(405, "only GET and HEAD are supported"),
-                   head=False, extra={"Allow": "GET, HEAD"})
+        self._send(
+            Response.text(405, "only GET and HEAD are supported"),
+            head=False,
+            extra={"Allow": "GET, HEAD"},
+        )
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
 
@@ -236,8 +252,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if path is None or handler is None:
             self._send(Response.text(404, "not found"), head=head)
             return
-        request = Request(method=self.command, path=path, query=parts.query,
-                          headers={k: v for k, v in self.headers.items()})
+        request = Request(
+            method=self.command,
+            path=path,
+            query=parts.query,
+            headers={k: v for k, v in self.headers.items()},
+        )
         try:
             response = handler(request)
         except Exception:  # a handler bug is a 500, never a dead server
@@ -245,8 +265,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             response = Response.text(500, "internal error")
         self._send(response, head=head)
 
-    def _send(self, response: Response, *, head: bool, extra: dict[str, str] | None = None
-              ) -> None:
+    def _send(self, response: Response, *, head: bool, extra: dict[str, str] | None = None) -> None:
         self.send_response(response.status)
         headers = {"X-Content-Type-Options": "nosniff", **response.headers, **(extra or {})}
         for key, value in headers.items():

@@ -20,23 +20,27 @@ from monitor.web import Request, Response, WebServer, feeds_folder, parse_bind
 
 def _alert(title: str, n: int = 0) -> Alert:
     doc = Document(id=f"d{n}", source="seeds", title=title, body="")
-    return Alert(id=Alert.make_id("defence-china", doc.content_hash), rule="defence-china",
-                 rule_title="Defence cooperation with China", document=doc,
-                 created=datetime(2026, 11, 28, 1, 0, n, tzinfo=UTC))
+    return Alert(
+        id=Alert.make_id("defence-china", doc.content_hash),
+        rule="defence-china",
+        rule_title="Defence cooperation with China",
+        document=doc,
+        created=datetime(2026, 11, 28, 1, 0, n, tzinfo=UTC),
+    )
 
 
 @pytest.fixture
 async def served(tmp_path: Path) -> AsyncIterator[tuple[WebServer, AtomNotifier, Path]]:
     feeds = tmp_path / "feeds"
     atom = AtomNotifier(AtomNotifierConfig(type="atom", name="atom", path=feeds))
-    async with atom, WebServer(HttpConfig(enabled=True, bind="127.0.0.1:0"),
-                               feeds=feeds) as server:
+    async with atom, WebServer(HttpConfig(enabled=True, bind="127.0.0.1:0"), feeds=feeds) as server:
         await atom.send(_alert("Азербайджан & <Китай>"))
         yield server, atom, tmp_path
 
 
-def _get(server: WebServer, path: str, method: str = "GET",
-         headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+def _get(
+    server: WebServer, path: str, method: str = "GET", headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
     host, port = server.address
     conn = http.client.HTTPConnection(host, port, timeout=5)
     try:
@@ -47,8 +51,7 @@ def _get(server: WebServer, path: str, method: str = "GET",
         conn.close()
 
 
-async def test_serves_rule_and_combined_feeds(served: tuple[WebServer, AtomNotifier, Path]
-                                              ) -> None:
+async def test_serves_rule_and_combined_feeds(served: tuple[WebServer, AtomNotifier, Path]) -> None:
     server, _, _ = served
     for path in ("/feeds/defence-china.atom", "/feeds/all.atom"):
         status, headers, body = _get(server, path)
@@ -59,34 +62,47 @@ async def test_serves_rule_and_combined_feeds(served: tuple[WebServer, AtomNotif
 
 
 async def test_etag_and_304_until_the_feed_changes(
-    served: tuple[WebServer, AtomNotifier, Path]
+    served: tuple[WebServer, AtomNotifier, Path],
 ) -> None:
     server, atom, _ = served
     status, headers, _ = _get(server, "/feeds/all.atom")
     etag = headers["ETag"]
     status, headers2, body = _get(server, "/feeds/all.atom", headers={"If-None-Match": etag})
     assert status == 304 and body == b"" and headers2["ETag"] == etag
-    status, _, _ = _get(server, "/feeds/all.atom",
-                        headers={"If-Modified-Since": headers["Last-Modified"]})
+    status, _, _ = _get(
+        server, "/feeds/all.atom", headers={"If-Modified-Since": headers["Last-Modified"]}
+    )
     assert status == 304
     await atom.send(_alert("A new one", n=1))
     status, headers3, body = _get(server, "/feeds/all.atom", headers={"If-None-Match": etag})
     assert status == 200 and headers3["ETag"] != etag and b"A new one" in body
 
 
-async def test_head_has_headers_and_no_body(served: tuple[WebServer, AtomNotifier, Path]
-                                            ) -> None:
+async def test_head_has_headers_and_no_body(served: tuple[WebServer, AtomNotifier, Path]) -> None:
     server, _, _ = served
     status, headers, body = _get(server, "/feeds/all.atom", method="HEAD")
     assert status == 200 and body == b"" and int(headers["Content-Length"]) > 100
 
 
-@pytest.mark.parametrize("path", [
-    "/feeds/../state.db", "/feeds/%2e%2e/state.db", "/feeds/..%2fstate.db",
-    "/feeds/%2e%2e%2fsecret.atom", "/feeds/sub/x.atom", "/feeds/.hidden.atom",
-    "/feeds/nope.atom", "/feeds/", "/feeds/all.atom%00", "/feeds/%ff.atom",
-    "/", "/etc/passwd", "//etc/passwd", "/feeds/" + "a" * 3000 + ".atom",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/feeds/../state.db",
+        "/feeds/%2e%2e/state.db",
+        "/feeds/..%2fstate.db",
+        "/feeds/%2e%2e%2fsecret.atom",
+        "/feeds/sub/x.atom",
+        "/feeds/.hidden.atom",
+        "/feeds/nope.atom",
+        "/feeds/",
+        "/feeds/all.atom%00",
+        "/feeds/%ff.atom",
+        "/",
+        "/etc/passwd",
+        "//etc/passwd",
+        "/feeds/" + "a" * 3000 + ".atom",
+    ],
+)
 async def test_no_path_traversal_and_4xx_for_bad_paths(
     served: tuple[WebServer, AtomNotifier, Path], path: str
 ) -> None:
@@ -98,8 +114,9 @@ async def test_no_path_traversal_and_4xx_for_bad_paths(
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "OPTIONS"])
-async def test_other_methods_are_refused(served: tuple[WebServer, AtomNotifier, Path],
-                                         method: str) -> None:
+async def test_other_methods_are_refused(
+    served: tuple[WebServer, AtomNotifier, Path], method: str
+) -> None:
     server, _, _ = served
     status, headers, _ = _get(server, "/feeds/all.atom", method=method)
     assert status == 405 and headers["Allow"] == "GET, HEAD"
@@ -155,8 +172,7 @@ async def test_port_in_use_is_a_clear_error() -> None:
 
 def test_feeds_folder_is_the_atom_notifiers_path(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text(
-        "notifiers:\n  - {name: atom, type: atom, path: out/feeds/}\n", encoding="utf-8")
+        "notifiers:\n  - {name: atom, type: atom, path: out/feeds/}\n", encoding="utf-8"
+    )
     config = load_config(tmp_path / "config.yaml")
     assert feeds_folder(config) == tmp_path / "out" / "feeds"
-
-

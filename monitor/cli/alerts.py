@@ -34,12 +34,23 @@ def register(sub: Any) -> None:
         "--retry sends the failed ones again",
     )
     what = p.add_mutually_exclusive_group()
-    what.add_argument("--failed", action="store_true",
-                      help="list deliveries that were given up, with the last error")
-    what.add_argument("--retry", action="store_true",
-                      help="make every failed delivery pending again (sent by the daemon)")
-    p.add_argument("--limit", type=int, default=100, metavar="N",
-                   help="list at most N deliveries (default: 100)")
+    what.add_argument(
+        "--failed",
+        action="store_true",
+        help="list deliveries that were given up, with the last error",
+    )
+    what.add_argument(
+        "--retry",
+        action="store_true",
+        help="make every failed delivery pending again (sent by the daemon)",
+    )
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=100,
+        metavar="N",
+        help="list at most N deliveries (default: 100)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
     p = add_command(
         sub,
@@ -76,8 +87,10 @@ def _iso(ts: float) -> str:
 
 
 def _line(d: Delivery) -> str:
-    head = (f"#{d.id}  {when(d.created)}  {d.notifier}  {d.alert.rule}  "
-            f"{shorten(d.alert.document.title, 80)}")
+    head = (
+        f"#{d.id}  {when(d.created)}  {d.notifier}  {d.alert.rule}  "
+        f"{shorten(d.alert.document.title, 80)}"
+    )
     lines = [head]
     if d.status == "pending":
         plan = "in the next digest" if d.digest != "immediate" else f"at {when(d.next_attempt)}"
@@ -96,8 +109,10 @@ def _alerts(args: argparse.Namespace) -> int:
             return EXIT_ERROR
         if args.retry:
             count = store.retry_failed(time.time())
-            print(f"{count} failed deliveries are pending again; the running daemon sends "
-                  "them shortly (or the next `monitor run`)")
+            print(
+                f"{count} failed deliveries are pending again; the running daemon sends "
+                "them shortly (or the next `monitor run`)"
+            )
             return EXIT_OK
         status: DeliveryStatus = "failed" if args.failed else "pending"
         rows = store.deliveries(status, limit=args.limit)
@@ -118,8 +133,13 @@ def test_alert(now: datetime | None = None) -> Alert:
     """A recognisable test alert, new each time (so nothing de-duplicates it)."""
     now = now or datetime.now(UTC)
     title = "monitor test alert: delivery works"
-    doc = Document(id=f"notify-test/{now.timestamp()}", source="monitor", title=title,
-                   body="This message was sent by `monitor notify-test`.", published=now)
+    doc = Document(
+        id=f"notify-test/{now.timestamp()}",
+        source="monitor",
+        title=title,
+        body="This message was sent by `monitor notify-test`.",
+        published=now,
+    )
     return Alert(
         id=Alert.make_id("notify-test", f"{doc.content_hash}{now.timestamp()}"),
         rule="notify-test",
@@ -127,8 +147,12 @@ def test_alert(now: datetime | None = None) -> Alert:
         document=doc,
         language="en",
         hits=(Hit(term="test", field="title", text="test", start=8, end=12),),
-        snippets=(Snippet(field="title", segments=(("monitor ", False), ("test", True),
-                                                   (" alert: delivery works", False))),),
+        snippets=(
+            Snippet(
+                field="title",
+                segments=(("monitor ", False), ("test", True), (" alert: delivery works", False)),
+            ),
+        ),
         created=now,
         kind="test",
     )
@@ -140,8 +164,10 @@ def _notify_test(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     names = [n.name for n in config.notifiers]
     if args.name not in names:
-        error(f"no notifier named {args.name!r} in {args.config}; "
-              f"notifiers: {', '.join(names) or '(none)'}")
+        error(
+            f"no notifier named {args.name!r} in {args.config}; "
+            f"notifiers: {', '.join(names) or '(none)'}"
+        )
         return EXIT_INVALID
     try:
         answer = asyncio.run(_send_test(config, args.name))

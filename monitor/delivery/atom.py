@@ -98,8 +98,13 @@ def build_entry(alert: Alert, summary_html: str, content_html: str) -> Entry:
     _sub(el, "summary", summary_html, type="html")
     if link is None:
         _sub(el, "content", content_html, type="html")
-    return Entry(updated=updated, id=entry_id(alert.id), rule=alert.rule,
-                 rule_title=ctx["rule_title"], element=el)
+    return Entry(
+        updated=updated,
+        id=entry_id(alert.id),
+        rule=alert.rule,
+        rule_title=ctx["rule_title"],
+        element=el,
+    )
 
 
 def build_feed(*, entries: Sequence[Entry], title: str, self_url: str, now: datetime) -> bytes:
@@ -147,8 +152,9 @@ def read_entries(path: Path) -> list[Entry]:
         if cat is None or not eid or not upd:
             continue
         term = cat.get("term", "")
-        out.append(Entry(updated=upd, id=eid, rule=term, rule_title=cat.get("label", term),
-                         element=el))
+        out.append(
+            Entry(updated=upd, id=eid, rule=term, rule_title=cat.get("label", term), element=el)
+        )
     return out
 
 
@@ -225,7 +231,8 @@ class AtomNotifier:
             try:
                 await asyncio.to_thread(self._write, rules)
             except OSError as exc:
-                raise DeliveryError(self.name, f"cannot write feeds to {self.config.path}: "
-                                    f"{exc.strerror or exc}") from exc
+                raise DeliveryError(
+                    self.name, f"cannot write feeds to {self.config.path}: {exc.strerror or exc}"
+                ) from exc
         stems = [r if r == ALL_FEED else feed_name(r) for r in sorted(rules)]
         self.last_answer = "wrote " + ", ".join(self.url(stem) for stem in stems)

@@ -91,8 +91,9 @@ class EmailNotifier:
         try:
             data = message_bytes(msg)
         except (ValueError, TypeError) as exc:  # a header the email package refuses
-            raise DeliveryError(self.name, f"cannot build the message: {exc}",
-                                retryable=False) from exc
+            raise DeliveryError(
+                self.name, f"cannot build the message: {exc}", retryable=False
+            ) from exc
         if self.config.transport == "maildir":
             await self._to_maildir(str(msg["Message-ID"]), data)
         else:
@@ -104,8 +105,9 @@ class EmailNotifier:
         try:
             path = await asyncio.to_thread(maildir.deliver, root, msg_id, data)
         except OSError as exc:
-            raise DeliveryError(self.name, f"cannot write to the Maildir {root}: "
-                                f"{exc.strerror or exc}") from exc
+            raise DeliveryError(
+                self.name, f"cannot write to the Maildir {root}: {exc.strerror or exc}"
+            ) from exc
         self.last_answer = f"written to {path}"
         log.debug("notifier %r: wrote %s", self.name, path)
 
@@ -113,8 +115,9 @@ class EmailNotifier:
         smtp = self.config.smtp
         assert smtp is not None  # checked by the config model
         sender = envelope_recipients([self.config.from_])[0]
-        self.last_answer = await send_smtp(smtp, sender, envelope_recipients(to), data,
-                                           name=self.name)
+        self.last_answer = await send_smtp(
+            smtp, sender, envelope_recipients(to), data, name=self.name
+        )
 
 
 async def send_smtp(
@@ -140,18 +143,24 @@ async def send_smtp(
             refused, answer = await client.sendmail(sender, list(to), data)
     except aiosmtplib.SMTPRecipientsRefused as exc:
         codes = [r.code for r in exc.recipients]
-        raise DeliveryError(name, f"{where} refused every recipient: "
-                            + "; ".join(f"{r.recipient}: {r.code} {r.message}"
-                                        for r in exc.recipients),
-                            retryable=any(400 <= c < 500 for c in codes)) from None
+        raise DeliveryError(
+            name,
+            f"{where} refused every recipient: "
+            + "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients),
+            retryable=any(400 <= c < 500 for c in codes),
+        ) from None
     except aiosmtplib.SMTPResponseException as exc:
-        raise DeliveryError(name, f"{where} answered {exc.code} {exc.message}",
-                            retryable=exc.code < 500) from None
+        raise DeliveryError(
+            name, f"{where} answered {exc.code} {exc.message}", retryable=exc.code < 500
+        ) from None
     except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
         raise DeliveryError(name, f"cannot reach {where}: {exc}") from None
     if refused:
-        log.warning("%s refused some recipients: %s", where,
-                    "; ".join(f"{k}: {v.code} {v.message}" for k, v in refused.items()))
+        log.warning(
+            "%s refused some recipients: %s",
+            where,
+            "; ".join(f"{k}: {v.code} {v.message}" for k, v in refused.items()),
+        )
     return f"{where} accepted the message: {answer}"
 
 
@@ -162,8 +171,9 @@ def _credentials(smtp: SmtpConfig, name: str) -> tuple[str | None, str | None]:
             continue
         value = os.environ.get(env)
         if not value:
-            raise DeliveryError(name, f"the environment variable {env} (SMTP {label}) "
-                                "is not set", retryable=False)
+            raise DeliveryError(
+                name, f"the environment variable {env} (SMTP {label}) is not set", retryable=False
+            )
         if label == "password":
             password = value
         else:

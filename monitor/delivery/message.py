@@ -49,8 +49,11 @@ def _atom(text: str) -> str:
 
 def subject(prefix: str, rule_title: str, headline: str) -> str:
     """`[monitor] <rule title>: <headline>` on one line, the headline cut when long."""
-    parts = [one_line(prefix, 40), one_line(rule_title, 80) + ":",
-             one_line(headline, SUBJECT_HEADLINE_MAX)]
+    parts = [
+        one_line(prefix, 40),
+        one_line(rule_title, 80) + ":",
+        one_line(headline, SUBJECT_HEADLINE_MAX),
+    ]
     return " ".join(p for p in parts if p)
 
 

@@ -109,8 +109,10 @@ class Outbox:
                 overflow.append(row)
         if overflow:
             self.store.move_to_digest([r.id for r in overflow], THROTTLE_DIGEST)
-            log.info("%d alert(s) over their rule's max_per_hour folded into the next "
-                     "hourly digest", len(overflow))
+            log.info(
+                "%d alert(s) over their rule's max_per_hour folded into the next hourly digest",
+                len(overflow),
+            )
         return keep
 
     async def _send_rows(self, name: str, rows: Sequence[Delivery], now: float) -> int:
@@ -153,8 +155,9 @@ class Outbox:
         state = self.store.get_state(key)
         if float(state.get("last_close", 0.0)) >= close.timestamp():
             return 0  # this window was already sent
-        rows = [r for r in self.store.digest_deliveries(name, spec)
-                if r.created < close.timestamp()]
+        rows = [
+            r for r in self.store.digest_deliveries(name, spec) if r.created < close.timestamp()
+        ]
         if rows and min(r.next_attempt for r in rows) > now:
             return 0  # backing off after a failure
         notifier = self._notifier(name, rows) if rows else None
@@ -188,13 +191,20 @@ class Outbox:
         if not exc.retryable or attempts >= self.config.max_attempts:
             self.store.mark_failed(ids, str(exc))
             why = "permanent error" if not exc.retryable else f"{attempts} attempts"
-            log.warning("%s: giving up on %s (%s); `monitor alerts --retry` sends it again",
-                        exc, what, why)
+            log.warning(
+                "%s: giving up on %s (%s); `monitor alerts --retry` sends it again", exc, what, why
+            )
             return
         delay = self.backoff(attempts, exc.retry_after)
         self.store.mark_retry(ids, str(exc), now + delay)
-        log.warning("%s: %s not delivered (attempt %d of %d); next try in %.0f s",
-                    exc, what, attempts, self.config.max_attempts, delay)
+        log.warning(
+            "%s: %s not delivered (attempt %d of %d); next try in %.0f s",
+            exc,
+            what,
+            attempts,
+            self.config.max_attempts,
+            delay,
+        )
 
 
 def _as_delivery_error(name: str, exc: Exception) -> DeliveryError:

@@ -173,8 +173,9 @@ class Renderer:
             return self.env.get_template(name).render(**context)
         except jinja2.TemplateSyntaxError as exc:
             where = f"{exc.filename or exc.name or name}:{exc.lineno}"
-            raise DeliveryError(self.owner, f"template {where}: {exc.message}",
-                                retryable=False) from exc
+            raise DeliveryError(
+                self.owner, f"template {where}: {exc.message}", retryable=False
+            ) from exc
         except jinja2.TemplateError as exc:
             raise DeliveryError(self.owner, f"template {name}: {exc}", retryable=False) from exc
 

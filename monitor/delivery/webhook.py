@@ -107,8 +107,9 @@ def _load_template(name: str, path: Path) -> jinja2.Template:
     except jinja2.TemplateNotFound:
         raise ConfigError(f"notifier {name!r}: the template {path} does not exist") from None
     except jinja2.TemplateSyntaxError as exc:
-        raise ConfigError(f"notifier {name!r}: {exc.message}",
-                          Location(file=str(path), line=exc.lineno)) from None
+        raise ConfigError(
+            f"notifier {name!r}: {exc.message}", Location(file=str(path), line=exc.lineno)
+        ) from None
 
 
 class WebhookNotifier:
@@ -124,8 +125,9 @@ class WebhookNotifier:
         self.last_answer = ""
 
     async def __aenter__(self) -> WebhookNotifier:
-        self.client = httpx.AsyncClient(timeout=self.config.timeout, follow_redirects=False,
-                                        headers={"User-Agent": USER_AGENT})
+        self.client = httpx.AsyncClient(
+            timeout=self.config.timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT}
+        )
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -156,18 +158,26 @@ class WebhookNotifier:
         try:
             return self.template.render(**context).encode()
         except jinja2.TemplateError as exc:
-            raise DeliveryError(self.name, f"template {self.config.template}: {exc}",
-                                retryable=False) from exc
+            raise DeliveryError(
+                self.name, f"template {self.config.template}: {exc}", retryable=False
+            ) from exc
 
     def _headers(self, body: bytes, delivery: str, event: str) -> dict[str, str]:
-        headers = {"Content-Type": self.config.content_type, **self.config.headers,
-                   "X-Monitor-Delivery": delivery, "X-Monitor-Event": event}
+        headers = {
+            "Content-Type": self.config.content_type,
+            **self.config.headers,
+            "X-Monitor-Delivery": delivery,
+            "X-Monitor-Event": event,
+        }
         env = self.config.secret_env
         if env is not None:
             secret = os.environ.get(env)
             if not secret:
-                raise DeliveryError(self.name, f"the environment variable {env} (the HMAC "
-                                    "secret) is not set", retryable=False)
+                raise DeliveryError(
+                    self.name,
+                    f"the environment variable {env} (the HMAC secret) is not set",
+                    retryable=False,
+                )
             headers["X-Monitor-Signature"] = signature(secret, body)
         return headers
 
@@ -178,11 +188,11 @@ class WebhookNotifier:
         try:
             response = await client.post(self.config.url, content=body, headers=headers)
         except httpx.TimeoutException:
-            raise DeliveryError(self.name, f"{where} did not answer within "
-                                f"{self.config.timeout:g} s") from None
+            raise DeliveryError(
+                self.name, f"{where} did not answer within {self.config.timeout:g} s"
+            ) from None
         except httpx.HTTPError as exc:
-            raise DeliveryError(self.name, f"cannot reach {where}: "
-                                f"{type(exc).__name__}") from None
+            raise DeliveryError(self.name, f"cannot reach {where}: {type(exc).__name__}") from None
         finally:
             if client is not self.client:
                 await client.aclose()

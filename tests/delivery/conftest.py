@@ -44,13 +44,22 @@ def make_alert(
     )
     hits = (
         Hit(term="Китай", field="title", text="Китаем", start=30, end=36),
-        Hit(term="оборонная промышленность", field="title", text="оборонной промышленности",
-            start=39, end=63),
+        Hit(
+            term="оборонная промышленность",
+            field="title",
+            text="оборонной промышленности",
+            start=39,
+            end=63,
+        ),
     )
     snippet = Snippet(
         field="title",
-        segments=(("…диалог с ", False), ("Китаем", True), (" в ", False),
-                  ("оборонной промышленности", True)),
+        segments=(
+            ("…диалог с ", False),
+            ("Китаем", True),
+            (" в ", False),
+            ("оборонной промышленности", True),
+        ),
     )
     return Alert(
         id=Alert.make_id(rule, doc.content_hash),
@@ -111,8 +120,7 @@ class SmtpServer:
         self.controller: Controller | None = None
 
     def start(self) -> SmtpServer:
-        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port,
-                                     **self.kwargs)
+        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port, **self.kwargs)
         self.controller.start()
         return self
 
@@ -167,8 +175,9 @@ class WebhookServer:
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length)
                 owner.requests.append(Recorded(self.path, dict(self.headers), body))
-                status, headers, delay = (owner.answers.pop(0) if len(owner.answers) > 1
-                                          else owner.answers[0])
+                status, headers, delay = (
+                    owner.answers.pop(0) if len(owner.answers) > 1 else owner.answers[0]
+                )
                 time.sleep(delay)
                 try:
                     self.send_response(status)
@@ -187,8 +196,7 @@ class WebhookServer:
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/hooks/T0KEN-in-path"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,),
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def stop(self) -> None:

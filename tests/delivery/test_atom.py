@@ -23,8 +23,13 @@ SEED_TITLE = "Азербайджан начинает диалог с Китае
 
 
 def _notifier(tmp_path: Path, max_entries: int = 100) -> AtomNotifier:
-    cfg = AtomNotifierConfig(type="atom", name="atom", path=tmp_path / "feeds",
-                             base_url="https://news.example.org/feeds", max_entries=max_entries)
+    cfg = AtomNotifierConfig(
+        type="atom",
+        name="atom",
+        path=tmp_path / "feeds",
+        base_url="https://news.example.org/feeds",
+        max_entries=max_entries,
+    )
     return AtomNotifier(cfg)
 
 
@@ -37,7 +42,7 @@ def _parse(path: Path) -> feedparser.FeedParserDict:
 async def test_feeds_per_rule_and_combined_with_titles_intact(
     tmp_path: Path, alert_factory: AlertFactory
 ) -> None:
-    titles = [SEED_TITLE, "Arms & ammunition: <script>alert(1)</script>", "{{ 7*7 }} \"quoted\""]
+    titles = [SEED_TITLE, "Arms & ammunition: <script>alert(1)</script>", '{{ 7*7 }} "quoted"']
     async with _notifier(tmp_path) as notifier:
         for n, title in enumerate(titles):
             await notifier.send(alert_factory(title, n=n))
@@ -137,8 +142,9 @@ async def test_entry_without_link_carries_content_and_bad_urls_are_encoded(
     tmp_path: Path, alert_factory: AlertFactory
 ) -> None:
     async with _notifier(tmp_path) as notifier:
-        await notifier.send(alert_factory("No link", url=None,
-                                          body="First paragraph.\n\nSecond & <last>."))
+        await notifier.send(
+            alert_factory("No link", url=None, body="First paragraph.\n\nSecond & <last>.")
+        )
         await notifier.send(alert_factory("Odd link", url="https://example.org/a?q=<x>", n=1))
     no_link, odd = reversed(_parse(tmp_path / "feeds" / "defence-china.atom").entries)
     assert "links" not in no_link or all(lk.rel != "alternate" for lk in no_link.links)
@@ -152,16 +158,23 @@ async def test_newsboat_reads_the_feeds(tmp_path: Path, alert_factory: AlertFact
     titles = [SEED_TITLE, "Arms & <script>alert(1)</script>", "中国 国防 合作"]
     async with _notifier(tmp_path) as notifier:
         for n, title in enumerate(titles):
-            await notifier.send(alert_factory(title, n=n, url=None if n % 2 else
-                                              f"https://example.org/{n}?a=1&b=2"))
+            await notifier.send(
+                alert_factory(title, n=n, url=None if n % 2 else f"https://example.org/{n}?a=1&b=2")
+            )
     urls = tmp_path / "urls"
     urls.write_text(f"file://{tmp_path}/feeds/all.atom\n", encoding="utf-8")
     cache = tmp_path / "cache.db"
-    subprocess.run(["newsboat", "-u", str(urls), "-c", str(cache), "-C", "/dev/null",
-                    "-x", "reload"], check=True, capture_output=True, timeout=60,
-                   env={**os.environ, "HOME": str(tmp_path)})
+    subprocess.run(
+        ["newsboat", "-u", str(urls), "-c", str(cache), "-C", "/dev/null", "-x", "reload"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
     with sqlite3.connect(cache) as db:
         rows = dict(db.execute("SELECT title, url FROM rss_item").fetchall())
-    assert rows == {SEED_TITLE: "https://example.org/0?a=1&b=2",
-                    "Arms & <script>alert(1)</script>": "",
-                    "中国 国防 合作": "https://example.org/2?a=1&b=2"}
+    assert rows == {
+        SEED_TITLE: "https://example.org/0?a=1&b=2",
+        "Arms & <script>alert(1)</script>": "",
+        "中国 国防 合作": "https://example.org/2?a=1&b=2",
+    }

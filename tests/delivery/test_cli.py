@@ -18,10 +18,12 @@ from monitor.store.sqlite import SQLiteStore
 AlertFactory = Callable[..., Alert]
 
 
-def _project(tmp_path: Path, webhook_url: str = "http://127.0.0.1:9/none",
-             smtp_port: int = 9) -> Path:
+def _project(
+    tmp_path: Path, webhook_url: str = "http://127.0.0.1:9/none", smtp_port: int = 9
+) -> Path:
     config = tmp_path / "config.yaml"
-    config.write_text(f"""
+    config.write_text(
+        f"""
 state: out/state.db
 notifiers:
   - {{name: analysts, type: email, transport: maildir, maildir: out/mail/, to: [a@example.org]}}
@@ -32,7 +34,9 @@ notifiers:
     transport: smtp
     smtp: {{host: 127.0.0.1, port: {smtp_port}, tls: none, timeout: 2}}
     to: [b@example.org]
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return config
 
 
@@ -61,15 +65,12 @@ def test_alerts_lists_pending_and_failed_and_retries(
         assert store.deliveries("failed") == [] and len(store.deliveries("pending")) == 2
 
 
-def test_alerts_without_state_explains(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_alerts_without_state_explains(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["alerts", "--config", str(_project(tmp_path))]) == 1
     assert "does not exist yet" in capsys.readouterr().err
 
 
-def test_notify_test_maildir_and_atom(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                      ) -> None:
+def test_notify_test_maildir_and_atom(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = _project(tmp_path)
     assert main(["notify-test", "analysts", "--config", str(config)]) == 0
     out = capsys.readouterr().out

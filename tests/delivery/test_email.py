@@ -22,12 +22,17 @@ SEED_TITLE = "Азербайджан начинает диалог с Китае
 
 
 def _smtp(port: int, tmp_path: Path | None = None, **smtp: Any) -> EmailNotifier:
-    cfg = EmailNotifierConfig.model_validate({
-        "type": "email", "name": "analysts", "transport": "smtp",
-        "smtp": {"host": "127.0.0.1", "port": port, "tls": "none", "timeout": 5, **smtp},
-        "from": "Monitor <monitor@example.org>", "to": ["analysts@example.org"],
-        "to_by_rule": {"other": ["other@example.org", "boss@example.org"]},
-    })
+    cfg = EmailNotifierConfig.model_validate(
+        {
+            "type": "email",
+            "name": "analysts",
+            "transport": "smtp",
+            "smtp": {"host": "127.0.0.1", "port": port, "tls": "none", "timeout": 5, **smtp},
+            "from": "Monitor <monitor@example.org>",
+            "to": ["analysts@example.org"],
+            "to_by_rule": {"other": ["other@example.org", "boss@example.org"]},
+        }
+    )
     return EmailNotifier(cfg)
 
 
@@ -89,9 +94,15 @@ async def test_maildir_holds_exactly_what_smtp_sends(
     alert = alert_factory()
     async with _smtp(smtp_server.port) as notifier:
         await notifier.send(alert)
-    maildir_cfg = EmailNotifierConfig.model_validate({
-        "type": "email", "name": "analysts", "maildir": tmp_path / "mail",
-        "from": "Monitor <monitor@example.org>", "to": ["analysts@example.org"]})
+    maildir_cfg = EmailNotifierConfig.model_validate(
+        {
+            "type": "email",
+            "name": "analysts",
+            "maildir": tmp_path / "mail",
+            "from": "Monitor <monitor@example.org>",
+            "to": ["analysts@example.org"],
+        }
+    )
     async with EmailNotifier(maildir_cfg) as notifier:
         await notifier.send(alert)
     [path] = (tmp_path / "mail" / "new").iterdir()
@@ -143,7 +154,8 @@ async def test_digest_mail(smtp_server: Any, alert_factory: AlertFactory) -> Non
     [msg] = smtp_server.sink.messages()
     _check_strict(msg)
     assert str(msg["Subject"]).strip() == (
-        "[monitor] Daily digest, 2026-11-27: 3 alerts, Defence cooperation with China")
+        "[monitor] Daily digest, 2026-11-27: 3 alerts, Defence cooperation with China"
+    )
     text, html = _bodies(msg)
     assert text.index("Headline 2") < text.index("Headline 1") < text.index("Headline 0")
     assert html.count("<mark><b>Китаем</b></mark>") == 3
@@ -193,8 +205,9 @@ async def test_login_with_credentials_from_the_environment(
         ok = data.login == b"alice" and data.password == b"s3cret-pw"
         return AuthResult(success=ok, handled=False)
 
-    server = smtp_server_factory(authenticator=check, auth_required=True,
-                                 auth_require_tls=False).start()
+    server = smtp_server_factory(
+        authenticator=check, auth_required=True, auth_require_tls=False
+    ).start()
     monkeypatch.setenv("T_SMTP_USER", "alice")
     monkeypatch.setenv("T_SMTP_PASSWORD", "s3cret-pw")
     creds = {"username_env": "T_SMTP_USER", "password_env": "T_SMTP_PASSWORD"}

@@ -27,10 +27,26 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
     )
     return cert, key
 
@@ -45,22 +61,33 @@ def _notifier(port: int, tls: str, ca_file: Path | None) -> EmailNotifier:
     smtp: dict[str, Any] = {"host": "127.0.0.1", "port": port, "tls": tls, "timeout": 5}
     if ca_file is not None:
         smtp["ca_file"] = ca_file
-    return EmailNotifier(EmailNotifierConfig.model_validate({
-        "type": "email", "name": "secure", "transport": "smtp", "smtp": smtp,
-        "to": ["a@example.org"]}))
+    return EmailNotifier(
+        EmailNotifierConfig.model_validate(
+            {
+                "type": "email",
+                "name": "secure",
+                "transport": "smtp",
+                "smtp": smtp,
+                "to": ["a@example.org"],
+            }
+        )
+    )
 
 
-async def test_starttls(certificate: tuple[Path, Path], smtp_server_factory: Any,
-                        alert_factory: AlertFactory) -> None:
-    server = smtp_server_factory(tls_context=_server_context(certificate),
-                                 require_starttls=True).start()
+async def test_starttls(
+    certificate: tuple[Path, Path], smtp_server_factory: Any, alert_factory: AlertFactory
+) -> None:
+    server = smtp_server_factory(
+        tls_context=_server_context(certificate), require_starttls=True
+    ).start()
     async with _notifier(server.port, "starttls", certificate[0]) as notifier:
         await notifier.send(alert_factory())
     assert len(server.sink.received) == 1
 
 
-async def test_implicit_tls(certificate: tuple[Path, Path], smtp_server_factory: Any,
-                            alert_factory: AlertFactory) -> None:
+async def test_implicit_tls(
+    certificate: tuple[Path, Path], smtp_server_factory: Any, alert_factory: AlertFactory
+) -> None:
     server = smtp_server_factory(ssl_context=_server_context(certificate)).start()
     async with _notifier(server.port, "implicit", certificate[0]) as notifier:
         await notifier.send(alert_factory())
@@ -70,8 +97,9 @@ async def test_implicit_tls(certificate: tuple[Path, Path], smtp_server_factory:
 async def test_untrusted_certificate_is_refused(
     certificate: tuple[Path, Path], smtp_server_factory: Any, alert_factory: AlertFactory
 ) -> None:
-    server = smtp_server_factory(tls_context=_server_context(certificate),
-                                 require_starttls=True).start()
+    server = smtp_server_factory(
+        tls_context=_server_context(certificate), require_starttls=True
+    ).start()
     async with _notifier(server.port, "starttls", None) as notifier:
         with pytest.raises(DeliveryError, match="secure"):
             await notifier.send(alert_factory())
@@ -81,8 +109,9 @@ async def test_untrusted_certificate_is_refused(
 async def test_plain_text_to_a_server_requiring_tls_fails_for_good(
     certificate: tuple[Path, Path], smtp_server_factory: Any, alert_factory: AlertFactory
 ) -> None:
-    server = smtp_server_factory(tls_context=_server_context(certificate),
-                                 require_starttls=True).start()
+    server = smtp_server_factory(
+        tls_context=_server_context(certificate), require_starttls=True
+    ).start()
     async with _notifier(server.port, "none", None) as notifier:
         with pytest.raises(DeliveryError) as info:
             await notifier.send(alert_factory())

@@ -17,9 +17,14 @@ SEED_TITLE = "Азербайджан начинает диалог с Китае
 
 def _notifier(tmp_path: Path) -> EmailNotifier:
     cfg = EmailNotifierConfig.model_validate(
-        {"type": "email", "name": "analysts", "transport": "maildir",
-         "maildir": tmp_path / "mail", "from": "monitor@localhost",
-         "to": ["analysts@example.org"]}
+        {
+            "type": "email",
+            "name": "analysts",
+            "transport": "maildir",
+            "maildir": tmp_path / "mail",
+            "from": "monitor@localhost",
+            "to": ["analysts@example.org"],
+        }
     )
     return EmailNotifier(cfg)
 
@@ -91,8 +96,9 @@ async def test_templates_folder_overrides_one_template(
 ) -> None:
     folder = tmp_path / "templates"
     folder.mkdir()
-    (folder / "alert.txt").write_text("Custom: {{ alert.headline }} [{{ alert.rule }}]\n",
-                                      encoding="utf-8")
+    (folder / "alert.txt").write_text(
+        "Custom: {{ alert.headline }} [{{ alert.rule }}]\n", encoding="utf-8"
+    )
     cfg = _notifier(tmp_path).config
     async with EmailNotifier(cfg, templates=folder) as notifier:
         await notifier.send(alert_factory())

@@ -142,9 +142,7 @@ async def test_permanent_error_fails_at_once_and_retry_sends_it(
     assert await outbox.run_once() == 1
 
 
-async def test_gives_up_after_max_attempts(
-    store: SQLiteStore, alert_factory: AlertFactory
-) -> None:
+async def test_gives_up_after_max_attempts(store: SQLiteStore, alert_factory: AlertFactory) -> None:
     store.add_alert(alert_factory(), [("flaky", "immediate")])
     flaky = Flaky(99, DeliveryError("flaky", "down"))
     outbox = Outbox(store, {"flaky": flaky}, DeliveryConfig(max_attempts=3, backoff=1))
@@ -173,8 +171,10 @@ async def test_hourly_digest_one_message_per_window_grouped_newest_first(
 ) -> None:
     for n in range(3):
         store.add_alert(alert_factory(f"China headline {n}", n=n), [("mail", "hourly")])
-    store.add_alert(alert_factory("Other rule news", rule="other", rule_title="Other topic",
-                                  n=5), [("mail", "hourly")])
+    store.add_alert(
+        alert_factory("Other rule news", rule="other", rule_title="Other topic", n=5),
+        [("mail", "hourly")],
+    )
     now = time.time()
     async with _mail(tmp_path) as mail:
         outbox = Outbox(store, {"mail": mail}, DeliveryConfig())
@@ -191,8 +191,10 @@ async def test_hourly_digest_one_message_per_window_grouped_newest_first(
     part = msg.get_body(("plain",))
     assert part is not None
     text = part.get_content()
-    order = [text.index(t) for t in ("Other rule news", "China headline 2", "China headline 1",
-                                     "China headline 0")]
+    order = [
+        text.index(t)
+        for t in ("Other rule news", "China headline 2", "China headline 1", "China headline 0")
+    ]
     assert order == sorted(order)
     assert "== Other topic (other): 1 ==" in text
     assert "== Defence cooperation with China (defence-china): 3 ==" in text

@@ -31,8 +31,15 @@ def _secret(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _hook(url: str, **extra: Any) -> WebhookNotifier:
     cfg = WebhookNotifierConfig.model_validate(
-        {"type": "webhook", "name": "chat", "url": url, "secret_env": "T_WEBHOOK_SECRET",
-         "timeout": 2, "headers": {"X-Team": "analysts"}, **extra}
+        {
+            "type": "webhook",
+            "name": "chat",
+            "url": url,
+            "secret_env": "T_WEBHOOK_SECRET",
+            "timeout": 2,
+            "headers": {"X-Team": "analysts"},
+            **extra,
+        }
     )
     return WebhookNotifier(cfg)
 
@@ -98,8 +105,7 @@ async def test_gives_up_on_400(
     assert "400" in (row.last_error or "") and len(webhook_server.requests) == 1
 
 
-@pytest.mark.parametrize("status,retryable", [(408, True), (503, True), (404, False),
-                                              (301, False)])
+@pytest.mark.parametrize("status,retryable", [(408, True), (503, True), (404, False), (301, False)])
 async def test_status_classes(
     webhook_server: Any, alert_factory: AlertFactory, status: int, retryable: bool
 ) -> None:
@@ -140,7 +146,7 @@ async def test_slack_template_body(webhook_server: Any, alert_factory: AlertFact
         await hook.send_digest([alert, alert_factory("Second", n=1)], "Daily digest, 2026-11-27")
     first, second = webhook_server.requests
     text = json.loads(first.body)["text"]
-    assert text.startswith("*Defence cooperation with China*: He said \"stop\" & <b>{{ 7*7 }}</b>")
+    assert text.startswith('*Defence cooperation with China*: He said "stop" & <b>{{ 7*7 }}</b>')
     assert text.endswith("https://example.org/news/1?a=1&b=2")
     digest = json.loads(second.body)["text"]
     assert digest.startswith("*Daily digest, 2026-11-27*: 2 alerts\nSecond\n")
