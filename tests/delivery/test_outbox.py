@@ -266,3 +266,20 @@ async def test_zero_backoff_does_not_spin_and_overlapping_passes_send_once(
     flaky.failures = 0
     first, second = await asyncio.gather(outbox.run_once(), outbox.run_once())
     assert first + second == 1 and len(flaky.sent) == 1
+
+
+async def test_digest_resent_after_a_crash_replaces_itself_in_the_maildir(
+    tmp_path: Path, store: SQLiteStore, alert_factory: AlertFactory
+) -> None:
+    for n in range(3):
+        store.add_alert(alert_factory(f"Headline {n}", n=n), [("mail", "daily")])
+    later = time.time() + 86400
+    async with _mail(tmp_path) as mail:
+        assert await Outbox(store, {"mail": mail}, DeliveryConfig()).run_once(later) == 3
+    # a crash after sending but before recording: the rows and the window look unsent
+    store._db.execute("UPDATE deliveries SET status = 'pending', delivered_at = NULL")
+    store.set_state("digest:mail:daily", {})
+    async with _mail(tmp_path) as mail:
+        assert await Outbox(store, {"mail": mail}, DeliveryConfig()).run_once(later) == 3
+    [msg] = _inbox(tmp_path)
+    assert "3 alerts" in str(msg["Subject"])
