@@ -21,6 +21,7 @@ import logging
 import os
 import re
 import socket
+import stat
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -124,8 +125,12 @@ def serve_feed(folder: Path, request: Request) -> Response:
     if not FEED_NAME.match(name) or ".." in name:
         return Response.text(404, "no such feed")
     try:
-        with (folder / name).open("rb") as f:
+        # O_NOFOLLOW: a symlink planted in the folder cannot expose another file
+        fd = os.open(folder / name, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as f:
             st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                return Response.text(404, "no such feed")
             etag = etag_of(st)
             headers = {
                 "ETag": etag,
@@ -136,7 +141,7 @@ def serve_feed(folder: Path, request: Request) -> Response:
             if not_modified(request.headers, etag, st.st_mtime):
                 return Response(status=304, headers=headers)
             return Response(status=200, body=f.read(), headers=headers)
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+    except OSError:  # missing, a directory, a symlink (ELOOP), unreadable
         return Response.text(404, "no such feed")
 
 

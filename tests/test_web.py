@@ -176,3 +176,15 @@ def test_feeds_folder_is_the_atom_notifiers_path(tmp_path: Path) -> None:
     )
     config = load_config(tmp_path / "config.yaml")
     assert feeds_folder(config) == tmp_path / "out" / "feeds"
+
+
+async def test_symlinks_in_the_feeds_folder_are_not_followed(
+    served: tuple[WebServer, AtomNotifier, Path],
+) -> None:
+    server, _, tmp_path = served
+    (tmp_path / "secret.txt").write_text("secret")
+    (tmp_path / "feeds" / "link.atom").symlink_to(tmp_path / "secret.txt")
+    (tmp_path / "feeds" / "dir.atom").mkdir()
+    for path in ("/feeds/link.atom", "/feeds/dir.atom"):
+        status, _, body = _get(server, path)
+        assert status == 404 and b"secret" not in body
