@@ -44,8 +44,12 @@ class EmailNotifier:
         self.last_answer = ""
 
     async def __aenter__(self) -> EmailNotifier:
-        if self.config.transport == "maildir" and self.config.maildir is not None:
-            await asyncio.to_thread(maildir.ensure_maildir, self.config.maildir)
+        root = self.config.maildir
+        if self.config.transport == "maildir" and root is not None:
+            try:
+                await asyncio.to_thread(maildir.ensure_maildir, root)
+            except OSError as exc:  # each send will fail (and be retried) with the reason
+                log.warning("notifier %r: cannot create the Maildir %s: %s", self.name, root, exc)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

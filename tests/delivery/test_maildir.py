@@ -85,9 +85,9 @@ async def test_unwritable_maildir_is_a_retryable_delivery_error(
     from monitor.errors import DeliveryError
 
     (tmp_path / "mail").write_text("not a folder")
-    notifier = _notifier(tmp_path)
-    with pytest.raises(DeliveryError) as info:
-        await notifier.send(alert_factory())
+    async with _notifier(tmp_path) as notifier:  # starting does not fail
+        with pytest.raises(DeliveryError) as info:
+            await notifier.send(alert_factory())
     assert info.value.retryable and "analysts" in str(info.value)
 
 
