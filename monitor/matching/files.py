@@ -12,7 +12,13 @@ from pydantic import BaseModel, ValidationError
 
 from monitor.errors import Location, RuleError
 from monitor.matching.schema import TOP_LEVEL, EntityModel, RuleModel, TopicModel, known_keys
-from monitor.yamlfile import Positions, did_you_mean, load_yaml, validation_messages
+from monitor.yamlfile import (
+    Positions,
+    _positions,
+    did_you_mean,
+    validation_messages,
+    yaml_error_location,
+)
 
 Path_ = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
@@ -58,6 +64,26 @@ def rule_files(path: Path) -> list[Path]:
     return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(text: str, file: str) -> tuple[Any, Positions]:
+    """Like monitor.yamlfile.load_yaml, through libyaml when PyYAML has it.
+
+    Rule sets grow to 100,000 rules; the pure-Python parser would take a minute on those.
+    """
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = None if node is None else loader.construct_document(node)
+    finally:
+        loader.dispose()
+    positions: Positions = {}
+    if node is not None:
+        _positions(node, (), file, positions)
+    return data, positions
+
+
 def read_rule_file(path: Path) -> RuleFile:
     """Read and validate one file's structure; problems are collected, not raised."""
     file = str(path)
@@ -71,8 +97,6 @@ def read_rule_file(path: Path) -> RuleFile:
     try:
         data, out.positions = load_yaml(text, file)
     except yaml.YAMLError as exc:
-        from monitor.yamlfile import yaml_error_location
-
         problem = getattr(exc, "problem", None) or str(exc)
         out.problem(f"invalid YAML: {problem}", yaml_error_location(exc, file))
         return out

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -15,6 +17,25 @@ from monitor.text.analysis import Analysis
 MAX_HITS = 50  # per match; enough to explain, bounded for huge documents
 FIELD_ORDER = {"title": 0, "body": 1}
 TITLE_WEIGHT = 2.0
+
+
+@contextmanager
+def quiet_gc() -> Iterator[None]:
+    """Build many long-lived objects without the cyclic collector, then exempt them from it.
+
+    A large rule set is millions of objects that live until the next reload; a collector
+    pass over them costs up to a second, paid by whichever document happens to trigger it.
+    The compiled structures hold no reference cycles, so reference counting still frees
+    them when a reload replaces them.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,7 +85,7 @@ class RuleSet:
     def _index_for(self, lang: str) -> Index:
         found = self._indexes.get(lang)
         if found is None:
-            with self._lock:
+            with self._lock, quiet_gc():
                 found = self._indexes.get(lang)
                 if found is None:
                     found = self._indexes[lang] = build_index(self._execs, lang)
