@@ -26,16 +26,20 @@ from monitor.errors import DeliveryError
 from monitor.models import Alert, Hit, Snippet
 
 _SPACE = re.compile(r"\s+")
+_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\ufeff]")
 _URL_UNSAFE = re.compile(r"[^A-Za-z0-9:/?#\[\]@!$&'()*+,;=%\-._~\u0080-\U0010ffff]")
 _SNIPPET_CONTEXT = 80  # characters either side of the first hit in a built snippet
 BODY_EXCERPT = 4000  # characters of the body shown where a template shows the article
 
 
 def one_line(text: str, limit: int = 200) -> str:
-    """`text` on one line, safe for a header or a title: no control or line-separator
-    characters, runs of space collapsed, at most `limit` characters (cut with "…")."""
+    """`text` on one line, safe for a header or a title: control and line-separator
+    characters become spaces, bidi overrides and BOMs are dropped (they could disguise
+    a subject), runs of space collapse, at most `limit` characters (cut with "…").
+    Joiners (ZWJ, ZWNJ) stay: Persian and Indic words and emoji need them."""
+    cleaned = _INVISIBLE.sub("", text)
     cleaned = "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs") else ch for ch in text
+        " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp", "Cs") else ch for ch in cleaned
     )
     cleaned = _SPACE.sub(" ", cleaned).strip()
     if len(cleaned) > limit:
