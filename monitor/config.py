@@ -123,6 +123,15 @@ class FeedSourceConfig(Section):
     timeout: Duration = Field(60.0, description="Longest time one fetch may take in total.")
     enabled: bool = Field(True, description="Set to false to pause the feed.")
 
+    @field_validator("url")
+    @classmethod
+    def _web_url(cls, value: str) -> str:
+        # file:, ftp: and the like would let a config (or an OPML list) read local files
+        if not re.match(r"^https?://[^/\s]", value.strip(), re.IGNORECASE):
+            raise ValueError(f"{value!r} is not an http:// or https:// URL (a feed is fetched "
+                             "over HTTP; for local files use a folder source)")
+        return value.strip()
+
 
 class OpmlSourceConfig(Section):
     """Every feed listed in an OPML file (a feed reader's export), polled like `type: feed`."""

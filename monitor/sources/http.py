@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from monitor import __version__
+from monitor.sources.decode import DecodeError, Decoder
 
 USER_AGENT = f"monitor/{__version__} (media-monitoring daemon; feed poller)"
 ACCEPT = (
@@ -66,7 +67,9 @@ class FeedHttp:
                 max_redirects=MAX_REDIRECTS,
                 limits=httpx.Limits(max_connections=self.max_concurrent,
                                     max_keepalive_connections=self.max_concurrent),
-                headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
+                # only what sources/decode.py decodes in bounded steps
+                headers={"User-Agent": USER_AGENT, "Accept": ACCEPT,
+                         "Accept-Encoding": "gzip, deflate, br"},
                 trust_env=True,
             )
             self._overall = asyncio.Semaphore(self.max_concurrent)
@@ -119,11 +122,17 @@ class FeedHttp:
                 raise FetchError(f"the answer is {declared} bytes, over the limit of {max_size}")
             chunks: list[bytes] = []
             size = 0
-            async for chunk in resp.aiter_bytes():
-                size += len(chunk)
-                if size > max_size:
-                    raise FetchError(f"the answer is over the limit of {max_size} bytes")
-                chunks.append(chunk)
+            try:  # decoded step by step: the cap applies to decoded bytes, bombs included
+                decoder = Decoder(resp.headers.get("content-encoding", ""))
+                async for raw in resp.aiter_raw():
+                    for chunk in decoder.feed(raw):
+                        size += len(chunk)
+                        if size > max_size:
+                            raise FetchError(
+                                f"the answer is over the limit of {max_size} bytes")
+                        chunks.append(chunk)
+            except DecodeError as exc:
+                raise FetchError(str(exc)) from None
             return Fetched(
                 status=resp.status_code,
                 headers={k.lower(): v for k, v in resp.headers.items()},
