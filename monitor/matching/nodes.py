@@ -7,14 +7,16 @@ rules are compiled once) and their results are memoised per document in `Context
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol, cast
+from typing import Protocol
 
-from monitor.models import Document, Field_, Hit
+from monitor.models import Document
 from monitor.text.analysis import PREFIX_LEN, Analysis, FieldAnalysis, analyze_text
 from monitor.text.normalize import fold, normalize_text
 
 # field, first token, last token, start char, end char
 Occurrence = tuple[str, int, int, int, int]
+# field, start char, end char, the term as written: made into models.Hit for matches only
+RawHit = tuple[str, int, int, str]
 # (is_prefix, key or folded prefix)
 Element = tuple[bool, str]
 ALL_FIELDS: tuple[str, ...] = ("title", "body")
@@ -62,7 +64,7 @@ class Exec(Protocol):
     def matches(self, ctx: Context) -> bool:
         """True when the node holds for the document."""
 
-    def hits(self, ctx: Context) -> Iterator[Hit]:
+    def hits(self, ctx: Context) -> Iterator[RawHit]:
         """The hits that explain a match (terms that fired, outside NOT)."""
 
 
@@ -92,13 +94,10 @@ class _Leaf:
     def matches(self, ctx: Context) -> bool:
         return bool(self.occurrences(ctx))
 
-    def hits(self, ctx: Context) -> Iterator[Hit]:
+    def hits(self, ctx: Context) -> Iterator[RawHit]:
+        term = self.term
         for field, _, _, start, end in self.occurrences(ctx):
-            text = ctx.analysis.field(field).text[start:end]
-            # built without re-validation: every value here is already of the right type
-            yield Hit.model_construct(
-                term=self.term, field=cast(Field_, field), text=text, start=start, end=end
-            )
+            yield field, start, end, term
 
     def _find(self, ctx: Context) -> list[Occurrence]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -230,7 +229,7 @@ class FilterLeaf:
             return ctx.lang == self.value
         return self.value in (ctx.doc.url or "").casefold()
 
-    def hits(self, ctx: Context) -> Iterator[Hit]:
+    def hits(self, ctx: Context) -> Iterator[RawHit]:
         return iter(())
 
 
@@ -243,7 +242,7 @@ class AndNode:
     def matches(self, ctx: Context) -> bool:
         return all(c.matches(ctx) for c in self.children)
 
-    def hits(self, ctx: Context) -> Iterator[Hit]:
+    def hits(self, ctx: Context) -> Iterator[RawHit]:
         for c in self.children:
             yield from c.hits(ctx)
 
@@ -270,7 +269,7 @@ class NotNode:
     def matches(self, ctx: Context) -> bool:
         return not self.child.matches(ctx)
 
-    def hits(self, ctx: Context) -> Iterator[Hit]:
+    def hits(self, ctx: Context) -> Iterator[RawHit]:
         return iter(())
 
 
@@ -300,11 +299,11 @@ class NearNode:
     def matches(self, ctx: Context) -> bool:
         return bool(self.occurrences(ctx))
 
-    def hits(self, ctx: Context) -> Iterator[Hit]:
+    def hits(self, ctx: Context) -> Iterator[RawHit]:
         spans = self.occurrences(ctx)
         for child in self.children:
             for hit in child.hits(ctx):
-                if any(s[0] == hit.field and s[3] <= hit.start and hit.end <= s[4] for s in spans):
+                if any(s[0] == hit[0] and s[3] <= hit[1] and hit[2] <= s[4] for s in spans):
                     yield hit
 
 

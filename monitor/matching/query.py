@@ -132,11 +132,20 @@ def _lex(query: str) -> list[_Tok]:
     return tokens
 
 
+MAX_NESTING = 50  # parentheses, NOT and field: prefixes; deeper is refused, not a crash
+
+
 class _Parser:
     def __init__(self, query: str) -> None:
         self.query = query
         self.tokens = _lex(query)
         self.i = 0
+        self.depth = 0
+
+    def nest(self, tok: _Tok) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise self.error(f"the query is nested more than {MAX_NESTING} levels deep", tok)
 
     def peek(self) -> _Tok | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -190,7 +199,10 @@ class _Parser:
         tok = self.peek()
         if tok is not None and tok[0] == "op" and tok[1] == "NOT":
             self.i += 1
-            return Not(self.parse_unary())
+            self.nest(tok)
+            node: Node = Not(self.parse_unary())
+            self.depth -= 1
+            return node
         return self.parse_primary()
 
     def parse_primary(self) -> Node:
@@ -200,14 +212,19 @@ class _Parser:
         kind, text, pos, m = tok
         self.i += 1
         if kind == "lparen":
+            self.nest(tok)
             node = self.parse_or()
+            self.depth -= 1
             close = self.peek()
             if close is None or close[0] != "rparen":
                 raise QuerySyntaxError(f"unclosed '(' at character {pos + 1}", pos)
             self.i += 1
             return node
         if kind == "field":
-            return Scoped(text[:-1], self.parse_primary())
+            self.nest(tok)
+            scoped = Scoped(text[:-1], self.parse_primary())
+            self.depth -= 1
+            return scoped
         if kind == "filter":
             return _filter(text, pos)
         if kind == "quote":

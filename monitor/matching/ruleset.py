@@ -8,10 +8,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import cast
 
 from monitor.matching import nodes as n
 from monitor.matching.prefilter import Index, build_index
-from monitor.models import Document, Hit, Match
+from monitor.models import Document, Field_, Hit, Match
 from monitor.text.analysis import Analysis
 
 MAX_HITS = 50  # per match; enough to explain, bounded for huge documents
@@ -127,17 +128,24 @@ class RuleSet:
         node = self._execs[i]
         if not node.matches(ctx):
             return None
-        hits = _dedupe(node.hits(ctx))
-        score = sum(TITLE_WEIGHT if h.field == "title" else 1.0 for h in hits)
+        raw = _dedupe(node.hits(ctx))
+        score = sum(TITLE_WEIGHT if h[0] == "title" else 1.0 for h in raw)
         if score < rule.min_score:
             return None
-        return Match(rule=rule.id, score=score, hits=tuple(hits[:MAX_HITS]))
+        analysis = ctx.analysis
+        # built without re-validation: every value here already has the right type
+        hits = tuple(
+            Hit.model_construct(
+                term=term, field=cast(Field_, field), text=analysis.field(field).text[start:end],
+                start=start, end=end,
+            )
+            for field, start, end, term in raw[:MAX_HITS]
+        )
+        return Match.model_construct(rule=rule.id, score=score, hits=hits)
 
 
-def _dedupe(hits: Iterable[Hit]) -> list[Hit]:
-    seen: dict[tuple[str, int, int], Hit] = {}
+def _dedupe(hits: Iterable[n.RawHit]) -> list[n.RawHit]:
+    seen: dict[tuple[str, int, int], n.RawHit] = {}
     for hit in hits:
-        key = (hit.field, hit.start, hit.end)
-        if key not in seen:
-            seen[key] = hit
-    return sorted(seen.values(), key=lambda h: (FIELD_ORDER[h.field], h.start, -h.end))
+        seen.setdefault(hit[:3], hit)
+    return sorted(seen.values(), key=lambda h: (FIELD_ORDER[h[0]], h[1], -h[2]))

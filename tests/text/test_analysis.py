@@ -1,0 +1,105 @@
+"""Text analysis: normalisation, tokens with offsets, keys, language detection, HTML."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from monitor.models import Document
+from monitor.text.analysis import analyze, analyze_text
+from monitor.text.html import html_to_text
+from monitor.text.languages import detect_language
+from monitor.text.lemma import word_key
+from monitor.text.normalize import normalize_text
+from monitor.text.tokens import tokenize
+
+
+def words(text: str) -> list[str]:
+    return [text[a:b] for a, b in tokenize(text)]
+
+
+def test_tokens_keep_hyphens_apostrophes_and_combining_marks() -> None:
+    text = "О военно-техническом: China's «Китай» l'armée हिन्दी Ки\u0301тай 2024."
+    assert words(text) == [
+        "О", "военно-техническом", "China's", "Китай", "l'armée", "हिन्दी", "Ки\u0301тай", "2024",
+    ]
+
+
+def test_offsets_point_into_the_normalised_text() -> None:
+    decomposed = unicodedata.normalize("NFD", "Café &amp; Китаем")
+    field = analyze_text(decomposed, "fr")
+    assert field.text == "Café & Китаем"
+    assert [field.text[a:b] for a, b in field.spans] == ["Café", "Китаем"]
+
+
+@pytest.mark.parametrize(
+    ("word", "lang", "key"),
+    [
+        ("Китаем", "ru", "китай"), ("Китая", "ru", "китай"), ("Китае", "ru", "китай"),
+        ("кита", "ru", "кит"), ("Баку", "ru", "баку"), ("оборонной", "ru", "оборонный"),
+        ("Москве", "ru", "москва"), ("Ёлки", "ru", "елка"), ("Ки\u0301тай", "ru", "китай"),
+        ("BEIJING", "en", "beijing"), ("China's", "en", "china"), ("China’s", "en", "china"),
+        ("defence", "en", "defense"), ("missiles", "en", "missile"),
+        ("l'armée", "fr", "armee"), ("Défense", "fr", "defense"),
+        ("Китаєм", "uk", "китай"), ("Panzern", "de", "panzer"),
+    ],
+)
+def test_one_key_per_word_lemma_first(word: str, lang: str, key: str) -> None:
+    assert word_key(word, lang) == key
+
+
+def test_hyphenated_word_carries_its_parts() -> None:
+    field = analyze_text("соглашение о военно-техническом сотрудничестве", "ru")
+    assert field.positions("военно-технический") == [2]
+    assert field.positions("технический") == [2]
+    assert field.positions("сотрудничество") == [3]
+
+
+def test_analysis_uses_the_hint_or_detects_among_configured_languages() -> None:
+    doc = Document(id="1", source="s", title="Азербайджан начинает диалог с Китаем",
+                   body="в оборонной промышленности " * 20)
+    assert analyze(doc, ["en", "ru", "uk"]).language == "ru"
+    assert analyze(doc.model_copy(update={"language": "uk"}), ["en", "ru"]).language == "uk"
+    assert analyze(doc, ["en", "de"]).language in ("en", "de")  # restricted to the list
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Beijing's arms sales to the region grew last year, officials said.", "en"),
+        ("Азербайджан начинает диалог с Китаем в оборонной промышленности", "ru"),
+        ("Азербайджан розпочинає діалог з Китаєм в оборонній промисловості", "uk"),
+        ("Die Bundesregierung hat die Rüstungsexporte nach China gestoppt.", "de"),
+        ("Le gouvernement a annoncé une coopération militaire avec la Chine.", "fr"),
+        ("El gobierno anunció una cooperación militar con China este año.", "es"),
+        ("中国外交部发言人在例行记者会上回答了问题", "zh"),
+    ],
+)
+def test_detection(text: str, lang: str) -> None:
+    assert detect_language(text, ["en", "ru", "uk", "de", "fr", "es", "zh"]) == lang
+
+
+def test_detection_edge_cases() -> None:
+    assert detect_language("anything", ["ru"]) == "ru"
+    assert detect_language("12345 !!!", ["en", "ru"]) == "en"  # nothing to tell: the first
+    with pytest.raises(ValueError, match="unsupported"):
+        detect_language("text", ["en", "xx"])
+
+
+def test_html_entities_are_decoded_before_matching() -> None:
+    assert normalize_text("&laquo;Китаем&raquo; &amp; Beijing&#39;s") == "«Китаем» & Beijing's"
+
+
+def test_html_to_text_keeps_blocks_and_drops_scripts() -> None:
+    html = "<html><head><title>x</title><style>p{}</style></head><body><h1>Title</h1>" \
+           "<p>One &amp; two</p><script>alert(1)</script><p>Three&nbsp;four</p></body></html>"
+    assert html_to_text(html) == "Title\nOne & two\nThree four"
+    assert html_to_text("no markup &laquo;here&raquo;") == "no markup «here»"
+
+
+def test_cjk_text_is_flagged_for_substring_matching() -> None:
+    doc = Document(id="1", source="s", title="中国国防工业发展迅速", body="")
+    analysis = analyze(doc, ["zh", "en"])
+    assert analysis.language == "zh"
+    assert analysis.title.cjk
