@@ -106,7 +106,9 @@ class Daemon:
             self.store = self._stack.enter_context(SQLiteStore(config.state))
             for cfg in config.sources:
                 if cfg.enabled:
-                    source = build_source(cfg, self.store, languages=config.languages)
+                    source = build_source(
+                        cfg, self.store, languages=config.languages, feeds=config.feeds
+                    )
                     self.sources[cfg.id] = await self._stack.enter_async_context(source)
                     self._source_locks[cfg.id] = asyncio.Lock()
             for ncfg in config.notifiers:
@@ -114,6 +116,7 @@ class Daemon:
                 entered = await self._stack.enter_async_context(notifier)
                 self.notifiers[ncfg.name] = metrics.MeteredNotifier(entered)
             self.outbox = Outbox(self.store, self.notifiers, config.delivery)
+            self.outbox.rule_limits = _rule_limits(self.rules)
             if config.http.enabled:
                 server = WebServer(config.http, feeds=feeds_folder(config))
                 add_health_routes(server, self.health)
@@ -281,6 +284,7 @@ class Daemon:
             log.error("rules not reloaded, the previous rules stay in force:\n%s", exc)
             return False
         self.rules, self.rules_error = rules, None
+        self.outbox.rule_limits = _rule_limits(rules)
         self.rules_loaded_at = time.time()
         metrics.record_reload(ok=True, rules=len(rules.rules))
         log.info("rules reloaded: %d rules", len(rules.rules))
@@ -364,6 +368,11 @@ class Daemon:
     async def _prune(self) -> None:
         removed = self.store.prune(time.time() - self.config.retention)
         log.info("pruned %d old rows from the state", removed)
+
+
+def _rule_limits(rules: RuleSet) -> dict[str, int]:
+    """Each rule's own `max_per_hour`, for the outbox's throttle."""
+    return {r.id: r.max_per_hour for r in rules.rules.values() if r.max_per_hour is not None}
 
 
 def _bound(func: Any, arg: str) -> Any:

@@ -101,19 +101,6 @@ class Store(Protocol):
         """Send these pending deliveries with the given digest instead (throttle overflow)."""
         ...
 
-    def pending_digests(self) -> list[tuple[str, str]]:
-        """Every (notifier, digest) pair with pending digest deliveries (not immediate)."""
-        ...
-
-    def count_delivered(self, notifier: str, rule: str, since: float) -> int:
-        """How many immediate deliveries of a rule's alerts this notifier made at or after
-        `since` (the outbox's `max_per_hour` throttle)."""
-        ...
-
-    def move_to_digest(self, ids: Sequence[int], digest: str) -> None:
-        """Send these pending deliveries with the given digest instead (throttle overflow)."""
-        ...
-
     def alerts_since(self, since: float, rule: str | None = None) -> list[Alert]:
         """Alerts created at or after `since`, newest first, optionally for one rule."""
         ...

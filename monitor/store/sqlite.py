@@ -331,29 +331,6 @@ class SQLiteStore:
                 [(digest, i) for i in ids],
             )
 
-    def pending_digests(self) -> list[tuple[str, str]]:
-        rows = self._db.execute(
-            "SELECT DISTINCT notifier, digest FROM deliveries"
-            " WHERE status = 'pending' AND digest != 'immediate' ORDER BY notifier, digest"
-        )
-        return [(r["notifier"], r["digest"]) for r in rows]
-
-    def count_delivered(self, notifier: str, rule: str, since: float) -> int:
-        row = self._db.execute(
-            "SELECT count(*) FROM deliveries d JOIN alerts a ON a.id = d.alert_id"
-            " WHERE d.notifier = ? AND a.rule = ? AND d.digest = 'immediate'"
-            " AND d.status = 'delivered' AND d.delivered_at >= ?",
-            (notifier, rule, since),
-        ).fetchone()
-        return int(row[0])
-
-    def move_to_digest(self, ids: Sequence[int], digest: str) -> None:
-        with self._tx() as db:
-            db.executemany(
-                "UPDATE deliveries SET digest = ? WHERE id = ? AND status = 'pending'",
-                [(digest, i) for i in ids],
-            )
-
     def alerts_since(self, since: float, rule: str | None = None) -> list[Alert]:
         sql = "SELECT data FROM alerts WHERE created >= ?"
         args: list[Any] = [since]
