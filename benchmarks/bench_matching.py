@@ -114,8 +114,8 @@ class Vocabulary:
                 counts.update(tokens)
                 pairs.update(f"{a} {b}" for a, b in itertools.pairwise(tokens))
             # terms analysts would write: not the 1,000 commonest words (function words,
-            # "said", "year"), then Zipf-like over the next 30,000
-            ranked = [w for w, _ in counts.most_common(31000)][1000:]
+            # "said", "year"), then Zipf-like over every word seen at least twice
+            ranked = [w for w, c in counts.most_common() if c > 1][1000:]
             common = set(ranked[:5000])
             self.words[lang] = ranked
             self.pairs[lang] = [p for p, c in pairs.most_common(20000)

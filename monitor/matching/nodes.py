@@ -32,29 +32,28 @@ class Context:
         self.doc = doc
         self.lang = analysis.language
         self.memo: dict[int, list[Occurrence]] = {}
-        self.forms: dict[str, dict[str, dict[str, list[int]]]] = {}
+        self.forms: dict[str, dict[str, list[str]]] = {}
 
     def prefix_positions(self, field: str, prefix: str) -> list[int]:
         """Token positions in `field` whose folded form starts with `prefix`."""
         buckets = self.forms.get(field)
+        forms = self.analysis.field(field).forms
         if buckets is None:
-            buckets = self.forms[field] = _form_buckets(self.analysis.field(field).forms)
-        if len(prefix) >= PREFIX_LEN:
-            candidates = buckets.get(prefix[:PREFIX_LEN], {})
-        else:
-            candidates = {f: p for bucket in buckets.values() for f, p in bucket.items()}
-        out: list[int] = []
-        for form, positions in candidates.items():
-            if form.startswith(prefix):
-                out.extend(positions)
-        return sorted(out)
+            buckets = self.forms[field] = _form_buckets(forms)
+        candidates: Iterable[str] = (
+            buckets.get(prefix[:PREFIX_LEN], ())
+            if len(prefix) >= PREFIX_LEN
+            else (f for bucket in buckets.values() for f in bucket)
+        )
+        wanted = {f for f in candidates if f.startswith(prefix)}
+        return [pos for pos, form in enumerate(forms) if form in wanted] if wanted else []
 
 
-def _form_buckets(forms: tuple[str, ...]) -> dict[str, dict[str, list[int]]]:
-    # first PREFIX_LEN characters -> form -> positions, so a prefix looks at few forms
-    buckets: dict[str, dict[str, list[int]]] = {}
-    for pos, form in enumerate(forms):
-        buckets.setdefault(form[:PREFIX_LEN], {}).setdefault(form, []).append(pos)
+def _form_buckets(forms: tuple[str, ...]) -> dict[str, list[str]]:
+    # first PREFIX_LEN characters -> distinct forms, so a prefix looks at few of them
+    buckets: dict[str, list[str]] = {}
+    for form in set(forms):
+        buckets.setdefault(form[:PREFIX_LEN], []).append(form)
     return buckets
 
 

@@ -144,10 +144,18 @@ class Index:
             if rules:
                 found.update(rules)
         checks = self.checks
-        return [
-            i for i in sorted(found)
-            if (c := checks.get(i)) is None or all(not probes.isdisjoint(s) for s in c)
-        ]
+        out: list[int] = []
+        for i in sorted(found):
+            needs = checks.get(i)
+            if needs is not None:
+                for s in needs:
+                    if probes.isdisjoint(s):
+                        break
+                else:
+                    out.append(i)
+            else:
+                out.append(i)
+        return out
 
 
 def build_index(roots: Sequence[n.Exec], lang: str) -> Index:

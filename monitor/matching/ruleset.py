@@ -15,7 +15,7 @@ from monitor.matching.prefilter import Index, build_index
 from monitor.models import Document, Field_, Hit, Match
 from monitor.text.analysis import Analysis
 
-MAX_HITS = 50  # per match; enough to explain, bounded for huge documents
+MAX_HITS = 20  # per match; enough to explain, bounded for long documents
 FIELD_ORDER = {"title": 0, "body": 1}
 TITLE_WEIGHT = 2.0
 
@@ -133,15 +133,14 @@ class RuleSet:
         if score < rule.min_score:
             return None
         analysis = ctx.analysis
-        # built without re-validation: every value here already has the right type
         hits = tuple(
-            Hit.model_construct(
+            Hit(
                 term=term, field=cast(Field_, field), text=analysis.field(field).text[start:end],
                 start=start, end=end,
             )
             for field, start, end, term in raw[:MAX_HITS]
         )
-        return Match.model_construct(rule=rule.id, score=score, hits=hits)
+        return Match(rule=rule.id, score=score, hits=hits)
 
 
 def _dedupe(hits: Iterable[n.RawHit]) -> list[n.RawHit]:
