@@ -6,7 +6,7 @@ rules are compiled once) and their results are memoised per document in `Context
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 from monitor.models import Document
