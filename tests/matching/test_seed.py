@@ -48,9 +48,11 @@ def test_defence_china_matches_the_seed_with_its_words(seed: Document, rules: Ru
         ("de", "Peking baut die Rüstungsindustrie aus", ["Peking", "Rüstungsindustrie"]),
         ("fr", "La Chine renforce sa coopération militaire avec l'Égypte",
          ["Chine", "coopération militaire"]),
-        ("es", "China y Argentina amplían la cooperación militar", ["China", "cooperación militar"]),
+        ("es", "China y Argentina amplían la cooperación militar",
+         ["China", "cooperación militar"]),
         ("zh", "中国与阿塞拜疆加强军事合作", ["中国", "军事合作"]),
-        ("en", "Joint military exercises with the PRC announced", ["Joint military exercises", "PRC"]),
+        ("en", "Joint military exercises with the PRC announced",
+         ["Joint military exercises", "PRC"]),
     ],
 )
 def test_defence_china_in_other_languages(
