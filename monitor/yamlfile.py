@@ -13,25 +13,55 @@ from pydantic import ValidationError
 from monitor.errors import Location
 
 Positions = dict[tuple[str | int, ...], Location]
+# Aliases can make a few lines stand for billions of values ("billion laughs"); a document
+# whose values, aliases expanded, outnumber this is refused before anything walks it.
+MAX_VALUES = 200_000
 
 
 class _Loader(yaml.SafeLoader):
     """A safe loader; no custom tags, no Python objects."""
 
 
-def _positions(node: yaml.Node, path: tuple[str | int, ...], file: str, out: Positions) -> None:
+def _positions(node: yaml.Node, path: tuple[str | int, ...], file: str, out: Positions,
+               seen: set[int] | None = None) -> None:
     mark = node.start_mark
     out[path] = Location(file=file, line=mark.line + 1, column=mark.column + 1)
+    seen = set() if seen is None else seen
+    if id(node) in seen:  # an alias: its contents are located where the anchor is
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             child = (*path, str(key_node.value))
-            _positions(value_node, child, file, out)
+            _positions(value_node, child, file, out, seen)
             # a key's own position is more useful than its value's for "unknown key" errors
             km = key_node.start_mark
             out[(*child, "__key__")] = Location(file=file, line=km.line + 1, column=km.column + 1)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _positions(item, (*path, i), file, out)
+            _positions(item, (*path, i), file, out, seen)
+
+
+def check_expansion(node: yaml.Node, limit: int = MAX_VALUES) -> None:
+    """Raise a YAML error when the document, aliases expanded, holds over `limit` values."""
+    if _expanded(node, {}, limit) > limit:
+        raise yaml.composer.ComposerError(
+            None, None, f"the aliases expand to more than {limit} values", node.start_mark)
+
+
+def _expanded(node: yaml.Node, memo: dict[int, int], limit: int) -> int:
+    """How many values the node stands for with every alias expanded (a cycle counts once)."""
+    if id(node) in memo:
+        return memo[id(node)]
+    memo[id(node)] = 1
+    count = 1
+    if isinstance(node, yaml.MappingNode):
+        count += sum(_expanded(k, memo, limit) + _expanded(v, memo, limit)
+                     for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        count += sum(_expanded(item, memo, limit) for item in node.value)
+    memo[id(node)] = count = min(count, limit + 1)
+    return count
 
 
 def load_yaml(text: str, file: str) -> tuple[Any, Positions]:
@@ -42,6 +72,8 @@ def load_yaml(text: str, file: str) -> tuple[Any, Positions]:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            check_expansion(node)
         data = None if node is None else loader.construct_document(node)
     finally:
         loader.dispose()

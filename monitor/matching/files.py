@@ -15,6 +15,7 @@ from monitor.matching.schema import TOP_LEVEL, EntityModel, RuleModel, TopicMode
 from monitor.yamlfile import (
     Positions,
     _positions,
+    check_expansion,
     did_you_mean,
     validation_messages,
     yaml_error_location,
@@ -75,6 +76,8 @@ def load_yaml(text: str, file: str) -> tuple[Any, Positions]:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            check_expansion(node, 20_000_000)  # an alias bomb, not a large rule set
         data = None if node is None else loader.construct_document(node)
     finally:
         loader.dispose()
