@@ -26,7 +26,8 @@ _BLOCKS = frozenset(
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
 # HTML tree building is quadratic in nesting depth (100,000 nested <div> take minutes), so
 # markup nested deeper than any real page is reduced to its text without a parser.
-MAX_DEPTH = 1000
+MAX_DEPTH = 5000
+_OPENING = re.compile(r"<[A-Za-z]")
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^<>]*?(/?)>")
 _ANY_TAG = re.compile(r"<(?:script|style)\b.*?</(?:script|style)\s*>|<[^<>]*>", re.I | re.S)
 _FLAT = frozenset(  # void elements and those an HTML parser closes by itself
@@ -72,8 +73,8 @@ def extract_article(html: str) -> tuple[str, str]:
 
 def too_deep(html: str) -> bool:
     """Whether elements are nested more than MAX_DEPTH deep (a linear scan of the tags)."""
-    if html.count("<") <= MAX_DEPTH:
-        return False
+    if html.count("<") <= MAX_DEPTH or len(_OPENING.findall(html)) <= MAX_DEPTH:
+        return False  # too few elements to nest that deep
     depth = 0
     for m in _TAG.finditer(html):
         if m.group(1):
