@@ -14,7 +14,7 @@ from monitor.matching.countries import is_country
 from monitor.matching.examples import ExampleCase, example_cases
 from monitor.matching.examples import check_examples as run_examples
 from monitor.matching.files import RuleFile, read_rule_file, rule_files
-from monitor.matching.ruleset import Rule, RuleSet, quiet_gc
+from monitor.matching.ruleset import Rule, RuleSet, quiet_gc, settle
 from monitor.matching.schema import NAME, EntityModel, RuleModel
 from monitor.text.languages import SUPPORTED
 from monitor.yamlfile import did_you_mean
@@ -42,10 +42,12 @@ def load_rules(
     Raises RuleError listing every problem, one per line ("file:line:col: message (id)").
     """
     with quiet_gc():
-        return _load(
+        ruleset = _load(
             Path(path), languages=languages, notifiers=notifiers, sources=sources,
             check_examples=check_examples,
         )
+    settle(len(ruleset))
+    return ruleset
 
 
 def _load(

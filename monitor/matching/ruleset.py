@@ -20,23 +20,32 @@ FIELD_ORDER = {"title": 0, "body": 1}
 TITLE_WEIGHT = 2.0
 
 
+FREEZE_AT = 2000  # rules; below this the collector's passes are cheap anyway
+
+
 @contextmanager
 def quiet_gc() -> Iterator[None]:
-    """Build many long-lived objects without the cyclic collector, then exempt them from it.
-
-    A large rule set is millions of objects that live until the next reload; a collector
-    pass over them costs up to a second, paid by whichever document happens to trigger it.
-    The compiled structures hold no reference cycles, so reference counting still frees
-    them when a reload replaces them.
-    """
+    """Build many long-lived objects without the cyclic collector pausing in the middle."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
         if enabled:
             gc.enable()
+
+
+def settle(rules: int) -> None:
+    """Move a large rule set (FREEZE_AT rules or more) out of the cyclic collector's sight.
+
+    A large rule set is millions of objects that live until the next reload; a collector
+    pass over them costs up to a second, paid by whichever document happens to trigger it.
+    One collection first, so no garbage is kept. The compiled structures hold no reference
+    cycles, so reference counting still frees them when a reload replaces them.
+    """
+    if rules >= FREEZE_AT:
+        gc.collect()
+        gc.freeze()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,10 +95,12 @@ class RuleSet:
     def _index_for(self, lang: str) -> Index:
         found = self._indexes.get(lang)
         if found is None:
-            with self._lock, quiet_gc():
+            with self._lock:
                 found = self._indexes.get(lang)
                 if found is None:
-                    found = self._indexes[lang] = build_index(self._execs, lang)
+                    with quiet_gc():
+                        found = self._indexes[lang] = build_index(self._execs, lang)
+                    settle(len(self._order))
         return found
 
     def __len__(self) -> int:
