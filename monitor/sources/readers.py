@@ -99,6 +99,8 @@ def _single(title: str, body: str, base: Document) -> list[Document]:
         return []
     if not title:
         title, body = _split_first_line(body)
+        if not title and not body:  # only byte-order marks
+            return []
     return [base.model_copy(update={"title": title, "body": body})]
 
 
