@@ -35,6 +35,7 @@ from monitor.web import WebServer, add_health_routes, feeds_folder
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY = 86400.0
+PRUNE_KEY = "prune"  # the state key of the last prune's time
 STOP_GRACE = 5.0  # seconds work in flight may take to finish after SIGTERM
 HEALTH_EVERY = 60.0
 HEALTH_STATE = "health-alerts"
@@ -231,6 +232,7 @@ class Daemon:
         for source_id in self.sources:
             total += await self.poll_source(source_id)
         await self.deliver()
+        await self._prune_if_due()
         self.last_pass = time.time()
         metrics.record_pass(self.last_pass)
         self.save_status()
@@ -301,7 +303,7 @@ class Daemon:
                             _bound(self.poll_source, source_id), jitter=jitter)
         scheduler.every("deliver", self.config.delivery.interval, self.deliver)
         scheduler.every("rules", 1.0, self._reload_job, now=False)
-        scheduler.every("prune", PRUNE_EVERY, self._prune, now=False)
+        scheduler.every("prune", min(PRUNE_EVERY, 3600.0), self._prune_if_due)
         scheduler.every("pass", 5.0, self._mark_pass)
         scheduler.every("health", HEALTH_EVERY, self.check_health, now=False)
         scheduler.every("status", health.SNAPSHOT_EVERY, self._save_status_job)
@@ -368,6 +370,14 @@ class Daemon:
     async def _prune(self) -> None:
         removed = self.store.prune(time.time() - self.config.retention)
         log.info("pruned %d old rows from the state", removed)
+
+    async def _prune_if_due(self) -> None:
+        """Prune once PRUNE_EVERY has passed since the last prune, as recorded in the state:
+        a daemon restarted every night, or `run --once` from cron, prunes too."""
+        last = float(self.store.get_state(PRUNE_KEY).get("at") or 0.0)
+        if time.time() - last >= PRUNE_EVERY:
+            await self._prune()
+            self.store.set_state(PRUNE_KEY, {"at": time.time()})
 
 
 def _rule_limits(rules: RuleSet) -> dict[str, int]:

@@ -120,6 +120,25 @@ async def test_the_daemon_prunes_on_its_schedule(
     assert len(mails(tmp_path)) == 3
 
 
+async def test_run_once_from_cron_prunes_once_a_day(tmp_path: Path) -> None:
+    """The last prune's time is kept in the state, so short-lived runs prune too."""
+    cfg = write_project(tmp_path, notifiers=MAILDIR, extra="retention: 1s\n")
+    add_docs(tmp_path / "inbox", 2)
+    await until(lambda: False, 0.5)  # settled
+    async with Daemon(load_config(cfg)) as daemon:
+        assert await daemon.run_once() == 2  # prunes too (nothing old yet), noting the time
+        pruned_at = daemon.store.get_state(monitor.daemon.PRUNE_KEY)["at"]
+    await until(lambda: False, 1.2)
+    async with Daemon(load_config(cfg)) as daemon:
+        await daemon.run_once()  # less than a day since the last prune: nothing pruned
+        assert len(daemon.store.alerts_since(0)) == 2
+        daemon.store.set_state(monitor.daemon.PRUNE_KEY, {"at": pruned_at - DAY})
+    async with Daemon(load_config(cfg)) as daemon:
+        assert await daemon.run_once() == 0
+        assert daemon.store.alerts_since(0) == [] and daemon.store.documents_since(0) == []
+    assert len(mails(tmp_path)) == 2
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = 1.7e9
