@@ -31,7 +31,7 @@ class Context:
         self.analysis = analysis
         self.doc = doc
         self.lang = analysis.language
-        self.memo: dict[int, list[Occurrence]] = {}
+        self.memo: dict[object, list[Occurrence]] = {}  # node (by identity) -> occurrences
         self.forms: dict[str, dict[str, list[str]]] = {}
 
     def prefix_positions(self, field: str, prefix: str) -> list[int]:
@@ -83,15 +83,16 @@ class _Leaf:
         self.languages = languages
 
     def occurrences(self, ctx: Context) -> list[Occurrence]:
-        found = ctx.memo.get(id(self))
+        found = ctx.memo.get(self)
         if found is None:
-            found = ctx.memo[id(self)] = (
+            found = ctx.memo[self] = (
                 self._find(ctx) if ctx.lang in self.languages else []
             )
         return found
 
     def matches(self, ctx: Context) -> bool:
-        return bool(self.occurrences(ctx))
+        found = ctx.memo.get(self)
+        return bool(found if found is not None else self.occurrences(ctx))
 
     def hits(self, ctx: Context) -> Iterator[RawHit]:
         term = self.term
@@ -135,6 +136,12 @@ class TermLeaf(_Leaf):
 
     def _find(self, ctx: Context) -> list[Occurrence]:
         elements = self.elements(ctx.lang)
+        probes = ctx.analysis.probes
+        for is_prefix, value in elements:
+            if not is_prefix and value not in probes:
+                return []  # a word the document does not have: no need to look further
+        if len(elements) == 1 and not elements[0][0]:
+            return self._find_word(ctx, elements[0][1])
         out: list[Occurrence] = []
         for field in self.fields:
             fa = ctx.analysis.field(field)
@@ -147,6 +154,17 @@ class TermLeaf(_Leaf):
             else:
                 if sets:
                     out.extend(_occurrences(field, fa, sets, self.slop))
+        return out
+
+
+    def _find_word(self, ctx: Context, key: str) -> list[Occurrence]:
+        out: list[Occurrence] = []
+        for field in self.fields:
+            fa = ctx.analysis.field(field)
+            positions = fa.positions(key)
+            if positions:
+                spans = fa.spans
+                out.extend([(field, p, p, spans[p][0], spans[p][1]) for p in positions])
         return out
 
 
@@ -239,7 +257,11 @@ class AndNode:
         self.children = children
 
     def matches(self, ctx: Context) -> bool:
-        return all(c.matches(ctx) for c in self.children)
+        # a plain loop: all() with a generator costs more on this, the hottest path
+        for child in self.children:  # noqa: SIM110
+            if not child.matches(ctx):
+                return False
+        return True
 
     def hits(self, ctx: Context) -> Iterator[RawHit]:
         for c in self.children:
@@ -250,7 +272,10 @@ class OrNode(AndNode):
     __slots__ = ()
 
     def matches(self, ctx: Context) -> bool:
-        return any(c.matches(ctx) for c in self.children)
+        for child in self.children:  # noqa: SIM110 (see AndNode.matches)
+            if child.matches(ctx):
+                return True
+        return False
 
     def occurrences(self, ctx: Context) -> list[Occurrence]:
         out: list[Occurrence] = []

@@ -75,13 +75,16 @@ class FieldAnalysis:
 
     @property
     def keys(self) -> tuple[str, ...]:
-        return tuple(e[0] for e in self.entries)
+        found = self._cache.get("keys")
+        if found is None:
+            found = self._cache["keys"] = tuple(map(itemgetter(0), self.entries))
+        return cast(tuple[str, ...], found)
 
     @property
     def forms(self) -> tuple[str, ...]:
         found = self._cache.get("forms")
         if found is None:
-            found = self._cache["forms"] = tuple(e[1] for e in self.entries)
+            found = self._cache["forms"] = tuple(map(itemgetter(1), self.entries))
         return cast(tuple[str, ...], found)
 
     @property
@@ -93,22 +96,33 @@ class FieldAnalysis:
 
     def positions(self, key: str) -> list[int]:
         """Token positions whose key (or a hyphenated part's key) is `key`, ascending."""
-        index: dict[str, list[int]] | None = self._cache.get("index")
-        if index is None:
-            index = self._cache["index"] = self._build_index()
-        return index.get(key, [])
+        memo: dict[str, list[int]] | None = self._cache.get("positions")
+        if memo is None:
+            memo = self._cache["positions"] = {}
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = self._scan(key)
+        return found
 
-    def _build_index(self) -> dict[str, list[int]]:
-        index: dict[str, list[int]] = {}
-        for pos, entry in enumerate(self.entries):
-            found = index.get(entry[0])
-            if found is None:
-                index[entry[0]] = [pos]
-            else:
-                found.append(pos)
-            for part in entry[2]:
-                index.setdefault(part, []).append(pos)
-        return index
+    def _scan(self, key: str) -> list[int]:
+        # tuple.index scans in C: a few calls per key beat indexing every token in Python
+        keys = self.keys
+        out: list[int] = []
+        pos = -1
+        try:
+            while True:
+                pos = keys.index(key, pos + 1)
+                out.append(pos)
+        except ValueError:
+            pass
+        parts = self._cache.get("parts")
+        if parts is None:
+            parts = self._cache["parts"] = [
+                (i, p) for i, e in enumerate(self.entries) if e[2] for p in e[2]
+            ]
+        if parts:
+            out = sorted({*out, *(i for i, p in parts if p == key)})
+        return out
 
     def position_at(self, offset: int) -> int:
         """The token position covering (or following) a character offset."""
