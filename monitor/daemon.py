@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack
@@ -97,6 +98,7 @@ class Daemon:
         self.polls = health.PollLog()
         self._stopping = False  # SIGTERM: finish the document or send in hand, start nothing
         self._inflight = 0  # polls and outbox passes under way
+        self._unstored: dict[str, list[Document]] = {}  # the state file could not take them
 
     async def __aenter__(self) -> Daemon:
         config = self.config
@@ -179,6 +181,7 @@ class Daemon:
                               extra={"source": source_id})
                 self._record_poll(source_id, started, error=f"unexpected error: {exc!r}")
                 return 0
+            docs = self._unstored.pop(source_id, []) + docs
             count = 0
             for done, doc in enumerate(docs):
                 if self._stopping:  # the rest is read again at the next start
@@ -190,6 +193,12 @@ class Daemon:
                 except MonitorError as exc:
                     log.warning("source %r, document %s: %s", source_id, doc.id, exc,
                                 extra={"source": source_id, "document": doc.id})
+                except (sqlite3.OperationalError, OSError) as exc:  # e.g. its disk is full
+                    self._unstored[source_id] = docs[done:]
+                    log.error("source %r: the state file cannot be written (%s); %d "
+                              "document(s) kept for the next poll", source_id, exc,
+                              len(docs) - done, extra={"source": source_id})
+                    break
                 except Exception:  # one odd document must not cost the rest of the batch
                     log.exception("source %r, document %s: skipped after an unexpected "
                                   "error", source_id, doc.id,

@@ -56,12 +56,15 @@ class Outbox:
         # the daemon sets it at start and after each rule reload.
         self.rule_limits: dict[str, int] = {}
         self.stopping = False  # set on SIGTERM: finish the send in flight, start no other
+        self.unrecorded: list[int] = []  # sent, but the state file could not record it yet
 
     async def run_once(self, now: float | None = None) -> int:
         """Send what is due at `now` (default: the current time); return how many
         deliveries succeeded."""
         now = time.time() if now is None else now
         async with self._running:  # two overlapping passes would send the same rows twice
+            if not self._record([], now):
+                return 0
             sent = await self._immediate(now)
             for name, spec in self.store.pending_digests():
                 if self.stopping:
@@ -74,7 +77,7 @@ class Outbox:
     async def _immediate(self, now: float) -> int:
         sent = 0
         seen: set[int] = set()  # a row retried "now" (backoff 0) is not sent twice per pass
-        while not self.stopping:
+        while not self.stopping and not self.unrecorded:
             due = [r for r in self.store.due_deliveries(now, limit=BATCH) if r.id not in seen]
             if not due:
                 break
@@ -128,9 +131,30 @@ class Outbox:
             except Exception as exc:  # a notifier bug must not stop the outbox
                 self._failed(name, [row], _as_delivery_error(name, exc), now)
                 continue
-            self.store.mark_delivered([row.id], now)
             sent += 1
+            if not self._record([row.id], now):
+                break
         return sent
+
+    def _record(self, ids: Sequence[int], now: float) -> bool:
+        """Mark sent rows delivered, with any the state file could not take before. When it
+        still cannot (a full disk), keep them in memory and return False: nothing more is
+        sent until they are recorded, so nothing is sent twice."""
+        pending = [*self.unrecorded, *ids]
+        if not pending:
+            return True
+        try:
+            self.store.mark_delivered(pending, now)
+        except Exception as exc:
+            if not self.unrecorded:
+                log.error("%d sent alert(s) cannot be recorded in the state file (%s); "
+                          "nothing more is sent until they can", len(pending), exc)
+            self.unrecorded = pending
+            return False
+        if self.unrecorded:
+            log.info("the state file records deliveries again; sending resumes")
+        self.unrecorded = []
+        return True
 
     def _notifier(self, name: str, rows: Sequence[Delivery]) -> Notifier | None:
         notifier = self.notifiers.get(name)
@@ -168,7 +192,8 @@ class Outbox:
             except Exception as exc:  # a notifier bug must not stop the outbox
                 self._failed(name, rows, _as_delivery_error(name, exc), now)
                 return 0
-            self.store.mark_delivered([r.id for r in rows], now)
+            if not self._record([r.id for r in rows], now):
+                return len(rows)
             log.info("notifier %r: sent %s with %d alert(s)", name, title, len(rows))
         self.store.set_state(key, {"last_close": close.timestamp(), "title": title})
         return len(rows) if notifier is not None else 0

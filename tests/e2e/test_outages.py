@@ -251,3 +251,40 @@ def _break(feeds: Path, how: str) -> Callable[[], None]:
         return filler.unlink
     remount(feeds, "ro")
     return lambda: remount(feeds, "rw")
+
+
+async def test_state_disk_full_then_freed(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The disk holding the state file fills up while alerts are pending and documents
+    arrive: nothing is sent twice meanwhile (a send that cannot be recorded stops the
+    outbox), and once space is freed everything is delivered, exactly once."""
+    caplog.set_level(logging.INFO)
+    sink = SmtpSink(up=False)
+    smtp_port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    statefs = tmp_path / "statefs"
+    cfg = write_project(tmp_path, notifiers=smtp(smtp_port))
+    cfg.write_text(cfg.read_text().replace("state: state.db", f"state: {statefs}/state.db"))
+    try:
+        with tmpfs(statefs, size="2m"):
+            async with running(cfg) as (daemon, task):
+                first = add_docs(tmp_path / "inbox", 3)
+                assert await until(lambda: daemon.store.delivery_counts()["pending"] == 3, 30)
+                filler = fill(statefs)
+                sink.up = True  # the server is back, the state file cannot record sends
+                later = add_docs(tmp_path / "inbox", 2, start=10, prefix="Later")
+                stuck = logged(caplog, "1 sent alert(s) cannot be recorded in the state file",
+                               "the state file cannot be written")
+                assert await until(stuck, 30), [r.getMessage() for r in caplog.records][-20:]
+                await until(lambda: False, 2)  # many passes: the one sent is not sent again
+                assert len(sink.messages) == 1 and not task.done()
+                filler.unlink()
+                expected = first + later
+                assert await until(lambda: len(sink.messages) >= 5, 30)
+                await until(lambda: False, 1.5)
+                assert daemon.store.delivery_counts() == {
+                    "pending": 0, "delivered": 5, "failed": 0}
+    finally:
+        controller.stop()
+    once_each([next(t for t in expected if str(m["Subject"]).endswith(t))
+               for m in sink.messages], expected)
