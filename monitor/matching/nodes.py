@@ -269,17 +269,37 @@ class AndNode:
 
 
 class OrNode(AndNode):
-    __slots__ = ()
+    """Any child; children that cannot match in a language (leaves of other languages,
+    as in a topic with terms in seven languages) are set aside per language."""
+
+    __slots__ = ("_by_lang",)
+
+    def __init__(self, children: tuple[Exec, ...]) -> None:
+        super().__init__(children)
+        self._by_lang: dict[str, tuple[Exec, ...]] = {}
+
+    def live(self, lang: str) -> tuple[Exec, ...]:
+        """The children that can match a document in `lang`."""
+        found = self._by_lang.get(lang)
+        if found is None:
+            found = self._by_lang[lang] = tuple(
+                c for c in self.children if not isinstance(c, _Leaf) or lang in c.languages
+            )
+        return found
 
     def matches(self, ctx: Context) -> bool:
-        for child in self.children:  # noqa: SIM110 (see AndNode.matches)
+        for child in self.live(ctx.lang):  # noqa: SIM110 (see AndNode.matches)
             if child.matches(ctx):
                 return True
         return False
 
+    def hits(self, ctx: Context) -> Iterator[RawHit]:
+        for c in self.live(ctx.lang):
+            yield from c.hits(ctx)
+
     def occurrences(self, ctx: Context) -> list[Occurrence]:
         out: list[Occurrence] = []
-        for c in self.children:
+        for c in self.live(ctx.lang):
             out.extend(c.occurrences(ctx))  # type: ignore[attr-defined]
         return out
 
