@@ -12,7 +12,7 @@ from operator import itemgetter
 from typing import Any, cast
 
 from monitor.models import Document
-from monitor.text.languages import DETECTION_CHARS, detect_language
+from monitor.text.languages import DETECTION_CHARS, SUPPORTED, detect_language
 from monitor.text.lemma import keyer
 from monitor.text.normalize import fold, normalize_text
 from monitor.text.tokens import CJK, HYPHENS, TOKEN
@@ -169,9 +169,17 @@ def analyze_field(text: str, language: str) -> FieldAnalysis:
     return _analyze(text, language, None)
 
 
+def language_hint(hint: str | None) -> str | None:
+    """A source's language hint as a supported code ("ru-RU" -> "ru"), None if unusable."""
+    if not hint:
+        return None
+    code = hint.strip().lower().replace("_", "-").split("-")[0]
+    return code if code in SUPPORTED else None
+
+
 def analyze(doc: Document, languages: Sequence[str]) -> Analysis:
     """Analyse a document: its language (the hint, or detected among `languages`), tokens, keys."""
-    language = doc.language or detect_language(
+    language = language_hint(doc.language) or detect_language(
         f"{doc.title}\n{doc.body[:DETECTION_CHARS]}", languages
     )
     probes: set[str] = set()

@@ -62,6 +62,9 @@ def test_analysis_uses_the_hint_or_detects_among_configured_languages() -> None:
     assert analyze(doc, ["en", "ru", "uk"]).language == "ru"
     assert analyze(doc.model_copy(update={"language": "uk"}), ["en", "ru"]).language == "uk"
     assert analyze(doc, ["en", "de"]).language in ("en", "de")  # restricted to the list
+    assert analyze(doc.model_copy(update={"language": "ru-RU"}), ["en", "ru"]).language == "ru"
+    # an unusable hint is ignored: the language is detected
+    assert analyze(doc.model_copy(update={"language": "xx"}), ["en", "ru"]).language == "ru"
 
 
 @pytest.mark.parametrize(
