@@ -19,6 +19,7 @@ same process (so machine load affects both alike).
 Each size runs in its own process so that peak RSS and compile time are its own.
 
     .venv/bin/python benchmarks/bench_matching.py [--sizes 100,1000,10000,100000] [--docs 1000]
+        [--skip 1000]
 """
 
 from __future__ import annotations
@@ -107,7 +108,9 @@ def documents(articles: dict[str, list[tuple[str, str]]], n: int) -> list[Docume
 class Vocabulary:
     """Words and adjacent word pairs of each language, ranked by frequency (Zipf draws)."""
 
-    def __init__(self, articles: dict[str, list[tuple[str, str]]], rng: random.Random) -> None:
+    def __init__(
+        self, articles: dict[str, list[tuple[str, str]]], rng: random.Random, skip: int = 1000
+    ) -> None:
         self.rng = rng
         self.words: dict[str, list[str]] = {}
         self.pairs: dict[str, list[str]] = {}
@@ -118,9 +121,9 @@ class Vocabulary:
                 tokens = [w.lower() for w in WORD.findall(f"{title} {body}")]
                 counts.update(tokens)
                 pairs.update(f"{a} {b}" for a, b in itertools.pairwise(tokens))
-            # terms analysts would write: not the 1,000 commonest words (function words,
+            # terms analysts would write: not the `skip` commonest words (function words,
             # "said", "year"), then Zipf-like over every word seen at least twice
-            ranked = [w for w, c in counts.most_common() if c > 1][1000:]
+            ranked = [w for w, c in counts.most_common() if c > 1][skip:]
             common = set(ranked[:5000])
             self.words[lang] = ranked
             self.pairs[lang] = [p for p, c in pairs.most_common(20000)
@@ -199,10 +202,12 @@ def timed_pass(rules: RuleSet, docs: list[Document]) -> float:
     return time.perf_counter() - start
 
 
-def small_reference(tmp: Path, articles: dict[str, list[tuple[str, str]]]) -> RuleSet:
+def small_reference(
+    tmp: Path, articles: dict[str, list[tuple[str, str]]], skip: int
+) -> RuleSet:
     """The 100-rule set (the same rules as the 100-rule run), for the in-process ratio."""
     path = tmp / "reference.yaml"
-    write_rules(path, REFERENCE, Vocabulary(articles, random.Random(REFERENCE)))
+    write_rules(path, REFERENCE, Vocabulary(articles, random.Random(REFERENCE), skip))
     reference = load_rules(path, languages=LANGUAGES)
     reference.prepare(sorted(articles))
     return reference
@@ -222,13 +227,13 @@ def naive(rules: RuleSet, docs: list[Document], ours: dict[str, list[str]]) -> t
     return n / (time.perf_counter() - start), agree
 
 
-def run_size(size: int, n_docs: int) -> dict[str, Any]:
+def run_size(size: int, n_docs: int, skip: int) -> dict[str, Any]:
     articles = read_articles() if CORPUS.is_dir() else {}
     corpus = "shared/corpora/news" if articles else "generated"
     articles = articles or generated_articles(600)
     pool = documents(articles, 2 * n_docs)
     docs, warm = pool[:n_docs], pool[n_docs:]
-    vocab = Vocabulary(articles, random.Random(size))
+    vocab = Vocabulary(articles, random.Random(size), skip)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "rules.yaml"
         write_rules(path, size, vocab)
@@ -236,7 +241,7 @@ def run_size(size: int, n_docs: int) -> dict[str, Any]:
         rules = load_rules(path, languages=LANGUAGES)
         rules.prepare(sorted(articles))
         compile_s = time.perf_counter() - start
-        reference = small_reference(Path(tmp), articles) if size != REFERENCE else None
+        reference = small_reference(Path(tmp), articles, skip) if size != REFERENCE else None
     analysis_ms: list[float] = []
     match_ms: list[float] = []
     candidates: list[int] = []
@@ -267,6 +272,7 @@ def run_size(size: int, n_docs: int) -> dict[str, Any]:
     return {
         "rules": size,
         "docs": len(docs),
+        "skip": skip,
         "corpus": corpus,
         "avg_doc_chars": round(statistics.mean(len(d.title) + len(d.body) for d in docs)),
         "compile_s": round(compile_s, 2),
@@ -288,15 +294,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100,1000,10000,100000")
     parser.add_argument("--docs", type=int, default=1000)
+    parser.add_argument(
+        "--skip", type=int, default=1000,
+        help="rule words are drawn from the corpus vocabulary without its SKIP commonest words "
+        "(more makes rules rarer to match)",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child: one size
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_size(args.one, args.docs)), flush=True)
+        print(json.dumps(run_size(args.one, args.docs, args.skip)), flush=True)
         return 0
     results: list[dict[str, Any]] = []
     for size in (int(s) for s in args.sizes.split(",")):
         done = subprocess.run(
-            [sys.executable, __file__, "--one", str(size), "--docs", str(args.docs)],
+            [sys.executable, __file__, "--one", str(size), "--docs", str(args.docs),
+             "--skip", str(args.skip)],
             capture_output=True, text=True, check=False,
         )
         if done.returncode != 0:
