@@ -106,3 +106,14 @@ def test_cjk_text_is_flagged_for_substring_matching() -> None:
     analysis = analyze(doc, ["zh", "en"])
     assert analysis.language == "zh"
     assert analysis.title.cjk
+
+
+def test_detection_is_not_fooled_by_a_foreign_looking_start() -> None:
+    # the first 200 characters of this English article look German to the detector
+    text = (
+        "Telewest to challenge Sky Plus\n\nCable firm Telewest is to offer a personal video "
+        "recorder (PVR) in a set -top box to challenge Sky Plus.\n\nSky Plus is the market "
+        "leader in the field of digital video recorders in the UK, with 474,000 subscribers. "
+        "PVRs record TV programmes to a hard drive, letting viewers pause live TV."
+    )
+    assert detect_language(text, ["en", "ru", "uk", "de", "fr", "es", "zh"]) == "en"
