@@ -3,4 +3,4 @@
 from __future__ import annotations
 
 __version__ = "0.1.0"
-USER_AGENT = f"monitor/{__version__} (+https://github.com/monitor-project/monitor)"
+USER_AGENT = f"monitor/{__version__} (media-monitoring daemon)"

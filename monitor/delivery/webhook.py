@@ -15,9 +15,7 @@ import hmac
 import json
 import logging
 import os
-import time
 from collections.abc import Sequence
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,6 +30,7 @@ from monitor.delivery.message import digest_context, digest_id
 from monitor.delivery.render import alert_context, snippet_html, snippet_text, snippets_for
 from monitor.errors import ConfigError, DeliveryError, Location
 from monitor.models import Alert
+from monitor.net import retry_after
 
 log = logging.getLogger(__name__)
 
@@ -73,20 +72,6 @@ def digest_payload(alerts: Sequence[Alert], title: str) -> dict[str, Any]:
 def signature(secret: str, body: bytes) -> str:
     """The X-Monitor-Signature value for a body."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds from a Retry-After header (a number of seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 def redact(url: str) -> str:

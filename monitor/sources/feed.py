@@ -18,9 +18,10 @@ from typing import Any
 from monitor.config import FeedSourceConfig
 from monitor.errors import SourceError
 from monitor.models import Document
+from monitor.net import retry_after
 from monitor.sources.base import StateStore
 from monitor.sources.entries import ParsedFeed, entries_to_documents, parse_feed
-from monitor.sources.http import FeedHttp, Fetched, FetchError, retry_after
+from monitor.sources.http import FeedHttp, Fetched, FetchError
 
 log = logging.getLogger(__name__)
 

@@ -11,17 +11,14 @@ import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from monitor import __version__
+from monitor import USER_AGENT
 from monitor.sources.decode import DecodeError, Decoder
 
-USER_AGENT = f"monitor/{__version__} (media-monitoring daemon; feed poller)"
 ACCEPT = (
     "application/atom+xml, application/rss+xml, application/rdf+xml, application/feed+json, "
     "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
@@ -157,23 +154,6 @@ def _describe(exc: httpx.HTTPError) -> str:
     if isinstance(exc, httpx.DecodingError):
         return f"cannot decompress the answer: {text}"
     return text
-
-
-def retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta seconds or an HTTP date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    now = time.time() if now is None else now
-    return max(when.timestamp() - now, 0.0)
 
 
 def header_dict(headers: Mapping[str, Any]) -> dict[str, str]:

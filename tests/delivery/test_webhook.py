@@ -14,7 +14,7 @@ import pytest
 
 from monitor.config import DeliveryConfig, WebhookNotifierConfig
 from monitor.delivery.outbox import Outbox
-from monitor.delivery.webhook import WebhookNotifier, retry_after
+from monitor.delivery.webhook import WebhookNotifier
 from monitor.errors import DeliveryError
 from monitor.models import Alert
 from monitor.store.sqlite import SQLiteStore
@@ -151,12 +151,6 @@ async def test_slack_template_body(webhook_server: Any, alert_factory: AlertFact
     digest = json.loads(second.body)["text"]
     assert digest.startswith("*Daily digest, 2026-11-27*: 2 alerts\nSecond\n")
     assert second.headers["X-Monitor-Event"] == "digest"
-
-
-def test_retry_after_parsing() -> None:
-    assert retry_after("120") == 120
-    assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10
-    assert retry_after("soon") is None and retry_after(None) is None
 
 
 def test_missing_or_broken_template_is_a_config_error(tmp_path: Path) -> None:

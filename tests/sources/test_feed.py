@@ -15,7 +15,7 @@ from monitor.config import FeedsConfig, FeedSourceConfig
 from monitor.errors import SourceError
 from monitor.sources import build_source, shared_http
 from monitor.sources.feed import FeedSource, state_key
-from monitor.sources.http import FeedHttp, retry_after
+from monitor.sources.http import FeedHttp
 from monitor.store.sqlite import SQLiteStore
 from tests.sources.conftest import FeedServer, Route, rss
 
@@ -276,10 +276,3 @@ def test_build_source_shares_one_client() -> None:
     assert isinstance(one, FeedSource) and isinstance(two, FeedSource)
     assert one._http is two._http is shared_http(FeedsConfig(per_host=3))
     assert one._http.per_host == 3
-
-
-def test_retry_after_parsing() -> None:
-    assert retry_after("120") == 120
-    assert retry_after("Thu, 01 Jan 1970 00:01:40 GMT", now=40) == 60
-    assert retry_after("soon") is None
-    assert retry_after(None) is None
