@@ -281,14 +281,18 @@ class Daemon:
 
     # ------------------------------------------------------------ rules
 
-    def reload_rules(self, *, force: bool = False) -> bool:
-        """Reload the rules when their files changed; keep the last good set on error."""
+    async def reload_rules(self, *, force: bool = False) -> bool:
+        """Reload the rules when their files changed; keep the last good set on error.
+
+        Compiling runs in a thread (tens of thousands of rules take seconds), so sources
+        and deliveries keep moving with the previous rules meanwhile.
+        """
         fingerprint = _fingerprint(self.config.rules)
         if not force and fingerprint == self._rules_fingerprint:
             return False
         self._rules_fingerprint = fingerprint
         try:
-            rules = load_rule_set(self.config)
+            rules = await asyncio.to_thread(load_rule_set, self.config)
         except RuleError as exc:
             self.rules_error = str(exc)
             metrics.record_reload(ok=False)
@@ -311,7 +315,7 @@ class Daemon:
             scheduler.every(f"source:{source_id}", source.interval,
                             _bound(self.poll_source, source_id), jitter=jitter)
         scheduler.every("deliver", self.config.delivery.interval, self.deliver)
-        scheduler.every("rules", 1.0, self._reload_job, now=False)
+        scheduler.every("rules", 1.0, self.reload_rules, now=False)
         scheduler.every("prune", min(PRUNE_EVERY, 3600.0), self._prune_if_due)
         scheduler.every("pass", 5.0, self._mark_pass)
         scheduler.every("health", HEALTH_EVERY, self.check_health, now=False)
@@ -366,9 +370,6 @@ class Daemon:
             await self.deliver()
         return events
 
-    async def _reload_job(self) -> None:
-        self.reload_rules()
-
     async def _mark_pass(self) -> None:
         self.last_pass = time.time()
         metrics.record_pass(self.last_pass)
@@ -376,17 +377,19 @@ class Daemon:
     async def _save_status_job(self) -> None:
         self.save_status()
 
-    async def _prune(self) -> None:
+    async def prune(self) -> int:
+        """Drop what is older than `retention` from the state; return the rows removed."""
         removed = self.store.prune(time.time() - self.config.retention)
+        self.store.set_state(PRUNE_KEY, {"at": time.time()})
         log.info("pruned %d old rows from the state", removed)
+        return removed
 
     async def _prune_if_due(self) -> None:
         """Prune once PRUNE_EVERY has passed since the last prune, as recorded in the state:
         a daemon restarted every night, or `run --once` from cron, prunes too."""
         last = float(self.store.get_state(PRUNE_KEY).get("at") or 0.0)
         if time.time() - last >= PRUNE_EVERY:
-            await self._prune()
-            self.store.set_state(PRUNE_KEY, {"at": time.time()})
+            await self.prune()
 
 
 def _rule_limits(rules: RuleSet) -> dict[str, int]:

@@ -76,7 +76,7 @@ async def test_folder_still_listing_a_pruned_document_does_not_realert(tmp_path:
     assert len(mails(tmp_path)) == 2
     await until(lambda: False, 1.2)  # older than the retention now
     async with Daemon(load_config(cfg)) as daemon:
-        await daemon._prune()
+        await daemon.prune()
         assert daemon.store.alerts_since(0) == []
     async with Daemon(load_config(cfg)) as daemon:  # a restart reads the folder afresh
         assert await daemon.run_once() == 0
@@ -97,7 +97,7 @@ async def test_feed_still_listing_a_pruned_entry_does_not_realert(tmp_path: Path
             assert await daemon.run_once() == 1
         await until(lambda: False, 1.2)
         async with Daemon(load_config(cfg)) as daemon:
-            await daemon._prune()
+            await daemon.prune()
         async with Daemon(load_config(cfg)) as daemon:
             assert await daemon.run_once() == 0
     assert len(mails(tmp_path)) == 1
