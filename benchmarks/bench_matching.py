@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -227,32 +228,24 @@ def naive(rules: RuleSet, docs: list[Document], ours: dict[str, list[str]]) -> t
     return n / (time.perf_counter() - start), agree
 
 
-def run_size(size: int, n_docs: int, skip: int) -> dict[str, Any]:
-    articles = read_articles() if CORPUS.is_dir() else {}
-    corpus = "shared/corpora/news" if articles else "generated"
-    articles = articles or generated_articles(600)
-    pool = documents(articles, 2 * n_docs)
-    docs, warm = pool[:n_docs], pool[n_docs:]
-    vocab = Vocabulary(articles, random.Random(size), skip)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "rules.yaml"
-        write_rules(path, size, vocab)
-        start = time.perf_counter()
-        rules = load_rules(path, languages=LANGUAGES)
-        rules.prepare(sorted(articles))
-        compile_s = time.perf_counter() - start
-        reference = small_reference(Path(tmp), articles, skip) if size != REFERENCE else None
-    analysis_ms: list[float] = []
-    match_ms: list[float] = []
-    candidates: list[int] = []
-    ours: dict[str, list[str]] = {}
-    for doc in warm:  # a daemon that has been running knows most words already
-        analyze(doc, LANGUAGES)
-    wall = ref_wall = 0.0
+@dataclass
+class Timings:
+    """Per-document figures of one rule set, and the wall time of both sets."""
+
+    analysis_ms: list[float] = field(default_factory=list)
+    match_ms: list[float] = field(default_factory=list)
+    found: dict[str, list[str]] = field(default_factory=dict)
+    wall: float = 0.0
+    ref_wall: float = 0.0
+
+
+def measure(rules: RuleSet, reference: RuleSet | None, docs: list[Document]) -> Timings:
+    """Analyse and match every document; the reference set takes turns on the same chunks."""
+    out = Timings()
     for turn, chunk in enumerate(range(0, len(docs), CHUNK)):
         part = docs[chunk : chunk + CHUNK]
         if reference is not None and turn % 2:  # who goes first (meets new words) alternates
-            ref_wall += timed_pass(reference, part)
+            out.ref_wall += timed_pass(reference, part)
         start = time.perf_counter()
         for doc in part:
             t0 = time.perf_counter()
@@ -260,33 +253,49 @@ def run_size(size: int, n_docs: int, skip: int) -> dict[str, Any]:
             t1 = time.perf_counter()
             matches = rules.match(analysis, doc)
             t2 = time.perf_counter()
-            analysis_ms.append((t1 - t0) * 1000)
-            match_ms.append((t2 - t1) * 1000)
-            ours[doc.id] = [m.rule for m in matches]
-        wall += time.perf_counter() - start
+            out.analysis_ms.append((t1 - t0) * 1000)
+            out.match_ms.append((t2 - t1) * 1000)
+            out.found[doc.id] = [m.rule for m in matches]
+        out.wall += time.perf_counter() - start
         if reference is not None and not turn % 2:
-            ref_wall += timed_pass(reference, part)
-    for doc in docs:
-        candidates.append(len(rules.candidates(analyze(doc, LANGUAGES))))
-    naive_rate, agree = naive(rules, docs, ours)
+            out.ref_wall += timed_pass(reference, part)
+    return out
+
+
+def run_size(size: int, n_docs: int, skip: int) -> dict[str, Any]:
+    articles = read_articles() if CORPUS.is_dir() else {}
+    corpus = "shared/corpora/news" if articles else "generated"
+    articles = articles or generated_articles(600)
+    pool = documents(articles, 2 * n_docs)
+    docs, warm = pool[:n_docs], pool[n_docs:]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "rules.yaml"
+        write_rules(path, size, Vocabulary(articles, random.Random(size), skip))
+        start = time.perf_counter()
+        rules = load_rules(path, languages=LANGUAGES)
+        rules.prepare(sorted(articles))
+        compile_s = time.perf_counter() - start
+        reference = small_reference(Path(tmp), articles, skip) if size != REFERENCE else None
+    for doc in warm:  # a daemon that has been running knows most words already
+        analyze(doc, LANGUAGES)
+    t = measure(rules, reference, docs)
+    candidates = [len(rules.candidates(analyze(doc, LANGUAGES))) for doc in docs]
+    naive_rate, agree = naive(rules, docs, t.found)
     return {
-        "rules": size,
-        "docs": len(docs),
-        "skip": skip,
-        "corpus": corpus,
+        "rules": size, "docs": len(docs), "skip": skip, "corpus": corpus,
         "avg_doc_chars": round(statistics.mean(len(d.title) + len(d.body) for d in docs)),
         "compile_s": round(compile_s, 2),
-        "docs_per_s": round(len(docs) / wall, 1),
-        "analysis_ms_p50": pct(analysis_ms, 0.5),
-        "analysis_ms_p99": pct(analysis_ms, 0.99),
-        "match_ms_p50": pct(match_ms, 0.5),
-        "match_ms_p99": pct(match_ms, 0.99),
+        "docs_per_s": round(len(docs) / t.wall, 1),
+        "analysis_ms_p50": pct(t.analysis_ms, 0.5),
+        "analysis_ms_p99": pct(t.analysis_ms, 0.99),
+        "match_ms_p50": pct(t.match_ms, 0.5),
+        "match_ms_p99": pct(t.match_ms, 0.99),
         "candidates_per_doc": round(statistics.mean(candidates), 1),
-        "matches_per_doc": round(statistics.mean(len(v) for v in ours.values()), 2),
+        "matches_per_doc": round(statistics.mean(len(v) for v in t.found.values()), 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "naive_docs_per_s": round(naive_rate, 1),
         "agree": agree,
-        "vs_100_rules": round(ref_wall / wall, 2) if reference is not None else 1.0,
+        "vs_100_rules": round(t.ref_wall / t.wall, 2) if reference is not None else 1.0,
     }
 
 
