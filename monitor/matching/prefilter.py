@@ -53,6 +53,12 @@ def leaf_probes(leaf: n.Exec, lang: str) -> Probes:
 Requirements = tuple[frozenset[str], ...] | None
 
 
+def _weight(probe: str) -> int:
+    if probe.startswith(PREFIX_MARK):
+        return 8
+    return 4 if len(probe) <= 3 else 1
+
+
 class ProbePlanner:
     """Computes what rules require of a document in one language, memoised over shared nodes.
 
@@ -87,8 +93,9 @@ class ProbePlanner:
                 self.freq.update(probes or ())
 
     def cost(self, probes: frozenset[str]) -> int:
-        """How many leaves share these probes: a proxy for how often documents have them."""
-        return sum(self.freq[k] + 1 for k in probes)
+        """A guess of how often documents have one of these probes: how many leaves share
+        each, weighted up for three-letter prefixes and short words, which many words have."""
+        return sum((self.freq[k] + 1) * _weight(k) for k in probes)
 
     def cheapest(self, reqs: tuple[frozenset[str], ...]) -> frozenset[str]:
         """The probe set of `reqs` that fewest leaves share."""
