@@ -157,8 +157,8 @@ def snippet_html(snippet: Snippet) -> str:
 
 
 def snippet_text(snippet: Snippet) -> str:
-    """A snippet as plain text, hits in «guillemets»."""
-    return "".join(f"«{text}»" if hit else text for text, hit in snippet.segments)
+    """A snippet as plain text, hits in [brackets]."""
+    return "".join(f"[{text}]" if hit else text for text, hit in snippet.segments)
 
 
 @dataclass(frozen=True, kw_only=True)

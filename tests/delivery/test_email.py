@@ -70,7 +70,7 @@ async def test_alert_mail_is_well_formed(smtp_server: Any, alert_factory: AlertF
         assert "2026-11-27 09:30 UTC" in body
     assert "https://example.org/news/1?a=1&b=2" in text
     assert 'href="https://example.org/news/1?a=1&amp;b=2"' in html
-    assert "«Китаем»" in text and "«оборонной промышленности»" in text
+    assert "[Китаем]" in text and "[оборонной промышленности]" in text
     assert "<mark><b>Китаем</b></mark>" in html
     for part in msg.walk():
         if not part.is_multipart():

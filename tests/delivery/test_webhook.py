@@ -67,7 +67,7 @@ async def test_json_payload_signed_with_hmac(
     assert doc["source"] == "seeds" and doc["language"] == "ru"
     assert doc["published"] == "2026-11-27T09:30:00+00:00"
     assert [h["text"] for h in payload["hits"]] == ["Китаем", "оборонной промышленности"]
-    assert payload["snippets"][0]["text"] == "…диалог с «Китаем» в «оборонной промышленности»"
+    assert payload["snippets"][0]["text"] == "…диалог с [Китаем] в [оборонной промышленности]"
 
 
 async def test_retries_on_500_and_429_then_delivers_once(
