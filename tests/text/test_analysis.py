@@ -91,7 +91,7 @@ def test_detection_edge_cases() -> None:
 
 
 def test_html_entities_are_decoded_before_matching() -> None:
-    assert normalize_text("&laquo;Китаем&raquo; &amp; Beijing&#39;s") == "[Китаем] & Beijing's"
+    assert normalize_text("&laquo;Китаем&raquo; &amp; Beijing&#39;s") == "«Китаем» & Beijing's"
 
 
 def test_html_to_text_keeps_blocks_and_drops_scripts() -> None:
