@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.cli.common import EXIT_ERROR, EXIT_INVALID, EXIT_OK, add_command, error
+from monitor.cli.progress import track
 from monitor.config import Config, FolderSourceConfig, load_config
 from monitor.errors import ConfigError, DocumentError, RuleError
 from monitor.matching import RuleSet, load_rules
@@ -79,27 +80,27 @@ def _test(args: argparse.Namespace) -> int:
 def _documents(
     paths: Sequence[str], config: Config
 ) -> Iterator[tuple[Path, list[Document] | DocumentError]]:
+    files: list[tuple[Path, Path, FolderSourceConfig | None]] = []  # (file, root, source)
     for given in map(Path, paths):
+        source = _source_for(given, config)
         if given.is_dir():
-            files = sorted(p for p in given.rglob("*") if p.is_file() and is_candidate(p))
-            root = given
+            found = sorted(p for p in given.rglob("*") if p.is_file() and is_candidate(p))
+            files += [(file, given, source) for file in found]
         elif given.exists():
-            files, root = [given], given.parent
+            files.append((given, given.parent, source))
         else:
             yield given, DocumentError(f"{given}: no such file or folder")
+    for file, root, source in track(files, "matching"):
+        try:
+            docs = read_file(
+                file, source=source.id if source else "test", root=root,
+                max_size=source.max_size if source else 10 * 1024 * 1024,
+                languages=config.languages, language=source.language if source else None,
+            )
+        except DocumentError as exc:
+            yield file, exc
             continue
-        source = _source_for(given, config)
-        for file in files:
-            try:
-                docs = read_file(
-                    file, source=source.id if source else "test", root=root,
-                    max_size=source.max_size if source else 10 * 1024 * 1024,
-                    languages=config.languages, language=source.language if source else None,
-                )
-            except DocumentError as exc:
-                yield file, exc
-                continue
-            yield file, docs
+        yield file, docs
 
 
 def _source_for(path: Path, config: Config) -> FolderSourceConfig | None:
