@@ -16,54 +16,7 @@ from typing import Any
 from monitor.errors import LockedError, StoreError
 from monitor.models import Alert, Document
 from monitor.store.base import Delivery, DeliveryStatus, DocumentStatus
-
-APPLICATION_ID = 0x4D4F4E31  # "MON1": marks the file as ours
-
-MIGRATIONS: tuple[str, ...] = (
-    # 1: the initial schema
-    """
-    CREATE TABLE documents (
-        id TEXT PRIMARY KEY,
-        source TEXT NOT NULL,
-        content_hash TEXT NOT NULL,
-        data TEXT NOT NULL,              -- the Document as JSON
-        first_seen REAL NOT NULL,
-        updated REAL NOT NULL
-    );
-    CREATE INDEX documents_hash ON documents(content_hash);
-    CREATE INDEX documents_updated ON documents(updated);
-    CREATE TABLE alerts (
-        id TEXT PRIMARY KEY,
-        rule TEXT NOT NULL,
-        document_id TEXT NOT NULL,
-        content_hash TEXT NOT NULL,
-        created REAL NOT NULL,
-        data TEXT NOT NULL               -- the Alert as JSON
-    );
-    CREATE UNIQUE INDEX alerts_rule_document ON alerts(rule, document_id);
-    CREATE INDEX alerts_created ON alerts(created);
-    CREATE TABLE deliveries (
-        id INTEGER PRIMARY KEY,
-        alert_id TEXT NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
-        notifier TEXT NOT NULL,
-        digest TEXT NOT NULL DEFAULT 'immediate',
-        status TEXT NOT NULL DEFAULT 'pending'
-            CHECK (status IN ('pending', 'delivered', 'failed')),
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt REAL NOT NULL,
-        last_error TEXT,
-        created REAL NOT NULL,
-        delivered_at REAL,
-        UNIQUE (alert_id, notifier)
-    );
-    CREATE INDEX deliveries_due ON deliveries(status, digest, next_attempt);
-    CREATE TABLE state (
-        key TEXT PRIMARY KEY,
-        data TEXT NOT NULL,
-        updated REAL NOT NULL
-    );
-    """,
-)
+from monitor.store.schema import check_header, migrate
 
 
 class SQLiteStore:
@@ -80,13 +33,13 @@ class SQLiteStore:
         if lock:
             self._take_lock()
         try:
-            self._check_foreign()
+            check_header(self.path)
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=10)
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
+            migrate(self._db, self.path, self._tx)
         except sqlite3.DatabaseError as exc:
             self._release_lock()
             raise StoreError(f"{self.path}: not a usable state file ({exc})") from exc
@@ -116,41 +69,6 @@ class SQLiteStore:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
-
-    def _check_foreign(self) -> None:
-        if not self.path.exists() or self.path.stat().st_size == 0:
-            return
-        with self.path.open("rb") as f:
-            header = f.read(100)
-        if not header.startswith(b"SQLite format 3\x00"):
-            raise StoreError(
-                f"{self.path} is not a monitor state file (not SQLite); "
-                "move it away or set `state:` to another path"
-            )
-        app_id = int.from_bytes(header[68:72], "big")
-        if app_id not in (0, APPLICATION_ID):
-            raise StoreError(f"{self.path} is a SQLite file of another application")
-
-    def _migrate(self) -> None:
-        db = self._db
-        app_id = db.execute("PRAGMA application_id").fetchone()[0]
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        if app_id == 0 and tables:
-            raise StoreError(f"{self.path} is a SQLite file of another application")
-        if version > len(MIGRATIONS):
-            raise StoreError(
-                f"{self.path} was written by a newer monitor (schema {version}); upgrade monitor"
-            )
-        if app_id == APPLICATION_ID and version:
-            check = db.execute("PRAGMA quick_check").fetchone()[0]
-            if check != "ok":
-                raise StoreError(f"{self.path} is corrupt ({check}); restore it from a backup")
-        for number in range(version, len(MIGRATIONS)):
-            with self._tx():
-                _exec_script(db, MIGRATIONS[number])
-                db.execute(f"PRAGMA user_version={number + 1}")
-                db.execute(f"PRAGMA application_id={APPLICATION_ID}")
 
     def close(self) -> None:
         self._db.close()
@@ -419,13 +337,6 @@ class SQLiteStore:
             if p.exists():
                 total += p.stat().st_size
         return total
-
-
-def _exec_script(db: sqlite3.Connection, script: str) -> None:
-    # executescript() would COMMIT our transaction; run statement by statement instead
-    for statement in script.split(";"):
-        if statement.strip():
-            db.execute(statement)
 
 
 def _delivery(row: sqlite3.Row) -> Delivery:
