@@ -1,7 +1,13 @@
 """Matching throughput as the rule set grows: 100, 1,000, 10,000 and 100,000 rules.
 
-Rules are generated (2-6 terms each, words drawn Zipf-like from the corpus vocabulary in
-English and Russian, with phrases, NOT, NEAR, prefixes and @references to shared topics),
+The rules are generated to look like analysts' rules, which are selective: an AND of two or
+three requirements, each an OR of one to three terms or an @reference to a topic (3-6 terms
+per language) or an entity (1-3 names); sometimes `a NEAR/5 b` instead, a `NOT term`, a
+`title:` field, a `lang:` filter or a `languages:` key. Terms are words (60%), capitalised
+names (20%), phrases of two adjacent words (10%) and prefixes (10%), drawn Zipf-like from the
+corpus vocabulary of the rule's language (English or Russian), leaving out the stop-ish
+words (in more than 5% of the articles) that nobody monitors. With these, a rule matches
+about 0.05% of the documents (matches_per_doc / rules; see `rule_match_pct`). The rules are
 written as YAML and loaded with `load_rules`, exactly as the daemon does. The documents are
 real news (../shared/corpora/news, ~3 KB each, joined from articles of one language) or,
 when that folder is absent, generated text. Before timing, as many other documents are
@@ -19,7 +25,7 @@ same process (so machine load affects both alike).
 Each size runs in its own process so that peak RSS and compile time are its own.
 
     .venv/bin/python benchmarks/bench_matching.py [--sizes 100,1000,10000,100000] [--docs 1000]
-        [--skip 1000]
+        [--stop-share 0.05]
 """
 
 from __future__ import annotations
@@ -48,15 +54,18 @@ import yaml  # noqa: E402
 from monitor.matching import RuleSet, load_rules  # noqa: E402
 from monitor.models import Document  # noqa: E402
 from monitor.text.analysis import analyze  # noqa: E402
+from monitor.text.lemma import word_key  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpora" / "news"
 CORPORA = {"en": ("bbc", "reuters"), "ru": ("factru", "nerel")}
 LANGUAGES = ["en", "ru", "uk", "de", "fr", "es", "zh"]
 DOC_CHARS = 3000
 NAIVE_SECONDS = 15.0
+OFFSET = 1000  # flattens the head of the Zipf draw of rule words
 REFERENCE = 100  # rules in the set every size is compared with, in the same process
 CHUNK = 50  # documents per turn when alternating between the two rule sets
 WORD = re.compile(r"[^\W\d_]{3,}")
+SCRIPTS = {"en": re.compile(r"[a-zA-Z]{3,}"), "ru": re.compile(r"[а-яА-ЯёЁ]{3,}")}
 
 
 def read_articles() -> dict[str, list[tuple[str, str]]]:
@@ -107,75 +116,122 @@ def documents(articles: dict[str, list[tuple[str, str]]], n: int) -> list[Docume
 
 
 class Vocabulary:
-    """Words and adjacent word pairs of each language, ranked by frequency (Zipf draws)."""
+    """What analysts write rules with, per language, ranked by frequency for Zipf-like draws.
+
+    `words`: lower-case words seen at least twice, without the stop-ish ones: those in more
+    than `stop_share` of the articles (function words and news boilerplate such as "said" or
+    "year", which nobody monitors), counted by matching key (lemma) so that every form of
+    a common word is left out;
+    `names`: words written capitalised nearly everywhere (people, places, organisations),
+    the stuff of entities; `pairs`: adjacent content words seen together at least twice,
+    for phrases.
+    """
 
     def __init__(
-        self, articles: dict[str, list[tuple[str, str]]], rng: random.Random, skip: int = 1000
+        self,
+        articles: dict[str, list[tuple[str, str]]],
+        rng: random.Random,
+        stop_share: float = 0.05,
     ) -> None:
         self.rng = rng
         self.words: dict[str, list[str]] = {}
+        self.names: dict[str, list[str]] = {}
         self.pairs: dict[str, list[str]] = {}
         for lang, items in articles.items():
             counts: Counter[str] = Counter()
+            spread: Counter[str] = Counter()  # articles a word's matching key occurs in
+            capital: Counter[str] = Counter()
             pairs: Counter[str] = Counter()
+            script = SCRIPTS.get(lang, WORD)
             for title, body in items:
-                tokens = [w.lower() for w in WORD.findall(f"{title} {body}")]
+                raw = script.findall(f"{title} {body}")
+                tokens = [w.lower() for w in raw]
                 counts.update(tokens)
+                spread.update({word_key(w, lang) for w in tokens})
+                capital.update(w.lower() for w in raw if w[0].isupper())
                 pairs.update(f"{a} {b}" for a, b in itertools.pairwise(tokens))
-            # terms analysts would write: not the `skip` commonest words (function words,
-            # "said", "year"), then Zipf-like over every word seen at least twice
-            ranked = [w for w, c in counts.most_common() if c > 1][skip:]
-            common = set(ranked[:5000])
+            limit = len(items) * stop_share
+            stop = {w for w in counts if spread[word_key(w, lang)] > limit}
+            ranked = [w for w, c in counts.most_common() if c > 1 and w not in stop]
             self.words[lang] = ranked
-            self.pairs[lang] = [p for p, c in pairs.most_common(20000)
-                                if c > 1 and all(w in common for w in p.split())][:5000]
+            names = [w.capitalize() for w in ranked
+                     if counts[w] > 2 and capital[w] >= 0.9 * counts[w]]
+            self.names[lang] = names or self.words[lang]  # generated text has no names
+            self.pairs[lang] = [p for p, c in pairs.most_common(50000)
+                                if c > 1 and not stop.intersection(p.split())][:10000]
 
     def draw(self, items: list[str]) -> str:
-        # Zipf-like: rank r drawn with probability ~ 1 / (r + 10)
-        r = int(len(items) ** self.rng.random()) - 1
+        """Zipf-Mandelbrot-like: rank r with probability ~ 1 / (r + OFFSET). Analysts pick
+        words for meaning, not for frequency: the head is flatter than the text's own."""
+        top = (len(items) + OFFSET) / OFFSET
+        r = int(OFFSET * top ** self.rng.random()) - OFFSET
         return items[min(max(r, 0), len(items) - 1)]
 
-    def term(self, lang: str) -> str:
+    def term(self, lang: str, prefixes: bool = True) -> str:
+        """A word (60%), a name (20%), a phrase (10%) or a prefix (10%)."""
         kind = self.rng.random()
-        if kind < 0.15 and self.pairs[lang]:
+        if kind < 0.2 and self.names[lang]:
+            return self.draw(self.names[lang])
+        if kind < 0.3 and self.pairs[lang]:
             return f'"{self.draw(self.pairs[lang])}"'
         word = self.draw(self.words[lang])
-        if kind < 0.25 and len(word) > 6:
-            return word[:5] + "*"
+        if kind < 0.4 and prefixes and len(word) > 6:
+            return word[: len(word) - 2] + "*"
         return word
 
 
 def topics(vocab: Vocabulary, n: int) -> dict[str, Any]:
+    """Subjects: 3-6 words or phrases per language."""
     out: dict[str, Any] = {}
     for i in range(n):
         out[f"topic-{i}"] = {"terms": {
-            lang: [vocab.term(lang).strip('"') for _ in range(vocab.rng.randint(3, 8))]
+            lang: [vocab.term(lang, prefixes=False).strip('"')
+                   for _ in range(vocab.rng.randint(3, 6))]
             for lang in vocab.words
         }}
     return out
 
 
-def rule(vocab: Vocabulary, i: int, n_topics: int) -> dict[str, Any]:
-    """Shapes analysts write: `a AND b`, `a NEAR/5 b`, `a AND b AND c`,
-    `a AND b AND (c OR d ...)`, sometimes with `NOT e`."""
+def entities(vocab: Vocabulary, n: int) -> dict[str, Any]:
+    """Named things: 1-3 names per language."""
+    out: dict[str, Any] = {}
+    for i in range(n):
+        out[f"entity-{i}"] = {"kind": "other", "terms": {
+            lang: [vocab.draw(vocab.names[lang]) for _ in range(vocab.rng.randint(1, 3))]
+            for lang in vocab.words
+        }}
+    return out
+
+
+def requirement(vocab: Vocabulary, lang: str, refs: tuple[int, int]) -> str:
+    """One thing a document must have: an OR of 1-3 terms, or an @reference (20%)."""
+    rng = vocab.rng
+    if rng.random() < 0.2:
+        kind = "topic" if rng.random() < 0.4 else "entity"
+        return f"@{kind}-{rng.randrange(refs[0] if kind == 'topic' else refs[1])}"
+    terms = list(dict.fromkeys(vocab.term(lang) for _ in range(rng.choice((1, 1, 1, 2, 2, 3)))))
+    if len(terms) == 1:
+        return ("title:" if rng.random() < 0.05 else "") + terms[0]
+    return "(" + " OR ".join(terms) + ")"
+
+
+def rule(vocab: Vocabulary, i: int, refs: tuple[int, int]) -> dict[str, Any]:
+    """Shapes analysts write: an AND of two or three requirements (`a b` or `a AND b`), each
+    an OR of 1-3 terms or an @reference; sometimes `a NEAR/5 b` instead (10%), a
+    `NOT term` (15%), a `lang:` filter in the query (5%) or a `languages:` key (20%)."""
     rng = vocab.rng
     lang = rng.choice(list(vocab.words))
-    n_terms = rng.randint(2, 6)
-    terms = [vocab.term(lang) for _ in range(n_terms)]
-    if rng.random() < 0.3:
-        terms[rng.randrange(n_terms)] = f"@topic-{int(n_topics ** rng.random()) - 1}"
-    negated = terms.pop() if n_terms > 3 and rng.random() < 0.2 else None
-    first, second, rest = terms[0], terms[1], terms[2:]
-    if not rest and rng.random() < 0.2 and not (first + second).startswith("@"):
-        query = f"{first} NEAR/5 {second}"
+    if rng.random() < 0.1:
+        query = f"{vocab.term(lang)} NEAR/5 {vocab.term(lang)}"
     else:
-        query = f"{first} AND {second}"
-        if len(rest) == 1:
-            query += f" AND {rest[0]}"
-        elif rest:
-            query += " AND (" + " OR ".join(rest) + ")"
-    if negated:
-        query += f" NOT {negated}"
+        reqs = list(dict.fromkeys(
+            requirement(vocab, lang, refs) for _ in range(rng.choice((2, 2, 3)))
+        ))
+        query = (" AND " if rng.random() < 0.7 else " ").join(reqs)
+    if rng.random() < 0.15:
+        query += f" NOT {vocab.term(lang)}"
+    if rng.random() < 0.05:
+        query += f" AND lang:{lang}"
     out: dict[str, Any] = {"id": f"rule-{i}", "query": query}
     if rng.random() < 0.2:
         out["languages"] = [lang]
@@ -183,9 +239,9 @@ def rule(vocab: Vocabulary, i: int, n_topics: int) -> dict[str, Any]:
 
 
 def write_rules(path: Path, size: int, vocab: Vocabulary) -> None:
-    n_topics = max(10, size // 50)
-    data = {"topics": topics(vocab, n_topics),
-            "rules": [rule(vocab, i, n_topics) for i in range(size)]}
+    refs = (max(10, size // 100), max(10, size // 20))  # topics, entities
+    data = {"topics": topics(vocab, refs[0]), "entities": entities(vocab, refs[1]),
+            "rules": [rule(vocab, i, refs) for i in range(size)]}
     with path.open("w", encoding="utf-8") as f:
         yaml.dump(data, f, allow_unicode=True, sort_keys=False, Dumper=yaml.CSafeDumper)
 
@@ -204,11 +260,11 @@ def timed_pass(rules: RuleSet, docs: list[Document]) -> float:
 
 
 def small_reference(
-    tmp: Path, articles: dict[str, list[tuple[str, str]]], skip: int
+    tmp: Path, articles: dict[str, list[tuple[str, str]]], stop_share: float
 ) -> RuleSet:
     """The 100-rule set (the same rules as the 100-rule run), for the in-process ratio."""
     path = tmp / "reference.yaml"
-    write_rules(path, REFERENCE, Vocabulary(articles, random.Random(REFERENCE), skip))
+    write_rules(path, REFERENCE, Vocabulary(articles, random.Random(REFERENCE), stop_share))
     reference = load_rules(path, languages=LANGUAGES)
     reference.prepare(sorted(articles))
     return reference
@@ -262,7 +318,7 @@ def measure(rules: RuleSet, reference: RuleSet | None, docs: list[Document]) -> 
     return out
 
 
-def run_size(size: int, n_docs: int, skip: int) -> dict[str, Any]:
+def run_size(size: int, n_docs: int, stop_share: float) -> dict[str, Any]:
     articles = read_articles() if CORPUS.is_dir() else {}
     corpus = "shared/corpora/news" if articles else "generated"
     articles = articles or generated_articles(600)
@@ -270,19 +326,20 @@ def run_size(size: int, n_docs: int, skip: int) -> dict[str, Any]:
     docs, warm = pool[:n_docs], pool[n_docs:]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "rules.yaml"
-        write_rules(path, size, Vocabulary(articles, random.Random(size), skip))
+        write_rules(path, size, Vocabulary(articles, random.Random(size), stop_share))
         start = time.perf_counter()
         rules = load_rules(path, languages=LANGUAGES)
         rules.prepare(sorted(articles))
         compile_s = time.perf_counter() - start
-        reference = small_reference(Path(tmp), articles, skip) if size != REFERENCE else None
+        reference = small_reference(Path(tmp), articles, stop_share) if size != REFERENCE else None
     for doc in warm:  # a daemon that has been running knows most words already
         analyze(doc, LANGUAGES)
     t = measure(rules, reference, docs)
     candidates = [len(rules.candidates(analyze(doc, LANGUAGES))) for doc in docs]
     naive_rate, agree = naive(rules, docs, t.found)
     return {
-        "rules": size, "docs": len(docs), "skip": skip, "corpus": corpus,
+        "rules": size, "docs": len(docs), "stop_share": stop_share, "corpus": corpus,
+        "generator": "selective: AND of 2-3 requirements (OR of 1-3 terms or @reference)",
         "avg_doc_chars": round(statistics.mean(len(d.title) + len(d.body) for d in docs)),
         "compile_s": round(compile_s, 2),
         "docs_per_s": round(len(docs) / t.wall, 1),
@@ -292,6 +349,9 @@ def run_size(size: int, n_docs: int, skip: int) -> dict[str, Any]:
         "match_ms_p99": pct(t.match_ms, 0.99),
         "candidates_per_doc": round(statistics.mean(candidates), 1),
         "matches_per_doc": round(statistics.mean(len(v) for v in t.found.values()), 2),
+        "rule_match_pct": round(
+            100 * statistics.mean(len(v) for v in t.found.values()) / size, 3
+        ),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "naive_docs_per_s": round(naive_rate, 1),
         "agree": agree,
@@ -304,20 +364,20 @@ def main() -> int:
     parser.add_argument("--sizes", default="100,1000,10000,100000")
     parser.add_argument("--docs", type=int, default=1000)
     parser.add_argument(
-        "--skip", type=int, default=1000,
-        help="rule words are drawn from the corpus vocabulary without its SKIP commonest words "
-        "(more makes rules rarer to match)",
+        "--stop-share", type=float, default=0.05,
+        help="rule words are drawn from the corpus vocabulary without the words found in more "
+        "than this share of its articles (less makes rules rarer to match)",
     )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child: one size
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_size(args.one, args.docs, args.skip)), flush=True)
+        print(json.dumps(run_size(args.one, args.docs, args.stop_share)), flush=True)
         return 0
     results: list[dict[str, Any]] = []
     for size in (int(s) for s in args.sizes.split(",")):
         done = subprocess.run(
             [sys.executable, __file__, "--one", str(size), "--docs", str(args.docs),
-             "--skip", str(args.skip)],
+             "--stop-share", str(args.stop_share)],
             capture_output=True, text=True, check=False,
         )
         if done.returncode != 0:
