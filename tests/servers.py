@@ -19,19 +19,32 @@ from aiosmtpd.controller import Controller
 
 @dataclass
 class SmtpSink:
-    """Messages received, parsed with the strict policy; `up=False` refuses mail with 451."""
+    """What the SMTP server received. `up=False` refuses mail with 451; `answer` replaces
+    the "250 OK" (e.g. a 550)."""
 
-    messages: list[email.message.EmailMessage] = field(default_factory=list)
     up: bool = True
+    answer: str | None = None
+    received: list[tuple[str, list[str], bytes]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if not self.up:
             return "451 4.3.0 try again later"
-        msg = email.message_from_bytes(envelope.content, policy=email.policy.strict)
+        if self.answer is not None:
+            return self.answer
         with self.lock:
-            self.messages.append(msg)  # type: ignore[arg-type]
-        return "250 OK"
+            self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK queued as test"
+
+    @property
+    def messages(self) -> list[email.message.EmailMessage]:
+        """Every message received, parsed with the strict policy (a defect raises)."""
+        with self.lock:
+            raw = [content for _, _, content in self.received]
+        return [
+            email.message_from_bytes(c, policy=email.policy.strict)  # type: ignore[misc]
+            for c in raw
+        ]
 
 
 def free_port() -> int:
@@ -41,17 +54,35 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class SmtpServer:
+    """An aiosmtpd server on 127.0.0.1 that can be stopped and started again."""
+
+    def __init__(self, port: int | None = None, **kwargs: Any) -> None:
+        self.port = port or free_port()
+        self.sink = SmtpSink()
+        self.kwargs = kwargs
+        self.controller: Controller | None = None
+
+    def start(self) -> SmtpServer:
+        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port,
+                                     **self.kwargs)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
 @contextmanager
 def smtp_server() -> Iterator[tuple[SmtpSink, int]]:
     """An aiosmtpd server on 127.0.0.1 with a free port: yields (sink, port)."""
-    sink = SmtpSink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
+    server = SmtpServer().start()
     try:
-        yield sink, port
+        yield server.sink, server.port
     finally:
-        controller.stop()
+        server.stop()
 
 
 @dataclass

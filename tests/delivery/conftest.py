@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import email
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from monitor.models import Alert, Document, Hit, Snippet
+from tests.servers import SmtpServer
 
 SEED_TITLE = "Азербайджан начинает диалог с Китаем в оборонной промышленности"
 
@@ -80,54 +77,6 @@ def alert_factory() -> AlertFactory:
 
 
 # ---------------------------------------------------------------- a real SMTP server
-
-
-@dataclass
-class SmtpSink:
-    """What the test SMTP server received; `answer` replaces "250 OK" (e.g. a 451)."""
-
-    received: list[tuple[str, list[str], bytes]] = field(default_factory=list)
-    answer: str | None = None
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.answer is not None:
-            return self.answer
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 OK queued as test"
-
-    def messages(self) -> list[email.message.EmailMessage]:
-        out = []
-        for _, _, content in self.received:
-            msg = email.message_from_bytes(content, policy=policy.strict)
-            out.append(msg)
-        return out  # type: ignore[return-value]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-class SmtpServer:
-    """An aiosmtpd server on 127.0.0.1 that can be stopped and started again."""
-
-    def __init__(self, port: int | None = None, **kwargs: Any) -> None:
-        self.port = port or free_port()
-        self.sink = SmtpSink()
-        self.kwargs = kwargs
-        self.controller: Controller | None = None
-
-    def start(self) -> SmtpServer:
-        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port, **self.kwargs)
-        self.controller.start()
-        return self
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ def _smtp(tmp: Path) -> Iterator[Receiver]:
 
     def received() -> list[tuple[str, str]]:
         return [(str(m["Message-ID"]), m.get_body(("plain",)).get_content())
-                for m in server.sink.messages()]
+                for m in server.sink.messages]
 
     try:
         yield Receiver({"type": "email", "name": "smtp", "transport": "smtp",

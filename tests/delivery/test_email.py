@@ -56,7 +56,7 @@ async def test_alert_mail_is_well_formed(smtp_server: Any, alert_factory: AlertF
     assert mail_from == "monitor@example.org" and rcpt == ["analysts@example.org"]
     assert max(content) < 128  # 7-bit clean: never raw 8-bit
     assert all(len(line) <= 998 for line in content.split(b"\r\n"))
-    [msg] = smtp_server.sink.messages()
+    [msg] = smtp_server.sink.messages
     _check_strict(msg)
     assert msg.get_content_type() == "multipart/alternative"
     assert str(msg["Subject"]) == f"[monitor] Defence cooperation with China: {SEED_TITLE}"
@@ -84,7 +84,7 @@ async def test_resend_has_the_same_message_id(
     async with _smtp(smtp_server.port) as notifier:
         await notifier.send(alert)
         await notifier.send(alert)
-    first, second = smtp_server.sink.messages()
+    first, second = smtp_server.sink.messages
     assert first["Message-ID"] == second["Message-ID"]
 
 
@@ -125,7 +125,7 @@ async def test_hostile_headlines_cannot_inject(
         await notifier.send(alert_factory(headline))
     [(_, rcpt, content)] = smtp_server.sink.received
     assert rcpt == ["analysts@example.org"]
-    [msg] = smtp_server.sink.messages()
+    [msg] = smtp_server.sink.messages
     _check_strict(msg)
     assert "Bcc" not in msg and msg.get_all("Subject") and len(msg.get_all("Subject")) == 1
     subject = str(msg["Subject"])
@@ -151,7 +151,7 @@ async def test_digest_mail(smtp_server: Any, alert_factory: AlertFactory) -> Non
     alerts = [alert_factory(f"Headline {n}", n=n) for n in range(3)]
     async with _smtp(smtp_server.port) as notifier:
         await notifier.send_digest(alerts, "Daily digest, 2026-11-27")
-    [msg] = smtp_server.sink.messages()
+    [msg] = smtp_server.sink.messages
     _check_strict(msg)
     assert str(msg["Subject"]).strip() == (
         "[monitor] Daily digest, 2026-11-27: 3 alerts, Defence cooperation with China"
