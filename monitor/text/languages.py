@@ -17,13 +17,19 @@ SUPPORTED: frozenset[str] = frozenset(
 )
 
 # Detection looks at the start of the text only: enough to be accurate, cheap on long articles.
-# A first look at QUICK_CHARS settles almost every news text at half the cost (lingua's cost
-# grows with the length); when it is unsure (confidence below QUICK_CONFIDENCE) the full
-# DETECTION_CHARS prefix decides. On the 4,784 articles of the shared news corpus this
-# agreed with always using 1,000 characters on every article; 200 did not (6 differed).
+# lingua's cost grows with the length, so it looks in steps: a first look at GLANCE_CHARS
+# decides when lingua is all but sure (confidence GLANCE_CONFIDENCE), a second at QUICK_CHARS
+# when it is fairly sure (QUICK_CONFIDENCE); otherwise the DETECTION_CHARS prefix decides.
+# On the 4,783 texts of the shared news corpus (headline and first 1,000 characters) this
+# gives the same language as the two-step look and as always reading 1,000 characters, for
+# every text (3 of them differ from their folder's language, as before), at about 70%
+# of the cost of the two-step look alone (0.15 ms instead of 0.22 ms a text); a first look
+# at 200 characters did not (6 texts differed).
 DETECTION_CHARS = 1000
 QUICK_CHARS = 400
 QUICK_CONFIDENCE = 0.9
+GLANCE_CHARS = 250
+GLANCE_CONFIDENCE = 0.99
 
 _DETECTORS: dict[frozenset[str], Any] = {}
 _LOCK = threading.Lock()
@@ -64,10 +70,11 @@ def detect_language(text: str, languages: Sequence[str]) -> str:
     if len(languages) == 1:
         return languages[0]
     detector = _detector(frozenset(languages))
-    if len(text) > QUICK_CHARS:
-        values = detector.compute_language_confidence_values(text[:QUICK_CHARS])
-        if values and values[0].value >= QUICK_CONFIDENCE:
-            return str(values[0].language.iso_code_639_1.name.lower())
+    for chars, confidence in ((GLANCE_CHARS, GLANCE_CONFIDENCE), (QUICK_CHARS, QUICK_CONFIDENCE)):
+        if len(text) > chars:
+            values = detector.compute_language_confidence_values(text[:chars])
+            if values and values[0].value >= confidence:
+                return str(values[0].language.iso_code_639_1.name.lower())
     result = detector.detect_language_of(text[:DETECTION_CHARS])
     if result is None:
         return languages[0]
