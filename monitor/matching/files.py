@@ -14,9 +14,8 @@ from monitor.errors import Location, RuleError
 from monitor.matching.schema import TOP_LEVEL, EntityModel, RuleModel, TopicModel, known_keys
 from monitor.yamlfile import (
     Positions,
-    _positions,
-    check_expansion,
     did_you_mean,
+    load_yaml,
     validation_messages,
     yaml_error_location,
 )
@@ -65,28 +64,6 @@ def rule_files(path: Path) -> list[Path]:
     return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def load_yaml(text: str, file: str) -> tuple[Any, Positions]:
-    """Like monitor.yamlfile.load_yaml, through libyaml when PyYAML has it.
-
-    Rule sets grow to 100,000 rules; the pure-Python parser would take a minute on those.
-    """
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        if node is not None:
-            check_expansion(node, 20_000_000)  # an alias bomb, not a large rule set
-        data = None if node is None else loader.construct_document(node)
-    finally:
-        loader.dispose()
-    positions: Positions = {}
-    if node is not None:
-        _positions(node, (), file, positions)
-    return data, positions
-
-
 def read_rule_file(path: Path) -> RuleFile:
     """Read and validate one file's structure; problems are collected, not raised."""
     file = str(path)
@@ -98,7 +75,8 @@ def read_rule_file(path: Path) -> RuleFile:
         return out
     out = RuleFile(file=file, lines=text.splitlines(), positions={})
     try:
-        data, out.positions = load_yaml(text, file)
+        # an alias bomb, not a large rule set: rule files may hold 100,000 rules
+        data, out.positions = load_yaml(text, file, max_values=20_000_000)
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or str(exc)
         out.problem(f"invalid YAML: {problem}", yaml_error_location(exc, file))
