@@ -11,7 +11,7 @@ import contextlib
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
@@ -235,11 +235,18 @@ class Daemon:
             log.warning("stopping: work still busy after %.0f s is abandoned; it is done "
                         "again at the next start", STOP_GRACE)
 
-    async def run_once(self) -> int:
-        """Poll every source once, then deliver; return the number of new alerts."""
-        total = 0
-        for source_id in self.sources:
-            total += await self.poll_source(source_id)
+    async def run_once(self, progress: Callable[[], None] | None = None) -> int:
+        """Poll every source once (all at the same time: the HTTP limits keep it polite),
+        then deliver; return the number of new alerts. `progress()` is called as each
+        source finishes."""
+
+        async def poll(source_id: str) -> int:
+            count = await self.poll_source(source_id)
+            if progress is not None:
+                progress()
+            return count
+
+        total = sum(await asyncio.gather(*map(poll, self.sources)))
         await self.deliver()
         await self._prune_if_due()
         self.last_pass = time.time()

@@ -10,7 +10,8 @@ On a terminal a rich progress bar is drawn on stderr; when stderr is not a termi
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TypeVar
 
 from rich.console import Console
@@ -77,3 +78,25 @@ def track(
         for item in items:
             yield item
             progress.advance(task)
+
+
+@contextmanager
+def counter(
+    total: int, description: str, *, console: Console | None = None
+) -> Iterator[Callable[[], None]]:
+    """A progress bar for work that finishes in any order: yields `advance()`, to call once
+    per finished item. Nothing is drawn when stderr is not a terminal."""
+    console = console if console is not None else stderr_console()
+    if not console.is_terminal:
+        yield lambda: None
+        return
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda: progress.advance(task)

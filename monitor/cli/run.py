@@ -16,6 +16,7 @@ from monitor.cli.common import (
     config_or_none,
     error,
 )
+from monitor.cli.progress import counter
 from monitor.config import Config
 from monitor.errors import LockedError, MonitorError, RuleError
 from monitor.logs import setup_logging
@@ -73,7 +74,8 @@ async def _main(config: Config, *, once: bool) -> int:
 
     async with Daemon(config) as daemon:
         if once:
-            await daemon.run_once()
+            with counter(len(daemon.sources), "polling") as advance:
+                await daemon.run_once(advance)
             return EXIT_OK
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -7,7 +7,7 @@ import io
 import pytest
 from rich.console import Console
 
-from monitor.cli.progress import track
+from monitor.cli.progress import counter, track
 
 
 def test_no_terminal_no_output() -> None:
@@ -40,3 +40,16 @@ def test_redirected_stdout_stays_out_of_the_bar(capsys: pytest.CaptureFixture[st
         print(f"result {n}")  # stdout is captured here, as in `monitor test > out.txt`
     assert "result" not in sink.getvalue()
     assert capsys.readouterr().out == "result 1\nresult 2\n"
+
+
+def test_counter_draws_on_a_terminal_only() -> None:
+    quiet = io.StringIO()
+    with counter(3, "polling", console=Console(file=quiet)) as advance:
+        advance()
+    assert quiet.getvalue() == ""
+    loud = io.StringIO()
+    console = Console(file=loud, force_terminal=True, width=100)
+    with counter(3, "polling", console=console) as advance:
+        for _ in range(3):
+            advance()
+    assert "polling" in loud.getvalue() and "3/3" in loud.getvalue()
