@@ -6,11 +6,18 @@ rules are compiled once) and their results are memoised per document in `Context
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from bisect import bisect_left
+from collections.abc import Iterator
 from typing import Protocol
 
 from monitor.models import Document
-from monitor.text.analysis import PREFIX_LEN, Analysis, FieldAnalysis, analyze_text
+from monitor.text.analysis import (
+    PREFIX_LEN,
+    PREFIX_MARK,
+    Analysis,
+    FieldAnalysis,
+    analyze_text,
+)
 from monitor.text.normalize import fold, normalize_text
 
 # field, first token, last token, start char, end char
@@ -20,6 +27,10 @@ RawHit = tuple[str, int, int, str]
 # (is_prefix, key or folded prefix)
 Element = tuple[bool, str]
 ALL_FIELDS: tuple[str, ...] = ("title", "body")
+FIELDS: frozenset[str] = frozenset(ALL_FIELDS)
+# a term's probes in a language, and whether having them means it occurs
+Plan = tuple[frozenset[str], bool]
+UNPLANNED: Plan = (frozenset(), False)
 
 
 class Context:
@@ -32,29 +43,34 @@ class Context:
         self.doc = doc
         self.lang = analysis.language
         self.memo: dict[object, list[Occurrence]] = {}  # node (by identity) -> occurrences
-        self.forms: dict[str, dict[str, list[str]]] = {}
+        self.forms: dict[str, list[str]] = {}
 
     def prefix_positions(self, field: str, prefix: str) -> list[int]:
         """Token positions in `field` whose folded form starts with `prefix`."""
-        buckets = self.forms.get(field)
-        forms = self.analysis.field(field).forms
-        if buckets is None:
-            buckets = self.forms[field] = _form_buckets(forms)
-        candidates: Iterable[str] = (
-            buckets.get(prefix[:PREFIX_LEN], ())
-            if len(prefix) >= PREFIX_LEN
-            else (f for bucket in buckets.values() for f in bucket)
-        )
-        wanted = {f for f in candidates if f.startswith(prefix)}
-        return [pos for pos, form in enumerate(forms) if form in wanted] if wanted else []
+        fa = self.analysis.field(field)
+        ordered = self.forms.get(field)
+        if ordered is None:  # the field's distinct forms, sorted: a prefix is a range of them
+            ordered = self.forms[field] = sorted(set(fa.forms))
+        lo = bisect_left(ordered, prefix)
+        hi = bisect_left(ordered, prefix + "\U0010ffff", lo)
+        if lo == hi:
+            return []
+        if hi - lo == 1:
+            return _indexes(fa.forms, ordered[lo])
+        wanted = set(ordered[lo:hi])
+        return [pos for pos, form in enumerate(fa.forms) if form in wanted]
 
 
-def _form_buckets(forms: tuple[str, ...]) -> dict[str, list[str]]:
-    # first PREFIX_LEN characters -> distinct forms, so a prefix looks at few of them
-    buckets: dict[str, list[str]] = {}
-    for form in set(forms):
-        buckets.setdefault(form[:PREFIX_LEN], []).append(form)
-    return buckets
+def _indexes(items: tuple[str, ...], value: str) -> list[int]:
+    # tuple.index scans in C: cheaper than a Python loop over every token
+    out: list[int] = []
+    pos = -1
+    try:
+        while True:
+            pos = items.index(value, pos + 1)
+            out.append(pos)
+    except ValueError:
+        return out
 
 
 class Exec(Protocol):
@@ -110,7 +126,7 @@ class TermLeaf(_Leaf):
     when a document (or an example) in that language comes along.
     """
 
-    __slots__ = ("_elements", "slop", "words")
+    __slots__ = ("_elements", "_plans", "slop", "words")
 
     def __init__(
         self,
@@ -124,6 +140,7 @@ class TermLeaf(_Leaf):
         self.words = words
         self.slop = slop
         self._elements: dict[str, tuple[Element, ...]] = {}
+        self._plans: dict[str, Plan | None] = {}
 
     def elements(self, lang: str) -> tuple[Element, ...]:
         """The analysed words in a language: (is_prefix, key or folded prefix) each."""
@@ -134,12 +151,42 @@ class TermLeaf(_Leaf):
             )
         return found
 
+    def plan(self, lang: str) -> Plan | None:
+        """The probes a document in `lang` must have for the term to occur, and whether
+        having them is enough (a single word in any field); None: it cannot occur."""
+        if lang in self._plans:
+            return self._plans[lang]
+        plan: Plan | None = None
+        if lang in self.languages:
+            elements = self.elements(lang)
+            needed = frozenset(
+                PREFIX_MARK + v[:PREFIX_LEN] if is_prefix else v
+                for is_prefix, v in elements
+                if not is_prefix or len(v) >= PREFIX_LEN
+            )
+            exact = len(elements) == 1 and not elements[0][0] and set(self.fields) >= FIELDS
+            plan = (needed, exact) if elements else None
+        self._plans[lang] = plan
+        return plan
+
+    def matches(self, ctx: Context) -> bool:
+        # decided on the document's probes alone when possible: no positions are looked up
+        # for the many terms of candidate rules that do not match
+        plan = self._plans.get(ctx.lang, UNPLANNED)
+        if plan is UNPLANNED:
+            plan = self.plan(ctx.lang)
+        if plan is None or not plan[0] <= ctx.analysis.probes:
+            return False
+        if plan[1]:
+            return True
+        found = ctx.memo.get(self)
+        return bool(found if found is not None else self.occurrences(ctx))
+
     def _find(self, ctx: Context) -> list[Occurrence]:
         elements = self.elements(ctx.lang)
-        probes = ctx.analysis.probes
-        for is_prefix, value in elements:
-            if not is_prefix and value not in probes:
-                return []  # a word the document does not have: no need to look further
+        plan = self.plan(ctx.lang)
+        if plan is None or not plan[0] <= ctx.analysis.probes:
+            return []  # a word the document does not have: no need to look further
         if len(elements) == 1 and not elements[0][0]:
             return self._find_word(ctx, elements[0][1])
         out: list[Occurrence] = []

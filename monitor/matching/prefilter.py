@@ -10,8 +10,11 @@ dict lookup per distinct word it contains, not one test per rule.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import compress
+from operator import not_
+from typing import cast
 
 from monitor.matching import nodes as n
 from monitor.text.analysis import CJK_MARK, PREFIX_LEN, PREFIX_MARK
@@ -133,36 +136,37 @@ class ProbePlanner:
 
 MAX_CHECKS = 3  # extra probe sets kept per rule: enough to weed out most candidates
 
+Postings = dict[str, tuple[int, ...]]  # probe -> rule numbers
+Needs = tuple[frozenset[str] | None, ...]  # rule number -> a probe set it needs, if any
+
 
 @dataclass(frozen=True, slots=True)
 class Index:
-    """One language's prefilter."""
+    """One language's prefilter.
 
-    postings: dict[str, tuple[int, ...]]  # probe -> rule numbers
+    A rule is a candidate when the document has a probe of its entry set (`postings`) and
+    one of each of its other sets: `checks[j][i]` is rule i's (j+1)-th other set, and
+    `without[j]` the rules that have none. The steps are set operations and iterators
+    that run in C, so the Python cost does not grow with the number of rules.
+    """
+
+    postings: Postings
     always: tuple[int, ...]  # rules that cannot be indexed: always candidates
-    checks: dict[int, tuple[frozenset[str], ...]]  # rule -> other sets the doc must hit
+    checks: tuple[Needs, ...]
+    without: tuple[frozenset[int], ...]
 
     def candidates(self, probes: frozenset[str]) -> list[int]:
         """Rule numbers, ascending, that a document with these probes may match."""
-        found = set(self.always)
         postings = self.postings
-        for probe in probes:
-            rules = postings.get(probe)
-            if rules:
-                found.update(rules)
-        checks = self.checks
-        out: list[int] = []
-        for i in sorted(found):
-            needs = checks.get(i)
-            if needs is not None:
-                for s in needs:
-                    if probes.isdisjoint(s):
-                        break
-                else:
-                    out.append(i)
-            else:
-                out.append(i)
-        return out
+        found: set[int] = set().union(*map(postings.__getitem__, postings.keys() & probes))
+        for needs, without in zip(self.checks, self.without, strict=True):
+            rest = found - without
+            if rest:
+                found &= without
+                sets = cast(Iterator[frozenset[str]], map(needs.__getitem__, rest))
+                found.update(compress(rest, map(not_, map(probes.isdisjoint, sets))))
+        found.update(self.always)
+        return sorted(found)
 
 
 def build_index(roots: Sequence[n.Exec], lang: str) -> Index:
@@ -170,7 +174,7 @@ def build_index(roots: Sequence[n.Exec], lang: str) -> Index:
     planner = ProbePlanner(roots, lang)
     postings: dict[str, list[int]] = {}
     always: list[int] = []
-    checks: dict[int, tuple[frozenset[str], ...]] = {}
+    checks: list[list[frozenset[str] | None]] = [[None] * len(roots) for _ in range(MAX_CHECKS)]
     for i, root in enumerate(roots):
         reqs = planner.requirements(root)
         if reqs is None:
@@ -181,6 +185,11 @@ def build_index(roots: Sequence[n.Exec], lang: str) -> Index:
         ordered = sorted(reqs, key=planner.cost)
         for k in ordered[0]:
             postings.setdefault(k, []).append(i)
-        if len(ordered) > 1:
-            checks[i] = tuple(ordered[1 : 1 + MAX_CHECKS])
-    return Index({k: tuple(v) for k, v in postings.items()}, tuple(always), checks)
+        for j, probes in enumerate(ordered[1 : 1 + MAX_CHECKS]):
+            checks[j][i] = probes
+    return Index(
+        {k: tuple(v) for k, v in postings.items()},
+        tuple(always),
+        tuple(tuple(c) for c in checks),
+        tuple(frozenset(i for i, s in enumerate(c) if s is None) for c in checks),
+    )

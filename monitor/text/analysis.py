@@ -71,6 +71,7 @@ class FieldAnalysis:
     text: str
     entries: tuple[Entry, ...]
     cjk: bool = False
+    words: tuple[str, ...] | list[str] = ()  # the tokens as found, when known
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -90,8 +91,8 @@ class FieldAnalysis:
     @property
     def spans(self) -> list[tuple[int, int]]:
         found = self._cache.get("spans")
-        if found is None:  # the same pattern on the same text finds the same tokens
-            found = self._cache["spans"] = [m.span() for m in TOKEN.finditer(self.text)]
+        if found is None:
+            found = self._cache["spans"] = _spans(self.text, self.words)
         return cast(list[tuple[int, int]], found)
 
     def positions(self, key: str) -> list[int]:
@@ -137,6 +138,21 @@ class FieldAnalysis:
         return lo
 
 
+def _spans(text: str, words: Sequence[str]) -> list[tuple[int, int]]:
+    """Offsets of the tokens: each found after the previous one, which costs less than
+    matching the pattern again (the same pattern on the same text finds the same tokens)."""
+    if not words:
+        return [m.span() for m in TOKEN.finditer(text)]
+    out: list[tuple[int, int]] = []
+    find = text.find
+    end = 0
+    for word in words:
+        start = find(word, end)
+        end = start + len(word)
+        out.append((start, end))
+    return out
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Analysis:
     """A document analysed in its language; `probes` feed the matcher's prefilter."""
@@ -153,7 +169,8 @@ class Analysis:
 
 def _analyze(text: str, language: str, probes: set[str] | None) -> FieldAnalysis:
     text = normalize_text(text)
-    found = tuple(map(_entries(language).__getitem__, TOKEN.findall(text)))
+    words = TOKEN.findall(text)
+    found = tuple(map(_entries(language).__getitem__, words))
     cjk = not text.isascii() and CJK.search(text) is not None
     if probes is not None:
         probes.update(*set(map(itemgetter(3), found)))
@@ -161,7 +178,7 @@ def _analyze(text: str, language: str, probes: set[str] | None) -> FieldAnalysis
             for run in CJK.findall(text):
                 probes.update(CJK_MARK + run[i : i + 2] for i in range(len(run)))
                 probes.update(CJK_MARK + c for c in run)
-    return FieldAnalysis(text=text, entries=found, cjk=cjk)
+    return FieldAnalysis(text=text, entries=found, cjk=cjk, words=words)
 
 
 def analyze_field(text: str, language: str) -> FieldAnalysis:
