@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Protocol, cast
 
-from monitor.models import Document
+from monitor.models import Document, Field_, Hit
 from monitor.text.analysis import (
     PREFIX_LEN,
     PREFIX_MARK,
@@ -36,7 +36,7 @@ UNPLANNED: Plan = (frozenset(), False)
 class Context:
     """One document being matched: its analysis and per-document memos."""
 
-    __slots__ = ("analysis", "doc", "forms", "lang", "memo")
+    __slots__ = ("analysis", "doc", "forms", "hits", "lang", "made", "memo")
 
     def __init__(self, analysis: Analysis, doc: Document) -> None:
         self.analysis = analysis
@@ -44,6 +44,8 @@ class Context:
         self.lang = analysis.language
         self.memo: dict[object, list[Occurrence]] = {}  # node (by identity) -> occurrences
         self.forms: dict[str, list[str]] = {}
+        self.hits: dict[object, list[RawHit]] = {}  # leaf (by identity) -> its hits
+        self.made: dict[RawHit, Hit] = {}  # the same hit explains many rules: made once
 
     def prefix_positions(self, field: str, prefix: str) -> list[int]:
         """Token positions in `field` whose folded form starts with `prefix`."""
@@ -59,6 +61,20 @@ class Context:
             return _indexes(fa.forms, ordered[lo])
         wanted = set(ordered[lo:hi])
         return [pos for pos, form in enumerate(fa.forms) if form in wanted]
+
+    def hit(self, raw: RawHit) -> Hit:
+        """The Hit of a raw hit, made once per document (the same hit explains many rules)."""
+        found = self.made.get(raw)
+        if found is None:
+            field, start, end, term = raw
+            found = self.made[raw] = Hit(
+                term=term,
+                field=cast(Field_, field),
+                text=self.analysis.field(field).text[start:end],
+                start=start,
+                end=end,
+            )
+        return found
 
 
 def _indexes(items: tuple[str, ...], value: str) -> list[int]:
@@ -79,7 +95,7 @@ class Exec(Protocol):
     def matches(self, ctx: Context) -> bool:
         """True when the node holds for the document."""
 
-    def hits(self, ctx: Context) -> Iterator[RawHit]:
+    def hits(self, ctx: Context) -> list[RawHit]:
         """The hits that explain a match (terms that fired, outside NOT)."""
 
 
@@ -110,10 +126,14 @@ class _Leaf:
         found = ctx.memo.get(self)
         return bool(found if found is not None else self.occurrences(ctx))
 
-    def hits(self, ctx: Context) -> Iterator[RawHit]:
-        term = self.term
-        for field, _, _, start, end in self.occurrences(ctx):
-            yield field, start, end, term
+    def hits(self, ctx: Context) -> list[RawHit]:
+        found = ctx.hits.get(self)  # leaves are shared: topics fire in many rules
+        if found is None:
+            term = self.term
+            found = ctx.hits[self] = [
+                (field, start, end, term) for field, _, _, start, end in self.occurrences(ctx)
+            ]
+        return found
 
     def _find(self, ctx: Context) -> list[Occurrence]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -293,8 +313,8 @@ class FilterLeaf:
             return ctx.lang == self.value
         return self.value in (ctx.doc.url or "").casefold()
 
-    def hits(self, ctx: Context) -> Iterator[RawHit]:
-        return iter(())
+    def hits(self, ctx: Context) -> list[RawHit]:
+        return []
 
 
 class AndNode:
@@ -310,9 +330,11 @@ class AndNode:
                 return False
         return True
 
-    def hits(self, ctx: Context) -> Iterator[RawHit]:
+    def hits(self, ctx: Context) -> list[RawHit]:
+        out: list[RawHit] = []
         for c in self.children:
-            yield from c.hits(ctx)
+            out.extend(c.hits(ctx))
+        return out
 
 
 class OrNode(AndNode):
@@ -340,9 +362,11 @@ class OrNode(AndNode):
                 return True
         return False
 
-    def hits(self, ctx: Context) -> Iterator[RawHit]:
+    def hits(self, ctx: Context) -> list[RawHit]:
+        out: list[RawHit] = []
         for c in self.live(ctx.lang):
-            yield from c.hits(ctx)
+            out.extend(c.hits(ctx))
+        return out
 
     def occurrences(self, ctx: Context) -> list[Occurrence]:
         out: list[Occurrence] = []
@@ -360,8 +384,8 @@ class NotNode:
     def matches(self, ctx: Context) -> bool:
         return not self.child.matches(ctx)
 
-    def hits(self, ctx: Context) -> Iterator[RawHit]:
-        return iter(())
+    def hits(self, ctx: Context) -> list[RawHit]:
+        return []
 
 
 class NearNode:
@@ -390,12 +414,14 @@ class NearNode:
     def matches(self, ctx: Context) -> bool:
         return bool(self.occurrences(ctx))
 
-    def hits(self, ctx: Context) -> Iterator[RawHit]:
+    def hits(self, ctx: Context) -> list[RawHit]:
         spans = self.occurrences(ctx)
-        for child in self.children:
-            for hit in child.hits(ctx):
-                if any(s[0] == hit[0] and s[3] <= hit[1] and hit[2] <= s[4] for s in spans):
-                    yield hit
+        return [
+            hit
+            for child in self.children
+            for hit in child.hits(ctx)
+            if any(s[0] == hit[0] and s[3] <= hit[1] and hit[2] <= s[4] for s in spans)
+        ]
 
 
 def _gap(a: Occurrence, b: Occurrence) -> int:

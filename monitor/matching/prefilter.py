@@ -87,6 +87,12 @@ class ProbePlanner:
             if id(node) in seen:
                 continue
             seen.add(id(node))
+            # what evaluation needs in this language is made here too, with the rule set
+            # (and moved out of the collector's sight with it), not during the first documents
+            if isinstance(node, n.OrNode):
+                node.live(self.lang)
+            elif isinstance(node, n.TermLeaf):
+                node.plan(self.lang)
             if isinstance(node, n.AndNode | n.NearNode):  # OrNode derives from AndNode
                 stack.extend(node.children)
             elif isinstance(node, n.NotNode):

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import cast
 
 from monitor.matching import nodes as n
 from monitor.matching.prefilter import Index, build_index
-from monitor.models import Document, Field_, Hit, Match
+from monitor.models import Document, Match
 from monitor.text.analysis import Analysis
 
 MAX_HITS = 20  # per match; enough to explain, bounded for long documents
-FIELD_ORDER = {"title": 0, "body": 1}
 TITLE_WEIGHT = 2.0
 
 
@@ -143,19 +141,14 @@ class RuleSet:
         score = sum(TITLE_WEIGHT if h[0] == "title" else 1.0 for h in raw)
         if score < rule.min_score:
             return None
-        analysis = ctx.analysis
-        hits = tuple(
-            Hit(
-                term=term, field=cast(Field_, field), text=analysis.field(field).text[start:end],
-                start=start, end=end,
-            )
-            for field, start, end, term in raw[:MAX_HITS]
-        )
-        return Match(rule=rule.id, score=score, hits=hits)
+        return Match(rule=rule.id, score=score, hits=tuple(map(ctx.hit, raw[:MAX_HITS])))
 
 
-def _dedupe(hits: Iterable[n.RawHit]) -> list[n.RawHit]:
-    seen: dict[tuple[str, int, int], n.RawHit] = {}
-    for hit in hits:
-        seen.setdefault(hit[:3], hit)
-    return sorted(seen.values(), key=lambda h: (FIELD_ORDER[h[0]], h[1], -h[2]))
+def _order(hit: n.RawHit) -> tuple[bool, int, int]:
+    return hit[0] != "title", hit[1], -hit[2]
+
+
+def _dedupe(hits: list[n.RawHit]) -> list[n.RawHit]:
+    # reversed, so that of the hits at one place the first is kept
+    seen = {h[:3]: h for h in reversed(hits)}
+    return sorted(seen.values(), key=_order)

@@ -23,8 +23,10 @@ PREFIX_MARK = "\x01"  # marks prefix probes in the prefilter key space
 CJK_MARK = "\x02"  # marks Chinese/Japanese character n-gram probes
 _CACHE_LIMIT = 300_000
 
-# key, folded form, keys of hyphenated parts, the word's prefilter probes
-Entry = tuple[str, str, tuple[str, ...], frozenset[str]]
+# key, folded form, keys of hyphenated parts, the word's prefilter probes. Only strings and
+# tuples of them: the cyclic collector stops tracking such tuples, so a large word cache
+# costs its passes nothing.
+Entry = tuple[str, str, tuple[str, ...], tuple[str, ...]]
 
 
 class _Entries(dict[str, Entry]):
@@ -43,7 +45,7 @@ class _Entries(dict[str, Entry]):
         parts: tuple[str, ...] = ()
         if "-" in word or "‐" in word or "‑" in word:
             parts = tuple({self.key(p) for p in HYPHENS.split(word) if p} - {key})
-        probes = frozenset((key, PREFIX_MARK + form[:PREFIX_LEN], *parts))
+        probes = tuple({key, PREFIX_MARK + form[:PREFIX_LEN], *parts})
         entry = self[word] = (key, form, parts, probes)
         return entry
 
