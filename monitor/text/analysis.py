@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import compress, count
 from operator import itemgetter
 from typing import Any, cast
 
@@ -120,8 +121,10 @@ class FieldAnalysis:
             pass
         parts = self._cache.get("parts")
         if parts is None:
+            entries = self.entries  # few words are hyphenated: pick them out in C
             parts = self._cache["parts"] = [
-                (i, p) for i, e in enumerate(self.entries) if e[2] for p in e[2]
+                (i, p) for i in compress(count(), map(itemgetter(2), entries))
+                for p in entries[i][2]
             ]
         if parts:
             out = sorted({*out, *(i for i, p in parts if p == key)})
@@ -172,10 +175,11 @@ class Analysis:
 def _analyze(text: str, language: str, probes: set[str] | None) -> FieldAnalysis:
     text = normalize_text(text)
     words = TOKEN.findall(text)
-    found = tuple(map(_entries(language).__getitem__, words))
+    entry = _entries(language).__getitem__
+    found = tuple(map(entry, words))
     cjk = not text.isascii() and CJK.search(text) is not None
-    if probes is not None:
-        probes.update(*set(map(itemgetter(3), found)))
+    if probes is not None:  # each distinct word's probes once
+        probes.update(*map(itemgetter(3), map(entry, set(words))))
         if cjk:
             for run in CJK.findall(text):
                 probes.update(CJK_MARK + run[i : i + 2] for i in range(len(run)))
