@@ -230,7 +230,7 @@ class TermLeaf(_Leaf):
             fa = ctx.analysis.field(field)
             positions = fa.positions(key)
             if positions:
-                spans = fa.spans
+                spans = fa.spans_to(positions[-1])
                 out.extend([(field, p, p, spans[p][0], spans[p][1]) for p in positions])
         return out
 
@@ -246,7 +246,9 @@ def word_elements(word: str, lang: str) -> list[Element]:
 def _occurrences(
     field: str, fa: FieldAnalysis, sets: list[list[int]], slop: int | None
 ) -> Iterator[Occurrence]:
-    spans = fa.spans
+    # positions are ascending: offsets are needed up to the last one that can be used
+    last = sets[0][-1] + len(sets) - 1 if slop is None else max(s[-1] for s in sets)
+    spans = fa.spans_to(last)
     if len(sets) == 1:
         for p in sets[0]:
             yield field, p, p, spans[p][0], spans[p][1]

@@ -93,10 +93,20 @@ class FieldAnalysis:
 
     @property
     def spans(self) -> list[tuple[int, int]]:
-        found = self._cache.get("spans")
+        return self.spans_to(len(self.entries) - 1)
+
+    def spans_to(self, last: int) -> list[tuple[int, int]]:
+        """Offsets of tokens 0 to `last` at least: they are found from the start of the
+        text as far as they are needed (hits are often early in an article)."""
+        found: list[tuple[int, int]] | None = self._cache.get("spans")
         if found is None:
-            found = self._cache["spans"] = _spans(self.text, self.words)
-        return cast(list[tuple[int, int]], found)
+            if not self.words:  # the same pattern on the same text finds the same tokens
+                found = self._cache["spans"] = [m.span() for m in TOKEN.finditer(self.text)]
+                return found
+            found = self._cache["spans"] = []
+        if len(found) <= last:
+            _extend_spans(found, self.text, self.words, last)
+        return found
 
     def positions(self, key: str) -> list[int]:
         """Token positions whose key (or a hyphenated part's key) is `key`, ascending."""
@@ -143,19 +153,18 @@ class FieldAnalysis:
         return lo
 
 
-def _spans(text: str, words: Sequence[str]) -> list[tuple[int, int]]:
-    """Offsets of the tokens: each found after the previous one, which costs less than
-    matching the pattern again (the same pattern on the same text finds the same tokens)."""
-    if not words:
-        return [m.span() for m in TOKEN.finditer(text)]
-    out: list[tuple[int, int]] = []
+def _extend_spans(
+    spans: list[tuple[int, int]], text: str, words: Sequence[str], last: int
+) -> None:
+    """Offsets of further tokens, each found after the previous one: cheaper than matching
+    the pattern again."""
     find = text.find
-    end = 0
-    for word in words:
+    end = spans[-1][1] if spans else 0
+    append = spans.append
+    for word in words[len(spans) : last + 1]:
         start = find(word, end)
         end = start + len(word)
-        out.append((start, end))
-    return out
+        append((start, end))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

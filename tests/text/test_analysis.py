@@ -33,6 +33,13 @@ def test_offsets_point_into_the_normalised_text() -> None:
     assert [field.text[a:b] for a, b in field.spans] == ["Café", "Китаем"]
 
 
+def test_offsets_found_piecemeal_are_those_of_the_tokens() -> None:
+    text = "Китай, Китая и Китаем: китай-Китай; «Китай» Китай's Китай Китай"
+    field = analyze_text(text, "ru")
+    assert [field.text[a:b] for a, b in field.spans_to(2)][:3] == ["Китай", "Китая", "и"]
+    assert field.spans == tokenize(text)
+
+
 @pytest.mark.parametrize(
     ("word", "lang", "key"),
     [
