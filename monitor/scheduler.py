@@ -47,10 +47,6 @@ class Scheduler:
             replace_existing=True,
         )
 
-    def remove(self, job_id: str) -> None:
-        """Stop running a job (no error when there is none)."""
-        if self._scheduler.get_job(job_id):
-            self._scheduler.remove_job(job_id)
 
     def start(self) -> None:
         self._scheduler.start()

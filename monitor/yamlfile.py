@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import yaml
@@ -145,13 +144,3 @@ _TAGS: set[str] = set()
 def register_union_tags(tags: Iterable[str]) -> None:
     """Tell `validation_messages` which path parts are discriminator tags, not keys."""
     _TAGS.update(tags)
-
-
-def mapping_or_empty(data: Any) -> Mapping[str, Any]:
-    """`data` if it is a mapping, {} for an empty file."""
-    return data if isinstance(data, Mapping) else {}
-
-
-def read_text(path: Path) -> str:
-    """A YAML file's text (UTF-8, BOM tolerated)."""
-    return path.read_text(encoding="utf-8-sig")

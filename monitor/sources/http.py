@@ -11,7 +11,6 @@ import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -155,7 +154,3 @@ def _describe(exc: httpx.HTTPError) -> str:
         return f"cannot decompress the answer: {text}"
     return text
 
-
-def header_dict(headers: Mapping[str, Any]) -> dict[str, str]:
-    """Response headers as a plain dict with lower-case names (what feedparser expects)."""
-    return {str(k).lower(): str(v) for k, v in headers.items()}

@@ -9,7 +9,6 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -301,14 +300,6 @@ class SQLiteStore:
                 (key, json.dumps(state, default=str), time.time()),
             )
 
-    def all_state(self, prefix: str = "") -> dict[str, dict[str, Any]]:
-        """Every saved state whose key starts with `prefix`."""
-        rows = self._db.execute(
-            "SELECT key, data FROM state WHERE key >= ? AND key < ? ORDER BY key",
-            (prefix, prefix + "\U0010ffff"),
-        )
-        return {r["key"]: json.loads(r["data"]) for r in rows}
-
     # ------------------------------------------------------------ maintenance
 
     def prune(self, before: float) -> int:
@@ -353,7 +344,3 @@ def _delivery(row: sqlite3.Row) -> Delivery:
         delivered_at=row["delivered_at"],
     )
 
-
-def iso(ts: float | None) -> str | None:
-    """A unix time as an ISO 8601 UTC string (for display)."""
-    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
