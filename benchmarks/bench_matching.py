@@ -11,7 +11,8 @@ about 0.05% of the documents (matches_per_doc / rules; see `rule_match_pct`). Th
 written as YAML and loaded with `load_rules`, exactly as the daemon does. The documents are
 real news (../shared/corpora/news, ~3 KB each, joined from articles of one language) or,
 when that folder is absent, generated text. Before timing, as many other documents are
-analysed, as a running daemon would have: its word caches are warm, new words still occur.
+analysed and matched, as a running daemon would have: its word caches are warm, new words
+still occur.
 
 Per size, one JSON line: rules, compile_s (reading, validating and compiling the YAML, and
 building the prefilter for the corpus languages), docs_per_s (analysis included),
@@ -335,7 +336,9 @@ def run_size(size: int, n_docs: int, stop_share: float) -> dict[str, Any]:
         compile_s = time.perf_counter() - start
         reference = small_reference(Path(tmp), articles, stop_share) if size != REFERENCE else None
     for doc in warm:  # a daemon that has been running knows most words already
-        analyze(doc, LANGUAGES)
+        rules.match(analyze(doc, LANGUAGES), doc)
+        if reference is not None:
+            reference.match(analyze(doc, LANGUAGES), doc)
     t = measure(rules, reference, docs)
     candidates = [len(rules.candidates(analyze(doc, LANGUAGES))) for doc in docs]
     naive_rate, agree = naive(rules, docs, t.found)

@@ -6,19 +6,14 @@ rules are compiled once) and their results are memoised per document in `Context
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterator
 from typing import Protocol, cast
 
+from monitor.matching.lexicon import CJK_MARK, PREFIX_MARK, Features
 from monitor.models import Document, Field_, Hit
-from monitor.text.analysis import (
-    PREFIX_LEN,
-    PREFIX_MARK,
-    Analysis,
-    FieldAnalysis,
-    analyze_text,
-)
+from monitor.text.analysis import Analysis, FieldAnalysis, analyze_text
 from monitor.text.normalize import fold, normalize_text
+from monitor.text.tokens import TOKEN
 
 # field, first token, last token, start char, end char
 Occurrence = tuple[str, int, int, int, int]
@@ -28,39 +23,26 @@ RawHit = tuple[str, int, int, str]
 Element = tuple[bool, str]
 ALL_FIELDS: tuple[str, ...] = ("title", "body")
 FIELDS: frozenset[str] = frozenset(ALL_FIELDS)
-# a term's probes in a language, and whether having them means it occurs
-Plan = tuple[frozenset[str], bool]
-UNPLANNED: Plan = (frozenset(), False)
+# a term's features in a language (one per analysed word, in order), the set of them, and
+# whether having them means the term occurs (a single word or prefix, in any field)
+Plan = tuple[tuple[str, ...], frozenset[str], bool]
+UNPLANNED: Plan = ((), frozenset(), False)
 
 
 class Context:
-    """One document being matched: its analysis and per-document memos."""
+    """One document being matched: its analysis, its features and per-document memos."""
 
-    __slots__ = ("analysis", "doc", "forms", "hits", "lang", "made", "memo")
+    __slots__ = ("analysis", "doc", "features", "hits", "lang", "made", "memo", "present")
 
-    def __init__(self, analysis: Analysis, doc: Document) -> None:
+    def __init__(self, analysis: Analysis, doc: Document, features: Features) -> None:
         self.analysis = analysis
         self.doc = doc
         self.lang = analysis.language
+        self.features = features
+        self.present = features.present
         self.memo: dict[object, list[Occurrence]] = {}  # node (by identity) -> occurrences
-        self.forms: dict[str, list[str]] = {}
         self.hits: dict[object, list[RawHit]] = {}  # leaf (by identity) -> its hits
         self.made: dict[RawHit, Hit] = {}  # the same hit explains many rules: made once
-
-    def prefix_positions(self, field: str, prefix: str) -> list[int]:
-        """Token positions in `field` whose folded form starts with `prefix`."""
-        fa = self.analysis.field(field)
-        ordered = self.forms.get(field)
-        if ordered is None:  # the field's distinct forms, sorted: a prefix is a range of them
-            ordered = self.forms[field] = sorted(set(fa.forms))
-        lo = bisect_left(ordered, prefix)
-        hi = bisect_left(ordered, prefix + "\U0010ffff", lo)
-        if lo == hi:
-            return []
-        if hi - lo == 1:
-            return _indexes(fa.forms, ordered[lo])
-        wanted = set(ordered[lo:hi])
-        return [pos for pos, form in enumerate(fa.forms) if form in wanted]
 
     def hit(self, raw: RawHit) -> Hit:
         """The Hit of a raw hit, made once per document (the same hit explains many rules)."""
@@ -75,18 +57,6 @@ class Context:
                 end=end,
             )
         return found
-
-
-def _indexes(items: tuple[str, ...], value: str) -> list[int]:
-    # tuple.index scans in C: cheaper than a Python loop over every token
-    out: list[int] = []
-    pos = -1
-    try:
-        while True:
-            pos = items.index(value, pos + 1)
-            out.append(pos)
-    except ValueError:
-        return out
 
 
 class Exec(Protocol):
@@ -172,66 +142,54 @@ class TermLeaf(_Leaf):
         return found
 
     def plan(self, lang: str) -> Plan | None:
-        """The probes a document in `lang` must have for the term to occur, and whether
-        having them is enough (a single word in any field); None: it cannot occur."""
+        """The features a document in `lang` must have for the term to occur; None: it
+        cannot occur."""
         if lang in self._plans:
             return self._plans[lang]
         plan: Plan | None = None
-        if lang in self.languages:
-            elements = self.elements(lang)
-            needed = frozenset(
-                PREFIX_MARK + v[:PREFIX_LEN] if is_prefix else v
-                for is_prefix, v in elements
-                if not is_prefix or len(v) >= PREFIX_LEN
-            )
-            exact = len(elements) == 1 and not elements[0][0] and set(self.fields) >= FIELDS
-            plan = (needed, exact) if elements else None
+        elements = self.elements(lang) if lang in self.languages else ()
+        if elements:
+            features = tuple(PREFIX_MARK + v if is_prefix else v for is_prefix, v in elements)
+            exact = len(features) == 1 and set(self.fields) >= FIELDS
+            plan = (features, frozenset(features), exact)
         self._plans[lang] = plan
         return plan
 
     def matches(self, ctx: Context) -> bool:
-        # decided on the document's probes alone when possible: no positions are looked up
-        # for the many terms of candidate rules that do not match
+        # decided on the document's features alone when possible: no positions are looked
+        # up for the many terms of candidate rules that do not match
         plan = self._plans.get(ctx.lang, UNPLANNED)
         if plan is UNPLANNED:
             plan = self.plan(ctx.lang)
-        if plan is None or not plan[0] <= ctx.analysis.probes:
+        if plan is None or not plan[1] <= ctx.present:
             return False
-        if plan[1]:
+        if plan[2]:
             return True
         found = ctx.memo.get(self)
         return bool(found if found is not None else self.occurrences(ctx))
 
     def _find(self, ctx: Context) -> list[Occurrence]:
-        elements = self.elements(ctx.lang)
         plan = self.plan(ctx.lang)
-        if plan is None or not plan[0] <= ctx.analysis.probes:
+        if plan is None or not plan[1] <= ctx.present:
             return []  # a word the document does not have: no need to look further
-        if len(elements) == 1 and not elements[0][0]:
-            return self._find_word(ctx, elements[0][1])
+        features = plan[0]
+        positions = ctx.features.positions
         out: list[Occurrence] = []
         for field in self.fields:
-            fa = ctx.analysis.field(field)
+            if len(features) == 1:
+                found = positions(field, features[0])
+                if found:
+                    b = ctx.analysis.field(field).bounds  # token p spans b[2p] to b[2p + 1]
+                    out.extend([(field, p, p, b[2 * p], b[2 * p + 1]) for p in found])
+                continue
             sets: list[list[int]] = []
-            for is_prefix, value in elements:
-                found = ctx.prefix_positions(field, value) if is_prefix else fa.positions(value)
+            for feature in features:
+                found = positions(field, feature)
                 if not found:
                     break
-                sets.append(list(found))
+                sets.append(found)
             else:
-                if sets:
-                    out.extend(_occurrences(field, fa, sets, self.slop))
-        return out
-
-
-    def _find_word(self, ctx: Context, key: str) -> list[Occurrence]:
-        out: list[Occurrence] = []
-        for field in self.fields:
-            fa = ctx.analysis.field(field)
-            positions = fa.positions(key)
-            if positions:
-                spans = fa.spans_to(positions[-1])
-                out.extend([(field, p, p, spans[p][0], spans[p][1]) for p in positions])
+                out.extend(_occurrences(field, ctx.analysis.field(field), sets, self.slop))
         return out
 
 
@@ -246,19 +204,13 @@ def word_elements(word: str, lang: str) -> list[Element]:
 def _occurrences(
     field: str, fa: FieldAnalysis, sets: list[list[int]], slop: int | None
 ) -> Iterator[Occurrence]:
-    # positions are ascending: offsets are needed up to the last one that can be used
-    last = sets[0][-1] + len(sets) - 1 if slop is None else max(s[-1] for s in sets)
-    spans = fa.spans_to(last)
-    if len(sets) == 1:
-        for p in sets[0]:
-            yield field, p, p, spans[p][0], spans[p][1]
-        return
+    b = fa.bounds  # token p spans b[2p] to b[2p + 1]
     if slop is None:
         rest = [set(s) for s in sets[1:]]
         n = len(sets) - 1
         for p in sets[0]:
             if all(p + i + 1 in s for i, s in enumerate(rest)):
-                yield field, p, p + n, spans[p][0], spans[p + n][1]
+                yield field, p, p + n, b[2 * p], b[2 * (p + n) + 1]
         return
     reach = slop + len(sets) - 1
     for p in sets[0]:
@@ -271,21 +223,25 @@ def _occurrences(
         else:
             lo, hi = min(chosen), max(chosen)
             if hi - lo + 1 - len(chosen) <= slop:
-                yield field, lo, hi, spans[lo][0], spans[hi][1]
+                yield field, lo, hi, b[2 * lo], b[2 * hi + 1]
 
 
 class SubstringLeaf(_Leaf):
-    """Literal text (Chinese, Japanese): found as a substring of the field."""
+    """Literal text (Chinese, Japanese): found as a substring of the field. `feature` is
+    set when the text is one token, so that a document has it only inside a word."""
 
-    __slots__ = ("needle",)
+    __slots__ = ("feature", "needle")
 
     def __init__(
         self, term: str, fields: tuple[str, ...], needle: str, languages: frozenset[str]
     ) -> None:
         super().__init__(term, fields, languages)
         self.needle = needle
+        self.feature = CJK_MARK + needle if TOKEN.fullmatch(needle) else None
 
     def _find(self, ctx: Context) -> list[Occurrence]:
+        if self.feature is not None and self.feature not in ctx.present:
+            return []
         out: list[Occurrence] = []
         for field in self.fields:
             fa = ctx.analysis.field(field)

@@ -17,8 +17,7 @@ from operator import not_
 from typing import cast
 
 from monitor.matching import nodes as n
-from monitor.text.analysis import CJK_MARK, PREFIX_LEN, PREFIX_MARK
-from monitor.text.tokens import CJK
+from monitor.matching.lexicon import PREFIX_MARK, Lexicon
 
 # The probes of a node: None when it cannot be reduced to probes, empty when it cannot
 # match in this language at all.
@@ -26,30 +25,22 @@ Probes = frozenset[str] | None
 NEVER: frozenset[str] = frozenset()
 
 
-def _element_probe(element: n.Element) -> str | None:
-    is_prefix, value = element
-    if not is_prefix:
-        return value
-    return PREFIX_MARK + value[:PREFIX_LEN] if len(value) >= PREFIX_LEN else None
-
-
 def leaf_probes(leaf: n.Exec, lang: str) -> Probes:
-    """The probes of one leaf in a language: its most selective word."""
+    """The probes of one leaf in a language: its most selective feature."""
     if isinstance(leaf, n.TermLeaf):
         if lang not in leaf.languages:
             return NEVER
-        candidates = [p for p in map(_element_probe, leaf.elements(lang)) if p]
-        if not candidates:
+        plan = leaf.plan(lang)
+        if plan is None:
             return None
-        # whole words beat prefixes; longer words are rarer
+        # whole words beat prefixes; longer ones are rarer
         return frozenset(
-            (max(candidates, key=lambda p: (not p.startswith(PREFIX_MARK), len(p))),)
+            (max(plan[0], key=lambda p: (not p.startswith(PREFIX_MARK), len(p))),)
         )
     if isinstance(leaf, n.SubstringLeaf):
         if lang not in leaf.languages:
             return NEVER
-        run = CJK.search(leaf.needle)
-        return frozenset((CJK_MARK + run.group()[:2],)) if run else None
+        return None if leaf.feature is None else frozenset((leaf.feature,))
     return None
 
 
@@ -74,6 +65,8 @@ class ProbePlanner:
     def __init__(self, roots: Sequence[n.Exec], lang: str) -> None:
         self.lang = lang
         self.freq: Counter[str] = Counter()
+        self.features: set[str] = set()  # every feature a term needs, for the lexicon
+        self.needles: set[str] = set()
         self._leaves: dict[int, Probes] = {}
         self._cache: dict[int, Requirements] = {}
         seen: set[int] = set()
@@ -92,7 +85,10 @@ class ProbePlanner:
             if isinstance(node, n.OrNode):
                 node.live(self.lang)
             elif isinstance(node, n.TermLeaf):
-                node.plan(self.lang)
+                plan = node.plan(self.lang)
+                self.features.update(plan[0] if plan else ())
+            elif isinstance(node, n.SubstringLeaf) and node.feature is not None:
+                self.needles.add(node.needle)
             if isinstance(node, n.AndNode | n.NearNode):  # OrNode derives from AndNode
                 stack.extend(node.children)
             elif isinstance(node, n.NotNode):
@@ -150,7 +146,8 @@ Needs = tuple[frozenset[str] | None, ...]  # rule number -> a probe set it needs
 class Index:
     """One language's prefilter.
 
-    A rule is a candidate when the document has a probe of its entry set (`postings`) and
+    A rule is a candidate when the document has a probe (a feature: see
+    `monitor.matching.lexicon`) of its entry set (`postings`) and
     one of each of its other sets: `checks[j][i]` is rule i's (j+1)-th other set, and
     `without[j]` the rules that have none. The steps are set operations and iterators
     that run in C, so the Python cost does not grow with the number of rules.
@@ -160,6 +157,7 @@ class Index:
     always: tuple[int, ...]  # rules that cannot be indexed: always candidates
     checks: tuple[Needs, ...]
     without: tuple[frozenset[int], ...]
+    lexicon: Lexicon
 
     def candidates(self, probes: frozenset[str]) -> list[int]:
         """Rule numbers, ascending, that a document with these probes may match."""
@@ -193,9 +191,12 @@ def build_index(roots: Sequence[n.Exec], lang: str) -> Index:
             postings.setdefault(k, []).append(i)
         for j, probes in enumerate(ordered[1 : 1 + MAX_CHECKS]):
             checks[j][i] = probes
+    prefixes = {f[1:] for f in planner.features if f.startswith(PREFIX_MARK)}
     return Index(
         {k: tuple(v) for k, v in postings.items()},
         tuple(always),
         tuple(tuple(c) for c in checks),
         tuple(frozenset(i for i, s in enumerate(c) if s is None) for c in checks),
+        Lexicon(lang, planner.features - {PREFIX_MARK + p for p in prefixes}, prefixes,
+                planner.needles),
     )

@@ -106,13 +106,18 @@ class RuleSet:
 
     def candidates(self, analysis: Analysis) -> list[int]:
         """Numbers of the rules the prefilter cannot rule out for this document, in order."""
-        return self._index_for(analysis.language).candidates(analysis.probes)
+        index = self._index_for(analysis.language)
+        return index.candidates(index.lexicon.read(analysis).present)
+
+    def _context(self, analysis: Analysis, doc: Document) -> n.Context:
+        lexicon = self._index_for(analysis.language).lexicon
+        return n.Context(analysis, doc, lexicon.read(analysis))
 
     def match(self, analysis: Analysis, doc: Document) -> list[Match]:
         """The rules that match the document, in rule order, with their hits."""
-        ctx = n.Context(analysis, doc)
+        ctx = self._context(analysis, doc)
         out: list[Match] = []
-        for i in self.candidates(analysis):
+        for i in self._indexes[ctx.lang].candidates(ctx.present):
             m = self._evaluate(i, ctx)
             if m is not None:
                 out.append(m)
@@ -121,11 +126,11 @@ class RuleSet:
     def match_rule(self, rule_id: str, analysis: Analysis, doc: Document) -> Match | None:
         """One rule only (used to verify examples), without the prefilter."""
         i = next(k for k, r in enumerate(self._order) if r.id == rule_id)
-        return self._evaluate(i, n.Context(analysis, doc))
+        return self._evaluate(i, self._context(analysis, doc))
 
     def match_all(self, analysis: Analysis, doc: Document) -> list[Match]:
         """Every rule evaluated, no prefilter: the naive baseline, same results as `match`."""
-        ctx = n.Context(analysis, doc)
+        ctx = self._context(analysis, doc)
         return [m for i in range(len(self._order)) if (m := self._evaluate(i, ctx))]
 
     def _evaluate(self, i: int, ctx: n.Context) -> Match | None:

@@ -1,14 +1,18 @@
 """Document analysis: normalised fields, tokens with offsets, one matching key per token.
 
 `analyze` is what the matcher consumes; it is pure and deterministic, and `analyze_text`
-applies the very same steps to a rule's term so both sides meet on equal keys.
+applies the very same steps to a rule's term so both sides meet on equal keys. Analysis
+itself only detects the language and cuts the text into tokens; a word's key is looked up
+(and remembered) the first time anything asks for it, since the matcher asks only about the
+words its rules use.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import compress, count
+from itertools import accumulate
 from operator import itemgetter
 from typing import Any, cast
 
@@ -16,18 +20,15 @@ from monitor.models import Document
 from monitor.text.languages import DETECTION_CHARS, SUPPORTED, detect_language
 from monitor.text.lemma import keyer
 from monitor.text.normalize import fold, normalize_text
-from monitor.text.tokens import CJK, HYPHENS, TOKEN
+from monitor.text.tokens import HYPHENS, SPLIT, has_cjk
 
 FIELDS: tuple[str, str] = ("title", "body")
-PREFIX_LEN = 3  # prefix queries are indexed by this many leading characters
-PREFIX_MARK = "\x01"  # marks prefix probes in the prefilter key space
-CJK_MARK = "\x02"  # marks Chinese/Japanese character n-gram probes
 _CACHE_LIMIT = 300_000
 
-# key, folded form, keys of hyphenated parts, the word's prefilter probes. Only strings and
-# tuples of them: the cyclic collector stops tracking such tuples, so a large word cache
-# costs its passes nothing.
-Entry = tuple[str, str, tuple[str, ...], tuple[str, ...]]
+# key, folded form (for prefixes), keys of hyphenated parts. Only strings and tuples of
+# them: the cyclic collector stops tracking such tuples, so a large word cache costs its
+# passes nothing.
+Entry = tuple[str, str, tuple[str, ...]]
 
 
 class _Entries(dict[str, Entry]):
@@ -42,19 +43,18 @@ class _Entries(dict[str, Entry]):
         if len(self) > _CACHE_LIMIT:
             self.clear()
         key = self.key(word)
-        form = fold(word, self.language)
         parts: tuple[str, ...] = ()
         if "-" in word or "‐" in word or "‑" in word:
             parts = tuple({self.key(p) for p in HYPHENS.split(word) if p} - {key})
-        probes = tuple({key, PREFIX_MARK + form[:PREFIX_LEN], *parts})
-        entry = self[word] = (key, form, parts, probes)
+        entry = self[word] = (key, fold(word, self.language), parts)
         return entry
 
 
 _ENTRIES: dict[str, _Entries] = {}
 
 
-def _entries(language: str) -> _Entries:
+def entries(language: str) -> dict[str, Entry]:
+    """The shared word -> Entry table of a language (filled on lookup)."""
     found = _ENTRIES.get(language)
     if found is None:
         found = _ENTRIES[language] = _Entries(language)
@@ -63,142 +63,108 @@ def _entries(language: str) -> _Entries:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FieldAnalysis:
-    """One field (title or body) analysed: its normalised text and one entry per token.
+    """One field (title or body) analysed: its normalised text cut into tokens.
 
-    `spans[i]` are the character offsets of token i in `text`, `keys[i]` its matching key,
-    `forms[i]` its folded surface (for prefixes); `positions(key)` lists the token positions
-    carrying a key (hyphenated words also carry their parts' keys). Derived data is computed
-    on first use: most documents need little of it.
+    `parts` is the text cut into separators and tokens, alternately (token i is
+    `parts[2 * i + 1]`), so `span(i)`, the character offsets of token i, need no further
+    pass of the tokeniser. `words` are the tokens, `keys[i]` token i's matching key;
+    `occurrences(word)` lists where a word occurs. Derived data is computed on first use:
+    most documents need little of it.
     """
 
     text: str
-    entries: tuple[Entry, ...]
-    cjk: bool = False
-    words: tuple[str, ...] | list[str] = ()  # the tokens as found, when known
+    parts: list[str]
+    language: str
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
-    def keys(self) -> tuple[str, ...]:
-        found = self._cache.get("keys")
+    def words(self) -> list[str]:
+        found = self._cache.get("words")
         if found is None:
-            found = self._cache["keys"] = tuple(map(itemgetter(0), self.entries))
-        return cast(tuple[str, ...], found)
+            found = self._cache["words"] = self.parts[1::2]
+        return cast(list[str], found)
 
     @property
-    def forms(self) -> tuple[str, ...]:
-        found = self._cache.get("forms")
+    def distinct(self) -> set[str]:
+        """The words, each once."""
+        found = self._cache.get("distinct")
         if found is None:
-            found = self._cache["forms"] = tuple(map(itemgetter(1), self.entries))
-        return cast(tuple[str, ...], found)
+            found = self._cache["distinct"] = set(self.words)
+        return cast(set[str], found)
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        found = self._cache.get("entries")
+        if found is None:
+            found = self._cache["entries"] = tuple(
+                map(entries(self.language).__getitem__, self.words)
+            )
+        return cast(tuple[Entry, ...], found)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(map(itemgetter(0), self.entries))
+
+    @property
+    def cjk(self) -> bool:
+        """Whether the field has Chinese or Japanese text (matched as substrings)."""
+        return not self.text.isascii() and has_cjk(self.text)
+
+    @property
+    def bounds(self) -> list[int]:
+        """Where each part ends: token i spans `bounds[2 * i]` to `bounds[2 * i + 1]`."""
+        found: list[int] | None = self._cache.get("bounds")
+        if found is None:  # running sums of the parts' lengths, in C
+            found = self._cache["bounds"] = list(accumulate(map(len, self.parts)))
+        return found
+
+    def span(self, i: int) -> tuple[int, int]:
+        """The character offsets of token i in `text`."""
+        bounds = self.bounds
+        return bounds[2 * i], bounds[2 * i + 1]
 
     @property
     def spans(self) -> list[tuple[int, int]]:
-        return self.spans_to(len(self.entries) - 1)
+        """The character offsets of every token."""
+        bounds = self.bounds
+        return list(zip(bounds[:-1:2], bounds[1::2], strict=True))
 
-    def spans_to(self, last: int) -> list[tuple[int, int]]:
-        """Offsets of tokens 0 to `last` at least: they are found from the start of the
-        text as far as they are needed (hits are often early in an article)."""
-        found: list[tuple[int, int]] | None = self._cache.get("spans")
-        if found is None:
-            if not self.words:  # the same pattern on the same text finds the same tokens
-                found = self._cache["spans"] = [m.span() for m in TOKEN.finditer(self.text)]
-                return found
-            found = self._cache["spans"] = []
-        if len(found) <= last:
-            _extend_spans(found, self.text, self.words, last)
-        return found
-
-    def positions(self, key: str) -> list[int]:
-        """Token positions whose key (or a hyphenated part's key) is `key`, ascending."""
-        memo: dict[str, list[int]] | None = self._cache.get("positions")
-        if memo is None:
-            memo = self._cache["positions"] = {}
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = self._scan(key)
-        return found
-
-    def _scan(self, key: str) -> list[int]:
-        # tuple.index scans in C: a few calls per key beat indexing every token in Python
-        keys = self.keys
+    def occurrences(self, word: str) -> list[int]:
+        """The positions of the tokens that are exactly `word`, ascending."""
+        # list.index scans in C: a few calls per word beat indexing every token in Python
+        words = self.words
         out: list[int] = []
         pos = -1
         try:
             while True:
-                pos = keys.index(key, pos + 1)
+                pos = words.index(word, pos + 1)
                 out.append(pos)
         except ValueError:
-            pass
-        parts = self._cache.get("parts")
-        if parts is None:
-            entries = self.entries  # few words are hyphenated: pick them out in C
-            parts = self._cache["parts"] = [
-                (i, p) for i in compress(count(), map(itemgetter(2), entries))
-                for p in entries[i][2]
-            ]
-        if parts:
-            out = sorted({*out, *(i for i, p in parts if p == key)})
-        return out
+            return out
 
     def position_at(self, offset: int) -> int:
         """The token position covering (or following) a character offset."""
-        spans = self.spans
-        lo, hi = 0, len(spans)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if spans[mid][1] <= offset:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
-
-
-def _extend_spans(
-    spans: list[tuple[int, int]], text: str, words: Sequence[str], last: int
-) -> None:
-    """Offsets of further tokens, each found after the previous one: cheaper than matching
-    the pattern again."""
-    find = text.find
-    end = spans[-1][1] if spans else 0
-    append = spans.append
-    for word in words[len(spans) : last + 1]:
-        start = find(word, end)
-        end = start + len(word)
-        append((start, end))
+        ends = self.bounds[1::2]
+        return bisect_right(ends, offset, hi=len(self.parts) // 2)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Analysis:
-    """A document analysed in its language; `probes` feed the matcher's prefilter."""
+    """A document analysed in its language."""
 
     language: str
     title: FieldAnalysis
     body: FieldAnalysis
-    probes: frozenset[str]
 
     def field(self, name: str) -> FieldAnalysis:
         """The analysis of `title` or `body`."""
         return self.title if name == "title" else self.body
 
 
-def _analyze(text: str, language: str, probes: set[str] | None) -> FieldAnalysis:
-    text = normalize_text(text)
-    words = TOKEN.findall(text)
-    entry = _entries(language).__getitem__
-    found = tuple(map(entry, words))
-    cjk = not text.isascii() and CJK.search(text) is not None
-    if probes is not None:  # each distinct word's probes once
-        probes.update(*map(itemgetter(3), map(entry, set(words))))
-        if cjk:
-            for run in CJK.findall(text):
-                probes.update(CJK_MARK + run[i : i + 2] for i in range(len(run)))
-                probes.update(CJK_MARK + c for c in run)
-    return FieldAnalysis(text=text, entries=found, cjk=cjk, words=words)
-
-
 def analyze_field(text: str, language: str) -> FieldAnalysis:
-    """Tokenise and key one field of text in a language."""
-    return _analyze(text, language, None)
+    """Normalise and tokenise one field of text in a language."""
+    text = normalize_text(text)
+    return FieldAnalysis(text=text, parts=SPLIT.split(text), language=language)
 
 
 def language_hint(hint: str | None) -> str | None:
@@ -214,10 +180,11 @@ def analyze(doc: Document, languages: Sequence[str]) -> Analysis:
     language = language_hint(doc.language) or detect_language(
         f"{doc.title}\n{doc.body[:DETECTION_CHARS]}", languages
     )
-    probes: set[str] = set()
-    title = _analyze(doc.title, language, probes)
-    body = _analyze(doc.body, language, probes)
-    return Analysis(language=language, title=title, body=body, probes=frozenset(probes))
+    return Analysis(
+        language=language,
+        title=analyze_field(doc.title, language),
+        body=analyze_field(doc.body, language),
+    )
 
 
 def analyze_text(text: str, language: str) -> FieldAnalysis:

@@ -7,10 +7,12 @@ stem: that would merge unrelated words (francs/France).
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 
 import simplemma
 import Stemmer
+from simplemma.strategies import DictionaryLookupStrategy
 
 from monitor.text.normalize import fold, unify
 
@@ -31,6 +33,7 @@ STEMMERS: dict[str, str] = {
 }
 ELISION_LANGUAGES = frozenset({"fr", "it", "ca"})
 _CACHE_LIMIT = 300_000
+_LOOKUP = DictionaryLookupStrategy()
 
 
 @cache
@@ -53,14 +56,27 @@ def _strip_apostrophe(word: str, language: str) -> str:
     return word
 
 
+def _known(word: str, language: str) -> str | None:
+    """The lemma of a word the dictionary knows, else None.
+
+    For a known word, simplemma's `lemmatize` returns the dictionary's lemma, so one lookup
+    does what `is_known` then `lemmatize` would; words with an apostrophe or made of digits
+    take that longer way, where `lemmatize` has rules of its own.
+    """
+    lemma = _LOOKUP.get_lemma(unicodedata.normalize("NFC", word), language)
+    if lemma is None or "'" in word or word.isnumeric():
+        return lemma and str(simplemma.lemmatize(word, lang=language))
+    return str(lemma)
+
+
 def _lemma(word: str, language: str) -> str | None:
     if language not in LEMMA_LANGUAGES:
         return None
-    if word.isupper() and len(word) > 1 and simplemma.is_known(word.title(), lang=language):
-        return str(simplemma.lemmatize(word.title(), lang=language))
-    if simplemma.is_known(word, lang=language):
-        return str(simplemma.lemmatize(word, lang=language))
-    return None
+    if word.isupper() and len(word) > 1:
+        lemma = _known(word.title(), language)
+        if lemma is not None:
+            return lemma
+    return _known(word, language)
 
 
 def compute_key(word: str, language: str) -> str:

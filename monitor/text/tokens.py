@@ -18,6 +18,8 @@ MARKS = (
 )
 _W = rf"[\w{MARKS}]"
 TOKEN = re.compile(rf"{_W}+(?:[-‐‑'’ʼ]{_W}+)*")
+# the same tokens, kept between the separators: split() cuts a text into both in one pass
+SPLIT = re.compile(f"({TOKEN.pattern})")
 CJK_CHARS = (
     "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
 )

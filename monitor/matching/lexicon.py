@@ -1,0 +1,102 @@
+"""What a rule set looks for in a document: the features its words carry.
+
+A feature is a matching key that some rule term uses, PREFIX_MARK + a prefix that some
+rule term uses (`word*`), or CJK_MARK + a Chinese or Japanese term (matched inside words).
+Each language's `Lexicon` learns, for every word on first sight, which features the word
+carries, and remembers it: news repeats its words, so a document costs one lookup per
+distinct word, and the many words no rule uses carry nothing. A document's features say
+which terms it can contain (the prefilter and most single-word terms need no more); where
+a feature occurs follows from the few words that carry it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import chain
+
+from monitor.text.analysis import FIELDS, Analysis, FieldAnalysis, entries
+
+PREFIX_MARK = "\x01"  # marks prefix features
+CJK_MARK = "\x02"  # marks Chinese/Japanese substring features
+NONE: tuple[str, ...] = ()
+_CACHE_LIMIT = 300_000
+
+
+class Lexicon(dict[str, tuple[str, ...]]):
+    """word -> the features it carries, for one language and one rule set."""
+
+    def __init__(
+        self, language: str, keys: Iterable[str], prefixes: Iterable[str], needles: Iterable[str]
+    ) -> None:
+        super().__init__()
+        self.language = language
+        self._entries = entries(language)
+        self._keys = frozenset(keys)
+        self._prefixes = frozenset(prefixes)
+        self._lengths = sorted({len(p) for p in self._prefixes})
+        self._needles = tuple(sorted(set(needles)))
+        self.carriers: dict[str, list[str]] = {}  # feature -> the words known to carry it
+
+    def __missing__(self, word: str) -> tuple[str, ...]:
+        if len(self) > _CACHE_LIMIT:
+            self.clear()
+            self.carriers.clear()
+        key, form, parts = self._entries[word]
+        keys = self._keys
+        found = [k for k in (key, *parts) if k in keys] if parts else [key] if key in keys else []
+        for n in self._lengths:
+            if n > len(form):
+                break
+            if form[:n] in self._prefixes:
+                found.append(PREFIX_MARK + form[:n])
+        if self._needles and not word.isascii():
+            found.extend(CJK_MARK + needle for needle in self._needles if needle in word)
+        if not found:
+            self[word] = NONE
+            return NONE
+        carriers = self.carriers
+        for feature in found:
+            if feature in carriers:
+                carriers[feature].append(word)
+            else:
+                carriers[feature] = [word]
+        carried = self[word] = tuple(found)
+        return carried
+
+    def read(self, analysis: Analysis) -> Features:
+        """The features of a document analysed in this lexicon's language."""
+        return Features(self, analysis)
+
+
+class Features:
+    """One document's features (`present`) and, on demand, where each one occurs."""
+
+    __slots__ = ("_carriers", "_fields", "_positions", "present")
+
+    def __init__(self, lexicon: Lexicon, analysis: Analysis) -> None:
+        self._fields = {name: analysis.field(name) for name in FIELDS}
+        self._carriers = lexicon.carriers
+        lookup = lexicon.__getitem__
+        self.present: frozenset[str] = frozenset().union(
+            *chain.from_iterable(map(lookup, fa.distinct) for fa in self._fields.values())
+        )
+        self._positions: dict[str, dict[str, list[int]]] = {name: {} for name in FIELDS}
+
+    def positions(self, field: str, feature: str) -> list[int]:
+        """The positions, ascending, of the tokens of `field` that carry `feature`."""
+        memo = self._positions[field]
+        found = memo.get(feature)
+        if found is None:
+            fa = self._fields[field]
+            has = fa.distinct.__contains__
+            words = [w for w in self._carriers.get(feature, NONE) if has(w)]
+            if len(words) == 1:
+                found = fa.occurrences(words[0])
+            else:
+                found = sorted(set(chain.from_iterable(map(fa.occurrences, words))))
+            memo[feature] = found
+        return found
+
+    def field(self, name: str) -> FieldAnalysis:
+        """The analysis of `title` or `body`."""
+        return self._fields[name]
