@@ -105,6 +105,10 @@ class _Leaf:
             ]
         return found
 
+    def absent(self, ctx: Context) -> bool:
+        """True when the document surely lacks the term (decided without looking further)."""
+        return False
+
     def _find(self, ctx: Context) -> list[Occurrence]:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -154,6 +158,12 @@ class TermLeaf(_Leaf):
             plan = (features, frozenset(features), exact)
         self._plans[lang] = plan
         return plan
+
+    def absent(self, ctx: Context) -> bool:
+        plan = self._plans.get(ctx.lang, UNPLANNED)
+        if plan is UNPLANNED:
+            plan = self.plan(ctx.lang)
+        return plan is None or not plan[1] <= ctx.present
 
     def matches(self, ctx: Context) -> bool:
         # decided on the document's features alone when possible: no positions are looked
@@ -321,10 +331,13 @@ class OrNode(AndNode):
         return False
 
     def hits(self, ctx: Context) -> list[RawHit]:
-        out: list[RawHit] = []
-        for c in self.live(ctx.lang):
-            out.extend(c.hits(ctx))
-        return out
+        found = ctx.hits.get(self)  # topics are shared: many rules that match use them
+        if found is None:
+            found = ctx.hits[self] = []
+            for c in self.live(ctx.lang):
+                if not (isinstance(c, _Leaf) and c.absent(ctx)):
+                    found.extend(c.hits(ctx))
+        return found
 
     def occurrences(self, ctx: Context) -> list[Occurrence]:
         out: list[Occurrence] = []

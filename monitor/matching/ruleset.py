@@ -143,7 +143,8 @@ class RuleSet:
         if not node.matches(ctx):
             return None
         raw = _dedupe(node.hits(ctx))
-        score = sum(TITLE_WEIGHT if h[0] == "title" else 1.0 for h in raw)
+        in_title = [h[0] for h in raw].count("title")
+        score = len(raw) + (TITLE_WEIGHT - 1.0) * in_title
         if score < rule.min_score:
             return None
         return Match(rule=rule.id, score=score, hits=tuple(map(ctx.hit, raw[:MAX_HITS])))
@@ -154,6 +155,8 @@ def _order(hit: n.RawHit) -> tuple[bool, int, int]:
 
 
 def _dedupe(hits: list[n.RawHit]) -> list[n.RawHit]:
+    if len(hits) < 2:
+        return hits
     # reversed, so that of the hits at one place the first is kept
     seen = {h[:3]: h for h in reversed(hits)}
     return sorted(seen.values(), key=_order)

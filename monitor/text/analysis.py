@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any
 
 from monitor.models import Document
 from monitor.text.languages import DETECTION_CHARS, SUPPORTED, detect_language
@@ -77,29 +77,30 @@ class FieldAnalysis:
     language: str
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
+    # (no typing.cast in these properties: it costs as much as the rest of them)
     @property
     def words(self) -> list[str]:
-        found = self._cache.get("words")
+        found: list[str] | None = self._cache.get("words")
         if found is None:
             found = self._cache["words"] = self.parts[1::2]
-        return cast(list[str], found)
+        return found
 
     @property
     def distinct(self) -> set[str]:
         """The words, each once."""
-        found = self._cache.get("distinct")
+        found: set[str] | None = self._cache.get("distinct")
         if found is None:
             found = self._cache["distinct"] = set(self.words)
-        return cast(set[str], found)
+        return found
 
     @property
     def entries(self) -> tuple[Entry, ...]:
-        found = self._cache.get("entries")
+        found: tuple[Entry, ...] | None = self._cache.get("entries")
         if found is None:
             found = self._cache["entries"] = tuple(
                 map(entries(self.language).__getitem__, self.words)
             )
-        return cast(tuple[Entry, ...], found)
+        return found
 
     @property
     def keys(self) -> tuple[str, ...]:
