@@ -34,6 +34,10 @@ class Lexicon(dict[str, tuple[str, ...]]):
         self._keys = frozenset(keys)
         self._prefixes = frozenset(prefixes)
         self._lengths = sorted({len(p) for p in self._prefixes})
+        # the shortest prefix's length, and every prefix cut to it: most words start
+        # with none of them, which one lookup tells
+        self._shortest = self._lengths[0] if self._lengths else 0
+        self._heads = frozenset(p[: self._shortest] for p in self._prefixes)
         self._needles = tuple(sorted(set(needles)))
         self.carriers: dict[str, list[str]] = {}  # feature -> the words known to carry it
 
@@ -44,11 +48,10 @@ class Lexicon(dict[str, tuple[str, ...]]):
         key, form, parts = self._entries[word]
         keys = self._keys
         found = [k for k in (key, *parts) if k in keys] if parts else [key] if key in keys else []
-        for n in self._lengths:
-            if n > len(form):
-                break
-            if form[:n] in self._prefixes:
-                found.append(PREFIX_MARK + form[:n])
+        if self._heads and form[: self._shortest] in self._heads:
+            for n in self._lengths:
+                if form[:n] in self._prefixes:
+                    found.append(PREFIX_MARK + form[:n])
         if self._needles and not word.isascii():
             found.extend(CJK_MARK + needle for needle in self._needles if needle in word)
         if not found:

@@ -17,12 +17,15 @@ from monitor.text.tokens import TOKEN
 
 # field, first token, last token, start char, end char
 Occurrence = tuple[str, int, int, int, int]
-# field, start char, end char, the term as written: made into models.Hit for matches only
-RawHit = tuple[str, int, int, str]
+# field number (0 title, 1 body), start char, minus the end char, the term as written: in
+# the order explanations list hits (title first, then by place, longer first) as they are,
+# so sorting them needs no key function. Made into models.Hit for matches only.
+RawHit = tuple[int, int, int, str]
 # (is_prefix, key or folded prefix)
 Element = tuple[bool, str]
 ALL_FIELDS: tuple[str, ...] = ("title", "body")
 FIELDS: frozenset[str] = frozenset(ALL_FIELDS)
+FIELD_NUMBER: dict[str, int] = {name: i for i, name in enumerate(ALL_FIELDS)}
 # a term's features in a language (one per analysed word, in order), the set of them, and
 # whether having them means the term occurs (a single word or prefix, in any field)
 Plan = tuple[tuple[str, ...], frozenset[str], bool]
@@ -48,13 +51,14 @@ class Context:
         """The Hit of a raw hit, made once per document (the same hit explains many rules)."""
         found = self.made.get(raw)
         if found is None:
-            field, start, end, term = raw
+            number, start, end, term = raw
+            field = ALL_FIELDS[number]
             found = self.made[raw] = Hit(
                 term=term,
                 field=cast(Field_, field),
-                text=self.analysis.field(field).text[start:end],
+                text=self.analysis.field(field).text[start:-end],
                 start=start,
-                end=end,
+                end=-end,
             )
         return found
 
@@ -100,8 +104,10 @@ class _Leaf:
         found = ctx.hits.get(self)  # leaves are shared: topics fire in many rules
         if found is None:
             term = self.term
+            number = FIELD_NUMBER
             found = ctx.hits[self] = [
-                (field, start, end, term) for field, _, _, start, end in self.occurrences(ctx)
+                (number[field], start, -end, term)
+                for field, _, _, start, end in self.occurrences(ctx)
             ]
         return found
 
@@ -177,6 +183,27 @@ class TermLeaf(_Leaf):
             return True
         found = ctx.memo.get(self)
         return bool(found if found is not None else self.occurrences(ctx))
+
+    def hits(self, ctx: Context) -> list[RawHit]:
+        found = ctx.hits.get(self)
+        if found is not None:
+            return found
+        plan = self._plans.get(ctx.lang, UNPLANNED)
+        if plan is UNPLANNED:
+            plan = self.plan(ctx.lang)
+        if plan is None or len(plan[0]) > 1:
+            return super().hits(ctx)
+        # one word or prefix: its hits straight from where it occurs
+        found = ctx.hits[self] = []
+        if plan[0][0] in ctx.present:
+            term = self.term
+            for field in self.fields:
+                positions = ctx.features.positions(field, plan[0][0])
+                if positions:
+                    b = ctx.analysis.field(field).bounds  # token p spans b[2p] to b[2p + 1]
+                    number = FIELD_NUMBER[field]
+                    found += [(number, b[2 * p], -b[2 * p + 1], term) for p in positions]
+        return found
 
     def _find(self, ctx: Context) -> list[Occurrence]:
         plan = self.plan(ctx.lang)
@@ -391,7 +418,9 @@ class NearNode:
             hit
             for child in self.children
             for hit in child.hits(ctx)
-            if any(s[0] == hit[0] and s[3] <= hit[1] and hit[2] <= s[4] for s in spans)
+            if any(
+                FIELD_NUMBER[s[0]] == hit[0] and s[3] <= hit[1] and -hit[2] <= s[4] for s in spans
+            )
         ]
 
 

@@ -69,6 +69,7 @@ class ProbePlanner:
         self.needles: set[str] = set()
         self._leaves: dict[int, Probes] = {}
         self._cache: dict[int, Requirements] = {}
+        self._exact: dict[int, bool] = {}
         seen: set[int] = set()
         for root in roots:
             self._count(root, seen)
@@ -136,6 +137,34 @@ class ProbePlanner:
         return None if probes is None else (probes,)
 
 
+    def exact(self, node: n.Exec) -> bool:
+        """Whether the node matches exactly when the document meets its requirements, so
+        that a rule made of such nodes needs no evaluation once the prefilter lets it
+        through: true of a single word or prefix in any field, and of ANDs and ORs of them
+        (not of phrases, NEAR, NOT, filters or field scopes)."""
+        key = id(node)
+        found = self._exact.get(key)
+        if found is None:
+            found = self._exact[key] = self._is_exact(node)
+        return found
+
+    def _is_exact(self, node: n.Exec) -> bool:
+        if isinstance(node, n.OrNode):  # an OR keeps one probe set of each child
+            return all(
+                self.exact(c) and len(self.requirements(c) or ()) == 1 for c in node.children
+            )
+        if isinstance(node, n.NearNode):
+            return False
+        if isinstance(node, n.AndNode):
+            return all(self.exact(c) for c in node.children)
+        if isinstance(node, n.TermLeaf):
+            if self.lang not in node.languages:
+                return True  # never there, and known never to be
+            plan = node.plan(self.lang)
+            return plan is not None and plan[2]
+        return False
+
+
 MAX_CHECKS = 3  # extra probe sets kept per rule: enough to weed out most candidates
 
 Postings = dict[str, tuple[int, ...]]  # probe -> rule numbers
@@ -158,6 +187,7 @@ class Index:
     checks: tuple[Needs, ...]
     without: tuple[frozenset[int], ...]
     lexicon: Lexicon
+    decided: frozenset[int]  # rules that match whenever they are candidates
 
     def candidates(self, probes: frozenset[str]) -> list[int]:
         """Rule numbers, ascending, that a document with these probes may match."""
@@ -178,6 +208,7 @@ def build_index(roots: Sequence[n.Exec], lang: str) -> Index:
     planner = ProbePlanner(roots, lang)
     postings: dict[str, list[int]] = {}
     always: list[int] = []
+    decided: list[int] = []
     checks: list[list[frozenset[str] | None]] = [[None] * len(roots) for _ in range(MAX_CHECKS)]
     for i, root in enumerate(roots):
         reqs = planner.requirements(root)
@@ -191,6 +222,8 @@ def build_index(roots: Sequence[n.Exec], lang: str) -> Index:
             postings.setdefault(k, []).append(i)
         for j, probes in enumerate(ordered[1 : 1 + MAX_CHECKS]):
             checks[j][i] = probes
+        if len(ordered) <= 1 + MAX_CHECKS and planner.exact(root):
+            decided.append(i)
     prefixes = {f[1:] for f in planner.features if f.startswith(PREFIX_MARK)}
     return Index(
         {k: tuple(v) for k, v in postings.items()},
@@ -199,4 +232,5 @@ def build_index(roots: Sequence[n.Exec], lang: str) -> Index:
         tuple(frozenset(i for i, s in enumerate(c) if s is None) for c in checks),
         Lexicon(lang, planner.features - {PREFIX_MARK + p for p in prefixes}, prefixes,
                 planner.needles),
+        frozenset(decided),
     )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gc
 import threading
+from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from types import MappingProxyType
 
 from monitor.matching import nodes as n
@@ -116,9 +118,11 @@ class RuleSet:
     def match(self, analysis: Analysis, doc: Document) -> list[Match]:
         """The rules that match the document, in rule order, with their hits."""
         ctx = self._context(analysis, doc)
+        index = self._indexes[ctx.lang]
+        decided = index.decided
         out: list[Match] = []
-        for i in self._indexes[ctx.lang].candidates(ctx.present):
-            m = self._evaluate(i, ctx)
+        for i in index.candidates(ctx.present):
+            m = self._evaluate(i, ctx, i in decided)
             if m is not None:
                 out.append(m)
         return out
@@ -133,30 +137,31 @@ class RuleSet:
         ctx = self._context(analysis, doc)
         return [m for i in range(len(self._order)) if (m := self._evaluate(i, ctx))]
 
-    def _evaluate(self, i: int, ctx: n.Context) -> Match | None:
+    def _evaluate(self, i: int, ctx: n.Context, decided: bool = False) -> Match | None:
+        """Rule i's match, if it matches; `decided`: the prefilter has shown it does."""
         rule = self._order[i]
         if rule.languages is not None and ctx.lang not in rule.languages:
             return None
         if rule.sources is not None and ctx.doc.source not in rule.sources:
             return None
         node = self._execs[i]
-        if not node.matches(ctx):
+        if not decided and not node.matches(ctx):
             return None
         raw = _dedupe(node.hits(ctx))
-        in_title = [h[0] for h in raw].count("title")
+        in_title = bisect_left(raw, _BODY)  # sorted: the title's hits come first
         score = len(raw) + (TITLE_WEIGHT - 1.0) * in_title
         if score < rule.min_score:
             return None
         return Match(rule=rule.id, score=score, hits=tuple(map(ctx.hit, raw[:MAX_HITS])))
 
 
-def _order(hit: n.RawHit) -> tuple[bool, int, int]:
-    return hit[0] != "title", hit[1], -hit[2]
+_BODY = (n.FIELD_NUMBER["body"],)
+_PLACE = itemgetter(0, 1, 2)
 
 
 def _dedupe(hits: list[n.RawHit]) -> list[n.RawHit]:
+    """The hits in order, one per place (of the terms found at one place, the first)."""
     if len(hits) < 2:
         return hits
-    # reversed, so that of the hits at one place the first is kept
-    seen = {h[:3]: h for h in reversed(hits)}
-    return sorted(seen.values(), key=_order)
+    first = hits[::-1]  # reversed, so that the first at each place is the one kept
+    return sorted(dict(zip(map(_PLACE, first), first, strict=True)).values())

@@ -17,7 +17,8 @@ MARKS = (
     "\u20d0-\u20ff\u302a-\u302f\u3099\u309a\ufe20-\ufe2f"
 )
 _W = rf"[\w{MARKS}]"
-TOKEN = re.compile(rf"{_W}+(?:[-‐‑'’ʼ]{_W}+)*")
+# possessive: once a run of word characters ends, giving some back never helps (and costs)
+TOKEN = re.compile(rf"{_W}++(?:[-‐‑'’ʼ]{_W}++)*+")
 # the same tokens, kept between the separators: split() cuts a text into both in one pass
 SPLIT = re.compile(f"({TOKEN.pattern})")
 CJK_CHARS = (

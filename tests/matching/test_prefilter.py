@@ -69,3 +69,30 @@ def test_indexed_matching_equals_naive_matching(tmp_path: Path) -> None:
         assert len(rules.candidates(analysis)) <= len(rules.rules)
         matched += len(fast)
     assert matched > 100  # the comparison is not vacuous
+
+
+def test_rules_of_words_and_prefixes_need_no_evaluation_after_the_prefilter(
+    tmp_path: Path,
+) -> None:
+    queries = {
+        "plain": "china AND (arms OR navy*)",
+        "topic": "@t AND china",
+        "phrase": '"arms sales" AND china',
+        "negated": "china NOT navy",
+        "scoped": "title:china AND arms",
+        "near": "china NEAR/3 arms",
+    }
+    data = {
+        "topics": {"t": {"terms": {"en": ["drones", "navy"], "ru": ["ракета"]}}},
+        "rules": [{"id": rule_id, "query": q} for rule_id, q in queries.items()],
+    }
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    rules = load_rules(path, languages=["en", "ru"])
+    order = list(queries)
+    decided = {order[i] for i in rules._index_for("en").decided}
+    assert decided == {"plain", "topic"}
+    doc = Document(id="1", source="s", title="China", body="navy drones arms sales",
+                   language="en")
+    found = [m.rule for m in rules.match(analyze(doc, ["en", "ru"]), doc)]
+    assert found == ["plain", "topic", "phrase", "scoped"]
