@@ -12,7 +12,7 @@ a feature occurs follows from the few words that carry it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import chain
+from itertools import chain, compress, count
 
 from monitor.text.analysis import FIELDS, Analysis, FieldAnalysis, entries
 
@@ -74,29 +74,45 @@ class Lexicon(dict[str, tuple[str, ...]]):
 class Features:
     """One document's features (`present`) and, on demand, where each one occurs."""
 
-    __slots__ = ("_carriers", "_fields", "_positions", "present")
+    __slots__ = ("_carried", "_carriers", "_fields", "_positions", "_where", "present")
 
     def __init__(self, lexicon: Lexicon, analysis: Analysis) -> None:
         self._fields = {name: analysis.field(name) for name in FIELDS}
         self._carriers = lexicon.carriers
         lookup = lexicon.__getitem__
-        self.present: frozenset[str] = frozenset().union(
-            *chain.from_iterable(map(lookup, fa.distinct) for fa in self._fields.values())
-        )
+        # what each distinct word of a field carries, in the order of `distinct`
+        self._carried = {name: list(map(lookup, fa.distinct)) for name, fa in self._fields.items()}
+        self.present: frozenset[str] = frozenset().union(*chain(*self._carried.values()))
         self._positions: dict[str, dict[str, list[int]]] = {name: {} for name in FIELDS}
+        self._where: dict[str, dict[str, list[int]]] = {}
+
+    def _where_of(self, field: str) -> dict[str, list[int]]:
+        """word -> its positions, for the words of `field` that carry something: found in
+        one pass in C over the field, then grouped over those words only."""
+        found = self._where.get(field)
+        if found is None:
+            fa = self._fields[field]
+            words = fa.words
+            relevant = set(compress(fa.distinct, self._carried[field]))
+            found = self._where[field] = {}
+            for p in compress(count(), map(relevant.__contains__, words)):
+                word = words[p]
+                at = found.get(word)
+                if at is None:
+                    found[word] = [p]
+                else:
+                    at.append(p)
+        return found
 
     def positions(self, field: str, feature: str) -> list[int]:
         """The positions, ascending, of the tokens of `field` that carry `feature`."""
         memo = self._positions[field]
         found = memo.get(feature)
         if found is None:
-            fa = self._fields[field]
-            has = fa.distinct.__contains__
-            words = [w for w in self._carriers.get(feature, NONE) if has(w)]
-            if len(words) == 1:
-                found = fa.occurrences(words[0])
-            else:
-                found = sorted(set(chain.from_iterable(map(fa.occurrences, words))))
+            where = self._where_of(field)
+            lists = [where[w] for w in self._carriers.get(feature, NONE) if w in where]
+            # one word: its list as it is (callers only read it); more: merged
+            found = lists[0] if len(lists) == 1 else sorted(set(chain.from_iterable(lists)))
             memo[feature] = found
         return found
 

@@ -67,9 +67,8 @@ class FieldAnalysis:
 
     `parts` is the text cut into separators and tokens, alternately (token i is
     `parts[2 * i + 1]`), so `span(i)`, the character offsets of token i, need no further
-    pass of the tokeniser. `words` are the tokens, `keys[i]` token i's matching key;
-    `occurrences(word)` lists where a word occurs. Derived data is computed on first use:
-    most documents need little of it.
+    pass of the tokeniser. `words` are the tokens, `keys[i]` token i's matching key.
+    Derived data is computed on first use: most documents need little of it.
     """
 
     text: str
@@ -129,19 +128,6 @@ class FieldAnalysis:
         """The character offsets of every token."""
         bounds = self.bounds
         return list(zip(bounds[:-1:2], bounds[1::2], strict=True))
-
-    def occurrences(self, word: str) -> list[int]:
-        """The positions of the tokens that are exactly `word`, ascending."""
-        # list.index scans in C: a few calls per word beat indexing every token in Python
-        words = self.words
-        out: list[int] = []
-        pos = -1
-        try:
-            while True:
-                pos = words.index(word, pos + 1)
-                out.append(pos)
-        except ValueError:
-            return out
 
     def position_at(self, offset: int) -> int:
         """The token position covering (or following) a character offset."""
