@@ -1,0 +1,257 @@
+"""The leaves of a query: words, phrases and prefixes (TermLeaf), Chinese and Japanese
+text (SubstringLeaf), and filters on the source, language or URL (FilterLeaf).
+
+Leaves are shared between rules that use the same term (topics referenced by thousands of
+rules are compiled once) and their results are memoised per document in `Context`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from monitor.matching.context import (
+    FIELD_NUMBER,
+    FIELDS,
+    UNPLANNED,
+    Context,
+    Element,
+    Occurrence,
+    Plan,
+    RawHit,
+)
+from monitor.matching.lexicon import CJK_MARK, PREFIX_MARK
+from monitor.text.analysis import FieldAnalysis, analyze_text
+from monitor.text.normalize import fold, normalize_text
+from monitor.text.tokens import TOKEN
+
+
+class _Leaf:
+    __slots__ = ("fields", "languages", "term")
+
+    def __init__(self, term: str, fields: tuple[str, ...], languages: frozenset[str]) -> None:
+        self.term = term
+        self.fields = fields
+        self.languages = languages
+
+    def occurrences(self, ctx: Context) -> list[Occurrence]:
+        found = ctx.memo.get(self)
+        if found is None:
+            found = ctx.memo[self] = (
+                self._find(ctx) if ctx.lang in self.languages else []
+            )
+        return found
+
+    def matches(self, ctx: Context) -> bool:
+        found = ctx.memo.get(self)
+        return bool(found if found is not None else self.occurrences(ctx))
+
+    def hits(self, ctx: Context) -> list[RawHit]:
+        found = ctx.hits.get(self)  # leaves are shared: topics fire in many rules
+        if found is None:
+            term = self.term
+            number = FIELD_NUMBER
+            found = ctx.hits[self] = [
+                (number[field], start, -end, term)
+                for field, _, _, start, end in self.occurrences(ctx)
+            ]
+        return found
+
+    def absent(self, ctx: Context) -> bool:
+        """True when the document surely lacks the term (decided without looking further)."""
+        return False
+
+    def _find(self, ctx: Context) -> list[Occurrence]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class TermLeaf(_Leaf):
+    """A word, prefix or phrase, analysed per language on first use.
+
+    Keys are computed lazily so that a language's lemmatiser dictionary is loaded only
+    when a document (or an example) in that language comes along.
+    """
+
+    __slots__ = ("_elements", "_plans", "slop", "words")
+
+    def __init__(
+        self,
+        term: str,
+        fields: tuple[str, ...],
+        words: tuple[str, ...],
+        languages: frozenset[str],
+        slop: int | None = None,
+    ) -> None:
+        super().__init__(term, fields, languages)
+        self.words = words
+        self.slop = slop
+        self._elements: dict[str, tuple[Element, ...]] = {}
+        self._plans: dict[str, Plan | None] = {}
+
+    def elements(self, lang: str) -> tuple[Element, ...]:
+        """The analysed words in a language: (is_prefix, key or folded prefix) each."""
+        found = self._elements.get(lang)
+        if found is None:
+            found = self._elements[lang] = tuple(
+                e for w in self.words for e in word_elements(w, lang)
+            )
+        return found
+
+    def plan(self, lang: str) -> Plan | None:
+        """The features a document in `lang` must have for the term to occur; None: it
+        cannot occur."""
+        if lang in self._plans:
+            return self._plans[lang]
+        plan: Plan | None = None
+        elements = self.elements(lang) if lang in self.languages else ()
+        if elements:
+            features = tuple(PREFIX_MARK + v if is_prefix else v for is_prefix, v in elements)
+            exact = len(features) == 1 and set(self.fields) >= FIELDS
+            plan = (features, frozenset(features), exact)
+        self._plans[lang] = plan
+        return plan
+
+    def absent(self, ctx: Context) -> bool:
+        plan = self._plans.get(ctx.lang, UNPLANNED)
+        if plan is UNPLANNED:
+            plan = self.plan(ctx.lang)
+        return plan is None or not plan[1] <= ctx.present
+
+    def matches(self, ctx: Context) -> bool:
+        # decided on the document's features alone when possible: no positions are looked
+        # up for the many terms of candidate rules that do not match
+        plan = self._plans.get(ctx.lang, UNPLANNED)
+        if plan is UNPLANNED:
+            plan = self.plan(ctx.lang)
+        if plan is None or not plan[1] <= ctx.present:
+            return False
+        if plan[2]:
+            return True
+        found = ctx.memo.get(self)
+        return bool(found if found is not None else self.occurrences(ctx))
+
+    def hits(self, ctx: Context) -> list[RawHit]:
+        found = ctx.hits.get(self)
+        if found is not None:
+            return found
+        plan = self._plans.get(ctx.lang, UNPLANNED)
+        if plan is UNPLANNED:
+            plan = self.plan(ctx.lang)
+        if plan is None or len(plan[0]) > 1:
+            return super().hits(ctx)
+        # one word or prefix: its hits straight from where it occurs
+        found = ctx.hits[self] = []
+        if plan[0][0] in ctx.present:
+            term = self.term
+            for field in self.fields:
+                positions = ctx.features.positions(field, plan[0][0])
+                if positions:
+                    b = ctx.analysis.field(field).bounds  # token p spans b[2p] to b[2p + 1]
+                    number = FIELD_NUMBER[field]
+                    found += [(number, b[2 * p], -b[2 * p + 1], term) for p in positions]
+        return found
+
+    def _find(self, ctx: Context) -> list[Occurrence]:
+        plan = self.plan(ctx.lang)
+        if plan is None or not plan[1] <= ctx.present:
+            return []  # a word the document does not have: no need to look further
+        features = plan[0]
+        positions = ctx.features.positions
+        out: list[Occurrence] = []
+        for field in self.fields:
+            if len(features) == 1:
+                found = positions(field, features[0])
+                if found:
+                    b = ctx.analysis.field(field).bounds  # token p spans b[2p] to b[2p + 1]
+                    out.extend([(field, p, p, b[2 * p], b[2 * p + 1]) for p in found])
+                continue
+            sets: list[list[int]] = []
+            for feature in features:
+                found = positions(field, feature)
+                if not found:
+                    break
+                sets.append(found)
+            else:
+                out.extend(_occurrences(field, ctx.analysis.field(field), sets, self.slop))
+        return out
+
+
+def word_elements(word: str, lang: str) -> list[Element]:
+    """One query word analysed like document text; a trailing * makes a prefix."""
+    if word.endswith("*"):
+        prefix = fold(normalize_text(word.rstrip("*")), lang)
+        return [(True, prefix)] if prefix else []
+    return [(False, key) for key in analyze_text(word, lang).keys]
+
+
+def _occurrences(
+    field: str, fa: FieldAnalysis, sets: list[list[int]], slop: int | None
+) -> Iterator[Occurrence]:
+    b = fa.bounds  # token p spans b[2p] to b[2p + 1]
+    if slop is None:
+        rest = [set(s) for s in sets[1:]]
+        n = len(sets) - 1
+        for p in sets[0]:
+            if all(p + i + 1 in s for i, s in enumerate(rest)):
+                yield field, p, p + n, b[2 * p], b[2 * (p + n) + 1]
+        return
+    reach = slop + len(sets) - 1
+    for p in sets[0]:
+        chosen = [p]
+        for s in sets[1:]:
+            near = [q for q in s if abs(q - p) <= reach and q not in chosen]
+            if not near:
+                break
+            chosen.append(min(near, key=lambda q: abs(q - p)))
+        else:
+            lo, hi = min(chosen), max(chosen)
+            if hi - lo + 1 - len(chosen) <= slop:
+                yield field, lo, hi, b[2 * lo], b[2 * hi + 1]
+
+
+class SubstringLeaf(_Leaf):
+    """Literal text (Chinese, Japanese): found as a substring of the field. `feature` is
+    set when the text is one token, so that a document has it only inside a word."""
+
+    __slots__ = ("feature", "needle")
+
+    def __init__(
+        self, term: str, fields: tuple[str, ...], needle: str, languages: frozenset[str]
+    ) -> None:
+        super().__init__(term, fields, languages)
+        self.needle = needle
+        self.feature = CJK_MARK + needle if TOKEN.fullmatch(needle) else None
+
+    def _find(self, ctx: Context) -> list[Occurrence]:
+        if self.feature is not None and self.feature not in ctx.present:
+            return []
+        out: list[Occurrence] = []
+        for field in self.fields:
+            fa = ctx.analysis.field(field)
+            start = fa.text.find(self.needle)
+            while start >= 0:
+                end = start + len(self.needle)
+                t0 = fa.position_at(start)
+                t1 = max(t0, fa.position_at(end - 1))
+                out.append((field, t0, t1, start, end))
+                start = fa.text.find(self.needle, end)
+        return out
+
+
+class FilterLeaf:
+    """source:ID, lang:CODE, url:TEXT."""
+
+    __slots__ = ("kind", "value")
+
+    def __init__(self, kind: str, value: str) -> None:
+        self.kind = kind
+        self.value = value.casefold() if kind == "url" else value
+
+    def matches(self, ctx: Context) -> bool:
+        if self.kind == "source":
+            return ctx.doc.source == self.value
+        if self.kind == "lang":
+            return ctx.lang == self.value
+        return self.value in (ctx.doc.url or "").casefold()
+
+    def hits(self, ctx: Context) -> list[RawHit]:
+        return []
