@@ -42,9 +42,6 @@ class Lexicon(dict[str, tuple[str, ...]]):
         self.carriers: dict[str, list[str]] = {}  # feature -> the words known to carry it
 
     def __missing__(self, word: str) -> tuple[str, ...]:
-        if len(self) > _CACHE_LIMIT:
-            self.clear()
-            self.carriers.clear()
         key, form, parts = self._entries[word]
         keys = self._keys
         found = [k for k in (key, *parts) if k in keys] if parts else [key] if key in keys else []
@@ -68,6 +65,9 @@ class Lexicon(dict[str, tuple[str, ...]]):
 
     def read(self, analysis: Analysis) -> Features:
         """The features of a document analysed in this lexicon's language."""
+        if len(self) > _CACHE_LIMIT:  # between documents: `carriers` must hold for a whole one
+            self.clear()
+            self.carriers.clear()
         return Features(self, analysis)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from monitor.matching import lexicon as lexicon_module
 from monitor.matching.lexicon import CJK_MARK, PREFIX_MARK, Features, Lexicon
 from monitor.models import Document
 from monitor.text.analysis import analyze
@@ -48,3 +51,20 @@ def test_what_a_word_carries_is_learnt_once() -> None:
     _read(lexicon, "", "Китаем Китаем")
     assert lexicon["Китаем"] == ("китай",)
     assert lexicon["и"] == ()
+
+
+def test_a_full_lexicon_starts_over_without_losing_positions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(lexicon_module, "_CACHE_LIMIT", 2)
+    lexicon = Lexicon("ru", ["китай", "пекин"], [], [])
+    for body in ("Китай и Пекин", "Пекин, Китаем, Китая", "в Китае и в Пекине"):
+        found = _read(lexicon, "", body)
+        words = body.replace(",", "").split()
+        assert found.positions("body", "китай") == [
+            i for i, w in enumerate(words) if w.startswith("Кита")
+        ]
+        assert found.positions("body", "пекин") == [
+            i for i, w in enumerate(words) if w.startswith("Пекин")
+        ]
+    assert len(lexicon) <= 4  # it was cleared on the way
