@@ -8,7 +8,6 @@ import pytest
 
 from monitor.models import Document
 from monitor.text.analysis import analyze, analyze_text
-from monitor.text.html import html_to_text
 from monitor.text.languages import detect_language
 from monitor.text.lemma import word_key
 from monitor.text.normalize import normalize_text
@@ -100,13 +99,6 @@ def test_detection_edge_cases() -> None:
 
 def test_html_entities_are_decoded_before_matching() -> None:
     assert normalize_text("&laquo;Китаем&raquo; &amp; Beijing&#39;s") == "«Китаем» & Beijing's"
-
-
-def test_html_to_text_keeps_blocks_and_drops_scripts() -> None:
-    html = "<html><head><title>x</title><style>p{}</style></head><body><h1>Title</h1>" \
-           "<p>One &amp; two</p><script>alert(1)</script><p>Three&nbsp;four</p></body></html>"
-    assert html_to_text(html) == "Title\nOne & two\nThree four"
-    assert html_to_text("no markup &laquo;here&raquo;") == "no markup «here»"
 
 
 def test_cjk_text_is_flagged_for_substring_matching() -> None:
