@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT))
 from monitor import metrics  # noqa: E402
 from monitor.cli.ops import collect_status  # noqa: E402
 from monitor.config import load_config  # noqa: E402
-from monitor.daemon import load_rule_set, make_alerts  # noqa: E402
 from monitor.models import Alert, Document, Hit  # noqa: E402
+from monitor.pipeline import load_rule_set, make_alerts  # noqa: E402
 from monitor.store import SQLiteStore  # noqa: E402
 
 SENTENCES = [

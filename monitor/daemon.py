@@ -11,7 +11,7 @@ import contextlib
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
@@ -23,14 +23,13 @@ from monitor.delivery.base import Notifier
 from monitor.delivery.outbox import Outbox
 from monitor.errors import MonitorError, RuleError
 from monitor.feed_alerts import HealthEvent, feed_healths, health_events
-from monitor.matching import RuleSet, load_rules
-from monitor.matching.explain import snippets
+from monitor.matching import RuleSet
 from monitor.models import Alert, Document
+from monitor.pipeline import load_rule_set, make_alerts
 from monitor.scheduler import Scheduler
 from monitor.sources import build_source
 from monitor.sources.base import Source
 from monitor.store import SQLiteStore
-from monitor.text.analysis import analyze
 from monitor.web import WebServer, add_health_routes, feeds_folder
 
 log = logging.getLogger(__name__)
@@ -40,40 +39,6 @@ PRUNE_KEY = "prune"  # the state key of the last prune's time
 STOP_GRACE = 5.0  # seconds work in flight may take to finish after SIGTERM
 HEALTH_EVERY = 60.0
 HEALTH_STATE = "health-alerts"
-
-
-def load_rule_set(config: Config) -> RuleSet:
-    """The rules as the daemon and `monitor check` load them (same code, same checks)."""
-    return load_rules(
-        config.rules,
-        languages=config.languages,
-        notifiers=[n.name for n in config.notifiers],
-        sources=[s.id for s in config.sources],
-    )
-
-
-def make_alerts(rules: RuleSet, doc: Document, languages: Sequence[str]) -> list[Alert]:
-    """Analyse a document and turn every rule that matches into an Alert (pure)."""
-    with metrics.timed(metrics.ANALYSIS_SECONDS):
-        analysis = analyze(doc, languages)
-    with metrics.timed(metrics.MATCHING_SECONDS):
-        matches = rules.match(analysis, doc)
-    alerts = []
-    for match in matches:
-        rule = rules.rules[match.rule]
-        alerts.append(
-            Alert(
-                id=Alert.make_id(rule.id, doc.content_hash),
-                rule=rule.id,
-                rule_title=rule.title,
-                document=doc,
-                language=analysis.language,
-                score=match.score,
-                hits=match.hits,
-                snippets=snippets(doc, match.hits),
-            )
-        )
-    return alerts
 
 
 class Daemon:

@@ -176,7 +176,7 @@ def _backfill(args: argparse.Namespace) -> int:
     if config is None:
         return EXIT_INVALID
     setup_logging(config.log.level, config.log.format)
-    from monitor.daemon import load_rule_set  # imports the engine
+    from monitor.pipeline import load_rule_set  # imports the engine
 
     try:
         rules = load_rule_set(config)
@@ -234,7 +234,7 @@ def scan(
 ) -> list[Alert]:
     """The alerts `rule` raises on `docs` (a progress bar on a terminal); a document that
     cannot be analysed is logged and skipped."""
-    from monitor.daemon import make_alerts
+    from monitor.pipeline import make_alerts
 
     out = []
     for doc in track(docs, f"backfill {rule}"):

@@ -21,7 +21,7 @@ def _check(args: argparse.Namespace) -> int:
     config = config_or_none(args)
     if config is None:
         return EXIT_INVALID
-    from monitor.daemon import load_rule_set
+    from monitor.pipeline import load_rule_set
 
     try:
         rules = load_rule_set(config)

@@ -1,0 +1,50 @@
+"""The pure core of the daemon: rule files -> a rule set, a document -> its alerts.
+
+`monitor check`, `monitor history` and the benchmarks use the very same functions as the
+daemon, so what they report is what it does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from monitor import metrics
+from monitor.config import Config
+from monitor.matching import RuleSet, load_rules
+from monitor.matching.explain import snippets
+from monitor.models import Alert, Document
+from monitor.text.analysis import analyze
+
+
+def load_rule_set(config: Config) -> RuleSet:
+    """The rules as the daemon and `monitor check` load them (same code, same checks)."""
+    return load_rules(
+        config.rules,
+        languages=config.languages,
+        notifiers=[n.name for n in config.notifiers],
+        sources=[s.id for s in config.sources],
+    )
+
+
+def make_alerts(rules: RuleSet, doc: Document, languages: Sequence[str]) -> list[Alert]:
+    """Analyse a document and turn every rule that matches into an Alert (pure)."""
+    with metrics.timed(metrics.ANALYSIS_SECONDS):
+        analysis = analyze(doc, languages)
+    with metrics.timed(metrics.MATCHING_SECONDS):
+        matches = rules.match(analysis, doc)
+    alerts = []
+    for match in matches:
+        rule = rules.rules[match.rule]
+        alerts.append(
+            Alert(
+                id=Alert.make_id(rule.id, doc.content_hash),
+                rule=rule.id,
+                rule_title=rule.title,
+                document=doc,
+                language=analysis.language,
+                score=match.score,
+                hits=match.hits,
+                snippets=snippets(doc, match.hits),
+            )
+        )
+    return alerts
