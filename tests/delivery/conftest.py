@@ -7,13 +7,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
 from monitor.models import Alert, Document, Hit, Snippet
-from tests.servers import SmtpServer
+from tests.servers import QuietHTTPServer, SmtpServer
 
 SEED_TITLE = "Азербайджан начинает диалог с Китаем в оборонной промышленности"
 
@@ -141,7 +141,7 @@ class WebhookServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = QuietHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/hooks/T0KEN-in-path"

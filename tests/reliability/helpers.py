@@ -20,6 +20,7 @@ from typing import Any
 
 from monitor.config import load_config
 from monitor.daemon import Daemon
+from tests.servers import QuietHTTPServer
 
 RULES = """
 rules:
@@ -172,7 +173,7 @@ class Receiver:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server = QuietHTTPServer(("127.0.0.1", self.port), Handler)
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
 
     def down(self) -> None:

@@ -10,11 +10,13 @@ import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import brotli
 import pytest
+
+from tests.servers import QuietHTTPServer
 
 
 @dataclass
@@ -114,7 +116,7 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def feed_server() -> Iterator[FeedServer]:
     """A threaded HTTP server on a free port of 127.0.0.1."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd = QuietHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.daemon_threads = True
     feeds = FeedServer(port=httpd.server_address[1])
     httpd.feeds = feeds  # type: ignore[attr-defined]
