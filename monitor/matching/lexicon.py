@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import chain, compress, count
 
-from monitor.text.analysis import FIELDS, Analysis, FieldAnalysis, entries
+from monitor.text.analysis import FIELDS, Analysis, entries
 
 PREFIX_MARK = "\x01"  # marks prefix features
 CJK_MARK = "\x02"  # marks Chinese/Japanese substring features
@@ -115,7 +115,3 @@ class Features:
             found = lists[0] if len(lists) == 1 else sorted(set(chain.from_iterable(lists)))
             memo[feature] = found
         return found
-
-    def field(self, name: str) -> FieldAnalysis:
-        """The analysis of `title` or `body`."""
-        return self._fields[name]
