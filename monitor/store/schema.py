@@ -75,10 +75,20 @@ def check_header(path: Path) -> None:
         raise StoreError(f"{path} is a SQLite file of another application")
 
 
+def outdated(db: sqlite3.Connection) -> bool:
+    """Whether the schema is older than this version's (a new, empty file included)."""
+    return int(db.execute("PRAGMA user_version").fetchone()[0]) < len(MIGRATIONS)
+
+
 def migrate(
-    db: sqlite3.Connection, path: Path, tx: Callable[[], AbstractContextManager[object]]
+    db: sqlite3.Connection,
+    path: Path,
+    tx: Callable[[], AbstractContextManager[object]],
+    *,
+    upgrade: bool = True,
 ) -> None:
-    """Bring the schema up to date, one numbered migration per transaction."""
+    """Bring the schema up to date, one numbered migration per transaction; with
+    `upgrade=False`, refuse an out-of-date schema instead (StoreError)."""
     app_id = db.execute("PRAGMA application_id").fetchone()[0]
     version = db.execute("PRAGMA user_version").fetchone()[0]
     tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
@@ -92,6 +102,11 @@ def migrate(
         check = db.execute("PRAGMA quick_check").fetchone()[0]
         if check != "ok":
             raise StoreError(f"{path} is corrupt ({check}); restore it from a backup")
+    if version < len(MIGRATIONS) and not upgrade:
+        raise StoreError(
+            f"{path} has an older schema ({version}) than this monitor ({len(MIGRATIONS)}) "
+            "and the running daemon has not upgraded it; restart the daemon with this version"
+        )
     for number in range(version, len(MIGRATIONS)):
         with tx():
             _exec_script(db, MIGRATIONS[number])

@@ -15,7 +15,7 @@ from typing import Any
 from monitor.errors import LockedError, StoreError
 from monitor.models import Alert, Document
 from monitor.store.base import Delivery, DeliveryStatus, DocumentStatus
-from monitor.store.schema import check_header, migrate
+from monitor.store.schema import check_header, migrate, outdated
 
 
 class SQLiteStore:
@@ -23,6 +23,9 @@ class SQLiteStore:
 
     `lock=True` (the daemon) takes an exclusive OS lock on `<state>.lock`, so a second
     daemon or a `run --once` on the same state refuses to start (LockedError).
+    `lock=False` (commands that only look) upgrades an older schema only when no daemon
+    holds the lock; under a running daemon it refuses an older schema rather than change
+    the file beneath it.
     """
 
     def __init__(self, path: Path | str, *, lock: bool = True) -> None:
@@ -38,7 +41,11 @@ class SQLiteStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
-            migrate(self._db, self.path, self._tx)
+            if lock or not outdated(self._db):
+                migrate(self._db, self.path, self._tx)
+            else:  # only upgrade a file no daemon is using
+                with self._lock_if_free() as free:
+                    migrate(self._db, self.path, self._tx, upgrade=free)
         except sqlite3.DatabaseError as exc:
             self._release_lock()
             raise StoreError(f"{self.path}: not a usable state file ({exc})") from exc
@@ -63,6 +70,20 @@ class SQLiteStore:
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._lock_fd = fd
+
+    @contextmanager
+    def _lock_if_free(self) -> Iterator[bool]:
+        """The state's lock for a moment, if nobody holds it: True when taken."""
+        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+            else:
+                yield True
+        finally:
+            os.close(fd)
 
     def _release_lock(self) -> None:
         if self._lock_fd is not None:

@@ -9,7 +9,7 @@ import pytest
 
 from monitor.errors import LockedError, StoreError
 from monitor.models import Alert, Document
-from monitor.store import SQLiteStore
+from monitor.store import SQLiteStore, schema
 
 
 def doc(id: str = "seeds:a.txt", title: str = "Headline", body: str = "Body") -> Document:
@@ -107,3 +107,41 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(StoreError, match="newer monitor"):
         SQLiteStore(path)
+
+
+def _upgrade(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This version of monitor gains a second schema step."""
+    monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, "CREATE TABLE extra (x)"))
+
+
+def _version(path: Path) -> int:
+    db = sqlite3.connect(path)
+    try:
+        return int(db.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        db.close()
+
+
+def test_a_command_that_only_looks_upgrades_no_file_a_daemon_is_using(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state.db"
+    daemon = SQLiteStore(path)  # an older daemon: it holds the lock
+    _upgrade(monkeypatch)
+    with pytest.raises(StoreError, match="older schema"):
+        SQLiteStore(path, lock=False)
+    assert _version(path) == 1  # untouched beneath the running daemon
+    daemon.close()
+    SQLiteStore(path, lock=False).close()  # nobody holds it now: upgraded
+    assert _version(path) == 2
+
+
+def test_the_daemon_upgrades_its_state_on_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state.db"
+    SQLiteStore(path).close()
+    _upgrade(monkeypatch)
+    with SQLiteStore(path) as store:
+        store.put_document(doc())
+    assert _version(path) == 2
