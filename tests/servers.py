@@ -26,6 +26,8 @@ class SmtpSink:
     up: bool = True
     answer: str | None = None
     received: list[tuple[str, list[str], bytes]] = field(default_factory=list)
+    peers: list[Any] = field(default_factory=list)  # the client's address, per message
+    quits: int = 0  # clients that said goodbye
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -35,7 +37,13 @@ class SmtpSink:
             return self.answer
         with self.lock:
             self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+            self.peers.append(session.peer)
         return "250 OK queued as test"
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            self.quits += 1
+        return "221 Bye"
 
     @property
     def messages(self) -> list[email.message.EmailMessage]:

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Sequence
 from email.message import EmailMessage
 from pathlib import Path
 
-import aiosmtplib
-
-from monitor.config import EmailNotifierConfig, SmtpConfig
+from monitor.config import EmailNotifierConfig
 from monitor.delivery import maildir
 from monitor.delivery.message import (
     alert_message,
@@ -24,6 +21,7 @@ from monitor.delivery.message import (
     message_bytes,
 )
 from monitor.delivery.render import Renderer, make_renderer
+from monitor.delivery.smtp import SmtpConnection
 from monitor.errors import DeliveryError
 from monitor.models import Alert
 
@@ -42,6 +40,7 @@ class EmailNotifier:
         self.name = config.name
         self.renderer: Renderer = make_renderer(templates, owner=config.name)
         self.last_answer = ""
+        self._smtp: SmtpConnection | None = None  # opened on the first message
 
     async def __aenter__(self) -> EmailNotifier:
         root = self.config.maildir
@@ -53,7 +52,8 @@ class EmailNotifier:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        return None
+        if self._smtp is not None:
+            await self._smtp.close()
 
     def recipients(self, rule: str) -> list[str]:
         """The To addresses for a rule: its override from `to_by_rule`, else `to`."""
@@ -116,70 +116,8 @@ class EmailNotifier:
         log.debug("notifier %r: wrote %s", self.name, path)
 
     async def _to_smtp(self, data: bytes, to: Sequence[str]) -> None:
-        smtp = self.config.smtp
-        assert smtp is not None  # checked by the config model
+        if self._smtp is None:
+            assert self.config.smtp is not None  # checked by the config model
+            self._smtp = SmtpConnection(self.config.smtp, name=self.name)
         sender = envelope_recipients([self.config.from_])[0]
-        self.last_answer = await send_smtp(
-            smtp, sender, envelope_recipients(to), data, name=self.name
-        )
-
-
-async def send_smtp(
-    smtp: SmtpConfig, sender: str, to: Sequence[str], data: bytes, *, name: str
-) -> str:
-    """Send `data` through the server; return its answer. Raises DeliveryError naming the
-    notifier `name`, not retryable for 5xx answers and missing credentials. Passwords
-    never appear in errors or logs."""
-    user, password = _credentials(smtp, name)
-    client = aiosmtplib.SMTP(
-        hostname=smtp.host,
-        port=smtp.port,
-        use_tls=smtp.tls == "implicit",
-        start_tls=smtp.tls == "starttls",
-        timeout=smtp.timeout,
-        cert_bundle=str(smtp.ca_file) if smtp.ca_file else None,
-    )
-    where = f"{smtp.host}:{smtp.port}"
-    try:
-        async with client:
-            if user is not None and password is not None:
-                await client.login(user, password)
-            refused, answer = await client.sendmail(sender, list(to), data)
-    except aiosmtplib.SMTPRecipientsRefused as exc:
-        codes = [r.code for r in exc.recipients]
-        raise DeliveryError(
-            name,
-            f"{where} refused every recipient: "
-            + "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients),
-            retryable=any(400 <= c < 500 for c in codes),
-        ) from None
-    except aiosmtplib.SMTPResponseException as exc:
-        raise DeliveryError(
-            name, f"{where} answered {exc.code} {exc.message}", retryable=exc.code < 500
-        ) from None
-    except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
-        raise DeliveryError(name, f"cannot reach {where}: {exc}") from None
-    if refused:
-        log.warning(
-            "%s refused some recipients: %s",
-            where,
-            "; ".join(f"{k}: {v.code} {v.message}" for k, v in refused.items()),
-        )
-    return f"{where} accepted the message: {answer}"
-
-
-def _credentials(smtp: SmtpConfig, name: str) -> tuple[str | None, str | None]:
-    user = password = None
-    for env, label in ((smtp.username_env, "user name"), (smtp.password_env, "password")):
-        if env is None:
-            continue
-        value = os.environ.get(env)
-        if not value:
-            raise DeliveryError(
-                name, f"the environment variable {env} (SMTP {label}) is not set", retryable=False
-            )
-        if label == "password":
-            password = value
-        else:
-            user = value
-    return user, password
+        self.last_answer = await self._smtp.send(sender, envelope_recipients(to), data)

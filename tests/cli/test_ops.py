@@ -15,6 +15,14 @@ from monitor.models import Alert, Document, Hit
 from monitor.store import SQLiteStore
 
 NOW = time.time()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_now() -> None:
+    """`NOW` is each test's start: the daemon's snapshot must look recent when read, however
+    long after import the test runs."""
+    global NOW
+    NOW = time.time()
 RU_TITLE = "Азербайджан начинает диалог с Китаем в оборонной промышленности"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from email.message import EmailMessage
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from monitor.config import DeliveryConfig, EmailNotifierConfig
+from monitor.delivery import smtp as smtp_module
 from monitor.delivery.email import EmailNotifier
 from monitor.delivery.outbox import Outbox
 from monitor.errors import DeliveryError
@@ -223,3 +225,42 @@ async def test_login_with_credentials_from_the_environment(
     async with _smtp(server.port, **creds) as notifier:
         with pytest.raises(DeliveryError, match="T_SMTP_PASSWORD"):
             await notifier.send(alert_factory())
+
+
+async def test_a_burst_of_alerts_shares_one_connection(
+    smtp_server: Any, alert_factory: AlertFactory
+) -> None:
+    async with _smtp(smtp_server.port) as notifier:
+        for i in range(5):
+            await notifier.send(alert_factory(f"Headline {i}"))
+    assert len(smtp_server.sink.received) == 5
+    assert len(set(smtp_server.sink.peers)) == 1  # one connection, one handshake
+    assert smtp_server.sink.quits == 1  # closed politely when the notifier closed
+
+
+async def test_a_server_restart_between_alerts_loses_nothing(
+    alert_factory: AlertFactory, smtp_server_factory: Any
+) -> None:
+    server = smtp_server_factory().start()
+    async with _smtp(server.port) as notifier:
+        await notifier.send(alert_factory("Before"))
+        server.stop()  # the open connection is now dead
+        server.start()
+        await notifier.send(alert_factory("After"))
+    before, after = server.sink.messages
+    assert str(before["Subject"]).endswith("Before") and str(after["Subject"]).endswith("After")
+    assert len(set(server.sink.peers)) == 2  # the dead connection was replaced
+
+
+async def test_a_connection_at_rest_is_closed(
+    monkeypatch: pytest.MonkeyPatch, smtp_server: Any, alert_factory: AlertFactory
+) -> None:
+    monkeypatch.setattr(smtp_module, "IDLE", 0.2)
+    async with _smtp(smtp_server.port) as notifier:
+        await notifier.send(alert_factory())
+        deadline = time.monotonic() + 5
+        while smtp_server.sink.quits == 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert smtp_server.sink.quits == 1  # said goodbye while the notifier stayed open
+        await notifier.send(alert_factory("Later"))  # and opens another when needed
+    assert len(set(smtp_server.sink.peers)) == 2
