@@ -58,6 +58,11 @@ def atom_titles(folder: Path) -> list[str]:
     return [e.title for e in feedparser.parse(path.read_bytes()).entries] if path.exists() else []
 
 
+def mail_titles(sink: SmtpSink, titles: list[str]) -> list[str]:
+    """The headline each received message carries (its subject ends with it)."""
+    return [next(t for t in titles if str(m["Subject"]).endswith(t)) for m in sink.messages]
+
+
 def once_each(received: list[str], expected: list[str]) -> None:
     counts = collections.Counter(received)
     assert set(counts) == set(expected), set(expected) ^ set(counts)
@@ -123,8 +128,7 @@ async def test_everything_down_then_back(tmp_path: Path, caplog: pytest.LogCaptu
     finally:
         controller.stop()
         hook.down()
-    once_each([next(t for t in expected if str(m["Subject"]).endswith(t))
-               for m in sink.messages], expected)
+    once_each(mail_titles(sink, expected), expected)
     once_each(hook.titles(), expected)
     once_each(atom_titles(feeds), expected)
 
@@ -161,8 +165,7 @@ async def test_servers_gone_then_back(tmp_path: Path, caplog: pytest.LogCaptureF
     finally:
         controller.stop()
         hook.down()
-    once_each([next(t for t in titles if str(m["Subject"]).endswith(t))
-               for m in sink.messages], titles)
+    once_each(mail_titles(sink, titles), titles)
     once_each(hook.titles(), titles)
 
 
@@ -286,5 +289,4 @@ async def test_state_disk_full_then_freed(tmp_path: Path, caplog: pytest.LogCapt
                     "pending": 0, "delivered": 5, "failed": 0}
     finally:
         controller.stop()
-    once_each([next(t for t in expected if str(m["Subject"]).endswith(t))
-               for m in sink.messages], expected)
+    once_each(mail_titles(sink, expected), expected)

@@ -25,21 +25,16 @@ from monitor.sources.entries import entries_to_documents, parse_feed
 from monitor.sources.feed import FeedSource
 from tests.reliability.helpers import Receiver, running, until, write_project
 from tests.servers import free_port
-from tests.sources.conftest import FeedServer, Route, feed_server, rss  # noqa: F401
+from tests.sources.conftest import (  # noqa: F401
+    FeedServer,
+    MemoryState,
+    Route,
+    feed_server,
+    rss,
+)
 
 MB = 1024 * 1024
 FETCHED = datetime(2024, 5, 1, tzinfo=UTC)
-
-
-class MemoryState:
-    def __init__(self) -> None:
-        self.data: dict[str, dict[str, Any]] = {}
-
-    def get_state(self, key: str) -> dict[str, Any]:
-        return dict(self.data.get(key, {}))
-
-    def set_state(self, key: str, state: dict[str, Any]) -> None:
-        self.data[key] = dict(state)
 
 
 def source(server: FeedServer, path: str, **kw: Any) -> FeedSource:

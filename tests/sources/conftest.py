@@ -19,6 +19,19 @@ import pytest
 from tests.servers import QuietHTTPServer
 
 
+class MemoryState:
+    """A feed source's state store kept in memory (what the daemon keeps in SQLite)."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, dict[str, Any]] = {}
+
+    def get_state(self, key: str) -> dict[str, Any]:
+        return dict(self.data.get(key, {}))
+
+    def set_state(self, key: str, state: dict[str, Any]) -> None:
+        self.data[key] = dict(state)
+
+
 @dataclass
 class Route:
     """What one path answers. `script` statuses are answered first, one per request."""

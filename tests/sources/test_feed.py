@@ -17,7 +17,7 @@ from monitor.sources import build_source, shared_http
 from monitor.sources.feed import FeedSource, state_key
 from monitor.sources.http import FeedHttp
 from monitor.store.sqlite import SQLiteStore
-from tests.sources.conftest import FeedServer, Route, rss
+from tests.sources.conftest import FeedServer, MemoryState, Route, rss
 
 ENTRIES = [
     {"guid": "urn:1", "title": "Defence talks", "link": "/news/1",
@@ -25,17 +25,6 @@ ENTRIES = [
      "pubDate": "Wed, 01 May 2024 12:00:00 +0200"},
     {"title": "No guid, no date", "link": "http://example.org/2", "description": "Plain."},
 ]
-
-
-class MemoryState:
-    def __init__(self) -> None:
-        self.data: dict[str, dict[str, Any]] = {}
-
-    def get_state(self, key: str) -> dict[str, Any]:
-        return dict(self.data.get(key, {}))
-
-    def set_state(self, key: str, state: dict[str, Any]) -> None:
-        self.data[key] = dict(state)
 
 
 def feed(server: FeedServer, path: str, state: Any = None, **kw: Any) -> FeedSource:
