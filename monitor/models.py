@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -78,8 +79,14 @@ class Document(Value):
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-class Hit(Value):
-    """One term of a rule that fired: which term, in which field, the words as written there."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Hit:
+    """One term of a rule that fired: which term, in which field, the words as written there.
+
+    A plain frozen dataclass, not a model: the matcher makes hundreds per document from
+    values it has checked itself, and pydantic still validates hits read back as JSON
+    (inside Match and Alert).
+    """
 
     term: str  # the query term as the analyst wrote it, e.g. "оборонная промышленность"
     field: Field_

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -52,7 +53,7 @@ def alert_payload(alert: Alert) -> dict[str, Any]:
             "published": doc.published.isoformat() if doc.published else None,
             "language": alert.language or doc.language,
         },
-        "hits": [h.model_dump() for h in alert.hits],
+        "hits": [asdict(h) for h in alert.hits],
         "snippets": [
             {"field": s.field, "text": snippet_text(s), "html": snippet_html(s)}
             for s in snippets_for(alert)

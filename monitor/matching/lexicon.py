@@ -11,6 +11,7 @@ a feature occurs follows from the few words that carry it.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from itertools import chain, compress, count
 
@@ -19,6 +20,7 @@ from monitor.text.analysis import FIELDS, Analysis, entries
 PREFIX_MARK = "\x01"  # marks prefix features
 CJK_MARK = "\x02"  # marks Chinese/Japanese substring features
 NONE: tuple[str, ...] = ()
+EMPTY: list[int] = []  # no positions (shared: callers only read position lists)
 _CACHE_LIMIT = 300_000
 
 
@@ -39,7 +41,6 @@ class Lexicon(dict[str, tuple[str, ...]]):
         self._shortest = self._lengths[0] if self._lengths else 0
         self._heads = frozenset(p[: self._shortest] for p in self._prefixes)
         self._needles = tuple(sorted(set(needles)))
-        self.carriers: dict[str, list[str]] = {}  # feature -> the words known to carry it
 
     def __missing__(self, word: str) -> tuple[str, ...]:
         key, form, parts = self._entries[word]
@@ -51,67 +52,44 @@ class Lexicon(dict[str, tuple[str, ...]]):
                     found.append(PREFIX_MARK + form[:n])
         if self._needles and not word.isascii():
             found.extend(CJK_MARK + needle for needle in self._needles if needle in word)
-        if not found:
-            self[word] = NONE
-            return NONE
-        carriers = self.carriers
-        for feature in found:
-            if feature in carriers:
-                carriers[feature].append(word)
-            else:
-                carriers[feature] = [word]
-        carried = self[word] = tuple(found)
+        carried = self[word] = tuple(found) if found else NONE
         return carried
 
     def read(self, analysis: Analysis) -> Features:
         """The features of a document analysed in this lexicon's language."""
-        if len(self) > _CACHE_LIMIT:  # between documents: `carriers` must hold for a whole one
+        if len(self) > _CACHE_LIMIT:
             self.clear()
-            self.carriers.clear()
         return Features(self, analysis)
 
 
 class Features:
     """One document's features (`present`) and, on demand, where each one occurs."""
 
-    __slots__ = ("_carried", "_carriers", "_fields", "_positions", "_where", "present")
+    __slots__ = ("_carried", "_fields", "_where", "present")
 
     def __init__(self, lexicon: Lexicon, analysis: Analysis) -> None:
         self._fields = {name: analysis.field(name) for name in FIELDS}
-        self._carriers = lexicon.carriers
         lookup = lexicon.__getitem__
         # what each distinct word of a field carries, in the order of `distinct`
         self._carried = {name: list(map(lookup, fa.distinct)) for name, fa in self._fields.items()}
         self.present: frozenset[str] = frozenset().union(*chain(*self._carried.values()))
-        self._positions: dict[str, dict[str, list[int]]] = {name: {} for name in FIELDS}
         self._where: dict[str, dict[str, list[int]]] = {}
 
     def _where_of(self, field: str) -> dict[str, list[int]]:
-        """word -> its positions, for the words of `field` that carry something: found in
-        one pass in C over the field, then grouped over those words only."""
+        """feature -> the positions of the tokens of `field` that carry it, ascending: one
+        pass in C finds the tokens that carry anything, then only those are looked at."""
         found = self._where.get(field)
         if found is None:
             fa = self._fields[field]
             words = fa.words
-            relevant = set(compress(fa.distinct, self._carried[field]))
-            found = self._where[field] = {}
-            for p in compress(count(), map(relevant.__contains__, words)):
-                word = words[p]
-                at = found.get(word)
-                if at is None:
-                    found[word] = [p]
-                else:
-                    at.append(p)
+            features = self._carried[field]
+            carried = dict(compress(zip(fa.distinct, features, strict=True), features))
+            found = self._where[field] = defaultdict(list)
+            for p in compress(count(), map(carried.__contains__, words)):
+                for feature in carried[words[p]]:
+                    found[feature].append(p)
         return found
 
     def positions(self, field: str, feature: str) -> list[int]:
         """The positions, ascending, of the tokens of `field` that carry `feature`."""
-        memo = self._positions[field]
-        found = memo.get(feature)
-        if found is None:
-            where = self._where_of(field)
-            lists = [where[w] for w in self._carriers.get(feature, NONE) if w in where]
-            # one word: its list as it is (callers only read it); more: merged
-            found = lists[0] if len(lists) == 1 else sorted(set(chain.from_iterable(lists)))
-            memo[feature] = found
-        return found
+        return self._where_of(field).get(feature, EMPTY)

@@ -22,6 +22,8 @@ from monitor.matching.lexicon import PREFIX_MARK, Lexicon
 # The probes of a node: None when it cannot be reduced to probes, empty when it cannot
 # match in this language at all.
 Probes = frozenset[str] | None
+# the leaves that explain a match, or None: ask the node (see ProbePlanner.explainers)
+Explainers = tuple[n.Exec, ...] | None
 NEVER: frozenset[str] = frozenset()
 
 
@@ -70,6 +72,7 @@ class ProbePlanner:
         self._leaves: dict[int, Probes] = {}
         self._cache: dict[int, Requirements] = {}
         self._exact: dict[int, bool] = {}
+        self._explainers: dict[int, Explainers] = {}
         seen: set[int] = set()
         for root in roots:
             self._count(root, seen)
@@ -165,6 +168,29 @@ class ProbePlanner:
         return False
 
 
+    def explainers(self, node: n.Exec) -> Explainers:
+        """The leaves whose hits explain a match of the node, in the order `node.hits` lists
+        them, each once: the same hits without walking the tree. None when the node has a
+        NEAR (whose hits are only those inside its spans)."""
+        key = id(node)
+        if key not in self._explainers:
+            self._explainers[key] = self._explain(node)
+        return self._explainers[key]
+
+    def _explain(self, node: n.Exec) -> Explainers:
+        if isinstance(node, n.NearNode):
+            return None
+        if isinstance(node, n.AndNode):  # and OrNode, whose other children cannot match
+            children = node.live(self.lang) if isinstance(node, n.OrNode) else node.children
+            found = [self.explainers(c) for c in children]
+            if None in found:
+                return None
+            return tuple(dict.fromkeys(leaf for leaves in found for leaf in leaves or ()))
+        if isinstance(node, n.TermLeaf | n.SubstringLeaf):
+            return (node,) if self.lang in node.languages else ()
+        return ()  # NOT and filters explain nothing
+
+
 MAX_CHECKS = 3  # extra probe sets kept per rule: enough to weed out most candidates
 
 Postings = dict[str, tuple[int, ...]]  # probe -> rule numbers
@@ -188,6 +214,7 @@ class Index:
     without: tuple[frozenset[int], ...]
     lexicon: Lexicon
     decided: frozenset[int]  # rules that match whenever they are candidates
+    explainers: tuple[Explainers, ...]  # rule number -> the leaves whose hits explain it
 
     def candidates(self, probes: frozenset[str]) -> list[int]:
         """Rule numbers, ascending, that a document with these probes may match."""
@@ -233,4 +260,5 @@ def build_index(roots: Sequence[n.Exec], lang: str) -> Index:
         Lexicon(lang, planner.features - {PREFIX_MARK + p for p in prefixes}, prefixes,
                 planner.needles),
         frozenset(decided),
+        tuple(map(planner.explainers, roots)),
     )

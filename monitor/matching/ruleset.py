@@ -12,7 +12,7 @@ from operator import itemgetter
 from types import MappingProxyType
 
 from monitor.matching import nodes as n
-from monitor.matching.prefilter import Index, build_index
+from monitor.matching.prefilter import Explainers, Index, build_index
 from monitor.models import Document, Match
 from monitor.text.analysis import Analysis
 
@@ -120,9 +120,10 @@ class RuleSet:
         ctx = self._context(analysis, doc)
         index = self._indexes[ctx.lang]
         decided = index.decided
+        explainers = index.explainers
         out: list[Match] = []
         for i in index.candidates(ctx.present):
-            m = self._evaluate(i, ctx, i in decided)
+            m = self._evaluate(i, ctx, i in decided, explainers[i])
             if m is not None:
                 out.append(m)
         return out
@@ -137,8 +138,11 @@ class RuleSet:
         ctx = self._context(analysis, doc)
         return [m for i in range(len(self._order)) if (m := self._evaluate(i, ctx))]
 
-    def _evaluate(self, i: int, ctx: n.Context, decided: bool = False) -> Match | None:
-        """Rule i's match, if it matches; `decided`: the prefilter has shown it does."""
+    def _evaluate(
+        self, i: int, ctx: n.Context, decided: bool = False, leaves: Explainers = None
+    ) -> Match | None:
+        """Rule i's match, if it matches; `decided`: the prefilter has shown it does;
+        `leaves`: the leaves whose hits explain it (else the query's tree is asked)."""
         rule = self._order[i]
         if rule.languages is not None and ctx.lang not in rule.languages:
             return None
@@ -147,7 +151,15 @@ class RuleSet:
         node = self._execs[i]
         if not decided and not node.matches(ctx):
             return None
-        raw = _dedupe(node.hits(ctx))
+        if leaves is None:
+            raw = _dedupe(node.hits(ctx))
+        else:
+            memo = ctx.hits
+            found: list[n.RawHit] = []
+            for leaf in leaves:
+                known = memo.get(leaf)
+                found += known if known is not None else leaf.hits(ctx)
+            raw = _dedupe(found)
         in_title = bisect_left(raw, _BODY)  # sorted: the title's hits come first
         score = len(raw) + (TITLE_WEIGHT - 1.0) * in_title
         if score < rule.min_score:
