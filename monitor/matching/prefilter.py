@@ -22,8 +22,9 @@ from monitor.matching.lexicon import PREFIX_MARK, Lexicon
 # The probes of a node: None when it cannot be reduced to probes, empty when it cannot
 # match in this language at all.
 Probes = frozenset[str] | None
-# the leaves that explain a match, or None: ask the node (see ProbePlanner.explainers)
-Explainers = tuple[n.Exec, ...] | None
+# the leaves that explain a match, each with a feature it cannot occur without (None: no
+# such feature), or None: ask the node (see ProbePlanner.explainers)
+Explainers = tuple[tuple[n.Exec, str | None], ...] | None
 NEVER: frozenset[str] = frozenset()
 
 
@@ -170,8 +171,9 @@ class ProbePlanner:
 
     def explainers(self, node: n.Exec) -> Explainers:
         """The leaves whose hits explain a match of the node, in the order `node.hits` lists
-        them, each once: the same hits without walking the tree. None when the node has a
-        NEAR (whose hits are only those inside its spans)."""
+        them, each once, with a feature each needs (so that a document without it need
+        not ask the leaf): the same hits without walking the tree. None when the node has
+        a NEAR (whose hits are only those inside its spans)."""
         key = id(node)
         if key not in self._explainers:
             self._explainers[key] = self._explain(node)
@@ -185,9 +187,12 @@ class ProbePlanner:
             found = [self.explainers(c) for c in children]
             if None in found:
                 return None
-            return tuple(dict.fromkeys(leaf for leaves in found for leaf in leaves or ()))
-        if isinstance(node, n.TermLeaf | n.SubstringLeaf):
-            return (node,) if self.lang in node.languages else ()
+            return tuple(dict.fromkeys(pair for pairs in found for pair in pairs or ()))
+        if isinstance(node, n.TermLeaf):
+            plan = node.plan(self.lang)
+            return ((node, plan[0][0]),) if plan is not None else ()
+        if isinstance(node, n.SubstringLeaf):
+            return ((node, node.feature),) if self.lang in node.languages else ()
         return ()  # NOT and filters explain nothing
 
 

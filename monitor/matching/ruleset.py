@@ -155,10 +155,12 @@ class RuleSet:
             raw = _dedupe(node.hits(ctx))
         else:
             memo = ctx.hits
+            present = ctx.present
             found: list[n.RawHit] = []
-            for leaf in leaves:
-                known = memo.get(leaf)
-                found += known if known is not None else leaf.hits(ctx)
+            for leaf, need in leaves:
+                if need is None or need in present:
+                    known = memo.get(leaf)
+                    found += known if known is not None else leaf.hits(ctx)
             raw = _dedupe(found)
         in_title = bisect_left(raw, _BODY)  # sorted: the title's hits come first
         score = len(raw) + (TITLE_WEIGHT - 1.0) * in_title
