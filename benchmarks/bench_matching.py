@@ -22,7 +22,11 @@ document (no prefilter), measured in the same run on the first documents (bounde
 it meets them a second time, so new words cost it nothing), and `agree`: both found the
 same matches there; vs_100_rules: this size's throughput over
 that of the 100-rule set on the same documents, the two alternating in chunks of 50 in the
-same process (so machine load affects both alike).
+same process (so machine load affects both alike). tokenize_docs_per_s: how fast the same
+process only normalises and tokenises the same documents (the floor of any analysis, and a
+gauge of the machine's speed at this kind of work: shared machines differ by 2x from one
+day to the next), and vs_tokenizing: docs_per_s over it, the figure to compare runs on
+different machines or days by.
 
 Each size runs in its own process so that peak RSS and compile time are its own.
 
@@ -59,6 +63,8 @@ from monitor.models import Document  # noqa: E402
 from monitor.text.analysis import analyze  # noqa: E402
 from monitor.text.languages import DETECTION_CHARS, detect_language  # noqa: E402
 from monitor.text.lemma import word_key  # noqa: E402
+from monitor.text.normalize import normalize_text  # noqa: E402
+from monitor.text.tokens import SPLIT  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpora" / "news"
 CORPORA = {"en": ("bbc", "reuters"), "ru": ("factru", "nerel")}
@@ -255,6 +261,18 @@ def pct(values: list[float], q: float) -> float:
     return round(values[min(len(values) - 1, int(q * len(values)))], 3)
 
 
+def tokenizing_rate(docs: list[Document]) -> float:
+    """Documents per second normalised and tokenised only (best of three passes)."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        for doc in docs:
+            SPLIT.split(normalize_text(doc.title))
+            SPLIT.split(normalize_text(doc.body))
+        best = min(best, time.perf_counter() - start)
+    return len(docs) / best
+
+
 def timed_pass(rules: RuleSet, docs: list[Document]) -> float:
     """Seconds to analyse and match these documents."""
     start = time.perf_counter()
@@ -343,6 +361,7 @@ def run_size(size: int, n_docs: int, stop_share: float) -> dict[str, Any]:
     t = measure(rules, reference, docs)
     candidates = [len(rules.candidates(analyze(doc, LANGUAGES))) for doc in docs]
     naive_rate, agree = naive(rules, docs, t.found)
+    tokenizing = tokenizing_rate(docs)
     return {
         "rules": size, "docs": len(docs), "stop_share": stop_share, "corpus": corpus,
         "generator": "selective: AND of 2-3 requirements (OR of 1-3 terms or @reference)",
@@ -362,6 +381,8 @@ def run_size(size: int, n_docs: int, stop_share: float) -> dict[str, Any]:
         "naive_docs_per_s": round(naive_rate, 1),
         "agree": agree,
         "vs_100_rules": round(t.ref_wall / t.wall, 2) if reference is not None else 1.0,
+        "tokenize_docs_per_s": round(tokenizing),
+        "vs_tokenizing": round(len(docs) / t.wall / tokenizing, 4),
     }
 
 
