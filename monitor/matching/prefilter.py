@@ -10,21 +10,19 @@ dict lookup per distinct word it contains, not one test per rule.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import compress
 from operator import not_
-from typing import cast
+from typing import TypeVar, cast
 
 from monitor.matching import nodes as n
+from monitor.matching.explainers import Explainers
 from monitor.matching.lexicon import PREFIX_MARK, Lexicon
 
 # The probes of a node: None when it cannot be reduced to probes, empty when it cannot
 # match in this language at all.
 Probes = frozenset[str] | None
-# the leaves that explain a match, each with a feature it cannot occur without (None: no
-# such feature), or None: ask the node (see ProbePlanner.explainers)
-Explainers = tuple[tuple[n.Exec, str | None], ...] | None
 NEVER: frozenset[str] = frozenset()
 
 
@@ -48,12 +46,21 @@ def leaf_probes(leaf: n.Exec, lang: str) -> Probes:
 
 
 Requirements = tuple[frozenset[str], ...] | None
+T = TypeVar("T")
 
 
 def _weight(probe: str) -> int:
     if probe.startswith(PREFIX_MARK):
         return 8
     return 4 if len(probe) <= 3 else 1
+
+
+def _memoised(memo: dict[int, T], node: n.Exec, make: Callable[[n.Exec], T]) -> T:
+    """make(node), once per node (by identity: topics are shared by many rules)."""
+    key = id(node)
+    if key not in memo:
+        memo[key] = make(node)
+    return memo[key]
 
 
 class ProbePlanner:
@@ -73,7 +80,6 @@ class ProbePlanner:
         self._leaves: dict[int, Probes] = {}
         self._cache: dict[int, Requirements] = {}
         self._exact: dict[int, bool] = {}
-        self._explainers: dict[int, Explainers] = {}
         seen: set[int] = set()
         for root in roots:
             self._count(root, seen)
@@ -113,10 +119,7 @@ class ProbePlanner:
 
     def requirements(self, node: n.Exec) -> Requirements:
         """What a document needs for the node to match (memoised: topics are shared)."""
-        key = id(node)
-        if key not in self._cache:
-            self._cache[key] = self._requirements(node)
-        return self._cache[key]
+        return _memoised(self._cache, node, self._requirements)
 
     def _requirements(self, node: n.Exec) -> Requirements:
         if isinstance(node, n.OrNode):
@@ -140,17 +143,12 @@ class ProbePlanner:
         probes = self._leaves[id(node)]
         return None if probes is None else (probes,)
 
-
     def exact(self, node: n.Exec) -> bool:
         """Whether the node matches exactly when the document meets its requirements, so
         that a rule made of such nodes needs no evaluation once the prefilter lets it
         through: true of a single word or prefix in any field, and of ANDs and ORs of them
         (not of phrases, NEAR, NOT, filters or field scopes)."""
-        key = id(node)
-        found = self._exact.get(key)
-        if found is None:
-            found = self._exact[key] = self._is_exact(node)
-        return found
+        return _memoised(self._exact, node, self._is_exact)
 
     def _is_exact(self, node: n.Exec) -> bool:
         if isinstance(node, n.OrNode):  # an OR keeps one probe set of each child
@@ -167,33 +165,6 @@ class ProbePlanner:
             plan = node.plan(self.lang)
             return plan is not None and plan[2]
         return False
-
-
-    def explainers(self, node: n.Exec) -> Explainers:
-        """The leaves whose hits explain a match of the node, in the order `node.hits` lists
-        them, each once, with a feature each needs (so that a document without it need
-        not ask the leaf): the same hits without walking the tree. None when the node has
-        a NEAR (whose hits are only those inside its spans)."""
-        key = id(node)
-        if key not in self._explainers:
-            self._explainers[key] = self._explain(node)
-        return self._explainers[key]
-
-    def _explain(self, node: n.Exec) -> Explainers:
-        if isinstance(node, n.NearNode):
-            return None
-        if isinstance(node, n.AndNode):  # and OrNode, whose other children cannot match
-            children = node.live(self.lang) if isinstance(node, n.OrNode) else node.children
-            found = [self.explainers(c) for c in children]
-            if None in found:
-                return None
-            return tuple(dict.fromkeys(pair for pairs in found for pair in pairs or ()))
-        if isinstance(node, n.TermLeaf):
-            plan = node.plan(self.lang)
-            return ((node, plan[0][0]),) if plan is not None else ()
-        if isinstance(node, n.SubstringLeaf):
-            return ((node, node.feature),) if self.lang in node.languages else ()
-        return ()  # NOT and filters explain nothing
 
 
 MAX_CHECKS = 3  # extra probe sets kept per rule: enough to weed out most candidates
@@ -219,7 +190,7 @@ class Index:
     without: tuple[frozenset[int], ...]
     lexicon: Lexicon
     decided: frozenset[int]  # rules that match whenever they are candidates
-    explainers: tuple[Explainers, ...]  # rule number -> the leaves whose hits explain it
+    explainers: Explainers  # rule number -> the leaves whose hits explain it
 
     def candidates(self, probes: frozenset[str]) -> list[int]:
         """Rule numbers, ascending, that a document with these probes may match."""
@@ -265,5 +236,5 @@ def build_index(roots: Sequence[n.Exec], lang: str) -> Index:
         Lexicon(lang, planner.features - {PREFIX_MARK + p for p in prefixes}, prefixes,
                 planner.needles),
         frozenset(decided),
-        tuple(map(planner.explainers, roots)),
+        Explainers(roots, lang),
     )

@@ -12,7 +12,8 @@ from operator import itemgetter
 from types import MappingProxyType
 
 from monitor.matching import nodes as n
-from monitor.matching.prefilter import Explainers, Index, build_index
+from monitor.matching.explainers import Explained
+from monitor.matching.prefilter import Index, build_index
 from monitor.models import Document, Match
 from monitor.text.analysis import Analysis
 
@@ -139,7 +140,7 @@ class RuleSet:
         return [m for i in range(len(self._order)) if (m := self._evaluate(i, ctx))]
 
     def _evaluate(
-        self, i: int, ctx: n.Context, decided: bool = False, leaves: Explainers = None
+        self, i: int, ctx: n.Context, decided: bool = False, leaves: Explained = None
     ) -> Match | None:
         """Rule i's match, if it matches; `decided`: the prefilter has shown it does;
         `leaves`: the leaves whose hits explain it (else the query's tree is asked)."""

@@ -1,0 +1,55 @@
+"""Which leaves explain a rule's match: its query's terms outside NOT, listed once per rule.
+
+A match is explained by the hits of the terms that fired. Walking the query's tree for
+them, through topics of many terms in many languages, costs more than the rest of matching;
+a flat list of the leaves that can fire in the document's language, each with a feature it
+cannot occur without, gives the same hits for a few lookups. The list of a rule is made
+the first time the rule matches (only a small share of a large rule set ever does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from monitor.matching import nodes as n
+
+# the leaves, each with a feature it cannot occur without (None: no such feature), or None
+# when the rule has a NEAR, whose hits are only those inside its spans: ask the node
+Explained = tuple[tuple[n.Exec, str | None], ...] | None
+
+
+class Explainers(dict[int, Explained]):
+    """rule number -> the leaves whose hits explain its matches in one language, in the
+    order `node.hits` lists them, each once (filled on first use)."""
+
+    def __init__(self, roots: Sequence[n.Exec], lang: str) -> None:
+        super().__init__()
+        self._roots = roots
+        self._lang = lang
+        self._nodes: dict[int, Explained] = {}  # by identity: topics are shared
+
+    def __missing__(self, rule: int) -> Explained:
+        found = self[rule] = self._of(self._roots[rule])
+        return found
+
+    def _of(self, node: n.Exec) -> Explained:
+        key = id(node)
+        if key not in self._nodes:
+            self._nodes[key] = self._explain(node)
+        return self._nodes[key]
+
+    def _explain(self, node: n.Exec) -> Explained:
+        if isinstance(node, n.NearNode):
+            return None
+        if isinstance(node, n.AndNode):  # and OrNode, whose other children cannot match
+            children = node.live(self._lang) if isinstance(node, n.OrNode) else node.children
+            found = [self._of(c) for c in children]
+            if None in found:
+                return None
+            return tuple(dict.fromkeys(pair for pairs in found for pair in pairs or ()))
+        if isinstance(node, n.TermLeaf):
+            plan = node.plan(self._lang)
+            return ((node, plan[0][0]),) if plan is not None else ()
+        if isinstance(node, n.SubstringLeaf):
+            return ((node, node.feature),) if self._lang in node.languages else ()
+        return ()  # NOT and filters explain nothing
