@@ -20,7 +20,8 @@ Explained = tuple[tuple[n.Exec, str | None], ...] | None
 
 class Explainers(dict[int, Explained]):
     """rule number -> the leaves whose hits explain its matches in one language, in the
-    order `node.hits` lists them, each once (filled on first use)."""
+    order `node.hits` lists them, each once (filled on first use; two threads filling
+    the same entry at once compute the same value, so no lock is needed)."""
 
     def __init__(self, roots: Sequence[n.Exec], lang: str) -> None:
         super().__init__()
