@@ -3,7 +3,8 @@ what nodes find in it (occurrences, raw hits)."""
 
 from __future__ import annotations
 
-from typing import Protocol, cast
+from collections.abc import Callable
+from typing import Protocol, TypeVar, cast
 
 from monitor.matching.lexicon import Features
 from monitor.models import Document, Field_, Hit
@@ -24,6 +25,7 @@ FIELD_NUMBER: dict[str, int] = {name: i for i, name in enumerate(ALL_FIELDS)}
 # whether having them means the term occurs (a single word or prefix, in any field)
 Plan = tuple[tuple[str, ...], frozenset[str], bool]
 UNPLANNED: Plan = ((), frozenset(), False)
+T = TypeVar("T")
 
 
 class Context:
@@ -72,3 +74,12 @@ class Positional(Exec, Protocol):
 
     def occurrences(self, ctx: Context) -> list[Occurrence]:
         """Where in the document the node occurs."""
+
+
+def memoised(memo: dict[int, T], node: Exec, make: Callable[[Exec], T]) -> T:
+    """make(node), once per node (by identity: topics are shared by many rules); for the
+    compiled structures derived from a query's tree."""
+    key = id(node)
+    if key not in memo:
+        memo[key] = make(node)
+    return memo[key]

@@ -34,10 +34,7 @@ class Explainers(dict[int, Explained]):
         return found
 
     def _of(self, node: n.Exec) -> Explained:
-        key = id(node)
-        if key not in self._nodes:
-            self._nodes[key] = self._explain(node)
-        return self._nodes[key]
+        return n.memoised(self._nodes, node, self._explain)
 
     def _explain(self, node: n.Exec) -> Explained:
         if isinstance(node, n.NearNode):

@@ -10,11 +10,11 @@ dict lookup per distinct word it contains, not one test per rule.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import compress
 from operator import not_
-from typing import TypeVar, cast
+from typing import cast
 
 from monitor.matching import nodes as n
 from monitor.matching.explainers import Explainers
@@ -46,21 +46,12 @@ def leaf_probes(leaf: n.Exec, lang: str) -> Probes:
 
 
 Requirements = tuple[frozenset[str], ...] | None
-T = TypeVar("T")
 
 
 def _weight(probe: str) -> int:
     if probe.startswith(PREFIX_MARK):
         return 8
     return 4 if len(probe) <= 3 else 1
-
-
-def _memoised(memo: dict[int, T], node: n.Exec, make: Callable[[n.Exec], T]) -> T:
-    """make(node), once per node (by identity: topics are shared by many rules)."""
-    key = id(node)
-    if key not in memo:
-        memo[key] = make(node)
-    return memo[key]
 
 
 class ProbePlanner:
@@ -119,7 +110,7 @@ class ProbePlanner:
 
     def requirements(self, node: n.Exec) -> Requirements:
         """What a document needs for the node to match (memoised: topics are shared)."""
-        return _memoised(self._cache, node, self._requirements)
+        return n.memoised(self._cache, node, self._requirements)
 
     def _requirements(self, node: n.Exec) -> Requirements:
         if isinstance(node, n.OrNode):
@@ -148,7 +139,7 @@ class ProbePlanner:
         that a rule made of such nodes needs no evaluation once the prefilter lets it
         through: true of a single word or prefix in any field, and of ANDs and ORs of them
         (not of phrases, NEAR, NOT, filters or field scopes)."""
-        return _memoised(self._exact, node, self._is_exact)
+        return n.memoised(self._exact, node, self._is_exact)
 
     def _is_exact(self, node: n.Exec) -> bool:
         if isinstance(node, n.OrNode):  # an OR keeps one probe set of each child

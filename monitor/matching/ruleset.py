@@ -12,7 +12,7 @@ from operator import itemgetter
 from types import MappingProxyType
 
 from monitor.matching import nodes as n
-from monitor.matching.explainers import Explained
+from monitor.matching.explainers import Explainers
 from monitor.matching.prefilter import Index, build_index
 from monitor.models import Document, Match
 from monitor.text.analysis import Analysis
@@ -124,7 +124,7 @@ class RuleSet:
         explainers = index.explainers
         out: list[Match] = []
         for i in index.candidates(ctx.present):
-            m = self._evaluate(i, ctx, i in decided, explainers[i])
+            m = self._evaluate(i, ctx, i in decided, explainers)
             if m is not None:
                 out.append(m)
         return out
@@ -140,10 +140,10 @@ class RuleSet:
         return [m for i in range(len(self._order)) if (m := self._evaluate(i, ctx))]
 
     def _evaluate(
-        self, i: int, ctx: n.Context, decided: bool = False, leaves: Explained = None
+        self, i: int, ctx: n.Context, decided: bool = False, explainers: Explainers | None = None
     ) -> Match | None:
         """Rule i's match, if it matches; `decided`: the prefilter has shown it does;
-        `leaves`: the leaves whose hits explain it (else the query's tree is asked)."""
+        `explainers`: the leaves whose hits explain each rule (else the query's tree is asked)."""
         rule = self._order[i]
         if rule.languages is not None and ctx.lang not in rule.languages:
             return None
@@ -152,6 +152,7 @@ class RuleSet:
         node = self._execs[i]
         if not decided and not node.matches(ctx):
             return None
+        leaves = None if explainers is None else explainers[i]
         if leaves is None:
             raw = _dedupe(node.hits(ctx))
         else:
