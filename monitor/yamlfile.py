@@ -22,46 +22,83 @@ MAX_VALUES = 200_000
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _positions(node: yaml.Node, path: tuple[str | int, ...], file: str, out: Positions,
-               seen: set[int] | None = None) -> None:
-    mark = node.start_mark
-    out[path] = Location(file=file, line=mark.line + 1, column=mark.column + 1)
-    seen = set() if seen is None else seen
-    if id(node) in seen:  # an alias: its contents are located where the anchor is
-        return
-    seen.add(id(node))
-    if isinstance(node, yaml.MappingNode):
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _Reader:
+    """One walk over a composed YAML document: its data, the position of every key and
+    value, and how many values it stands for with its aliases expanded.
+
+    Each node is read once (an alias yields the object read at its anchor, as PyYAML's own
+    constructor does), so the walk is as long as the text however far the aliases expand.
+    Strings, mappings and sequences are built here; other scalars (numbers, booleans, null,
+    dates) and mappings with `<<` merge keys are left to PyYAML's safe constructor.
+    """
+
+    def __init__(self, loader: yaml.SafeLoader, file: str) -> None:
+        self.loader = loader
+        self.file = file
+        self.positions: Positions = {}
+        self._read: dict[int, tuple[Any, int]] = {}  # node id -> (value, values expanded)
+
+    def _at(self, node: yaml.Node) -> Location:
+        mark = node.start_mark
+        return Location(file=self.file, line=mark.line + 1, column=mark.column + 1)
+
+    def read(self, node: yaml.Node, path: tuple[str | int, ...]) -> tuple[Any, int]:
+        """The node's value and its number of values (itself included), aliases expanded."""
+        self.positions[path] = self._at(node)
+        if isinstance(node, yaml.ScalarNode):  # immutable: an aliased one is read again
+            return self._scalar(node), 1
+        found = self._read.get(id(node))
+        if found is not None:  # an alias, or a cycle back to a node being read
+            return found
+        if isinstance(node, yaml.SequenceNode):
+            items: list[Any] = []
+            self._read[id(node)] = (items, 1)
+            count = 1
+            for i, item in enumerate(node.value):
+                value, n = self.read(item, (*path, i))
+                items.append(value)
+                count += n
+            found = self._read[id(node)] = (items, count)
+            return found
+        return self._mapping(node, path)
+
+    def _mapping(self, node: yaml.Node, path: tuple[str | int, ...]) -> tuple[Any, int]:
+        mapping: dict[Any, Any] = {}
+        self._read[id(node)] = (mapping, 1)
+        count = 1
+        merged = False
         for key_node, value_node in node.value:
             child = (*path, str(key_node.value))
-            _positions(value_node, child, file, out, seen)
+            value, n = self.read(value_node, child)
             # a key's own position is more useful than its value's for "unknown key" errors
-            km = key_node.start_mark
-            out[(*child, "__key__")] = Location(file=file, line=km.line + 1, column=km.column + 1)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _positions(item, (*path, i), file, out, seen)
+            self.positions[(*child, "__key__")] = self._at(key_node)
+            if key_node.tag == _MERGE:  # built by PyYAML below
+                merged = True
+                count += n + 1
+                continue
+            if isinstance(key_node, yaml.ScalarNode):
+                key, k = self._scalar(key_node), 1
+            else:  # a complex key (a sequence or mapping)
+                key, k = self.read(key_node, (*child, "__key__"))
+            count += n + k
+            try:
+                mapping[key] = value
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark,
+                    "found an unhashable key", key_node.start_mark) from None
+        if merged:
+            mapping.clear()
+            mapping.update(self.loader.construct_object(node, deep=True))
+        found = self._read[id(node)] = (mapping, count)
+        return found
 
-
-def check_expansion(node: yaml.Node, limit: int = MAX_VALUES) -> None:
-    """Raise a YAML error when the document, aliases expanded, holds over `limit` values."""
-    if _expanded(node, {}, limit) > limit:
-        raise yaml.composer.ComposerError(
-            None, None, f"the aliases expand to more than {limit} values", node.start_mark)
-
-
-def _expanded(node: yaml.Node, memo: dict[int, int], limit: int) -> int:
-    """How many values the node stands for with every alias expanded (a cycle counts once)."""
-    if id(node) in memo:
-        return memo[id(node)]
-    memo[id(node)] = 1
-    count = 1
-    if isinstance(node, yaml.MappingNode):
-        count += sum(_expanded(k, memo, limit) + _expanded(v, memo, limit)
-                     for k, v in node.value)
-    elif isinstance(node, yaml.SequenceNode):
-        count += sum(_expanded(item, memo, limit) for item in node.value)
-    memo[id(node)] = count = min(count, limit + 1)
-    return count
+    def _scalar(self, node: yaml.Node) -> Any:
+        return node.value if node.tag == _STR else self.loader.construct_object(node)
 
 
 def load_yaml(
@@ -69,20 +106,22 @@ def load_yaml(
 ) -> tuple[Any, Positions]:
     """Parse one YAML document; return the data and the position of every key and item.
 
-    Raises yaml.YAMLError (with a problem_mark) on a syntax error.
+    Raises yaml.YAMLError (with a problem_mark) on a syntax error, or when the document,
+    aliases expanded, holds more than `max_values` values.
     """
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        if node is not None:
-            check_expansion(node, max_values)
-        data = None if node is None else loader.construct_document(node)
+        if node is None:
+            return None, {}
+        reader = _Reader(loader, file)
+        data, count = reader.read(node, ())
     finally:
         loader.dispose()
-    positions: Positions = {}
-    if node is not None:
-        _positions(node, (), file, positions)
-    return data, positions
+    if count > max_values:
+        raise yaml.composer.ComposerError(
+            None, None, f"the aliases expand to more than {max_values} values", node.start_mark)
+    return data, reader.positions
 
 
 def yaml_error_location(exc: yaml.YAMLError, file: str) -> Location:

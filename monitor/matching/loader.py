@@ -46,7 +46,7 @@ def load_rules(
             Path(path), languages=languages, notifiers=notifiers, sources=sources,
             check_examples=check_examples,
         )
-    settle(len(ruleset))
+        settle(len(ruleset))
     return ruleset
 
 

@@ -54,6 +54,18 @@ def _weight(probe: str) -> int:
     return 4 if len(probe) <= 3 else 1
 
 
+class _ProbeCosts(dict[str, int]):
+    """probe -> its share of a probe set's cost, worked out once per probe."""
+
+    def __init__(self, freq: Counter[str]) -> None:
+        super().__init__()
+        self._freq = freq
+
+    def __missing__(self, probe: str) -> int:
+        found = self[probe] = (self._freq[probe] + 1) * _weight(probe)
+        return found
+
+
 class ProbePlanner:
     """Computes what rules require of a document in one language, memoised over shared nodes.
 
@@ -74,6 +86,7 @@ class ProbePlanner:
         seen: set[int] = set()
         for root in roots:
             self._count(root, seen)
+        self._costs = _ProbeCosts(self.freq)
 
     def _count(self, node: n.Exec, seen: set[int]) -> None:
         stack = [node]
@@ -102,7 +115,7 @@ class ProbePlanner:
     def cost(self, probes: frozenset[str]) -> int:
         """A guess of how often documents have one of these probes: how many leaves share
         each, weighted up for three-letter prefixes and short words, which many words have."""
-        return sum((self.freq[k] + 1) * _weight(k) for k in probes)
+        return sum(map(self._costs.__getitem__, probes))
 
     def cheapest(self, reqs: tuple[frozenset[str], ...]) -> frozenset[str]:
         """The probe set of `reqs` that fewest leaves share."""

@@ -101,7 +101,7 @@ class RuleSet:
                 if found is None:
                     with quiet_gc():
                         found = self._indexes[lang] = build_index(self._execs, lang)
-                    settle(len(self._order))
+                        settle(len(self._order))
         return found
 
     def __len__(self) -> int:
