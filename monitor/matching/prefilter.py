@@ -119,7 +119,7 @@ class ProbePlanner:
 
     def cheapest(self, reqs: tuple[frozenset[str], ...]) -> frozenset[str]:
         """The probe set of `reqs` that fewest leaves share."""
-        return min(reqs, key=self.cost)
+        return reqs[0] if len(reqs) == 1 else min(reqs, key=self.cost)
 
     def requirements(self, node: n.Exec) -> Requirements:
         """What a document needs for the node to match (memoised: topics are shared)."""

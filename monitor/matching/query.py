@@ -102,33 +102,26 @@ _TOKEN = re.compile(
 )
 
 _Tok = tuple[str, str, int, re.Match[str]]  # kind, text, position, match
+# the groups inside a token's pattern name the token's kind
+_KIND = {"phrase": "quote", "slop": "quote", "distance": "near", "value": "filter",
+         "refname": "ref"}
 
 
 def _lex(query: str) -> list[_Tok]:
-    tokens: list[_Tok] = []
-    pos = 0
-    while pos < len(query):
-        m = _TOKEN.match(query, pos)
-        if m is None:  # pragma: no cover - the word pattern takes anything else
-            raise QuerySyntaxError(f"unexpected {query[pos]!r} at character {pos + 1}", pos)
-        kind = m.lastgroup or ""
-        if kind in ("phrase", "slop"):
-            kind = "quote"
-        elif kind == "distance":
-            kind = "near"
-        elif kind == "value":
-            kind = "filter"
-        elif kind == "refname":
-            kind = "ref"
+    # every character starts some alternative (the word pattern takes anything else), so
+    # the matches follow one another with no gap
+    tokens = [
+        (_KIND.get(kind, kind), m.group(), m.start(), m)
+        for m in _TOKEN.finditer(query)
+        if (kind := m.lastgroup or "") != "space"
+    ]
+    for kind, _, pos, _ in tokens:
         if kind == "open_quote":
             raise QuerySyntaxError(f"unclosed quote at character {pos + 1}", pos)
         if kind == "bad_near":
             raise QuerySyntaxError(
                 f"NEAR needs a distance, like NEAR/5 (at character {pos + 1})", pos
             )
-        if kind != "space":
-            tokens.append((kind, m.group(), pos, m))
-        pos = m.end()
     return tokens
 
 
