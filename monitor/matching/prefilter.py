@@ -66,13 +66,37 @@ class _ProbeCosts(dict[str, int]):
         return found
 
 
+def post_order(roots: Sequence[n.Exec]) -> list[n.Exec]:
+    """Every node under the roots once, each after its children. Rules share topics, so
+    their trees form a graph without cycles (the loader refuses reference cycles)."""
+    out: list[n.Exec] = []
+    seen: set[int] = set()
+    for root in roots:
+        stack: list[tuple[n.Exec, bool]] = [(root, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                out.append(node)
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            if isinstance(node, n.AndNode | n.NearNode):  # OrNode derives from AndNode
+                stack.extend((c, False) for c in node.children)
+            elif isinstance(node, n.NotNode):
+                stack.append((node.child, False))
+    return out
+
+
 class ProbePlanner:
-    """Computes what rules require of a document in one language, memoised over shared nodes.
+    """Works out what rules require of a document in one language, once per shared node.
 
     A node's requirements are probe sets that a matching document must each intersect:
     a leaf needs one of its probes, an AND (or NEAR) needs what each child needs, an OR needs
     one probe of any child. The set that leaves share least is the rule's index entry; the
-    others are checked on the document's probes before the rule is evaluated.
+    others are checked on the document's probes before the rule is evaluated. Every node is
+    planned in one pass over the nodes, children first.
     """
 
     def __init__(self, roots: Sequence[n.Exec], lang: str) -> None:
@@ -81,36 +105,29 @@ class ProbePlanner:
         self.features: set[str] = set()  # every feature a term needs, for the lexicon
         self.needles: set[str] = set()
         self._leaves: dict[int, Probes] = {}
-        self._cache: dict[int, Requirements] = {}
-        self._exact: dict[int, bool] = {}
-        seen: set[int] = set()
-        for root in roots:
-            self._count(root, seen)
+        nodes = post_order(roots)
+        for node in nodes:
+            self._count(node)
         self._costs = _ProbeCosts(self.freq)
+        self._reqs: dict[int, Requirements] = {}
+        self._exact: dict[int, bool] = {}
+        for node in nodes:  # children first: theirs are known when a parent's are made
+            self._reqs[id(node)] = self._requirements(node)
+            self._exact[id(node)] = self._is_exact(node)
 
-    def _count(self, node: n.Exec, seen: set[int]) -> None:
-        stack = [node]
-        while stack:
-            node = stack.pop()
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            # what evaluation needs in this language is made here too, with the rule set
-            # (and moved out of the collector's sight with it), not during the first documents
-            if isinstance(node, n.OrNode):
-                node.live(self.lang)
-            elif isinstance(node, n.TermLeaf):
-                plan = node.plan(self.lang)
-                self.features.update(plan[0] if plan else ())
-            elif isinstance(node, n.SubstringLeaf) and node.feature is not None:
-                self.needles.add(node.needle)
-            if isinstance(node, n.AndNode | n.NearNode):  # OrNode derives from AndNode
-                stack.extend(node.children)
-            elif isinstance(node, n.NotNode):
-                stack.append(node.child)
-            else:
-                probes = self._leaves[id(node)] = leaf_probes(node, self.lang)
-                self.freq.update(probes or ())
+    def _count(self, node: n.Exec) -> None:
+        # what evaluation needs in this language is made here too, with the rule set
+        # (and moved out of the collector's sight with it), not during the first documents
+        if isinstance(node, n.OrNode):
+            node.live(self.lang)
+        elif isinstance(node, n.TermLeaf):
+            plan = node.plan(self.lang)
+            self.features.update(plan[0] if plan else ())
+        elif isinstance(node, n.SubstringLeaf) and node.feature is not None:
+            self.needles.add(node.needle)
+        if not isinstance(node, n.AndNode | n.NearNode | n.NotNode):
+            probes = self._leaves[id(node)] = leaf_probes(node, self.lang)
+            self.freq.update(probes or ())
 
     def cost(self, probes: frozenset[str]) -> int:
         """A guess of how often documents have one of these probes: how many leaves share
@@ -122,28 +139,27 @@ class ProbePlanner:
         return reqs[0] if len(reqs) == 1 else min(reqs, key=self.cost)
 
     def requirements(self, node: n.Exec) -> Requirements:
-        """What a document needs for the node to match (memoised: topics are shared)."""
-        return n.memoised(self._cache, node, self._requirements)
+        """What a document needs for the node (one of the roots or below them) to match."""
+        return self._reqs[id(node)]
 
     def _requirements(self, node: n.Exec) -> Requirements:
+        reqs = self._reqs
         if isinstance(node, n.OrNode):
             merged: set[str] = set()
             for child in node.children:
-                reqs = self.requirements(child)
-                if reqs is None:
+                found = reqs[id(child)]
+                if found is None:
                     return None
-                if reqs:
-                    merged.update(self.cheapest(reqs))
+                if found:
+                    merged.update(self.cheapest(found))
             return (frozenset(merged),)
         if isinstance(node, n.AndNode | n.NearNode):
-            found = [r for c in node.children if (r := self.requirements(c)) is not None]
-            if not found:
+            sets = [r for c in node.children if (r := reqs[id(c)]) is not None]
+            if not sets:
                 return None
-            return tuple(dict.fromkeys(s for reqs in found for s in reqs))
+            return tuple(dict.fromkeys(s for found in sets for s in found))
         if isinstance(node, n.NotNode | n.FilterLeaf):
             return None
-        if id(node) not in self._leaves:
-            self._leaves[id(node)] = leaf_probes(node, self.lang)
         probes = self._leaves[id(node)]
         return None if probes is None else (probes,)
 
@@ -152,17 +168,18 @@ class ProbePlanner:
         that a rule made of such nodes needs no evaluation once the prefilter lets it
         through: true of a single word or prefix in any field, and of ANDs and ORs of them
         (not of phrases, NEAR, NOT, filters or field scopes)."""
-        return n.memoised(self._exact, node, self._is_exact)
+        return self._exact[id(node)]
 
     def _is_exact(self, node: n.Exec) -> bool:
+        exact = self._exact
         if isinstance(node, n.OrNode):  # an OR keeps one probe set of each child
             return all(
-                self.exact(c) and len(self.requirements(c) or ()) == 1 for c in node.children
+                exact[id(c)] and len(self._reqs[id(c)] or ()) == 1 for c in node.children
             )
         if isinstance(node, n.NearNode):
             return False
         if isinstance(node, n.AndNode):
-            return all(self.exact(c) for c in node.children)
+            return all(exact[id(c)] for c in node.children)
         if isinstance(node, n.TermLeaf):
             if self.lang not in node.languages:
                 return True  # never there, and known never to be
