@@ -44,7 +44,7 @@ class _Reader:
 
     def _at(self, node: yaml.Node) -> Location:
         mark = node.start_mark
-        return Location(file=self.file, line=mark.line + 1, column=mark.column + 1)
+        return Location(self.file, mark.line + 1, mark.column + 1)
 
     def read(self, node: yaml.Node, path: tuple[str | int, ...]) -> tuple[Any, int]:
         """The node's value and its number of values (itself included), aliases expanded."""
