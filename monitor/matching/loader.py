@@ -271,21 +271,30 @@ def _cycles(vocab: dict[str, Vocabulary], problems: list[RuleError]) -> None:
         for name, v in vocab.items()
     }
     done: set[str] = set()
-
-    def visit(name: str, stack: list[str]) -> None:
-        if name in stack:
-            cycle = [*stack[stack.index(name):], name]
-            v = vocab[name]
-            problems.append(RuleError("reference cycle: " + " -> ".join(f"@{c}" for c in cycle)
-                                      + f" ({v.kind} {name})", v.location))
-            return
-        if name in done or name not in graph:
-            return
-        stack.append(name)
-        for nxt in graph[name]:
-            visit(nxt, stack)
-        stack.pop()
-        done.add(name)
-
     for name in graph:
-        visit(name, [])
+        _visit(name, [], graph, done, vocab, problems)
+
+
+def _visit(
+    name: str,
+    stack: list[str],
+    graph: dict[str, list[str]],
+    done: set[str],
+    vocab: dict[str, Vocabulary],
+    problems: list[RuleError],
+) -> None:
+    # a module-level function, not a closure: a recursive closure is a reference cycle,
+    # which would keep every vocabulary alive until the cyclic collector ran
+    if name in stack:
+        cycle = [*stack[stack.index(name):], name]
+        v = vocab[name]
+        problems.append(RuleError("reference cycle: " + " -> ".join(f"@{c}" for c in cycle)
+                                  + f" ({v.kind} {name})", v.location))
+        return
+    if name in done or name not in graph:
+        return
+    stack.append(name)
+    for nxt in graph[name]:
+        _visit(nxt, stack, graph, done, vocab, problems)
+    stack.pop()
+    done.add(name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import textwrap
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from monitor.errors import RuleError
 from monitor.matching import load_rules
+from monitor.matching.compiler import Vocabulary
 
 LANGS = ["en", "ru"]
 VOCAB = """
@@ -218,3 +220,17 @@ def test_shipped_rules_and_examples_are_valid() -> None:
     rules = load_rules(root / "rules", languages=["en", "ru", "uk", "de", "fr", "es", "zh"],
                        notifiers=["analysts", "atom"], sources=["seeds"])
     assert "defence-china" in rules.rules
+
+
+def test_loading_leaves_no_garbage_for_the_cyclic_collector(tmp_path: Path) -> None:
+    """What loading builds and drops is freed at once: reloads of a large rule set must
+    not leave a copy of its vocabularies waiting for (or frozen out of) the collector."""
+    rule = "rules:\n  - {id: r, query: '@defence-cooperation AND @china'}\n"
+    path = write(tmp_path, VOCAB + rule)
+    gc.collect()
+    gc.disable()
+    try:
+        load_rules(path, languages=LANGS)
+        assert not [o for o in gc.get_objects() if isinstance(o, Vocabulary)]
+    finally:
+        gc.enable()
