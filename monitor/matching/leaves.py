@@ -20,7 +20,7 @@ from monitor.matching.context import (
     RawHit,
 )
 from monitor.matching.lexicon import CJK_MARK, PREFIX_MARK
-from monitor.text.analysis import FieldAnalysis, analyze_text
+from monitor.text.analysis import FieldAnalysis, term_keys
 from monitor.text.normalize import fold, normalize_text
 from monitor.text.tokens import TOKEN
 
@@ -180,7 +180,7 @@ def word_elements(word: str, lang: str) -> list[Element]:
     if word.endswith("*"):
         prefix = fold(normalize_text(word.rstrip("*")), lang)
         return [(True, prefix)] if prefix else []
-    return [(False, key) for key in analyze_text(word, lang).keys]
+    return [(False, key) for key in term_keys(word, lang)]
 
 
 def _occurrences(

@@ -72,7 +72,10 @@ class Features:
         lookup = lexicon.__getitem__
         # what each distinct word of a field carries, in the order of `distinct`
         self._carried = {name: list(map(lookup, fa.distinct)) for name, fa in self._fields.items()}
-        self.present: frozenset[str] = frozenset().union(*chain(*self._carried.values()))
+        # most words carry nothing: filter() drops their empty tuples before chain() sees them
+        self.present: frozenset[str] = frozenset(
+            chain.from_iterable(filter(None, chain.from_iterable(self._carried.values())))
+        )
         self._where: dict[str, dict[str, list[int]]] = {}
 
     def _where_of(self, field: str) -> dict[str, list[int]]:

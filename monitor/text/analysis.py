@@ -177,3 +177,10 @@ def analyze(doc: Document, languages: Sequence[str]) -> Analysis:
 def analyze_text(text: str, language: str) -> FieldAnalysis:
     """A rule term's text analysed exactly like a document field."""
     return analyze_field(text, language)
+
+
+def term_keys(text: str, language: str) -> list[str]:
+    """The keys of a rule term's words, as `analyze_text(text, language).keys`, without
+    building the field: compiling a large rule set keys hundreds of thousands of terms."""
+    table = entries(language)
+    return [table[word][0] for word in SPLIT.split(normalize_text(text))[1::2]]

@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 
 from monitor.models import Document
-from monitor.text.analysis import analyze, analyze_text
+from monitor.text.analysis import analyze, analyze_text, term_keys
 from monitor.text.languages import detect_language
 from monitor.text.lemma import word_key
 from monitor.text.normalize import normalize_text
@@ -30,6 +30,14 @@ def test_offsets_point_into_the_normalised_text() -> None:
     field = analyze_text(decomposed, "fr")
     assert field.text == "Café & Китаем"
     assert [field.text[a:b] for a, b in field.spans] == ["Café", "Китаем"]
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("оборонной промышленности", "ru"), ("военно-техническое ЁЛКА «Китаем»", "ru"),
+    ("China's DEFENCE &amp; arms-sales", "en"), ("l’armée Café", "fr"), ("北京 Пекин", "zh"),
+])
+def test_rule_terms_get_the_keys_a_document_field_would(text: str, language: str) -> None:
+    assert term_keys(text, language) == list(analyze_text(text, language).keys)
 
 
 def test_offsets_of_each_token_are_those_of_the_tokeniser() -> None:
