@@ -16,14 +16,18 @@ from monitor.models import Alert, Document
 from monitor.text.analysis import analyze
 
 
-def load_rule_set(config: Config) -> RuleSet:
-    """The rules as the daemon and `monitor check` load them (same code, same checks)."""
-    return load_rules(
+def load_rule_set(config: Config, prepare: Sequence[str] = ()) -> RuleSet:
+    """The rules as the daemon and `monitor check` load them (same code, same checks),
+    with the prefilter of the languages in `prepare` built (else on first use)."""
+    rules = load_rules(
         config.rules,
         languages=config.languages,
         notifiers=[n.name for n in config.notifiers],
         sources=[s.id for s in config.sources],
     )
+    if prepare:
+        rules.prepare(prepare)
+    return rules
 
 
 def make_alerts(rules: RuleSet, doc: Document, languages: Sequence[str]) -> list[Alert]:

@@ -43,11 +43,18 @@ async def test_rule_edits_take_effect_without_restart(project: Path) -> None:
     (project / "seeds" / "satellite.txt").write_text(
         "Китай запустил новый спутник связи\n\nСпутник выведен на орбиту.\n", encoding="utf-8"
     )
+    (project / "seeds" / "berlin.txt").write_text(
+        "Die Bundesregierung plant neue Satelliten\n\nDas Kabinett hat am Mittwoch "
+        "beschlossen, die Raumfahrtindustrie mit zusätzlichen Mitteln zu fördern.\n",
+        encoding="utf-8",
+    )
     async with Daemon(load_config(project / "config.yaml")) as daemon:
         stop = asyncio.Event()
         task = asyncio.create_task(daemon.run(stop))
         try:
             assert await wait_for(lambda: atom_titles(project, "all.atom") == [HEADLINE], 10)
+            assert await wait_for(lambda: "de" in daemon.rules.prepared, 10)
+            seen = daemon.rules.prepared
             # a broken edit is reported and the last good rules stay in force
             (project / "rules" / "space.yaml").write_text("rules:\n  - id: space\n    query: (\n")
             assert await wait_for(lambda: daemon.rules_error is not None, 3)
@@ -60,6 +67,9 @@ async def test_rule_edits_take_effect_without_restart(project: Path) -> None:
             started = time.monotonic()
             assert await wait_for(lambda: "space" in daemon.rules.rules, 2.5)
             assert time.monotonic() - started < 2.5 and daemon.rules_error is None
+            # the new rules come with the index of every language documents came in, so
+            # the next document is not held up while one is built in the event loop
+            assert seen and daemon.rules.prepared == seen
             (project / "seeds" / "satellite2.txt").write_text(
                 "Второй спутник\n\nЕщё один спутник связи запущен.\n", encoding="utf-8"
             )

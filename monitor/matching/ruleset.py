@@ -93,6 +93,11 @@ class RuleSet:
         for lang in languages or self.languages:
             self._index_for(lang)
 
+    @property
+    def prepared(self) -> tuple[str, ...]:
+        """The languages whose prefilter is built (those documents have come in)."""
+        return tuple(self._indexes)
+
     def _index_for(self, lang: str) -> Index:
         found = self._indexes.get(lang)
         if found is None:
