@@ -69,7 +69,7 @@ async def test_rule_edits_take_effect_without_restart(project: Path) -> None:
             assert time.monotonic() - started < 2.5 and daemon.rules_error is None
             # the new rules come with the index of every language documents came in, so
             # the next document is not held up while one is built in the event loop
-            assert seen and daemon.rules.prepared == seen
+            assert "de" in seen and set(daemon.rules.prepared) == set(seen)
             (project / "seeds" / "satellite2.txt").write_text(
                 "Второй спутник\n\nЕщё один спутник связи запущен.\n", encoding="utf-8"
             )
