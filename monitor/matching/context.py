@@ -3,8 +3,7 @@ what nodes find in it (occurrences, raw hits)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Protocol, TypeVar, cast
+from typing import Protocol, cast
 
 from monitor.matching.lexicon import Features
 from monitor.models import Document, Field_, Hit
@@ -25,7 +24,6 @@ FIELD_NUMBER: dict[str, int] = {name: i for i, name in enumerate(ALL_FIELDS)}
 # whether having them means the term occurs (a single word or prefix, in any field)
 Plan = tuple[tuple[str, ...], frozenset[str], bool]
 UNPLANNED: Plan = ((), frozenset(), False)
-T = TypeVar("T")
 
 
 class Context:
@@ -74,12 +72,3 @@ class Positional(Exec, Protocol):
 
     def occurrences(self, ctx: Context) -> list[Occurrence]:
         """Where in the document the node occurs."""
-
-
-def memoised(memo: dict[int, T], node: Exec, make: Callable[[Exec], T]) -> T:
-    """make(node), once per node (by identity: topics are shared by many rules); for the
-    compiled structures derived from a query's tree."""
-    key = id(node)
-    if key not in memo:
-        memo[key] = make(node)
-    return memo[key]

@@ -34,7 +34,10 @@ class Explainers(dict[int, Explained]):
         return found
 
     def _of(self, node: n.Exec) -> Explained:
-        return n.memoised(self._nodes, node, self._explain)
+        key = id(node)
+        if key not in self._nodes:
+            self._nodes[key] = self._explain(node)
+        return self._nodes[key]
 
     def _explain(self, node: n.Exec) -> Explained:
         if isinstance(node, n.NearNode):

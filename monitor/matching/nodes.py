@@ -15,14 +15,13 @@ from monitor.matching.context import (
     Occurrence,
     Positional,
     RawHit,
-    memoised,
 )
 from monitor.matching.leaves import FilterLeaf, SubstringLeaf, TermLeaf, _Leaf, word_elements
 
 __all__ = [
     "ALL_FIELDS", "FIELDS", "FIELD_NUMBER", "AndNode", "Context", "Exec", "FilterLeaf",
     "NearNode", "NotNode", "Occurrence", "OrNode", "Positional", "RawHit", "SubstringLeaf",
-    "TermLeaf", "is_positional", "memoised", "word_elements",
+    "TermLeaf", "is_positional", "word_elements",
 ]
 
 
