@@ -99,13 +99,15 @@ class ProbePlanner:
     planned in one pass over the nodes, children first.
     """
 
-    def __init__(self, roots: Sequence[n.Exec], lang: str) -> None:
+    def __init__(
+        self, roots: Sequence[n.Exec], lang: str, nodes: Sequence[n.Exec] | None = None
+    ) -> None:
         self.lang = lang
         self.freq: Counter[str] = Counter()
         self.features: set[str] = set()  # every feature a term needs, for the lexicon
         self.needles: set[str] = set()
         self._leaves: dict[int, Probes] = {}
-        nodes = post_order(roots)
+        nodes = post_order(roots) if nodes is None else nodes
         for node in nodes:
             self._count(node)
         self._costs = _ProbeCosts(self.freq)
@@ -227,9 +229,11 @@ class Index:
         return sorted(found)
 
 
-def build_index(roots: Sequence[n.Exec], lang: str) -> Index:
-    """The prefilter of one language."""
-    planner = ProbePlanner(roots, lang)
+def build_index(
+    roots: Sequence[n.Exec], lang: str, nodes: Sequence[n.Exec] | None = None
+) -> Index:
+    """The prefilter of one language; `nodes`: `post_order(roots)`, if already known."""
+    planner = ProbePlanner(roots, lang, nodes)
     postings: dict[str, list[int]] = {}
     always: list[int] = []
     decided: list[int] = []

@@ -13,7 +13,7 @@ from types import MappingProxyType
 
 from monitor.matching import nodes as n
 from monitor.matching.explainers import Explainers
-from monitor.matching.prefilter import Index, build_index
+from monitor.matching.prefilter import Index, build_index, post_order
 from monitor.models import Document, Match
 from monitor.text.analysis import Analysis
 
@@ -72,7 +72,7 @@ class RuleSet:
     `match` analyses nothing itself: give it `monitor.text.analysis.analyze(doc, languages)`.
     """
 
-    __slots__ = ("_execs", "_indexes", "_lock", "_order", "languages", "rules")
+    __slots__ = ("_execs", "_indexes", "_lock", "_nodes", "_order", "languages", "rules")
 
     def __init__(
         self, rules: Sequence[Rule], execs: Sequence[n.Exec], languages: Sequence[str]
@@ -82,6 +82,7 @@ class RuleSet:
         self._order: tuple[Rule, ...] = tuple(rules)
         self._execs: tuple[n.Exec, ...] = tuple(execs)
         self._indexes: dict[str, Index] = {}
+        self._nodes: list[n.Exec] | None = None  # every node, children first: for each index
         self._lock = threading.Lock()
 
     def prepare(self, languages: Sequence[str] | None = None) -> None:
@@ -105,7 +106,9 @@ class RuleSet:
                 found = self._indexes.get(lang)
                 if found is None:
                     with quiet_gc():
-                        found = self._indexes[lang] = build_index(self._execs, lang)
+                        if self._nodes is None:
+                            self._nodes = post_order(self._execs)
+                        found = self._indexes[lang] = build_index(self._execs, lang, self._nodes)
                         settle(len(self._order))
         return found
 
