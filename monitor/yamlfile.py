@@ -24,6 +24,7 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
+_PLAIN = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")  # built here; other tags by PyYAML
 
 
 class _Reader:
@@ -33,7 +34,8 @@ class _Reader:
     Each node is read once (an alias yields the object read at its anchor, as PyYAML's own
     constructor does), so the walk is as long as the text however far the aliases expand.
     Strings, mappings and sequences are built here; other scalars (numbers, booleans, null,
-    dates) and mappings with `<<` merge keys are left to PyYAML's safe constructor.
+    dates), mappings with `<<` merge keys and tagged collections (`!!set`, `!!omap`) are
+    left to PyYAML's safe constructor.
     """
 
     def __init__(self, loader: yaml.SafeLoader, file: str) -> None:
@@ -62,6 +64,8 @@ class _Reader:
                 value, n = self.read(item, (*path, i))
                 items.append(value)
                 count += n
+            if node.tag != _PLAIN[0]:  # !!omap, !!pairs: PyYAML builds them
+                items[:] = self.loader.construct_object(node, deep=True)
             found = self._read[id(node)] = (items, count)
             return found
         return self._mapping(node, path)
@@ -91,9 +95,13 @@ class _Reader:
                 raise yaml.constructor.ConstructorError(
                     "while constructing a mapping", node.start_mark,
                     "found an unhashable key", key_node.start_mark) from None
-        if merged:
+        if merged or node.tag != _PLAIN[1]:  # `<<` merge keys, !!set: PyYAML builds them
+            built = self.loader.construct_object(node, deep=True)
+            if not isinstance(built, dict):
+                found = self._read[id(node)] = (built, count)
+                return found
             mapping.clear()
-            mapping.update(self.loader.construct_object(node, deep=True))
+            mapping.update(built)
         found = self._read[id(node)] = (mapping, count)
         return found
 

@@ -17,6 +17,8 @@ DOCUMENTS = [
     "s: !!str 12\nt: !!binary aGVsbG8=\n",
     "rules:\n  - id: a\n    query: x\n  - id: b\n    query: y\n",
     "- plain\n- 'single'\n- \"double\"\n- |\n  block\n",
+    "s: !!set {a, b}\no: !!omap [a: 1, b: 2]\np: !!pairs [a: 1, a: 2]\n",
+    "x: &a !!set {q}\ny: *a\n",
 ]
 
 
@@ -56,3 +58,8 @@ def test_aliases_expanding_past_the_limit_are_refused() -> None:
 def test_an_unhashable_key_is_a_yaml_error() -> None:
     with pytest.raises(yaml.YAMLError, match="unhashable"):
         load_yaml("? [1, 2]\n: v\n", "f")
+
+
+def test_an_unknown_tag_is_a_yaml_error() -> None:
+    with pytest.raises(yaml.YAMLError, match="constructor for the tag"):
+        load_yaml("a: !python/object:os.system echo\n", "f")
