@@ -24,7 +24,8 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
-_PLAIN = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")  # built here; other tags by PyYAML
+_SEQ = "tag:yaml.org,2002:seq"  # plain collections are built here; tagged ones by PyYAML
+_MAP = "tag:yaml.org,2002:map"
 
 
 class _Reader:
@@ -64,7 +65,7 @@ class _Reader:
                 value, n = self.read(item, (*path, i))
                 items.append(value)
                 count += n
-            if node.tag != _PLAIN[0]:  # !!omap, !!pairs: PyYAML builds them
+            if node.tag != _SEQ:  # !!omap, !!pairs: PyYAML builds them
                 items[:] = self.loader.construct_object(node, deep=True)
             found = self._read[id(node)] = (items, count)
             return found
@@ -95,7 +96,7 @@ class _Reader:
                 raise yaml.constructor.ConstructorError(
                     "while constructing a mapping", node.start_mark,
                     "found an unhashable key", key_node.start_mark) from None
-        if merged or node.tag != _PLAIN[1]:  # `<<` merge keys, !!set: PyYAML builds them
+        if merged or node.tag != _MAP:  # `<<` merge keys, !!set: PyYAML builds them
             built = self.loader.construct_object(node, deep=True)
             if not isinstance(built, dict):
                 found = self._read[id(node)] = (built, count)
