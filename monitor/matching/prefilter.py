@@ -54,18 +54,6 @@ def _weight(probe: str) -> int:
     return 4 if len(probe) <= 3 else 1
 
 
-class _ProbeCosts(dict[str, int]):
-    """probe -> its share of a probe set's cost, worked out once per probe."""
-
-    def __init__(self, freq: Counter[str]) -> None:
-        super().__init__()
-        self._freq = freq
-
-    def __missing__(self, probe: str) -> int:
-        found = self[probe] = (self._freq[probe] + 1) * _weight(probe)
-        return found
-
-
 def post_order(roots: Sequence[n.Exec]) -> list[n.Exec]:
     """Every node under the roots once, each after its children. Rules share topics, so
     their trees form a graph without cycles (the loader refuses reference cycles)."""
@@ -110,7 +98,9 @@ class ProbePlanner:
         nodes = post_order(roots) if nodes is None else nodes
         for node in nodes:
             self._count(node)
-        self._costs = _ProbeCosts(self.freq)
+        # each probe's share of a set's cost (every probe a requirement can hold is a leaf's,
+        # counted just above)
+        self._costs = {k: (c + 1) * _weight(k) for k, c in self.freq.items()}
         self._reqs: dict[int, Requirements] = {}
         self._exact: dict[int, bool] = {}
         for node in nodes:  # children first: theirs are known when a parent's are made
