@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import itertools
 import time
 from pathlib import Path
 
@@ -111,3 +112,41 @@ async def test_failing_feed_is_reported_once_and_recovery_too(project: Path) -> 
             assert event.kind == "recovered"
             subjects = [str(m["Subject"]) for m in mails(project)]
             assert sum("wire has recovered" in s for s in subjects) == 1
+
+
+def many_rules(count: int) -> str:
+    """`count` rules of distinct made-up words: the prefilter of a new language keys them all."""
+    lines = ["rules:"]
+    for i in range(count):
+        lines.append(f"  - {{id: r{i}, query: 'wort{i}a AND (wort{i}b OR \"wort{i}c wort{i}d\")'}}")
+    return "\n".join(lines) + "\n"
+
+
+async def test_event_loop_keeps_moving_while_a_document_is_matched(project: Path) -> None:
+    # the first German document builds the German prefilter of 5,000 rules; that happens
+    # in the matching thread, so the event loop (health page, deliveries) is not held up
+    (project / "rules" / "many.yaml").write_text(many_rules(5_000), encoding="utf-8")
+    (project / "seeds" / "berlin.txt").write_text(
+        "Die Bundesregierung plant neue Satelliten\n\nDas Kabinett hat am Mittwoch "
+        "beschlossen, die Raumfahrtindustrie mit zusätzlichen Mitteln zu fördern.\n",
+        encoding="utf-8",
+    )
+    async with Daemon(load_config(project / "config.yaml")) as daemon:
+        assert "de" not in daemon.rules.prepared
+        ticks: list[float] = []
+
+        async def ticker() -> None:
+            while True:
+                ticks.append(time.monotonic())
+                await asyncio.sleep(0.005)
+
+        task = asyncio.create_task(ticker())
+        await asyncio.sleep(0.02)
+        started = time.monotonic()
+        await daemon.poll_source("seeds")
+        took = time.monotonic() - started
+        task.cancel()
+        assert "de" in daemon.rules.prepared
+        gaps = [b - a for a, b in itertools.pairwise(ticks) if b > started]
+        assert took > 0.2  # else this shows nothing
+        assert max(gaps) < took / 4
