@@ -80,6 +80,25 @@ async def test_rule_edits_take_effect_without_restart(project: Path) -> None:
             await task
 
 
+async def test_a_saved_rule_file_is_reloaded_on_its_file_event(project: Path) -> None:
+    # no scheduler here, so nothing checks the files every second: the event alone reloads
+    async with Daemon(load_config(project / "config.yaml")) as daemon:
+        watcher = asyncio.create_task(daemon.watch_rules())
+        try:
+            await asyncio.sleep(0.5)  # the watcher is in place
+            for n in range(3):
+                (project / "rules" / "space.yaml").write_text(
+                    f"rules:\n  - id: space-{n}\n    title: Space\n    query: спутник\n"
+                )
+                assert await wait_for(lambda n=n: f"space-{n}" in daemon.rules.rules, 5)
+            (project / "rules" / "space.yaml").write_text("rules:\n  - id: bad\n    query: (\n")
+            assert await wait_for(lambda: daemon.rules_error is not None, 5)
+            assert "space-2" in daemon.rules.rules
+        finally:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+
+
 def feed_config(project: Path, url: str) -> Path:
     cfg = project / "config.yaml"
     text = cfg.read_text().replace(
