@@ -14,21 +14,19 @@ import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
-from pathlib import Path
 from typing import Any
-
-from watchfiles import awatch
 
 from monitor import health, metrics
 from monitor.config import Config
 from monitor.delivery import build_notifier
 from monitor.delivery.base import Notifier
 from monitor.delivery.outbox import Outbox
-from monitor.errors import MonitorError, RuleError
+from monitor.errors import MonitorError
 from monitor.feed_alerts import HealthEvent, feed_healths, health_events
+from monitor.live_rules import LiveRules
 from monitor.matching import RuleSet
 from monitor.models import Alert, Document
-from monitor.pipeline import load_rule_set, make_alerts
+from monitor.pipeline import make_alerts
 from monitor.scheduler import Scheduler
 from monitor.sources import build_source
 from monitor.sources.base import Source
@@ -49,7 +47,7 @@ class Daemon:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.rules: RuleSet
+        self.live: LiveRules  # the rule set in force
         self.store: SQLiteStore
         self.sources: dict[str, Source] = {}
         self.notifiers: dict[str, Notifier] = {}
@@ -57,11 +55,7 @@ class Daemon:
         self._stack = AsyncExitStack()
         self._source_locks: dict[str, asyncio.Lock] = {}
         self._deliver_lock = asyncio.Lock()  # one outbox pass at a time, or rows go out twice
-        self._rules_fingerprint: tuple[tuple[str, int, int], ...] = ()
-        self._reload_lock = asyncio.Lock()  # one reload at a time, or an older set could win
         self._stopped = asyncio.Event()  # ends the rules folder's watcher
-        self.rules_error: str | None = None
-        self.rules_loaded_at: float = 0.0
         self.last_pass: float = 0.0
         self.started = time.time()
         self.scheduler_running = False
@@ -76,10 +70,8 @@ class Daemon:
 
     async def __aenter__(self) -> Daemon:
         config = self.config
-        self.rules = load_rule_set(config)  # invalid rules at start-up are fatal
+        self.live = LiveRules(config, self._rules_reloaded)  # invalid rules here are fatal
         self._stack.callback(self._matcher.shutdown, wait=True, cancel_futures=True)
-        self._rules_fingerprint = _fingerprint(config.rules)
-        self.rules_loaded_at = time.time()
         try:
             self.store = self._stack.enter_context(SQLiteStore(config.state))
             for cfg in config.sources:
@@ -94,7 +86,7 @@ class Daemon:
                 entered = await self._stack.enter_async_context(notifier)
                 self.notifiers[ncfg.name] = metrics.MeteredNotifier(entered)
             self.outbox = Outbox(self.store, self.notifiers, config.delivery)
-            self.outbox.rule_limits = _rule_limits(self.rules)
+            self._rules_reloaded(self.live.current)
             if config.http.enabled:
                 server = WebServer(config.http, feeds=feeds_folder(config))
                 add_health_routes(server, self.health)
@@ -102,10 +94,10 @@ class Daemon:
         except BaseException:
             await self._stack.aclose()
             raise
-        metrics.RULES.set(len(self.rules.rules))
+        metrics.RULES.set(len(self.live.current.rules))
         log.info(
             "started: %d sources, %d rules, %d notifiers, state %s",
-            len(self.sources), len(self.rules.rules), len(self.notifiers), config.state,
+            len(self.sources), len(self.live.current.rules), len(self.notifiers), config.state,
         )
         return self
 
@@ -124,12 +116,13 @@ class Daemon:
         if status not in ("new", "changed"):
             return []
         metrics.record_document(doc.source)
+        rules = self.live.current
         alerts = await asyncio.get_running_loop().run_in_executor(
-            self._matcher, make_alerts, self.rules, doc, self.config.languages
+            self._matcher, make_alerts, rules, doc, self.config.languages
         )
         recorded = []
         for alert in alerts:
-            rule = self.rules.rules[alert.rule]
+            rule = rules.rules[alert.rule]
             names = rule.notify if rule.notify is not None else tuple(self.notifiers)
             targets = [(name, rule.digest) for name in names if name in self.notifiers]
             if self.store.add_alert(alert, targets):
@@ -252,8 +245,8 @@ class Daemon:
                    for sid, s in self.sources.items()}
         return health.snapshot(
             started=self.started, running=self.scheduler_running, last_pass=self.last_pass,
-            rules=len(self.rules.rules), rules_loaded_at=self.rules_loaded_at,
-            rules_error=self.rules_error, sources=sources,
+            rules=len(self.live.current.rules), rules_loaded_at=self.live.loaded_at,
+            rules_error=self.live.error, sources=sources,
         )
 
     def save_status(self) -> None:
@@ -265,48 +258,11 @@ class Daemon:
 
     # ------------------------------------------------------------ rules
 
-    async def reload_rules(self, *, force: bool = False) -> bool:
-        """Reload the rules when their files changed; keep the last good set on error.
-
-        Compiling runs in a thread (tens of thousands of rules take seconds), so sources
-        and deliveries keep moving with the previous rules meanwhile. The thread also builds
-        the prefilter of every language documents have come in so far, which would otherwise
-        be built by the first document in each (seconds, with 100,000 rules).
-        """
-        async with self._reload_lock:
-            fingerprint = _fingerprint(self.config.rules)
-            if not force and fingerprint == self._rules_fingerprint:
-                return False
-            self._rules_fingerprint = fingerprint
-            try:
-                rules = await asyncio.to_thread(load_rule_set, self.config, self.rules.prepared)
-            except RuleError as exc:
-                self.rules_error = str(exc)
-                metrics.record_reload(ok=False)
-                log.error("rules not reloaded, the previous rules stay in force:\n%s", exc)
-                return False
-            self.rules, self.rules_error = rules, None
-            self.outbox.rule_limits = _rule_limits(rules)
-            self.rules_loaded_at = time.time()
-            metrics.record_reload(ok=True, rules=len(rules.rules))
-            log.info("rules reloaded: %d rules", len(rules.rules))
-            return True
-
-    async def watch_rules(self) -> None:
-        """Reload as soon as a rule file is saved: file events (inotify on Linux) start it
-        within a tenth of a second; the check every second stays for file systems that
-        send none (network mounts)."""
-        path = self.config.rules
-        root = path if path.is_dir() else path.parent
-        try:
-            async for _ in awatch(root, stop_event=self._stopped, debounce=100, step=20,
-                                  recursive=path.is_dir()):
-                await self.reload_rules()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("file events for the rules stopped; they are still checked every "
-                          "second")
+    def _rules_reloaded(self, rules: RuleSet) -> None:
+        """A new rule set is in force: the outbox throttles by its rules' `max_per_hour`."""
+        self.outbox.rule_limits = {
+            r.id: r.max_per_hour for r in rules.rules.values() if r.max_per_hour is not None
+        }
 
     # ------------------------------------------------------------ the service
 
@@ -318,13 +274,13 @@ class Daemon:
             scheduler.every(f"source:{source_id}", source.interval,
                             _bound(self.poll_source, source_id), jitter=jitter)
         scheduler.every("deliver", self.config.delivery.interval, self.deliver)
-        scheduler.every("rules", 1.0, self.reload_rules, now=False)
+        scheduler.every("rules", 1.0, self.live.reload, now=False)  # missed file events
         scheduler.every("prune", min(PRUNE_EVERY, 3600.0), self._prune_if_due)
         scheduler.every("pass", 5.0, self._mark_pass)
         scheduler.every("health", HEALTH_EVERY, self.check_health, now=False)
         scheduler.every("status", health.SNAPSHOT_EVERY, self._save_status_job)
         watchers = [asyncio.create_task(self._watch(sid, s)) for sid, s in self.sources.items()]
-        watchers.append(asyncio.create_task(self.watch_rules()))
+        watchers.append(asyncio.create_task(self.live.watch(self._stopped)))
         scheduler.start()
         self.scheduler_running = True
         log.info("running; stop with Ctrl-C or SIGTERM")
@@ -397,11 +353,6 @@ class Daemon:
             await self.prune()
 
 
-def _rule_limits(rules: RuleSet) -> dict[str, int]:
-    """Each rule's own `max_per_hour`, for the outbox's throttle."""
-    return {r.id: r.max_per_hour for r in rules.rules.values() if r.max_per_hour is not None}
-
-
 def _bound(func: Any, arg: str) -> Any:
     async def job() -> None:
         await func(arg)
@@ -414,15 +365,3 @@ def _source_health(source: Source) -> dict[str, Any]:
         return dict(source.health())
     except Exception as exc:  # a status page must not fail because of one source
         return {"health_error": repr(exc)}
-
-
-def _fingerprint(path: Path) -> tuple[tuple[str, int, int], ...]:
-    files = [path] if path.is_file() else sorted(path.rglob("*.yaml")) if path.is_dir() else []
-    out = []
-    for f in files:
-        try:
-            st = f.stat()
-        except OSError:
-            continue
-        out.append((str(f), st.st_mtime_ns, st.st_size))
-    return tuple(out)

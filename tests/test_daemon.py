@@ -54,23 +54,23 @@ async def test_rule_edits_take_effect_without_restart(project: Path) -> None:
         task = asyncio.create_task(daemon.run(stop))
         try:
             assert await wait_for(lambda: atom_titles(project, "all.atom") == [HEADLINE], 10)
-            assert await wait_for(lambda: "de" in daemon.rules.prepared, 10)
-            seen = daemon.rules.prepared
+            assert await wait_for(lambda: "de" in daemon.live.current.prepared, 10)
+            seen = daemon.live.current.prepared
             # a broken edit is reported and the last good rules stay in force
             (project / "rules" / "space.yaml").write_text("rules:\n  - id: space\n    query: (\n")
-            assert await wait_for(lambda: daemon.rules_error is not None, 3)
-            assert "space.yaml:3" in str(daemon.rules_error)
-            assert set(daemon.rules.rules) == {"defence-china"}
+            assert await wait_for(lambda: daemon.live.error is not None, 3)
+            assert "space.yaml:3" in str(daemon.live.error)
+            assert set(daemon.live.current.rules) == {"defence-china"}
             # fixing it loads the new rule within 2 s; it matches new documents
             (project / "rules" / "space.yaml").write_text(
                 "rules:\n  - id: space\n    title: Space\n    query: спутник\n"
             )
             started = time.monotonic()
-            assert await wait_for(lambda: "space" in daemon.rules.rules, 2.5)
-            assert time.monotonic() - started < 2.5 and daemon.rules_error is None
+            assert await wait_for(lambda: "space" in daemon.live.current.rules, 2.5)
+            assert time.monotonic() - started < 2.5 and daemon.live.error is None
             # the new rules come with the index of every language documents came in, so
             # the next document is not held up while one is built in the event loop
-            assert "de" in seen and set(daemon.rules.prepared) == set(seen)
+            assert "de" in seen and set(daemon.live.current.prepared) == set(seen)
             (project / "seeds" / "satellite2.txt").write_text(
                 "Второй спутник\n\nЕщё один спутник связи запущен.\n", encoding="utf-8"
             )
@@ -83,17 +83,17 @@ async def test_rule_edits_take_effect_without_restart(project: Path) -> None:
 async def test_a_saved_rule_file_is_reloaded_on_its_file_event(project: Path) -> None:
     # no scheduler here, so nothing checks the files every second: the event alone reloads
     async with Daemon(load_config(project / "config.yaml")) as daemon:
-        watcher = asyncio.create_task(daemon.watch_rules())
+        watcher = asyncio.create_task(daemon.live.watch(asyncio.Event()))
         try:
             await asyncio.sleep(0.5)  # the watcher is in place
             for n in range(3):
                 (project / "rules" / "space.yaml").write_text(
                     f"rules:\n  - id: space-{n}\n    title: Space\n    query: спутник\n"
                 )
-                assert await wait_for(lambda n=n: f"space-{n}" in daemon.rules.rules, 5)
+                assert await wait_for(lambda n=n: f"space-{n}" in daemon.live.current.rules, 5)
             (project / "rules" / "space.yaml").write_text("rules:\n  - id: bad\n    query: (\n")
-            assert await wait_for(lambda: daemon.rules_error is not None, 5)
-            assert "space-2" in daemon.rules.rules
+            assert await wait_for(lambda: daemon.live.error is not None, 5)
+            assert "space-2" in daemon.live.current.rules
         finally:
             watcher.cancel()
             await asyncio.gather(watcher, return_exceptions=True)
@@ -151,7 +151,7 @@ async def test_event_loop_keeps_moving_while_a_document_is_matched(project: Path
         encoding="utf-8",
     )
     async with Daemon(load_config(project / "config.yaml")) as daemon:
-        assert "de" not in daemon.rules.prepared
+        assert "de" not in daemon.live.current.prepared
         ticks: list[float] = []
 
         async def ticker() -> None:
@@ -165,7 +165,7 @@ async def test_event_loop_keeps_moving_while_a_document_is_matched(project: Path
         await daemon.poll_source("seeds")
         took = time.monotonic() - started
         task.cancel()
-        assert "de" in daemon.rules.prepared
+        assert "de" in daemon.live.current.prepared
         gaps = [b - a for a, b in itertools.pairwise(ticks) if b > started]
         assert took > 0.2  # else this shows nothing
         assert max(gaps) < took / 4
