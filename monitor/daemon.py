@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import sqlite3
 import time
@@ -272,7 +273,7 @@ class Daemon:
         for source_id, source in self.sources.items():
             jitter = 0.1 if source.interval >= 60 else 0.0
             scheduler.every(f"source:{source_id}", source.interval,
-                            _bound(self.poll_source, source_id), jitter=jitter)
+                            functools.partial(self._poll_job, source_id), jitter=jitter)
         scheduler.every("deliver", self.config.delivery.interval, self.deliver)
         scheduler.every("rules", 1.0, self.live.reload, now=False)  # missed file events
         scheduler.every("prune", min(PRUNE_EVERY, 3600.0), self._prune_if_due)
@@ -296,6 +297,15 @@ class Daemon:
                 task.cancel()
             await asyncio.gather(*watchers, return_exceptions=True)
             log.info("stopped")
+
+    async def _poll_job(self, source_id: str) -> None:
+        try:
+            await self.poll_source(source_id)
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            # cancelled at the end of a stop's grace period (a long poll or match): what
+            # was in hand is read and matched again at the next start, as already logged
 
     async def _watch(self, source_id: str, source: Source) -> None:
         changes = source.changes()
@@ -351,13 +361,6 @@ class Daemon:
         last = float(self.store.get_state(PRUNE_KEY).get("at") or 0.0)
         if time.time() - last >= PRUNE_EVERY:
             await self.prune()
-
-
-def _bound(func: Any, arg: str) -> Any:
-    async def job() -> None:
-        await func(arg)
-
-    return job
 
 
 def _source_health(source: Source) -> dict[str, Any]:

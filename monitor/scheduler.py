@@ -14,6 +14,18 @@ log = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[object]]
 
 
+class _BusyRunFilter(logging.Filter):
+    """Drops APScheduler's warning that a run was skipped because the job's previous run
+    is still busy: jobs never overlap here on purpose (a long feed poll, or a document whose
+    language's index is being built), and it would repeat on every interval meanwhile."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances" not in record.getMessage()
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_BusyRunFilter())
+
+
 class Scheduler:
     """Runs each job on its own interval in the running asyncio loop.
 
@@ -46,7 +58,6 @@ class Scheduler:
             misfire_grace_time=None,
             replace_existing=True,
         )
-
 
     def start(self) -> None:
         self._scheduler.start()

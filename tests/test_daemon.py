@@ -6,10 +6,12 @@ import asyncio
 import email
 import email.policy
 import itertools
+import logging
 import time
 from pathlib import Path
 
 import feedparser
+import pytest
 
 from monitor.config import load_config
 from monitor.daemon import Daemon
@@ -169,3 +171,34 @@ async def test_event_loop_keeps_moving_while_a_document_is_matched(project: Path
         gaps = [b - a for a, b in itertools.pairwise(ticks) if b > started]
         assert took > 0.2  # else this shows nothing
         assert max(gaps) < took / 4
+
+
+async def test_a_stop_during_a_long_match_loses_nothing_and_logs_no_error(
+    project: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the German document's match (its index of 5,000 rules is built first) outlasts the
+    # stop's grace period: it is abandoned quietly and matched at the next start
+    monkeypatch.setattr("monitor.daemon.STOP_GRACE", 0.05)
+    (project / "rules" / "many.yaml").write_text(
+        many_rules(5_000) + "  - {id: cabinet, query: Kabinett}\n", encoding="utf-8"
+    )
+    (project / "seeds" / "berlin.txt").write_text(
+        "Die Bundesregierung plant neue Satelliten\n\nDas Kabinett hat am Mittwoch "
+        "beschlossen, die Raumfahrtindustrie mit zusätzlichen Mitteln zu fördern.\n",
+        encoding="utf-8",
+    )
+    config = load_config(project / "config.yaml")
+    with caplog.at_level(logging.INFO):
+        async with Daemon(config) as daemon:
+            stop = asyncio.Event()
+            task = asyncio.create_task(daemon.run(stop))
+            # the Russian seed is matched first, then the German document's match begins
+            assert await wait_for(lambda: "match: rule defence-china" in caplog.text, 10)
+            stop.set()
+            await task
+    assert "abandoned" in caplog.text
+    assert "Die Bundesregierung plant neue Satelliten" not in atom_titles(project, "all.atom")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+    async with Daemon(config) as daemon:
+        await daemon.run_once()
+    assert "Die Bundesregierung plant neue Satelliten" in atom_titles(project, "all.atom")
