@@ -65,6 +65,8 @@ def _load(
     parsed = _rules(files, vocab, languages, notifiers, sources, problems)
     _cycles(vocab, problems)
     _raise(problems)
+    _reachable(parsed, vocab, languages, problems)
+    _raise(problems)
     compiler = Compiler(vocab, languages)
     execs = []
     for p in parsed:
@@ -187,7 +189,7 @@ def _rules(
                 continue
             seen[model.id] = where
             before = len(problems)
-            node = _query(f, model, path, vocab, problems)
+            node = _query(f, model, path, vocab, languages, sources, problems)
             _names(f, model, path, languages, notifiers, sources, problems)
             if node is None or len(problems) > before or not model.enabled:
                 continue
@@ -211,12 +213,14 @@ def _query(
     model: RuleModel,
     path: tuple[str | int, ...],
     vocab: dict[str, Vocabulary],
+    languages: Sequence[str],
+    sources: Collection[str] | None,
     problems: list[RuleError],
 ) -> q.Node | None:
     what = f"rule {model.id}"
     qpath = (*path, "query")
     try:
-        node = q.parse_query(model.query)
+        node, named = q.parse_query_names(model.query)
     except QuerySyntaxError as exc:
         problems.append(RuleError(f"query: {exc.message} ({what})",
                                   f.in_value(qpath, exc.position)))
@@ -225,10 +229,13 @@ def _query(
         problems.append(RuleError(f"query needs at least one word that must be present, not "
                                   f"only NOT or filters ({what})", f.where(qpath)))
         return None
-    for ref in q.references(node):
-        message = _bad_ref(ref, vocab)
+    for leaf in named:
+        if isinstance(leaf, q.Ref):
+            message = _bad_ref(leaf, vocab)
+        else:
+            message = _bad_filter(leaf, languages, sources)
         if message:
-            problems.append(RuleError(f"{message} ({what})", f.in_value(qpath, ref.position)))
+            problems.append(RuleError(f"{message} ({what})", f.in_value(qpath, leaf.position)))
     return node
 
 
@@ -238,6 +245,88 @@ def _bad_ref(ref: q.Ref, vocab: dict[str, Vocabulary]) -> str | None:
     if ref.name in vocab:
         return None
     return f"unknown reference @{ref.name}{did_you_mean(ref.name, vocab)}"
+
+
+def _bad_filter(
+    flt: q.Filter, languages: Sequence[str], sources: Collection[str] | None
+) -> str | None:
+    # a lang: or source: filter naming nothing configured would silently never match
+    if flt.kind == "lang" and flt.value not in languages:
+        return (f"unknown language {flt.value!r} in lang: (not in config.yaml's languages)"
+                f"{did_you_mean(flt.value, languages)}")
+    if flt.kind == "source" and sources is not None and flt.value not in sources:
+        return f"unknown source {flt.value!r} in source:{did_you_mean(flt.value, sources)}"
+    return None
+
+
+def _reachable(
+    parsed: list[_Parsed],
+    vocab: dict[str, Vocabulary],
+    languages: Sequence[str],
+    problems: list[RuleError],
+) -> None:
+    """A rule whose query can match in none of its languages is refused: e.g. `languages:
+    [de]` with topics whose terms are all under `ru:`, or `lang:de` with such a topic."""
+    bits = _LanguageBits(languages, vocab)
+    for p in parsed:
+        can = bits.of(p.node)
+        wanted = bits.mask(p.rule.languages) if p.rule.languages else bits.everywhere
+        if can & wanted:
+            continue
+        if can:
+            message = (f"the rule can never match: its query can match only in "
+                       f"{bits.names(can)}, and its languages: are {bits.names(wanted)}")
+        else:
+            message = ("the query can match in no language: the languages of its terms and "
+                       "lang: filters have none in common")
+        problems.append(RuleError(f"{message} (rule {p.rule.id})", p.where))
+
+
+class _LanguageBits:
+    """The configured languages in which a query tree can match, as a bit set (terms listed
+    under a language key apply to that language only); each topic is worked out once."""
+
+    def __init__(self, languages: Sequence[str], vocab: dict[str, Vocabulary]) -> None:
+        self.languages = tuple(languages)
+        self.bit = {lang: 1 << i for i, lang in enumerate(self.languages)}
+        self.everywhere = (1 << len(self.languages)) - 1
+        self.vocab = vocab
+        self.topics: dict[str, int] = {}
+
+    def mask(self, languages: Collection[str]) -> int:
+        return sum(self.bit.get(lang, 0) for lang in set(languages))
+
+    def names(self, mask: int) -> str:
+        return ", ".join(sorted(lang for lang, b in self.bit.items() if mask & b))
+
+    def of(self, node: q.Node) -> int:
+        if isinstance(node, q.Word | q.Phrase):
+            return self.everywhere
+        if isinstance(node, q.And | q.Near):
+            out = self.everywhere
+            for c in node.children:
+                out &= self.of(c)
+            return out
+        if isinstance(node, q.Or):
+            out = 0
+            for c in node.children:
+                out |= self.of(c)
+            return out
+        if isinstance(node, q.Scoped):
+            return self.of(node.child)
+        if isinstance(node, q.Filter) and node.kind == "lang":
+            return self.bit.get(node.value, 0)
+        if isinstance(node, q.Ref) and node.country is None:
+            found = self.topics.get(node.name)
+            if found is None:
+                v = self.vocab[node.name]
+                found = self.everywhere if v.country else 0
+                for t in v.terms:
+                    found |= self.of(t.node) & (self.mask(t.languages) if t.languages
+                                                else self.everywhere)
+                self.topics[node.name] = found
+            return found
+        return self.everywhere  # NOT (absence), other filters, @country:
 
 
 def _names(

@@ -14,7 +14,7 @@ Operators are upper case; lower-case "and", "or", "not" are ordinary words.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from monitor.errors import QuerySyntaxError
 
@@ -50,6 +50,7 @@ class Filter:
 
     kind: str
     value: str
+    position: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +135,7 @@ class _Parser:
         self.tokens = _lex(query)
         self.i = 0
         self.depth = 0
+        self.named: list[Ref | Filter] = []  # the @references and filters met, in order
 
     def nest(self, tok: _Tok) -> None:
         self.depth += 1
@@ -219,11 +221,15 @@ class _Parser:
             self.depth -= 1
             return scoped
         if kind == "filter":
-            return _filter(text, pos)
+            flt = _filter(text, pos)
+            self.named.append(flt)
+            return flt
         if kind == "quote":
             return _phrase(m, pos)
         if kind == "ref":
-            return _ref(m.group("refname"), pos)
+            ref = _ref(m.group("refname"), pos)
+            self.named.append(ref)
+            return ref
         if kind == "word":
             return _word(text, pos)
         raise self.error(f"unexpected {text!r}", tok)
@@ -233,7 +239,7 @@ def _filter(text: str, pos: int) -> Filter:
     kind, _, value = text.partition(":")
     if not value:
         raise QuerySyntaxError(f"{kind}: needs a value (at character {pos + 1})", pos)
-    return Filter(kind, value)
+    return Filter(kind, value.lower() if kind == "lang" else value, pos)
 
 
 def _phrase(m: re.Match[str], pos: int) -> Phrase:
@@ -270,6 +276,13 @@ def _word(text: str, pos: int) -> Word:
 def parse_query(query: str) -> Node:
     """Parse a query; raise QuerySyntaxError (with the 0-based `position`) when it is invalid."""
     return _Parser(query).parse()
+
+
+def parse_query_names(query: str) -> tuple[Node, list[Ref | Filter]]:
+    """`parse_query`, and the @references and filters of the query in order: what names
+    topics, sources and languages, for the loader to check (without walking the tree)."""
+    parser = _Parser(query)
+    return parser.parse(), parser.named
 
 
 _SYNTAX = re.compile(

@@ -193,6 +193,50 @@ def test_unknown_language_and_unconfigured_rule_language(tmp_path: Path) -> None
     assert "unknown language (not in config.yaml's languages) 'de' (rule r)" in text
 
 
+def test_filters_must_name_a_configured_language_and_source(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+        rules:
+          - id: r1
+            query: 'China AND lang:de'
+          - id: r2
+            query: 'China AND (source:seed OR source:wire)'
+          - id: r3
+            query: 'China AND lang:RU AND source:seeds'
+        """)
+    lines = problems(path, sources=["seeds", "wire"])
+    assert lines == [
+        f"{path}:4:23: unknown language 'de' in lang: (not in config.yaml's languages) (rule r1)",
+        f"{path}:6:24: unknown source 'seed' in source: (did you mean 'seeds'?) (rule r2)",
+    ]  # lang:RU is lang:ru
+
+
+def test_a_rule_that_can_match_in_none_of_its_languages_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, VOCAB, "vocab.yaml")
+    write(tmp_path, """
+        topics:
+          russian-only: {terms: {ru: [оборонный]}}
+        rules:
+          - id: wrong-language
+            query: '@russian-only AND @china'
+            languages: [en]
+          - id: wrong-filter
+            query: 'lang:en AND @russian-only'
+          - id: fine
+            query: '(lang:en AND @china) OR @russian-only'
+            languages: [ru]
+          - id: fine-too
+            query: '@russian-only OR China'
+            languages: [en]
+        """)
+    lines = problems(tmp_path)
+    assert lines == [
+        f"{tmp_path / 'rules.yaml'}:6:12: the rule can never match: its query can match only "
+        "in ru, and its languages: are en (rule wrong-language)",
+        f"{tmp_path / 'rules.yaml'}:9:12: the query can match in no language: the languages "
+        "of its terms and lang: filters have none in common (rule wrong-filter)",
+    ]
+
+
 def test_not_only_query_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "rules:\n  - id: r\n    query: NOT China\n")
     (line,) = problems(path)

@@ -18,6 +18,7 @@ from monitor.matching.query import (
     Scoped,
     Word,
     parse_query,
+    parse_query_names,
     parse_term,
 )
 
@@ -70,3 +71,12 @@ def test_errors_say_what_and_where(query: str, message: str, position: int) -> N
     with pytest.raises(QuerySyntaxError, match=re.escape(message)) as info:
         parse_query(query)
     assert info.value.position == position
+
+
+def test_parse_query_names_lists_references_and_filters_in_order() -> None:
+    query = "(@china OR lang:RU) AND NOT title:@usa source:seeds x"
+    node, named = parse_query_names(query)
+    assert node == parse_query(query)
+    assert named == [Ref("china", 1), Filter("lang", "ru"), Ref("usa", 34),
+                     Filter("source", "seeds")]
+    assert [n.position for n in named] == [1, 11, 34, 39]  # lang:RU is lang:ru

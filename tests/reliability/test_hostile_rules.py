@@ -153,7 +153,8 @@ def test_an_alias_bomb_in_config_yaml_is_a_located_error(tmp_path: Path) -> None
 
 def test_the_fuzz_harness_loads_valid_rules(tmp_path: Path) -> None:
     folder = rules_dir(tmp_path, rule_file("@topic AND (@cn OR word) AND NOT lang:de"))
-    rules = load_rules(folder, languages=["en", "ru"], notifiers=["mail"], sources=["wire"])
+    rules = load_rules(folder, languages=["en", "ru", "de"], notifiers=["mail"],
+                       sources=["wire"])
     doc = Document(id="d", source="wire", title="Китай and arms sales", body="word defence")
     assert [m.rule for m in rules.match(analyze(doc, ["en", "ru"]), doc)] == ["fuzz"]
     deepest = "(" * MAX_NESTING + "word" + ")" * MAX_NESTING
