@@ -25,10 +25,13 @@ from monitor.config_values import parse_duration as parse_duration
 from monitor.config_values import parse_size as parse_size
 from monitor.errors import ConfigError, Location
 from monitor.yamlfile import (
+    NotUtf8,
     load_yaml,
+    read_yaml_text,
     register_union_tags,
     validation_messages,
     yaml_error_location,
+    yaml_problem,
 )
 
 
@@ -353,15 +356,16 @@ def load_config(path: Path | str) -> Config:
     path = Path(path).absolute()
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_yaml_text(path)
+    except NotUtf8 as exc:
+        raise ConfigError(str(exc), exc.location) from exc
     except OSError as exc:
         raise ConfigError(f"cannot read the config file: {exc.strerror or exc}",
                           Location(file=file)) from exc
     try:
         data, positions = load_yaml(text, file)
     except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"invalid YAML: {problem}", yaml_error_location(exc, file)) from exc
+        raise ConfigError(yaml_problem(exc, text), yaml_error_location(exc, file)) from exc
     if data is None:
         data = {}
     if not isinstance(data, dict):

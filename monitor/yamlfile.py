@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -108,6 +109,42 @@ class _Reader:
 
     def _scalar(self, node: yaml.Node) -> Any:
         return node.value if node.tag == _STR else self.loader.construct_object(node)
+
+
+class NotUtf8(ValueError):
+    """A YAML file that is not UTF-8; `location` is the first byte that cannot be read."""
+
+    def __init__(self, message: str, location: Location) -> None:
+        super().__init__(message)
+        self.location = location
+
+
+def read_yaml_text(path: Path) -> str:
+    """A YAML file's text: UTF-8, with or without a byte-order mark (YAML 1.2 allows only
+    Unicode). Raises OSError, or NotUtf8 naming the line and column of the first byte that
+    cannot be read, e.g. in a file saved as windows-1251."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line_start = before.rfind(b"\n") + 1
+        column = len(before[line_start:].decode("utf-8", "replace")) + 1
+        where = Location(str(path), before.count(b"\n") + 1, column)
+        raise NotUtf8(f"the file is not UTF-8 (byte 0x{raw[exc.start]:02X} cannot be read): "
+                      f"save it as UTF-8", where) from exc
+
+
+def yaml_problem(exc: yaml.YAMLError, text: str) -> str:
+    """libyaml's account of a syntax error, with a hint where the usual slip causes it."""
+    problem = str(getattr(exc, "problem", None) or exc)
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        lines = text.splitlines()
+        line = lines[mark.line] if mark.line < len(lines) else ""
+        if line[mark.column : mark.column + 1] == "\t":
+            problem += " (a tab: YAML indents with spaces)"
+    return f"invalid YAML: {problem}"
 
 
 def load_yaml(

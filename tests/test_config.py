@@ -64,6 +64,20 @@ def test_yaml_syntax_error_is_located(tmp_path: Path) -> None:
         load_config(path)
 
 
+def test_a_config_saved_in_a_legacy_encoding_is_located_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_bytes("languages: [en, ru]\n# Источники новостей\n".encode("cp1251"))
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value) == (f"{path}:2:3: the file is not UTF-8 (byte 0xC8 cannot be read): "
+                              "save it as UTF-8")
+    path.write_bytes("\ufeffsources:\n\t- {id: a, type: folder, path: x}\n".encode())
+    with pytest.raises(ConfigError) as err:
+        load_config(path)  # the byte-order mark is fine; the tab is not
+    assert str(err.value).startswith(f"{path}:2:1: invalid YAML: ")
+    assert str(err.value).endswith("(a tab: YAML indents with spaces)")
+
+
 def test_duplicate_ids_and_unknown_type(tmp_path: Path) -> None:
     path = write(tmp_path, "sources:\n  - {id: a, type: folder, path: x}\n"
                  "  - {id: a, type: folder, path: y}\n")

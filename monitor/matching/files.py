@@ -13,11 +13,14 @@ from pydantic import BaseModel, ValidationError
 from monitor.errors import Location, RuleError
 from monitor.matching.schema import TOP_LEVEL, EntityModel, RuleModel, TopicModel, known_keys
 from monitor.yamlfile import (
+    NotUtf8,
     Positions,
     did_you_mean,
     load_yaml,
+    read_yaml_text,
     validation_messages,
     yaml_error_location,
+    yaml_problem,
 )
 
 Path_ = tuple[str | int, ...]
@@ -68,18 +71,21 @@ def read_rule_file(path: Path) -> RuleFile:
     """Read and validate one file's structure; problems are collected, not raised."""
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_yaml_text(path)
+    except NotUtf8 as exc:
         out = RuleFile(file=file, lines=[], positions={})
-        out.problem(f"cannot read the rule file: {exc}", Location(file=file))
+        out.problem(str(exc), exc.location)
+        return out
+    except OSError as exc:
+        out = RuleFile(file=file, lines=[], positions={})
+        out.problem(f"cannot read the rule file: {exc.strerror or exc}", Location(file=file))
         return out
     out = RuleFile(file=file, lines=text.splitlines(), positions={})
     try:
         # an alias bomb, not a large rule set: rule files may hold 100,000 rules
         data, out.positions = load_yaml(text, file, max_values=20_000_000)
     except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or str(exc)
-        out.problem(f"invalid YAML: {problem}", yaml_error_location(exc, file))
+        out.problem(yaml_problem(exc, text), yaml_error_location(exc, file))
         return out
     if data is None:
         return out

@@ -74,6 +74,14 @@ def test_yaml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     assert "invalid YAML" in line
 
 
+def test_a_rule_file_in_a_legacy_encoding_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_bytes("rules:\n  - id: x\n    query: Китай\n".encode("cp1251"))
+    assert problems(path) == [
+        f"{path}:3:12: the file is not UTF-8 (byte 0xCA cannot be read): save it as UTF-8"
+    ]
+
+
 def test_unknown_key_with_did_you_mean(tmp_path: Path) -> None:
     path = write(tmp_path, VOCAB + textwrap.dedent("""
         rules:
