@@ -66,14 +66,20 @@ def _test(args: argparse.Namespace) -> int:
     except RuleError as exc:
         error(f"invalid rules:\n{exc}")
         return EXIT_INVALID
-    failed = 0
+    failed = documents = matched = 0
     for path, docs in _documents(args.paths, config):
         if isinstance(docs, DocumentError):
             error(str(docs))
             failed += 1
             continue
+        if not docs:
+            error(f"{path}: no document in it (empty), skipped")
         for doc in docs:
-            _report(path, doc, rules, config.languages, as_json=args.json)
+            documents += 1
+            matched += _report(path, doc, rules, config.languages, as_json=args.json)
+    if not args.json:
+        unread = f"; {failed} file(s) could not be read" if failed else ""
+        print(f"{documents} document(s), {matched} matched by at least one rule{unread}")
     return EXIT_ERROR if failed else EXIT_OK
 
 
@@ -116,12 +122,13 @@ def _source_for(path: Path, config: Config) -> FolderSourceConfig | None:
 
 def _report(
     path: Path, doc: Document, rules: RuleSet, languages: Sequence[str], *, as_json: bool
-) -> None:
+) -> bool:
+    """Print what matched the document and why; return whether anything did."""
     analysis = analyze(doc, languages)
     matches = rules.match(analysis, doc)
     if as_json:
         print(json.dumps(_as_json(path, doc, analysis.language, matches), ensure_ascii=False))
-        return
+        return bool(matches)
     print(f"{path}  [{analysis.language}]  {doc.title}")
     if not matches:
         print("  no rule matched")
@@ -135,6 +142,7 @@ def _report(
             text = "".join(f"[{t}]" if hit else t for t, hit in snip.segments)
             print(f"    > {snip.field}: {text}")
     sys.stdout.flush()
+    return bool(matches)
 
 
 def _as_json(path: Path, doc: Document, language: str, matches: list[Match]) -> dict[str, Any]:

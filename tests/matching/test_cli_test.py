@@ -25,6 +25,19 @@ def test_seeds_folder_shows_defence_china_with_hits_and_offsets(project: Path) -
     assert "defence-china" in out
     assert "title 30-36  'Китаем'" in out
     assert "title 39-63  'оборонной промышленности'" in out
+    assert out.splitlines()[-1] == "1 document(s), 1 matched by at least one rule"
+
+
+def test_empty_and_unreadable_files_are_named_and_counted(project: Path) -> None:
+    (project / "seeds" / "empty.txt").write_bytes(b"")
+    (project / "seeds" / "broken.json").write_text("{not json", encoding="utf-8")
+    done = monitor("test", "--config", str(project / "config.yaml"), str(project / "seeds"))
+    assert done.returncode == 1
+    assert "empty.txt: no document in it (empty), skipped" in done.stderr
+    assert "broken.json" in done.stderr
+    assert done.stdout.splitlines()[-1] == (
+        "1 document(s), 1 matched by at least one rule; 1 file(s) could not be read"
+    )
 
 
 def test_json_lines_one_per_document_including_non_matching(project: Path) -> None:
