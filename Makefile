@@ -28,7 +28,6 @@ test: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check monitor tests benchmarks
-	$(BIN)/ruff format --check monitor tests benchmarks
 	$(BIN)/mypy
 
 check: $(VENV)/.installed
