@@ -15,6 +15,7 @@ from monitor import metrics
 from monitor.config import Config
 from monitor.errors import RuleError
 from monitor.matching import RuleSet
+from monitor.matching.files import rule_files
 from monitor.pipeline import load_rule_set
 
 log = logging.getLogger(__name__)
@@ -81,8 +82,12 @@ class LiveRules:
 
 
 def fingerprint(path: Path) -> Fingerprint:
-    """What changes when a rule file under `path` (a folder or one file) is edited."""
-    files = [path] if path.is_file() else sorted(path.rglob("*.yaml")) if path.is_dir() else []
+    """What changes when a rule file under `path` (a folder or one file) is edited, added or
+    removed: the files the loader reads (`*.yaml` and `*.yml`)."""
+    try:
+        files = rule_files(path)
+    except RuleError:  # the path is gone: loading will say so
+        return ()
     out = []
     for f in files:
         try:

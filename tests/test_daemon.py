@@ -93,6 +93,9 @@ async def test_a_saved_rule_file_is_reloaded_on_its_file_event(project: Path) ->
                     f"rules:\n  - id: space-{n}\n    title: Space\n    query: спутник\n"
                 )
                 assert await wait_for(lambda n=n: f"space-{n}" in daemon.live.current.rules, 5)
+            # .yml files are rule files too
+            (project / "rules" / "more.yml").write_text("rules:\n  - {id: yml, query: x}\n")
+            assert await wait_for(lambda: "yml" in daemon.live.current.rules, 5)
             (project / "rules" / "space.yaml").write_text("rules:\n  - id: bad\n    query: (\n")
             assert await wait_for(lambda: daemon.live.error is not None, 5)
             assert "space-2" in daemon.live.current.rules
