@@ -358,7 +358,7 @@ def load_config(path: Path | str) -> Config:
     try:
         text = read_yaml_text(path)
     except NotUtf8 as exc:
-        raise ConfigError(str(exc), exc.location) from exc
+        raise ConfigError(exc.message, exc.location) from exc
     except OSError as exc:
         raise ConfigError(f"cannot read the config file: {exc.strerror or exc}",
                           Location(file=file)) from exc

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from monitor.errors import Location
+from monitor.errors import LocatedError, Location
 
 Positions = dict[tuple[str | int, ...], Location]
 # Aliases can make a few lines stand for billions of values ("billion laughs"); a document
@@ -111,12 +111,9 @@ class _Reader:
         return node.value if node.tag == _STR else self.loader.construct_object(node)
 
 
-class NotUtf8(ValueError):
-    """A YAML file that is not UTF-8; `location` is the first byte that cannot be read."""
-
-    def __init__(self, message: str, location: Location) -> None:
-        super().__init__(message)
-        self.location = location
+class NotUtf8(LocatedError):
+    """A YAML file that is not UTF-8; `location` is the first byte that cannot be read.
+    Its readers turn it into their own error (ConfigError, RuleError)."""
 
 
 def read_yaml_text(path: Path) -> str:
@@ -129,7 +126,7 @@ def read_yaml_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line_start = before.rfind(b"\n") + 1
-        column = len(before[line_start:].decode("utf-8", "replace")) + 1
+        column = len(before[line_start:].decode("utf-8-sig", "replace")) + 1
         where = Location(str(path), before.count(b"\n") + 1, column)
         raise NotUtf8(f"the file is not UTF-8 (byte 0x{raw[exc.start]:02X} cannot be read): "
                       f"save it as UTF-8", where) from exc

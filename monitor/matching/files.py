@@ -74,7 +74,7 @@ def read_rule_file(path: Path) -> RuleFile:
         text = read_yaml_text(path)
     except NotUtf8 as exc:
         out = RuleFile(file=file, lines=[], positions={})
-        out.problem(str(exc), exc.location)
+        out.problem(exc.message, exc.location or Location(file=file))
         return out
     except OSError as exc:
         out = RuleFile(file=file, lines=[], positions={})
