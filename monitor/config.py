@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -25,13 +24,10 @@ from monitor.config_values import parse_duration as parse_duration
 from monitor.config_values import parse_size as parse_size
 from monitor.errors import ConfigError, Location
 from monitor.yamlfile import (
-    NotUtf8,
-    load_yaml,
-    read_yaml_text,
+    YamlFileError,
+    read_yaml_file,
     register_union_tags,
     validation_messages,
-    yaml_error_location,
-    yaml_problem,
 )
 
 
@@ -356,16 +352,12 @@ def load_config(path: Path | str) -> Config:
     path = Path(path).absolute()
     file = str(path)
     try:
-        text = read_yaml_text(path)
-    except NotUtf8 as exc:
+        _, data, positions = read_yaml_file(path)
+    except YamlFileError as exc:
         raise ConfigError(exc.message, exc.location) from exc
     except OSError as exc:
         raise ConfigError(f"cannot read the config file: {exc.strerror or exc}",
                           Location(file=file)) from exc
-    try:
-        data, positions = load_yaml(text, file)
-    except yaml.YAMLError as exc:
-        raise ConfigError(yaml_problem(exc, text), yaml_error_location(exc, file)) from exc
     if data is None:
         data = {}
     if not isinstance(data, dict):

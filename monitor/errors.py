@@ -1,8 +1,8 @@
 """Every error the project raises on purpose derives from `MonitorError`.
 
     MonitorError
-    ├── ConfigError          config.yaml is unreadable or invalid (file, line, key); NotUtf8,
-    │                        a YAML file not in UTF-8, becomes one (or a RuleError)
+    ├── ConfigError          config.yaml is unreadable or invalid (file, line, key); a
+    │                        YamlFileError (not UTF-8, bad YAML) becomes one (or a RuleError)
     ├── RuleError            a rule file is invalid (file, line, column, rule id)
     │   └── QuerySyntaxError a query does not parse (position within the query)
     ├── StoreError           the state file is corrupt, foreign, locked or unwritable

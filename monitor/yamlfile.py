@@ -111,28 +111,37 @@ class _Reader:
         return node.value if node.tag == _STR else self.loader.construct_object(node)
 
 
-class NotUtf8(LocatedError):
-    """A YAML file that is not UTF-8; `location` is the first byte that cannot be read.
-    Its readers turn it into their own error (ConfigError, RuleError)."""
+class YamlFileError(LocatedError):
+    """A YAML file that is not UTF-8 or not valid YAML, located. Its readers turn it into
+    their own error (ConfigError, RuleError)."""
 
 
-def read_yaml_text(path: Path) -> str:
-    """A YAML file's text: UTF-8, with or without a byte-order mark (YAML 1.2 allows only
-    Unicode). Raises OSError, or NotUtf8 naming the line and column of the first byte that
-    cannot be read, e.g. in a file saved as windows-1251."""
+def read_yaml_file(path: Path, *, max_values: int = MAX_VALUES) -> tuple[str, Any, Positions]:
+    """A YAML file's text, data and positions (see `load_yaml`).
+
+    Raises OSError, or YamlFileError: for a file not in UTF-8 (a byte-order mark is fine;
+    YAML allows only Unicode) at the first byte that cannot be read, e.g. in a file saved
+    as windows-1251, and for invalid YAML where the parser stopped.
+    """
+    file = str(path)
     raw = path.read_bytes()
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line_start = before.rfind(b"\n") + 1
         column = len(before[line_start:].decode("utf-8-sig", "replace")) + 1
-        where = Location(str(path), before.count(b"\n") + 1, column)
-        raise NotUtf8(f"the file is not UTF-8 (byte 0x{raw[exc.start]:02X} cannot be read): "
-                      f"save it as UTF-8", where) from exc
+        where = Location(file, before.count(b"\n") + 1, column)
+        raise YamlFileError(f"the file is not UTF-8 (byte 0x{raw[exc.start]:02X} cannot be "
+                            f"read): save it as UTF-8", where) from exc
+    try:
+        data, positions = load_yaml(text, file, max_values=max_values)
+    except yaml.YAMLError as exc:
+        raise YamlFileError(_problem(exc, text), yaml_error_location(exc, file)) from exc
+    return text, data, positions
 
 
-def yaml_problem(exc: yaml.YAMLError, text: str) -> str:
+def _problem(exc: yaml.YAMLError, text: str) -> str:
     """libyaml's account of a syntax error, with a hint where the usual slip causes it."""
     problem = str(getattr(exc, "problem", None) or exc)
     mark = getattr(exc, "problem_mark", None)

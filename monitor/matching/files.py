@@ -7,20 +7,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from monitor.errors import Location, RuleError
 from monitor.matching.schema import TOP_LEVEL, EntityModel, RuleModel, TopicModel, known_keys
 from monitor.yamlfile import (
-    NotUtf8,
     Positions,
+    YamlFileError,
     did_you_mean,
-    load_yaml,
-    read_yaml_text,
+    read_yaml_file,
     validation_messages,
-    yaml_error_location,
-    yaml_problem,
 )
 
 Path_ = tuple[str | int, ...]
@@ -71,22 +67,16 @@ def read_rule_file(path: Path) -> RuleFile:
     """Read and validate one file's structure; problems are collected, not raised."""
     file = str(path)
     try:
-        text = read_yaml_text(path)
-    except NotUtf8 as exc:
-        out = RuleFile(file=file, lines=[], positions={})
-        out.problem(exc.message, exc.location or Location(file=file))
-        return out
-    except OSError as exc:
-        out = RuleFile(file=file, lines=[], positions={})
-        out.problem(f"cannot read the rule file: {exc.strerror or exc}", Location(file=file))
-        return out
-    out = RuleFile(file=file, lines=text.splitlines(), positions={})
-    try:
         # an alias bomb, not a large rule set: rule files may hold 100,000 rules
-        data, out.positions = load_yaml(text, file, max_values=20_000_000)
-    except yaml.YAMLError as exc:
-        out.problem(yaml_problem(exc, text), yaml_error_location(exc, file))
+        text, data, positions = read_yaml_file(path, max_values=20_000_000)
+    except (OSError, YamlFileError) as exc:
+        out = RuleFile(file=file, lines=[], positions={})
+        if isinstance(exc, YamlFileError):
+            out.problem(exc.message, exc.location or Location(file=file))
+        else:
+            out.problem(f"cannot read the rule file: {exc.strerror or exc}", Location(file=file))
         return out
+    out = RuleFile(file=file, lines=text.splitlines(), positions=positions)
     if data is None:
         return out
     if not isinstance(data, Mapping):
