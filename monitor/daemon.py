@@ -65,9 +65,9 @@ class Daemon:
         self._stopping = False  # SIGTERM: finish the document or send in hand, start nothing
         self._inflight = 0  # polls and outbox passes under way
         self._unstored: dict[str, list[Document]] = {}  # the state file could not take them
-        # matching runs in one thread of its own, one document at a time, so the event loop
-        # (health page, deliveries, other sources) keeps moving while a document is matched,
-        # even when its language's prefilter is built first (seconds, with 100,000 rules)
+        # matching runs in one thread of its own (MATCH_BATCH documents per hand-over), so the
+        # event loop (health page, deliveries, other sources) keeps moving while documents
+        # are matched, even when a language's prefilter is built first (seconds, 100k rules)
         self._matcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matcher")
 
     async def __aenter__(self) -> Daemon:
@@ -153,6 +153,7 @@ class Daemon:
         return count
 
     def _is_new(self, doc: Document) -> bool:
+        """Whether the document's text was not matched before (then it is counted)."""
         if self.store.document_status(doc) not in ("new", "changed"):
             return False
         metrics.record_document(doc.source)

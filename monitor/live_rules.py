@@ -38,7 +38,7 @@ class LiveRules:
         self.loaded_at = time.time()
         self._lock = asyncio.Lock()  # one reload at a time, or an older set could win
 
-    async def reload(self, *, force: bool = False) -> bool:
+    async def reload(self) -> bool:
         """Reload the rules if their files changed; return whether a new set is in force.
 
         Compiling runs in a thread (tens of thousands of rules take seconds), so sources
@@ -48,7 +48,7 @@ class LiveRules:
         """
         async with self._lock:
             found = fingerprint(self.config.rules)
-            if not force and found == self._fingerprint:
+            if found == self._fingerprint:
                 return False
             self._fingerprint = found
             try:
