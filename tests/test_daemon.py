@@ -19,6 +19,15 @@ from monitor.daemon import Daemon
 from tests.servers import http_server
 
 HEADLINE = "Азербайджан начинает диалог с Китаем в оборонной промышленности"
+GERMAN_HEADLINE = "Die Bundesregierung plant neue Satelliten"
+
+
+def add_german_article(project: Path) -> None:
+    (project / "seeds" / "berlin.txt").write_text(
+        f"{GERMAN_HEADLINE}\n\nDas Kabinett hat am Mittwoch beschlossen, die "
+        "Raumfahrtindustrie mit zusätzlichen Mitteln zu fördern.\n",
+        encoding="utf-8",
+    )
 
 
 def mails(project: Path) -> list[email.message.EmailMessage]:
@@ -54,11 +63,7 @@ async def test_rule_edits_take_effect_without_restart(project: Path) -> None:
     (project / "seeds" / "satellite.txt").write_text(
         "Китай запустил новый спутник связи\n\nСпутник выведен на орбиту.\n", encoding="utf-8"
     )
-    (project / "seeds" / "berlin.txt").write_text(
-        "Die Bundesregierung plant neue Satelliten\n\nDas Kabinett hat am Mittwoch "
-        "beschlossen, die Raumfahrtindustrie mit zusätzlichen Mitteln zu fördern.\n",
-        encoding="utf-8",
-    )
+    add_german_article(project)
     async with Daemon(load_config(project / "config.yaml")) as daemon:
         stop = asyncio.Event()
         task = asyncio.create_task(daemon.run(stop))
@@ -158,11 +163,7 @@ async def test_event_loop_keeps_moving_while_a_document_is_matched(project: Path
     # the first German document builds the German prefilter of 5,000 rules; that happens
     # in the matching thread, so the event loop (health page, deliveries) is not held up
     (project / "rules" / "many.yaml").write_text(many_rules(5_000), encoding="utf-8")
-    (project / "seeds" / "berlin.txt").write_text(
-        "Die Bundesregierung plant neue Satelliten\n\nDas Kabinett hat am Mittwoch "
-        "beschlossen, die Raumfahrtindustrie mit zusätzlichen Mitteln zu fördern.\n",
-        encoding="utf-8",
-    )
+    add_german_article(project)
     async with Daemon(load_config(project / "config.yaml")) as daemon:
         assert "de" not in daemon.live.current.prepared
         ticks: list[float] = []
@@ -193,11 +194,7 @@ async def test_a_stop_during_a_long_match_loses_nothing_and_logs_no_error(
     (project / "rules" / "many.yaml").write_text(
         many_rules(5_000) + "  - {id: cabinet, query: Kabinett}\n", encoding="utf-8"
     )
-    (project / "seeds" / "berlin.txt").write_text(
-        "Die Bundesregierung plant neue Satelliten\n\nDas Kabinett hat am Mittwoch "
-        "beschlossen, die Raumfahrtindustrie mit zusätzlichen Mitteln zu fördern.\n",
-        encoding="utf-8",
-    )
+    add_german_article(project)
     config = load_config(project / "config.yaml")
     before = documents("seeds")
     with caplog.at_level(logging.INFO):
@@ -209,9 +206,9 @@ async def test_a_stop_during_a_long_match_loses_nothing_and_logs_no_error(
             stop.set()
             await task
     assert "abandoned" in caplog.text
-    assert "Die Bundesregierung plant neue Satelliten" not in atom_titles(project, "all.atom")
+    assert GERMAN_HEADLINE not in atom_titles(project, "all.atom")
     assert HEADLINE not in atom_titles(project, "all.atom")  # the same batch: matched again
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
     async with Daemon(config) as daemon:
         await daemon.run_once()
-    assert "Die Bundesregierung plant neue Satelliten" in atom_titles(project, "all.atom")
+    assert GERMAN_HEADLINE in atom_titles(project, "all.atom")
