@@ -199,7 +199,9 @@ class WebhookNotifierConfig(Section):
         None, description="A jinja2 template for the body (e.g. for Slack); JSON otherwise."
     )
     headers: dict[str, str] = Field(default_factory=dict, description="Extra request headers.")
-    timeout: Duration = Field(10.0, description="Request timeout.")
+    timeout: Duration = Field(
+        10.0, description="Longest time one delivery may take in total, reply included."
+    )
     content_type: str = Field(
         "application/json", description="Content-Type of the body (for a template's output)."
     )

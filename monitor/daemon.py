@@ -206,7 +206,10 @@ class Daemon:
         return count
 
     async def deliver(self) -> int:
-        """Send whatever the outbox has due."""
+        """Send whatever the outbox has due (in the service, start sending it)."""
+        if self.scheduler_running:  # each notifier in a lane of its own, not waited for
+            self.outbox.start()
+            return 0
         async with self._deliver_lock, self._busy():
             if self._stopping:
                 return 0
@@ -225,8 +228,9 @@ class Daemon:
         self._stopping = True
         self.outbox.stopping = True
         deadline = time.monotonic() + STOP_GRACE
-        while self._inflight and time.monotonic() < deadline:
+        while (self._inflight or self.outbox.busy) and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
+        await self.outbox.abandon()
         if self._inflight:
             log.warning("stopping: work still busy after %.0f s is abandoned; it is done "
                         "again at the next start", STOP_GRACE)

@@ -1,7 +1,9 @@
 """The Outbox: sends what the store says is due, and remembers what went out.
 
 Every match becomes delivery rows in the store before anything is sent (the daemon calls
-`store.add_alert`). `Outbox.run_once` then
+`store.add_alert`). `Outbox.start` (the daemon, each
+`delivery.interval`) or `Outbox.run_once` (which also waits) then, for each notifier in a lane
+of its own (a stalled webhook holds up no mail),
 
 * sends each due immediate delivery through its notifier;
 * sends each digest whose window has closed (`hourly`, `daily`, `weekly` or a cron
@@ -51,7 +53,7 @@ class Outbox:
         except ValueError as exc:
             raise ConfigError(f"delivery.timezone: {exc}") from exc
         self.rng = random.Random()
-        self._running = asyncio.Lock()
+        self._lanes: dict[str, asyncio.Task[int]] = {}  # the notifiers sending right now
         # Per-rule `max_per_hour` from the rule files, overriding `config.max_per_hour`;
         # the daemon sets it at start and after each rule reload.
         self.rule_limits: dict[str, int] = {}
@@ -59,37 +61,70 @@ class Outbox:
         self.unrecorded: list[int] = []  # sent, but the state file could not record it yet
 
     async def run_once(self, now: float | None = None) -> int:
-        """Send what is due at `now` (default: the current time); return how many
-        deliveries succeeded."""
+        """Send what is due at `now` (default: the current time) and wait until it is
+        sent; return how many deliveries succeeded."""
+        lanes = self.start(now)
+        return sum(await asyncio.gather(*lanes))
+
+    def start(self, now: float | None = None) -> list[asyncio.Task[int]]:
+        """Start sending what is due at `now`, without waiting: each notifier in a lane of
+        its own, so a slow one (a webhook trickling its answer) holds up no other. A
+        notifier whose lane is still busy is left to it; the new lanes are returned."""
         now = time.time() if now is None else now
-        async with self._running:  # two overlapping passes would send the same rows twice
-            if not self._record([], now):
-                return 0
-            sent = await self._immediate(now)
-            for name, spec in self.store.pending_digests():
-                if self.stopping:
-                    break
+        if self.stopping or not self._record([], now):
+            return []
+        names = {*self.notifiers, *(n for n, _ in self.store.pending_digests())}
+        names.update(r.notifier for r in self.store.due_deliveries(now, limit=BATCH))
+        started = []
+        for name in sorted(names):
+            if name not in self._lanes:
+                lane = asyncio.create_task(self._lane(name, now), name=f"deliver:{name}")
+                lane.add_done_callback(self._lane_done)
+                self._lanes[name] = lane
+                started.append(lane)
+        return started
+
+    def _lane_done(self, lane: asyncio.Task[int]) -> None:
+        name = lane.get_name().removeprefix("deliver:")
+        if self._lanes.get(name) is lane:
+            del self._lanes[name]
+
+    @property
+    def busy(self) -> bool:
+        """Whether a send is under way."""
+        return bool(self._lanes)
+
+    async def abandon(self) -> None:
+        """On stop: cancel the sends still under way (they are done again at the next
+        start, with the same ids) and say which."""
+        lanes = list(self._lanes.items())
+        for name, lane in lanes:
+            log.warning("stopping: notifier %r is still sending; its delivery is abandoned "
+                        "and sent again at the next start", name)
+            lane.cancel()
+        await asyncio.gather(*(lane for _, lane in lanes), return_exceptions=True)
+
+    async def _lane(self, name: str, now: float) -> int:
+        sent = await self._immediate(name, now)
+        for notifier, spec in self.store.pending_digests():
+            if self.stopping:
+                break
+            if notifier == name:
                 sent += await self._digest(name, spec, now)
         return sent
 
     # ------------------------------------------------------------ immediate
 
-    async def _immediate(self, now: float) -> int:
+    async def _immediate(self, name: str, now: float) -> int:
         sent = 0
         seen: set[int] = set()  # a row retried "now" (backoff 0) is not sent twice per pass
         while not self.stopping and not self.unrecorded:
-            due = [r for r in self.store.due_deliveries(now, limit=BATCH) if r.id not in seen]
+            due = self.store.due_deliveries(now, limit=BATCH, notifier=name)
+            due = [r for r in due if r.id not in seen]
             if not due:
                 break
             seen.update(r.id for r in due)
-            rows = self._throttle(due, now)
-            by_notifier: dict[str, list[Delivery]] = {}
-            for row in rows:
-                by_notifier.setdefault(row.notifier, []).append(row)
-            results = await asyncio.gather(
-                *(self._send_rows(name, group, now) for name, group in by_notifier.items())
-            )
-            sent += sum(results)
+            sent += await self._send_rows(name, self._throttle(due, now), now)
         return sent
 
     def _throttle(self, rows: Sequence[Delivery], now: float) -> list[Delivery]:
@@ -119,7 +154,7 @@ class Outbox:
         return keep
 
     async def _send_rows(self, name: str, rows: Sequence[Delivery], now: float) -> int:
-        notifier = self._notifier(name, rows)
+        notifier = self._notifier(name, rows) if rows else None
         if notifier is None:
             return 0
         sent = 0

@@ -4,12 +4,15 @@ Headers: `X-Monitor-Delivery: <alert or digest id>` (an idempotency key: the sam
 resend), `X-Monitor-Event: alert | digest`, and, when `secret_env` names an environment
 variable, `X-Monitor-Signature: sha256=<hex HMAC-SHA256 of the exact body>`.
 2xx succeeds; 408, 429, 5xx, timeouts and connection errors are retried (honouring
-Retry-After); any other answer fails for good. Errors show the URL without its path and
+Retry-After); any other answer fails for good. `timeout` bounds the whole delivery (connect,
+send, answer and reply), however slowly the receiver trickles; at most REPLY_CAP bytes of the
+reply are read. Errors show the URL without its path and
 query (webhook URLs often embed a token) and never the secret.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -34,6 +37,8 @@ from monitor.models import Alert
 from monitor.net import retry_after
 
 log = logging.getLogger(__name__)
+
+REPLY_CAP = 64 * 1024  # bytes of a reply read at most (only its start is ever shown)
 
 
 def alert_payload(alert: Alert) -> dict[str, Any]:
@@ -171,9 +176,10 @@ class WebhookNotifier:
         headers = self._headers(body, delivery, event)
         where = redact(self.config.url)
         client = self.client or httpx.AsyncClient(timeout=self.config.timeout)
-        try:
-            response = await client.post(self.config.url, content=body, headers=headers)
-        except httpx.TimeoutException:
+        try:  # one deadline for the whole delivery: connect, send, answer and reply
+            async with asyncio.timeout(self.config.timeout):
+                status, answer, text, wait = await self._exchange(client, body, headers)
+        except TimeoutError:
             raise DeliveryError(
                 self.name, f"{where} did not answer within {self.config.timeout:g} s"
             ) from None
@@ -182,19 +188,33 @@ class WebhookNotifier:
         finally:
             if client is not self.client:
                 await client.aclose()
-        self._check(response, where)
+        self._check(status, f"{where} answered {answer}" + (f": {text}" if text else ""), wait)
 
-    def _check(self, response: httpx.Response, where: str) -> None:
-        status = response.status_code
-        answer = f"{status} {response.reason_phrase}".strip()
-        text = response.text[:200].strip()
+    async def _exchange(
+        self, client: httpx.AsyncClient, body: bytes, headers: dict[str, str]
+    ) -> tuple[int, str, str, str | None]:
+        """POST and read at most REPLY_CAP bytes of the reply: (status, "200 OK", the
+        reply's first 200 characters, Retry-After)."""
+        request = client.build_request("POST", self.config.url, content=body, headers=headers)
+        response = await client.send(request, stream=True)
+        try:
+            reply = b""
+            async for chunk in response.aiter_bytes():
+                reply += chunk
+                if len(reply) >= REPLY_CAP:
+                    break
+        finally:
+            await response.aclose()
+        text = reply[:REPLY_CAP].decode(response.encoding or "utf-8", "replace")[:200].strip()
+        answer = f"{response.status_code} {response.reason_phrase}".strip()
+        return response.status_code, answer, text, response.headers.get("Retry-After")
+
+    def _check(self, status: int, answer: str, wait: str | None) -> None:
         if 200 <= status < 300:
-            self.last_answer = f"{where} answered {answer}" + (f": {text}" if text else "")
+            self.last_answer = answer
             return
         retryable = status in (408, 429) or status >= 500
         raise DeliveryError(
-            self.name,
-            f"{where} answered {answer}" + (f": {text}" if text else ""),
-            retryable=retryable,
-            retry_after=retry_after(response.headers.get("Retry-After")) if retryable else None,
+            self.name, answer, retryable=retryable,
+            retry_after=retry_after(wait) if retryable else None,
         )

@@ -60,8 +60,11 @@ class Store(Protocol):
         """
         ...
 
-    def due_deliveries(self, now: float, limit: int = 100) -> list[Delivery]:
-        """Pending immediate deliveries whose next attempt is due, oldest first."""
+    def due_deliveries(
+        self, now: float, limit: int = 100, notifier: str | None = None
+    ) -> list[Delivery]:
+        """Pending immediate deliveries whose next attempt is due, oldest first (only
+        `notifier`'s when given)."""
         ...
 
     def digest_deliveries(self, notifier: str, digest: str) -> list[Delivery]:

@@ -190,11 +190,14 @@ class SQLiteStore:
         "SELECT d.*, a.data AS alert_data FROM deliveries d JOIN alerts a ON a.id = d.alert_id"
     )
 
-    def due_deliveries(self, now: float, limit: int = 100) -> list[Delivery]:
+    def due_deliveries(
+        self, now: float, limit: int = 100, notifier: str | None = None
+    ) -> list[Delivery]:
+        which = "" if notifier is None else " AND d.notifier = ?"
         rows = self._db.execute(
             f"{self._DELIVERY_SELECT} WHERE d.status = 'pending' AND d.digest = 'immediate'"
-            " AND d.next_attempt <= ? ORDER BY d.id LIMIT ?",
-            (now, limit),
+            f" AND d.next_attempt <= ?{which} ORDER BY d.id LIMIT ?",
+            (now, limit) if notifier is None else (now, notifier, limit),
         )
         return [_delivery(r) for r in rows]
 
