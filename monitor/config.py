@@ -216,10 +216,16 @@ NotifierConfig = Annotated[
 
 
 class HttpConfig(Section):
-    """The optional HTTP server: Atom feeds, /healthz, /metrics."""
+    """The optional HTTP server: the dashboard, Atom feeds, /healthz, /metrics."""
 
-    enabled: bool = Field(False, description="Serve feeds, health and metrics over HTTP.")
+    enabled: bool = Field(
+        False, description="Serve the dashboard, feeds, health and metrics over HTTP."
+    )
     bind: str = Field("127.0.0.1:8080", description="host:port to listen on.")
+    password_env: str | None = Field(
+        None, description="Environment variable holding the password (basic auth or bearer "
+        "token) for everything but /healthz and /metrics; required off 127.0.0.1."
+    )
 
 
 class DeliveryConfig(Section):

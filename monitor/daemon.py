@@ -19,6 +19,7 @@ from typing import Any
 
 from monitor import health, metrics
 from monitor.config import Config
+from monitor.dashboard import add_dashboard
 from monitor.delivery import build_notifier
 from monitor.delivery.base import Notifier
 from monitor.delivery.outbox import Outbox
@@ -92,6 +93,7 @@ class Daemon:
             if config.http.enabled:
                 server = WebServer(config.http, feeds=feeds_folder(config))
                 add_health_routes(server, self.health)
+                add_dashboard(server, config, lambda: self.live.current)  # the last route
                 await self._stack.enter_async_context(server)
         except BaseException:
             await self._stack.aclose()

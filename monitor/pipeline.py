@@ -6,10 +6,11 @@ daemon, so what they report is what it does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from monitor import metrics
 from monitor.config import Config
+from monitor.errors import MonitorError
 from monitor.matching import RuleSet, load_rules
 from monitor.matching.explain import snippets
 from monitor.models import Alert, Document
@@ -52,3 +53,20 @@ def make_alerts(rules: RuleSet, doc: Document, languages: Sequence[str]) -> list
             )
         )
     return alerts
+
+
+def scan_rule(
+    rules: RuleSet, rule: str, docs: Iterable[Document], languages: Sequence[str],
+    skipped: Callable[[Document, MonitorError], None] | None = None,
+) -> list[Alert]:
+    """The alerts `rule` raises on `docs`, recording nothing: what `backfill` lists and the
+    dashboard's rule tester shows. A document that cannot be analysed is passed to
+    `skipped` and left out."""
+    out: list[Alert] = []
+    for doc in docs:
+        try:
+            out += [a for a in make_alerts(rules, doc, languages) if a.rule == rule]
+        except MonitorError as exc:
+            if skipped is not None:
+                skipped(doc, exc)
+    return out

@@ -234,17 +234,12 @@ def scan(
 ) -> list[Alert]:
     """The alerts `rule` raises on `docs` (a progress bar on a terminal); a document that
     cannot be analysed is logged and skipped."""
-    from monitor.pipeline import make_alerts
+    from monitor.pipeline import scan_rule
 
-    out = []
-    for doc in track(docs, f"backfill {rule}"):
-        try:
-            out += [a for a in make_alerts(rules, doc, languages) if a.rule == rule]
-        except MonitorError as exc:
-            log.warning(
-                "skipped: %s", exc, extra=ctx(rule=rule, document=doc.id, source=doc.source)
-            )
-    return out
+    def skipped(doc: Document, exc: MonitorError) -> None:
+        log.warning("skipped: %s", exc, extra=ctx(rule=rule, document=doc.id, source=doc.source))
+
+    return scan_rule(rules, rule, track(docs, f"backfill {rule}"), languages, skipped)
 
 
 async def deliver_once(config: Config, store: SQLiteStore) -> int:
