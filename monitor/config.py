@@ -207,8 +207,23 @@ class WebhookNotifierConfig(Section):
     )
 
 
+class AppriseNotifierConfig(Section):
+    """Alerts through Apprise to chat and push services (Slack, Teams, Telegram, Matrix,
+    ntfy and 100 more); the target URLs come from environment variables."""
+
+    type: Literal["apprise"] = Field(description="Selects the Apprise notifier.")
+    name: Identifier = Field(description="Name that rules' `notify:` refers to.")
+    urls_env: list[str] = Field(
+        min_length=1, description="Environment variables each holding one or more Apprise "
+        "URLs (e.g. `tgram://bot-token/chat-id`), separated by spaces or commas.")
+    format: Literal["text", "markdown", "html"] = Field(
+        "text", description="The body's format: text, markdown (the text template sent as "
+        "Markdown) or html.")
+    title_prefix: str = Field("[monitor]", description="Put before every title.")
+
+
 NotifierConfig = Annotated[
-    EmailNotifierConfig | AtomNotifierConfig | WebhookNotifierConfig,
+    EmailNotifierConfig | AtomNotifierConfig | WebhookNotifierConfig | AppriseNotifierConfig,
     Field(discriminator="type"),
 ]
 
@@ -342,9 +357,10 @@ ALL_SECTIONS: tuple[type[Section], ...] = (
     LogConfig,
     OpmlSourceConfig,
     FeedsConfig,
+    AppriseNotifierConfig,
 )
 register_union_tags(["folder", "feed", "email", "atom", "webhook"])
-register_union_tags(["opml"])
+register_union_tags(["opml", "apprise"])
 
 
 def _known_keys() -> set[str]:

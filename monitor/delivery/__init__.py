@@ -1,4 +1,4 @@
-"""Delivery: notifiers (email, webhook, atom) and the outbox that drives them.
+"""Delivery: notifiers (email, webhook, atom, apprise) and the outbox that drives them.
 
 `NOTIFIERS` maps the config `type:` to the class; `build_notifier` makes one from its
 config section. The daemon enters each notifier once (they are async context managers)
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config import NotifierConfig
+from monitor.delivery.apprise import AppriseNotifier
 from monitor.delivery.atom import AtomNotifier
 from monitor.delivery.base import Notifier
 from monitor.delivery.email import EmailNotifier
@@ -20,6 +21,7 @@ NOTIFIERS: dict[str, type[Any]] = {
     "email": EmailNotifier,
     "atom": AtomNotifier,
     "webhook": WebhookNotifier,
+    "apprise": AppriseNotifier,
 }
 
 
@@ -32,6 +34,7 @@ def build_notifier(cfg: NotifierConfig, *, templates: Path | None = None) -> Not
 
 __all__ = [
     "NOTIFIERS",
+    "AppriseNotifier",
     "AtomNotifier",
     "EmailNotifier",
     "Notifier",

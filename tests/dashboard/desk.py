@@ -65,7 +65,7 @@ def make_project(tmp_path: Path, bind: str = "127.0.0.1:0", extra_http: str = ""
     """A copy of the shipped project with an extra rule, a folder source per outlet, HTTP on
     `bind`, and the state holding ARTICLES' matches (created days ago as listed)."""
     shutil.copytree(ROOT / "rules", tmp_path / "rules")
-    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    (tmp_path / "seeds").mkdir()  # empty: the running daemon adds nothing of its own
     (tmp_path / "rules" / "extra.yaml").write_text(EXTRA_RULES, encoding="utf-8")
     for outlet in ("wire", "lenta"):
         (tmp_path / outlet).mkdir()

@@ -81,7 +81,26 @@ def _atom(tmp: Path) -> Iterator[Receiver]:
     yield Receiver({"type": "atom", "name": "atom", "path": str(tmp / "feeds")}, received)
 
 
-KINDS = {"maildir": _maildir, "smtp": _smtp, "webhook": _webhook, "atom": _atom}
+def _apprise(tmp: Path) -> Iterator[Receiver]:
+    import os
+
+    from tests.servers import http_server
+
+    with http_server() as server:
+        def received() -> list[tuple[str, str]]:
+            # a chat message has no id of its own: a resend carries the same title
+            return [(m["title"], m["message"]) for m in server.post_json()]
+
+        os.environ["CONTRACT_APPRISE_URLS"] = f"json://127.0.0.1:{server.port}/hook"
+        try:
+            yield Receiver({"type": "apprise", "name": "chat",
+                            "urls_env": ["CONTRACT_APPRISE_URLS"]}, received)
+        finally:
+            del os.environ["CONTRACT_APPRISE_URLS"]
+
+
+KINDS = {"maildir": _maildir, "smtp": _smtp, "webhook": _webhook, "atom": _atom,
+         "apprise": _apprise}
 
 
 @pytest.fixture(params=sorted(KINDS))
@@ -90,7 +109,8 @@ def receiver(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Receive
 
 
 def test_every_notifier_type_has_a_contract_case() -> None:
-    covered = {"maildir": "email", "smtp": "email", "webhook": "webhook", "atom": "atom"}
+    covered = {"maildir": "email", "smtp": "email", "webhook": "webhook", "atom": "atom",
+               "apprise": "apprise"}
     assert set(covered) == set(KINDS)
     assert set(covered.values()) == set(NOTIFIERS)
 
