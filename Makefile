@@ -22,9 +22,9 @@ run: $(VENV)/.installed
 	$(BIN)/monitor run --config $(CONFIG)
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q
 	$(BIN)/ruff check monitor tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check monitor tests benchmarks

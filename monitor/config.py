@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import (
     BaseModel,
@@ -26,7 +26,6 @@ from monitor.errors import ConfigError, Location
 from monitor.yamlfile import (
     YamlFileError,
     read_yaml_file,
-    register_union_tags,
     validation_messages,
 )
 
@@ -40,11 +39,18 @@ class Section(BaseModel):
 # ---------------------------------------------------------------- sources
 
 
-class FolderSourceConfig(Section):
+class SourceSection(Section):
+    """What every source section has; a kind's model narrows `type` to its own tag."""
+
+    type: str = Field(description="Selects the kind of source.")
+    id: Identifier = Field(description="Unique source id; rules' `sources:` and `source:` use it.")
+    enabled: bool = Field(True, description="Set to false to pause the source.")
+
+
+class FolderSourceConfig(SourceSection):
     """A folder of article files (.txt, .md, .html, .json, .jsonl), rescanned and watched."""
 
     type: Literal["folder"] = Field(description="Selects the folder source.")
-    id: Identifier = Field(description="Unique source id; rules' `sources:` and `source:` use it.")
     path: RelPath = Field(description="The folder to watch, relative to the config file.")
     interval: Duration = Field(2.0, description="How often the folder is rescanned.")
     recursive: bool = Field(True, description="Also read files in subfolders.")
@@ -55,23 +61,26 @@ class FolderSourceConfig(Section):
         "(until then it may still be being written)."
     )
     language: str | None = Field(None, description="Language hint; detected when absent.")
-    enabled: bool = Field(True, description="Set to false to pause the source.")
 
 
-class FeedSourceConfig(Section):
-    """An RSS, Atom or JSON feed polled over HTTP(S) with conditional GET."""
+class FetchedSourceConfig(SourceSection):
+    """What every source fetched over HTTP shares: its interval, request headers and the
+    limits on one fetch (a size and a time cap: security settings, kept in one place)."""
 
-    type: Literal["feed"] = Field(description="Selects the feed source.")
-    id: Identifier = Field(description="Unique source id.")
-    url: str = Field(description="The feed URL (http or https).")
-    interval: Duration = Field(900.0, description="How often the feed is polled (±10% jitter).")
-    language: str | None = Field(None, description="Language hint for the feed's entries.")
+    interval: Duration = Field(900.0, description="How often it is polled (±10% jitter).")
+    language: str | None = Field(None, description="Language hint for its entries.")
     headers: dict[str, str] = Field(
         default_factory=dict, description="Extra HTTP request headers."
     )
     max_size: Size = Field(20 * 1024**2, description="Responses larger than this are refused.")
     timeout: Duration = Field(60.0, description="Longest time one fetch may take in total.")
-    enabled: bool = Field(True, description="Set to false to pause the feed.")
+
+
+class FeedSourceConfig(FetchedSourceConfig):
+    """An RSS, Atom or JSON feed polled over HTTP(S) with conditional GET."""
+
+    type: Literal["feed"] = Field(description="Selects the feed source.")
+    url: str = Field(description="The feed URL (http or https).")
 
     @field_validator("url")
     @classmethod
@@ -83,7 +92,7 @@ class FeedSourceConfig(Section):
         return value.strip()
 
 
-class OpmlSourceConfig(Section):
+class OpmlSourceConfig(FetchedSourceConfig):
     """Every feed listed in an OPML file (a feed reader's export), polled like `type: feed`."""
 
     type: Literal["opml"] = Field(description="Selects the OPML feed list.")
@@ -92,19 +101,6 @@ class OpmlSourceConfig(Section):
         "`<id>.<8 hex digits of its URL>` in `monitor feeds`."
     )
     path: RelPath = Field(description="The OPML file, relative to the config file.")
-    interval: Duration = Field(900.0, description="How often each feed is polled.")
-    language: str | None = Field(None, description="Language hint for all its feeds' entries.")
-    headers: dict[str, str] = Field(
-        default_factory=dict, description="Extra HTTP request headers for every feed."
-    )
-    max_size: Size = Field(20 * 1024**2, description="Responses larger than this are refused.")
-    timeout: Duration = Field(60.0, description="Longest time one fetch may take in total.")
-    enabled: bool = Field(True, description="Set to false to pause all its feeds.")
-
-
-SourceConfig = Annotated[
-    FolderSourceConfig | FeedSourceConfig | OpmlSourceConfig, Field(discriminator="type")
-]
 
 
 class FeedsConfig(Section):
@@ -121,6 +117,13 @@ class FeedsConfig(Section):
     )
 
 # ---------------------------------------------------------------- notifiers
+
+
+class NotifierSection(Section):
+    """What every notifier section has; a kind's model narrows `type` to its own tag."""
+
+    type: str = Field(description="Selects the kind of notifier.")
+    name: Identifier = Field(description="Name that rules' `notify:` refers to.")
 
 
 class SmtpConfig(Section):
@@ -145,11 +148,10 @@ class SmtpConfig(Section):
     )
 
 
-class EmailNotifierConfig(Section):
+class EmailNotifierConfig(NotifierSection):
     """Email alerts, one per match or as digests, through SMTP or into a local Maildir."""
 
     type: Literal["email"] = Field(description="Selects the email notifier.")
-    name: Identifier = Field(description="Name that rules' `notify:` refers to.")
     transport: Literal["maildir", "smtp"] = Field(
         "maildir", description="maildir (write to a local Maildir) or smtp."
     )
@@ -174,11 +176,10 @@ class EmailNotifierConfig(Section):
         return self
 
 
-class AtomNotifierConfig(Section):
+class AtomNotifierConfig(NotifierSection):
     """Atom feeds: one per rule and one combined (all.atom), written to a folder."""
 
     type: Literal["atom"] = Field(description="Selects the Atom notifier.")
-    name: Identifier = Field(description="Name that rules' `notify:` refers to.")
     path: RelPath = Field(description="Folder the .atom files are written to.")
     base_url: str = Field(
         "http://localhost:8080/feeds/", description="Public URL of that folder (self links)."
@@ -186,11 +187,10 @@ class AtomNotifierConfig(Section):
     max_entries: int = Field(100, ge=1, description="Entries kept per feed.")
 
 
-class WebhookNotifierConfig(Section):
+class WebhookNotifierConfig(NotifierSection):
     """HTTP POST of a JSON payload (or a templated body), signed with HMAC-SHA256."""
 
     type: Literal["webhook"] = Field(description="Selects the webhook notifier.")
-    name: Identifier = Field(description="Name that rules' `notify:` refers to.")
     url: str = Field(description="Where alerts are POSTed.")
     secret_env: str | None = Field(
         None, description="Environment variable holding the HMAC secret."
@@ -207,12 +207,11 @@ class WebhookNotifierConfig(Section):
     )
 
 
-class AppriseNotifierConfig(Section):
+class AppriseNotifierConfig(NotifierSection):
     """Alerts through Apprise to chat and push services (Slack, Teams, Telegram, Matrix,
     ntfy and 100 more); the target URLs come from environment variables."""
 
     type: Literal["apprise"] = Field(description="Selects the Apprise notifier.")
-    name: Identifier = Field(description="Name that rules' `notify:` refers to.")
     urls_env: list[str] = Field(
         min_length=1, description="Environment variables each holding one or more Apprise "
         "URLs (e.g. `tgram://bot-token/chat-id`), separated by spaces or commas.")
@@ -222,12 +221,20 @@ class AppriseNotifierConfig(Section):
     title_prefix: str = Field("[monitor]", description="Put before every title.")
 
 
-NotifierConfig = Annotated[
-    EmailNotifierConfig | AtomNotifierConfig | WebhookNotifierConfig | AppriseNotifierConfig,
-    Field(discriminator="type"),
-]
-
 # ---------------------------------------------------------------- the rest
+
+
+class StoreSection(Section):
+    """What every store section has; a kind's model narrows `type` to its own tag."""
+
+    type: str = Field(description="Selects the kind of store.")
+
+
+class SQLiteStoreConfig(StoreSection):
+    """The state in one SQLite file (the default store)."""
+
+    type: Literal["sqlite"] = Field(description="Selects the SQLite store.")
+    path: RelPath | None = Field(None, description="The SQLite file; `state` when absent.")
 
 
 class HttpConfig(Section):
@@ -292,8 +299,11 @@ class Config(Section):
     )
     state: RelPath = Field(Path("out/state.db"), description="The SQLite state file.")
     rules: RelPath = Field(Path("rules"), description="Folder of rule files (*.yaml).")
-    sources: list[SourceConfig] = Field(default_factory=list, description="What to watch.")
-    notifiers: list[NotifierConfig] = Field(
+    store: StoreSection | None = Field(
+        None, description="Where the state is kept; the SQLite file `state` when absent."
+    )
+    sources: list[SourceSection] = Field(default_factory=list, description="What to watch.")
+    notifiers: list[NotifierSection] = Field(
         default_factory=list, description="Where alerts go."
     )
     http: HttpConfig = Field(default_factory=HttpConfig, description="The HTTP server.")
@@ -335,40 +345,11 @@ class Config(Section):
     def base_dir(self) -> Path:
         return self.path.parent if self.path else Path.cwd()
 
-    def source(
-        self, source_id: str
-    ) -> FolderSourceConfig | FeedSourceConfig | OpmlSourceConfig:
+    def source(self, source_id: str) -> SourceSection:
         for s in self.sources:
             if s.id == source_id:
                 return s
         raise ConfigError(f"no source with the id {source_id!r}")
-
-
-ALL_SECTIONS: tuple[type[Section], ...] = (
-    Config,
-    FolderSourceConfig,
-    FeedSourceConfig,
-    SmtpConfig,
-    EmailNotifierConfig,
-    AtomNotifierConfig,
-    WebhookNotifierConfig,
-    HttpConfig,
-    DeliveryConfig,
-    LogConfig,
-    OpmlSourceConfig,
-    FeedsConfig,
-    AppriseNotifierConfig,
-)
-register_union_tags(["folder", "feed", "email", "atom", "webhook"])
-register_union_tags(["opml", "apprise"])
-
-
-def _known_keys() -> set[str]:
-    keys: set[str] = set()
-    for model in ALL_SECTIONS:
-        for name, field in model.model_fields.items():
-            keys.add(field.alias or name)
-    return keys
 
 
 def load_config(path: Path | str) -> Config:
@@ -386,10 +367,13 @@ def load_config(path: Path | str) -> Config:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError("the config file must be a mapping of keys", Location(file=file, line=1))
+    # the kinds (and the config models of installed plug-ins) are wired above this module
+    from monitor.kinds import config_model, known_keys, union_tags
+
     try:
-        config = Config.model_validate(data, context={"base_dir": path.parent})
+        config = config_model().model_validate(data, context={"base_dir": path.parent})
     except ValidationError as exc:
-        messages = validation_messages(exc, positions, file, _known_keys())
+        messages = validation_messages(exc, positions, file, known_keys(), union_tags())
         where, first = messages[0]
         more = "".join(f"\n{loc}: {msg}" for loc, msg in messages[1:])
         raise ConfigError(first + more, where) from exc

@@ -29,10 +29,12 @@ from monitor.live_rules import LiveRules
 from monitor.matching import RuleSet
 from monitor.models import Alert, Document
 from monitor.pipeline import make_alerts
+from monitor.registry import Resources
 from monitor.scheduler import Scheduler
 from monitor.sources import build_source
 from monitor.sources.base import Source
-from monitor.store import SQLiteStore
+from monitor.sources.http import FeedHttp
+from monitor.store import Store, open_store
 from monitor.web import WebServer, add_health_routes, feeds_folder
 
 log = logging.getLogger(__name__)
@@ -48,10 +50,23 @@ MATCH_BATCH = 32  # documents handed to the matching thread at a time
 class Daemon:
     """The running service. Use as `async with Daemon(config) as d: await d.run(stop)`."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        store: Store | None = None,
+        http: FeedHttp | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """`store` and `http` default to those the config describes, made and closed by the
+        daemon; given ones belong to the caller, who opens and closes them."""
         self.config = config
         self.live: LiveRules  # the rule set in force
-        self.store: SQLiteStore
+        self.store: Store
+        self._given_store = store
+        self.http = http or FeedHttp.from_config(config.feeds)
+        self._own_http = http is None
+        self.clock = clock
         self.sources: dict[str, Source] = {}
         self.notifiers: dict[str, Notifier] = {}
         self.outbox: Outbox
@@ -60,7 +75,7 @@ class Daemon:
         self._deliver_lock = asyncio.Lock()  # one outbox pass at a time, or rows go out twice
         self._stopped = asyncio.Event()  # ends the rules folder's watcher
         self.last_pass: float = 0.0
-        self.started = time.time()
+        self.started = self.clock()
         self.scheduler_running = False
         self.polls = health.PollLog()
         self._stopping = False  # SIGTERM: finish the document or send in hand, start nothing
@@ -76,16 +91,19 @@ class Daemon:
         self.live = LiveRules(config, self._rules_reloaded)  # invalid rules here are fatal
         self._stack.callback(self._matcher.shutdown, wait=True, cancel_futures=True)
         try:
-            self.store = self._stack.enter_context(SQLiteStore(config.state))
+            self.store = self._given_store or self._opened_store()
+            if self._own_http:
+                await self._stack.enter_async_context(self.http)
+            ctx = Resources(store=self.store, http=self.http, clock=self.clock,
+                            languages=tuple(config.languages), feeds=config.feeds,
+                            templates=config.templates)
             for cfg in config.sources:
                 if cfg.enabled:
-                    source = build_source(
-                        cfg, self.store, languages=config.languages, feeds=config.feeds
-                    )
+                    source = build_source(cfg, ctx)
                     self.sources[cfg.id] = await self._stack.enter_async_context(source)
                     self._source_locks[cfg.id] = asyncio.Lock()
             for ncfg in config.notifiers:
-                notifier = build_notifier(ncfg, templates=config.templates)
+                notifier = build_notifier(ncfg, ctx)
                 entered = await self._stack.enter_async_context(notifier)
                 self.notifiers[ncfg.name] = metrics.MeteredNotifier(entered)
             self.outbox = Outbox(self.store, self.notifiers, config.delivery)
@@ -107,6 +125,11 @@ class Daemon:
 
     async def __aexit__(self, *exc: object) -> None:
         await self._stack.aclose()
+
+    def _opened_store(self) -> Store:
+        store = open_store(self.config)
+        self._stack.callback(store.close)
+        return store
 
     # ------------------------------------------------------------ the pipeline
 
@@ -251,7 +274,7 @@ class Daemon:
         total = sum(await asyncio.gather(*map(poll, self.sources)))
         await self.deliver()
         await self._prune_if_due()
-        self.last_pass = time.time()
+        self.last_pass = self.clock()
         metrics.record_pass(self.last_pass)
         self.save_status()
         return total
@@ -261,9 +284,9 @@ class Daemon:
     ) -> None:
         metrics.record_poll(source_id, time.monotonic() - started, ok=error is None)
         if error is None:
-            self.polls.ok(source_id, time.time(), documents)
+            self.polls.ok(source_id, self.clock(), documents)
         else:
-            self.polls.failed(source_id, time.time(), error)
+            self.polls.failed(source_id, self.clock(), error)
 
     # ------------------------------------------------------------ health
 
@@ -352,7 +375,7 @@ class Daemon:
 
     async def check_health(self, now: float | None = None) -> list[HealthEvent]:
         """Report feeds failing for longer than `feeds.alert_after` (once), and recoveries."""
-        now = time.time() if now is None else now
+        now = self.clock() if now is None else now
         reported: dict[str, float] = self.store.get_state(HEALTH_STATE)
         events: list[HealthEvent] = []
         for source in self.sources.values():
@@ -373,7 +396,7 @@ class Daemon:
         return events
 
     async def _mark_pass(self) -> None:
-        self.last_pass = time.time()
+        self.last_pass = self.clock()
         metrics.record_pass(self.last_pass)
 
     async def _save_status_job(self) -> None:
@@ -381,8 +404,8 @@ class Daemon:
 
     async def prune(self) -> int:
         """Drop what is older than `retention` from the state; return the rows removed."""
-        removed = self.store.prune(time.time() - self.config.retention)
-        self.store.set_state(PRUNE_KEY, {"at": time.time()})
+        removed = self.store.prune(self.clock() - self.config.retention)
+        self.store.set_state(PRUNE_KEY, {"at": self.clock()})
         log.info("pruned %d old rows from the state", removed)
         return removed
 
@@ -390,7 +413,7 @@ class Daemon:
         """Prune once PRUNE_EVERY has passed since the last prune, as recorded in the state:
         a daemon restarted every night, or `run --once` from cron, prunes too."""
         last = float(self.store.get_state(PRUNE_KEY).get("at") or 0.0)
-        if time.time() - last >= PRUNE_EVERY:
+        if self.clock() - last >= PRUNE_EVERY:
             await self.prune()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -208,30 +209,37 @@ def validation_messages(
     positions: Positions,
     file: str,
     known_keys: Iterable[str] = (),
+    tags: Iterable[str] = (),
 ) -> list[tuple[Location, str]]:
-    """Turn a pydantic ValidationError into (location, message) pairs a user can act on."""
+    """Turn a pydantic ValidationError into (location, message) pairs a user can act on.
+
+    `tags` are the `type:` values of discriminated unions: pydantic puts the one chosen
+    into the error's path, where it is not a key of the file.
+    """
     keys = sorted(set(known_keys))
+    tag_set = set(tags)
     out: list[tuple[Location, str]] = []
     for err in exc.errors():
-        loc = [p for p in err["loc"] if not _is_union_tag(p)]
+        loc = [p for p in err["loc"] if not _is_union_tag(p, tag_set)]
         where = ".".join(str(p) for p in loc) or "(top level)"
         if err["type"] == "extra_forbidden":
             key = str(loc[-1]) if loc else ""
             message = f"unknown key {key!r}{did_you_mean(key, keys)}"
+        elif err["type"] == "union_tag_invalid":
+            message = f"{where}: {_unknown_tag(err.get('ctx') or {})}"
         else:
             message = f"{where}: {err['msg']}"
         out.append((locate(positions, loc, file), message))
     return out
 
 
-def _is_union_tag(part: object) -> bool:
+def _unknown_tag(ctx: dict[str, Any]) -> str:
+    tag = str(ctx.get("tag", ""))
+    expected = re.findall(r"'([^']*)'", str(ctx.get("expected_tags", "")))
+    key = str(ctx.get("discriminator", "type")).strip("'")
+    return f"unknown {key} {tag!r}{did_you_mean(tag, expected)}; known: {', '.join(expected)}"
+
+
+def _is_union_tag(part: object, tags: set[str]) -> bool:
     # pydantic adds the discriminator value (e.g. 'folder') or a function name to union paths
-    return isinstance(part, str) and (part.startswith("function-") or part in _TAGS)
-
-
-_TAGS: set[str] = set()
-
-
-def register_union_tags(tags: Iterable[str]) -> None:
-    """Tell `validation_messages` which path parts are discriminator tags, not keys."""
-    _TAGS.update(tags)
+    return isinstance(part, str) and (part.startswith("function-") or part in tags)

@@ -1,6 +1,6 @@
 """docs/configuration.md stays in step with the config models.
 
-Every field of every model in `monitor.config.ALL_SECTIONS` must appear in its section of
+Every field of every model in `monitor.kinds.all_sections()` must appear in its section of
 the reference with its default and its description. The tables are generated from the
 models; after changing a field, regenerate them with
 
@@ -20,7 +20,11 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from monitor.config import ALL_SECTIONS, Config, parse_duration, parse_size
+from monitor.config import parse_duration, parse_size
+from monitor.kinds import all_sections, config_model
+
+ALL_SECTIONS = all_sections()
+Config = config_model()
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "configuration.md"

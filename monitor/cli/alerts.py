@@ -180,9 +180,10 @@ def _notify_test(args: argparse.Namespace) -> int:
 
 async def _send_test(config: Config, name: str) -> str:
     from monitor.delivery import build_notifier  # keeps --help fast
+    from monitor.registry import Resources
 
     [cfg] = [n for n in config.notifiers if n.name == name]
-    notifier = build_notifier(cfg, templates=config.templates)
+    notifier = build_notifier(cfg, Resources(templates=config.templates))
     async with notifier:
         await notifier.send(test_alert())
     return str(getattr(notifier, "last_answer", "") or "sent")

@@ -246,11 +246,13 @@ async def deliver_once(config: Config, store: SQLiteStore) -> int:
     """Send what the outbox has due, with the config's notifiers, once."""
     from monitor.delivery import build_notifier
     from monitor.delivery.outbox import Outbox
+    from monitor.registry import Resources
 
+    ctx = Resources(languages=tuple(config.languages), templates=config.templates)
     async with AsyncExitStack() as stack:
         notifiers = {}
         for ncfg in config.notifiers:
-            notifier = build_notifier(ncfg, templates=config.templates)
+            notifier = build_notifier(ncfg, ctx)
             notifiers[ncfg.name] = await stack.enter_async_context(notifier)
         count: int = await Outbox(store, notifiers, config.delivery).run_once()
         return count

@@ -1,35 +1,30 @@
 """Delivery: notifiers (email, webhook, atom, apprise) and the outbox that drives them.
 
-`NOTIFIERS` maps the config `type:` to the class; `build_notifier` makes one from its
-config section. The daemon enters each notifier once (they are async context managers)
-and hands them to an `Outbox` (monitor.delivery.outbox).
+`NOTIFIERS` is the registry of notifier kinds: config `type:` -> class, each made with
+`from_config(cfg, ctx)`; `build_notifier` makes one from its config section. The daemon
+enters each notifier once (they are async context managers) and hands them to an `Outbox`
+(monitor.delivery.outbox).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from monitor.config import NotifierConfig
+from monitor.config import NotifierSection
 from monitor.delivery.apprise import AppriseNotifier
 from monitor.delivery.atom import AtomNotifier
 from monitor.delivery.base import Notifier
 from monitor.delivery.email import EmailNotifier
 from monitor.delivery.webhook import WebhookNotifier
+from monitor.registry import Registry, Resources
 
-NOTIFIERS: dict[str, type[Any]] = {
-    "email": EmailNotifier,
-    "atom": AtomNotifier,
-    "webhook": WebhookNotifier,
-    "apprise": AppriseNotifier,
-}
+NOTIFIERS: Registry[Notifier] = Registry(
+    "notifier", "monitor.notifiers",
+    [EmailNotifier, AtomNotifier, WebhookNotifier, AppriseNotifier],
+)
 
 
-def build_notifier(cfg: NotifierConfig, *, templates: Path | None = None) -> Notifier:
-    """The notifier for a config section; `templates` overrides the shipped templates."""
-    cls = NOTIFIERS[cfg.type]
-    notifier: Notifier = cls(cfg, templates=templates)
-    return notifier
+def build_notifier(cfg: NotifierSection, ctx: Resources | None = None) -> Notifier:
+    """The notifier for a config section, with the shared resources in `ctx`."""
+    return NOTIFIERS.build(cfg, ctx or Resources())
 
 
 __all__ = [

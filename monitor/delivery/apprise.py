@@ -30,6 +30,7 @@ from monitor.delivery.message import digest_context, digest_id, subject
 from monitor.delivery.render import alert_context, make_renderer, one_line
 from monitor.errors import DeliveryError
 from monitor.models import Alert
+from monitor.registry import Resources
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,13 @@ def redact(url: str) -> str:
 
 class AppriseNotifier:
     """Sends alerts to the Apprise URLs held by `config.urls_env`."""
+
+    config_model = AppriseNotifierConfig
+
+    @classmethod
+    def from_config(cls, cfg: AppriseNotifierConfig, ctx: Resources) -> AppriseNotifier:
+        """The notifier for a config section (with the templates of `ctx.templates`)."""
+        return cls(cfg, templates=ctx.templates)
 
     def __init__(self, config: AppriseNotifierConfig, *, templates: Path | None = None) -> None:
         self.config = config

@@ -25,6 +25,7 @@ from monitor.config import AtomNotifierConfig
 from monitor.delivery.render import Renderer, alert_context, make_renderer, one_line, web_url
 from monitor.errors import DeliveryError
 from monitor.models import Alert
+from monitor.registry import Resources
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +161,13 @@ def read_entries(path: Path) -> list[Entry]:
 
 class AtomNotifier:
     """Keeps the Atom feeds in `config.path` up to date."""
+
+    config_model = AtomNotifierConfig
+
+    @classmethod
+    def from_config(cls, cfg: AtomNotifierConfig, ctx: Resources) -> AtomNotifier:
+        """The notifier for a config section (with the templates of `ctx.templates`)."""
+        return cls(cfg, templates=ctx.templates)
 
     def __init__(self, config: AtomNotifierConfig, *, templates: Path | None = None) -> None:
         self.config = config

@@ -24,6 +24,7 @@ from monitor.delivery.render import Renderer, make_renderer
 from monitor.delivery.smtp import SmtpConnection
 from monitor.errors import DeliveryError
 from monitor.models import Alert
+from monitor.registry import Resources
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,13 @@ class EmailNotifier:
     `last_answer` holds the server's reply (SMTP) or the written file (Maildir) of the
     last successful send, for `monitor notify-test`.
     """
+
+    config_model = EmailNotifierConfig
+
+    @classmethod
+    def from_config(cls, cfg: EmailNotifierConfig, ctx: Resources) -> EmailNotifier:
+        """The notifier for a config section (with the templates of `ctx.templates`)."""
+        return cls(cfg, templates=ctx.templates)
 
     def __init__(self, config: EmailNotifierConfig, *, templates: Path | None = None) -> None:
         self.config = config

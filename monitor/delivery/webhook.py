@@ -35,6 +35,7 @@ from monitor.delivery.render import alert_context, snippet_html, snippet_text, s
 from monitor.errors import ConfigError, DeliveryError, Location
 from monitor.models import Alert
 from monitor.net import retry_after
+from monitor.registry import Resources
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,13 @@ def _load_template(name: str, path: Path) -> jinja2.Template:
 
 class WebhookNotifier:
     """POSTs alerts to `config.url`."""
+
+    config_model = WebhookNotifierConfig
+
+    @classmethod
+    def from_config(cls, cfg: WebhookNotifierConfig, ctx: Resources) -> WebhookNotifier:
+        """The notifier for a config section (with the templates of `ctx.templates`)."""
+        return cls(cfg, templates=ctx.templates)
 
     def __init__(self, config: WebhookNotifierConfig, *, templates: Path | None = None) -> None:
         self.config = config

@@ -1,7 +1,8 @@
 """Sources: where documents come from. Each kind implements the Source protocol in base.py.
 
-`SOURCES` maps the config `type:` to the class; `build_source` makes one from its config.
-All feeds built here share one HTTP client and its limits (`feeds:` in config.yaml).
+`SOURCES` is the registry of source kinds: config `type:` -> class, each made with
+`from_config(cfg, ctx)`; `build_source` makes one from its config section. Fetching
+sources share the HTTP client the owner (the daemon) puts in `ctx.http`.
 """
 
 from __future__ import annotations
@@ -10,56 +11,26 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from monitor.config import FeedsConfig, FeedSourceConfig, FolderSourceConfig, OpmlSourceConfig
+from monitor.config import FeedSourceConfig, OpmlSourceConfig, SourceSection
 from monitor.errors import SourceError
+from monitor.registry import Registry, Resources
 from monitor.sources.base import Source, StateStore
 from monitor.sources.directory import DirectorySource
 from monitor.sources.feed import FeedSource, feed_health, state_key
-from monitor.sources.http import FeedHttp
 from monitor.sources.opml import OpmlSource, read_opml
 
-SOURCES: dict[str, type] = {
-    "folder": DirectorySource,
-    "feed": FeedSource,
-    "opml": OpmlSource,
-}
-
-_SHARED: dict[tuple[int, int], FeedHttp] = {}
+SOURCES: Registry[Source] = Registry(
+    "source", "monitor.sources", [DirectorySource, FeedSource, OpmlSource]
+)
 
 
-def shared_http(feeds: FeedsConfig | None = None) -> FeedHttp:
-    """The HTTP client shared by all feeds with these limits (opened by the first feed
-    entered, closed when the last one exits)."""
-    feeds = feeds or FeedsConfig()
-    key = (feeds.max_concurrent, feeds.per_host)
-    if key not in _SHARED:
-        _SHARED[key] = FeedHttp(max_concurrent=feeds.max_concurrent, per_host=feeds.per_host)
-    return _SHARED[key]
-
-
-def build_source(
-    cfg: FolderSourceConfig | FeedSourceConfig | OpmlSourceConfig,
-    state: StateStore,
-    *,
-    languages: Sequence[str],
-    feeds: FeedsConfig | None = None,
-) -> Source:
-    """The source described by `cfg`; `state` keeps what it must remember between runs.
-
-    `feeds` (config.yaml's `feeds:` section) sets the shared limits and backoff of feeds.
-    """
-    feeds = feeds or FeedsConfig()
-    if isinstance(cfg, FolderSourceConfig):
-        return DirectorySource(cfg, languages=languages)
-    if isinstance(cfg, FeedSourceConfig):
-        return FeedSource(cfg, state, http=shared_http(feeds), backoff_max=feeds.backoff_max)
-    if isinstance(cfg, OpmlSourceConfig):
-        return OpmlSource(cfg, state, http=shared_http(feeds), backoff_max=feeds.backoff_max)
-    raise TypeError(f"no source for type {cfg.type!r}")
+def build_source(cfg: SourceSection, ctx: Resources) -> Source:
+    """The source described by `cfg`, made with the shared resources in `ctx`."""
+    return SOURCES.build(cfg, ctx)
 
 
 def feeds_health(
-    sources: Sequence[FolderSourceConfig | FeedSourceConfig | OpmlSourceConfig],
+    sources: Sequence[SourceSection],
     state: StateStore,
 ) -> list[dict[str, Any]]:
     """The saved health of every feed (those of OPML files included), without fetching.

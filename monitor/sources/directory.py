@@ -26,6 +26,7 @@ from watchfiles import awatch
 from monitor.config import FolderSourceConfig
 from monitor.errors import DocumentError, SourceError
 from monitor.models import Document
+from monitor.registry import Resources
 from monitor.sources.readers import is_candidate, read_file
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,13 @@ class ScanResult:
 
 class DirectorySource:
     """Documents from the article files in a folder (and its subfolders when `recursive`)."""
+
+    config_model = FolderSourceConfig
+
+    @classmethod
+    def from_config(cls, cfg: FolderSourceConfig, ctx: Resources) -> DirectorySource:
+        """The folder source for a config section (documents in `ctx.languages`)."""
+        return cls(cfg, languages=ctx.languages)
 
     def __init__(
         self,

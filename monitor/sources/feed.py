@@ -21,11 +21,11 @@ from monitor.models import Document
 from monitor.net import retry_after
 from monitor.sources.base import StateStore
 from monitor.sources.entries import ParsedFeed, entries_to_documents, parse_feed
+from monitor.sources.fetching import BACKOFF_MAX, FetchingSource
 from monitor.sources.http import FeedHttp, Fetched, FetchError
 
 log = logging.getLogger(__name__)
 
-BACKOFF_MAX = 6 * 3600.0
 RETRY_AFTER_MAX = 24 * 3600.0  # a bogus Retry-After must not silence a feed for longer
 _HEALTH_KEYS = (
     "url", "status", "last_attempt", "last_success", "last_error", "failures",
@@ -39,8 +39,11 @@ def state_key(source_id: str) -> str:
     return f"source:{source_id}"
 
 
-class FeedSource:
+class FeedSource(FetchingSource):
     """Documents from one feed. Several feeds share one `FeedHttp` (and its limits)."""
+
+    config_model = FeedSourceConfig
+    cfg: FeedSourceConfig
 
     def __init__(
         self,
@@ -52,13 +55,8 @@ class FeedSource:
         doc_source: str | None = None,
         title: str | None = None,
     ) -> None:
-        self.cfg = cfg
-        self.id = cfg.id
-        self.interval = cfg.interval
+        super().__init__(cfg, state, http=http, backoff_max=backoff_max)
         self.title = title
-        self._store = state
-        self._http = http or FeedHttp()
-        self._backoff_max = backoff_max
         self._doc_source = doc_source or cfg.id
         self._hashes: dict[str, str] = {}  # entry id -> content hash, from the last fetch
         self._state = self._load()
@@ -69,17 +67,6 @@ class FeedSource:
             saved = {"config_url": self.cfg.url, "url": self.cfg.url, "failures": 0,
                      "entries_total": 0}
         return saved
-
-    async def __aenter__(self) -> FeedSource:
-        await self._http.__aenter__()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._http.__aexit__(*exc)
-
-    def changes(self) -> None:
-        """Feeds are only polled on their interval."""
-        return None
 
     # ------------------------------------------------------------ polling
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from monitor import USER_AGENT
+from monitor.config import FeedsConfig
 from monitor.sources.decode import DecodeError, Decoder
 
 ACCEPT = (
@@ -56,7 +57,29 @@ class FeedHttp:
     _overall: asyncio.Semaphore | None = None
     _hosts: dict[str, asyncio.Semaphore] = field(default_factory=dict)
 
+    @classmethod
+    def from_config(cls, feeds: FeedsConfig) -> FeedHttp:
+        """The client with the limits of config.yaml's `feeds:` section."""
+        return cls(max_concurrent=feeds.max_concurrent, per_host=feeds.per_host)
+
     async def __aenter__(self) -> FeedHttp:
+        if self._users == 0:
+            self._overall = asyncio.Semaphore(self.max_concurrent)
+            self._hosts = {}
+        self._users += 1
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._users -= 1
+        if self._users <= 0:
+            client, self._client, self._overall = self._client, None, None
+            self._users = 0
+            if client is not None:
+                await client.aclose()
+
+    def _opened(self) -> httpx.AsyncClient:
+        """The httpx client, made at the first fetch (making one costs about 0.1 s, which a
+        daemon with no feeds should not pay)."""
         if self._client is None:
             self._client = httpx.AsyncClient(
                 follow_redirects=True,
@@ -68,17 +91,7 @@ class FeedHttp:
                          "Accept-Encoding": "gzip, deflate, br"},
                 trust_env=True,
             )
-            self._overall = asyncio.Semaphore(self.max_concurrent)
-            self._hosts = {}
-        self._users += 1
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self._users -= 1
-        if self._users <= 0 and self._client is not None:
-            client, self._client = self._client, None
-            self._users = 0
-            await client.aclose()
+        return self._client
 
     def _host_limit(self, url: str) -> asyncio.Semaphore:
         host = urlsplit(url).netloc.lower()
@@ -91,13 +104,13 @@ class FeedHttp:
         self, url: str, *, headers: Mapping[str, str], max_size: int, timeout: float
     ) -> Fetched:
         """GET `url` with the given extra headers; the body is decompressed and capped."""
-        if self._client is None or self._overall is None:
+        if self._overall is None:
             raise RuntimeError("FeedHttp is used outside `async with`")
         async with self._overall, self._host_limit(url):
             started = time.monotonic()
             try:
                 async with asyncio.timeout(timeout):
-                    return await self._get(self._client, url, headers, max_size, started)
+                    return await self._get(self._opened(), url, headers, max_size, started)
             except TimeoutError:
                 raise FetchError(f"no complete answer within {timeout:g} s") from None
             except httpx.TooManyRedirects:

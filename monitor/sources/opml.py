@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from monitor.config import FeedSourceConfig, OpmlSourceConfig
+from monitor.config import FeedSourceConfig, FetchedSourceConfig, OpmlSourceConfig
 from monitor.errors import SourceError
 from monitor.models import Document
 from monitor.sources.base import StateStore
-from monitor.sources.feed import BACKOFF_MAX, FeedSource
+from monitor.sources.feed import FeedSource
+from monitor.sources.fetching import BACKOFF_MAX, FetchingSource
 from monitor.sources.http import FeedHttp
 
 log = logging.getLogger(__name__)
@@ -62,8 +63,11 @@ def read_opml(path: Path, prefix: str) -> list[OpmlFeed]:
     return list(feeds.values())
 
 
-class OpmlSource:
+class OpmlSource(FetchingSource):
     """The feeds of an OPML file, polled together on the section's interval."""
+
+    config_model = OpmlSourceConfig
+    cfg: OpmlSourceConfig
 
     def __init__(
         self,
@@ -73,26 +77,10 @@ class OpmlSource:
         http: FeedHttp | None = None,
         backoff_max: float = BACKOFF_MAX,
     ) -> None:
-        self.cfg = cfg
-        self.id = cfg.id
-        self.interval = cfg.interval
-        self._store = state
-        self._http = http or FeedHttp()
-        self._backoff_max = backoff_max
+        super().__init__(cfg, state, http=http, backoff_max=backoff_max)
         self._feeds: dict[str, FeedSource] = {}
         self._mtime: int | None = None
         self._error: str | None = None
-
-    async def __aenter__(self) -> OpmlSource:
-        await self._http.__aenter__()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._http.__aexit__(*exc)
-
-    def changes(self) -> None:
-        """Feeds are only polled on their interval."""
-        return None
 
     def _reload(self) -> None:
         """Read the OPML file again when it changed; keep the feeds already polling."""
@@ -112,11 +100,9 @@ class OpmlSource:
         log.info("source %r: %d feeds listed in %s", self.id, len(feeds), path)
 
     def _feed(self, item: OpmlFeed) -> FeedSource:
-        cfg = FeedSourceConfig(
-            type="feed", id=item.id, url=item.url, interval=self.cfg.interval,
-            language=self.cfg.language or item.language, headers=dict(self.cfg.headers),
-            max_size=self.cfg.max_size, timeout=self.cfg.timeout,
-        )
+        limits = self.cfg.model_dump(include=set(FetchedSourceConfig.model_fields))
+        cfg = FeedSourceConfig(**{**limits, "type": "feed", "id": item.id, "url": item.url,
+                                  "language": self.cfg.language or item.language})
         return FeedSource(cfg, self._store, http=self._http, backoff_max=self._backoff_max,
                           doc_source=self.id, title=item.title)
 

@@ -12,8 +12,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from monitor.config import SQLiteStoreConfig
 from monitor.errors import LockedError, StoreError
 from monitor.models import Alert, Document
+from monitor.registry import Resources
 from monitor.store.base import Delivery, DeliveryStatus, DocumentStatus
 from monitor.store.schema import check_header, migrate, outdated
 
@@ -27,6 +29,15 @@ class SQLiteStore:
     holds the lock; under a running daemon it refuses an older schema rather than change
     the file beneath it.
     """
+
+    config_model = SQLiteStoreConfig
+
+    @classmethod
+    def from_config(cls, cfg: SQLiteStoreConfig, ctx: Resources) -> SQLiteStore:
+        """The store for a config section; no lock when `ctx.read_only`."""
+        if cfg.path is None:
+            raise StoreError("the SQLite store needs a `path` (or the config's `state`)")
+        return cls(cfg.path, lock=not ctx.read_only)
 
     def __init__(self, path: Path | str, *, lock: bool = True) -> None:
         self.path = Path(path)

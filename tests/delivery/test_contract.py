@@ -15,7 +15,6 @@ import feedparser
 import pytest
 from pydantic import TypeAdapter
 
-from monitor.config import NotifierConfig
 from monitor.delivery import NOTIFIERS, build_notifier
 from tests.delivery.conftest import SEED_TITLE, SmtpServer, WebhookServer, make_alert
 
@@ -116,7 +115,7 @@ def test_every_notifier_type_has_a_contract_case() -> None:
 
 
 async def test_send_then_resend_is_recognisably_the_same(receiver: Receiver) -> None:
-    config = TypeAdapter(NotifierConfig).validate_python(receiver.config)
+    config = TypeAdapter(NOTIFIERS.union()).validate_python(receiver.config)
     alert = make_alert()
     async with build_notifier(config) as notifier:
         await notifier.send(alert)
@@ -130,7 +129,7 @@ async def test_send_then_resend_is_recognisably_the_same(receiver: Receiver) -> 
 
 
 async def test_a_digest_is_one_delivery_with_every_alert(receiver: Receiver) -> None:
-    config = TypeAdapter(NotifierConfig).validate_python(receiver.config)
+    config = TypeAdapter(NOTIFIERS.union()).validate_python(receiver.config)
     alerts = [make_alert(f"Headline number {n}", n=n) for n in range(3)]
     async with build_notifier(config) as notifier:
         await notifier.send_digest(alerts, "Daily digest")

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
-from monitor.config import SourceConfig
 from monitor.models import Document
+from monitor.registry import Resources
 from monitor.sources import SOURCES, build_source
 from monitor.store import SQLiteStore
 from tests.sources.conftest import FeedServer, Route, rss
@@ -55,7 +55,7 @@ KINDS = {"folder": _folder, "feed": _feed, "opml": _opml}
 @pytest.fixture(params=sorted(KINDS))
 def config(request: pytest.FixtureRequest, tmp_path: Path, feed_server: FeedServer) -> Any:
     data = KINDS[request.param](tmp_path, feed_server)
-    return TypeAdapter(SourceConfig).validate_python(data)
+    return TypeAdapter(SOURCES.union()).validate_python(data)
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def test_every_source_type_has_a_contract_case() -> None:
 
 
 async def poll_all(config: Any, store: SQLiteStore) -> tuple[list[Document], list[Document]]:
-    async with build_source(config, store, languages=["en", "ru"]) as source:
+    async with build_source(config, Resources(store=store, languages=("en", "ru"))) as source:
         first = await source.poll()
         second = await source.poll()
         health = source.health()

@@ -12,6 +12,7 @@ import pytest
 
 from monitor.config import FolderSourceConfig
 from monitor.errors import SourceError
+from monitor.registry import Resources
 from monitor.sources import SOURCES, build_source
 from monitor.sources.directory import DirectorySource
 
@@ -165,7 +166,7 @@ async def test_no_changes_iterator_when_watch_is_off(tmp_path: Path) -> None:
 
 def test_registry_and_build_source(tmp_path: Path) -> None:
     assert SOURCES["folder"] is DirectorySource
-    built = build_source(cfg(tmp_path), {}, languages=["en"])  # type: ignore[arg-type]
+    built = build_source(cfg(tmp_path), Resources(languages=("en",)))
     assert isinstance(built, DirectorySource)
     assert built.id == "docs"
 

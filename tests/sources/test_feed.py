@@ -13,7 +13,8 @@ import pytest
 from monitor import __version__
 from monitor.config import FeedsConfig, FeedSourceConfig
 from monitor.errors import SourceError
-from monitor.sources import build_source, shared_http
+from monitor.registry import Resources
+from monitor.sources import build_source
 from monitor.sources.feed import FeedSource, state_key
 from monitor.sources.http import FeedHttp
 from monitor.store.sqlite import SQLiteStore
@@ -259,9 +260,10 @@ async def test_per_host_limit(feed_server: FeedServer) -> None:
 
 def test_build_source_shares_one_client() -> None:
     cfg = FeedSourceConfig(type="feed", id="a", url="http://127.0.0.1/a")
-    one = build_source(cfg, MemoryState(), languages=["en"], feeds=FeedsConfig(per_host=3))
-    two = build_source(cfg.model_copy(update={"id": "b"}), MemoryState(), languages=["en"],
-                       feeds=FeedsConfig(per_host=3))
+    feeds = FeedsConfig(per_host=3)
+    ctx = Resources(store=MemoryState(), http=FeedHttp.from_config(feeds), feeds=feeds)
+    one = build_source(cfg, ctx)
+    two = build_source(cfg.model_copy(update={"id": "b"}), ctx)
     assert isinstance(one, FeedSource) and isinstance(two, FeedSource)
-    assert one._http is two._http is shared_http(FeedsConfig(per_host=3))
+    assert one._http is two._http is ctx.http
     assert one._http.per_host == 3

@@ -11,6 +11,7 @@ import pytest
 from monitor.cli import main
 from monitor.config import load_config
 from monitor.errors import SourceError
+from monitor.registry import Resources
 from monitor.sources import build_source
 from monitor.store.sqlite import SQLiteStore
 from tests.sources.conftest import FeedServer, Route, rss
@@ -49,8 +50,8 @@ async def test_backoff_visible_then_recovery(
 
     store = SQLiteStore(config.state)
     try:
-        async with build_source(config.sources[0], store, languages=config.languages,
-                                feeds=config.feeds) as src:
+        ctx = Resources(store=store, languages=tuple(config.languages), feeds=config.feeds)
+        async with build_source(config.sources[0], ctx) as src:
             for _ in range(2):
                 with pytest.raises(SourceError, match="HTTP 500"):
                     await src.poll()

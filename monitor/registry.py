@@ -1,0 +1,161 @@
+"""Plug-in registries: a config `type:` -> the kind's config model and its class.
+
+There is one `Registry` per plug-in kind (sources, notifiers, stores, mail transports),
+each built from an explicit list of its built-in classes where the kind lives
+(`monitor.sources.SOURCES`, `monitor.delivery.NOTIFIERS`, `monitor.store.STORES`,
+`monitor.delivery.transports.TRANSPORTS`). A class enters a registry with its config
+model (`config_model`, a pydantic model whose `type` field is a one-value Literal) and a
+uniform constructor `from_config(cfg, ctx)`; `ctx` (`Resources`) carries what kinds share:
+the store, the HTTP client, the clock, the languages.
+
+Installed packages add kinds through the entry point groups `monitor.sources` and
+`monitor.notifiers` (an entry point names the class); `monitor.kinds.load_plugins` loads
+them once, before config.yaml is validated, so `monitor check` knows them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar, Union, get_args
+from typing import get_origin as _origin
+
+from pydantic import BaseModel, Field
+
+from monitor.config import FeedsConfig
+from monitor.errors import ConfigError
+from monitor.yamlfile import did_you_mean
+
+if TYPE_CHECKING:
+    from monitor.sources.base import StateStore
+    from monitor.sources.http import FeedHttp
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resources:
+    """What plug-ins share, built once by their owner (the daemon, or a command) and handed
+    to every `from_config(cfg, ctx)`. The owner opens and closes them; a plug-in only uses
+    them."""
+
+    store: StateStore | None = None  # where a source keeps what it remembers (feed state)
+    http: FeedHttp | None = None  # the HTTP client of fetching sources, with its limits
+    clock: Callable[[], float] = time.time  # unix time now
+    languages: tuple[str, ...] = ()  # what documents may be written in (config.yaml)
+    feeds: FeedsConfig = field(default_factory=FeedsConfig)  # limits shared by all feeds
+    templates: Path | None = None  # a folder of templates overriding the shipped ones
+    read_only: bool = False  # a store opened by a command that only looks (no lock)
+
+    def state(self, who: str) -> StateStore:
+        """The store, for a plug-in that must remember things; ConfigError without one."""
+        if self.store is None:
+            raise ConfigError(f"{who} needs a state store, and none was given")
+        return self.store
+
+
+@dataclass(frozen=True, kw_only=True)
+class Kind(Generic[T]):
+    """One registered kind: its `type:` tag, its config model and its constructor."""
+
+    tag: str
+    config: type[BaseModel]
+    cls: type[Any]
+    build: Callable[[Any, Resources], T]
+
+
+def type_tag(model: type[BaseModel]) -> str:
+    """The `type:` value a config model selects (its `type` field is a one-value Literal)."""
+    info = model.model_fields.get("type")
+    args = get_args(info.annotation) if info is not None else ()
+    if info is None or _origin(info.annotation) is not Literal or len(args) != 1:
+        raise TypeError(f"{model.__name__}.type must be a Literal of one string")
+    return str(args[0])
+
+
+class Registry(Generic[T]):
+    """The kinds of one plug-in family, keyed by the config `type:` string."""
+
+    def __init__(self, noun: str, group: str, classes: Iterable[type[Any]] = ()) -> None:
+        self.noun = noun  # "source", "notifier": used in messages
+        self.group = group  # the entry point group installed packages register under
+        self._kinds: dict[str, Kind[T]] = {}
+        self._loaded = False
+        self.version = 0  # bumped on every change, so derived config models are rebuilt
+        for cls in classes:
+            self.add(cls)
+
+    def add(self, cls: type[Any]) -> type[Any]:
+        """Register a class with a `config_model` and a `from_config(cfg, ctx)` classmethod
+        under its model's `type:` tag; returns the class (usable as a decorator)."""
+        model = getattr(cls, "config_model", None)
+        build = getattr(cls, "from_config", None)
+        if not (isinstance(model, type) and issubclass(model, BaseModel)) or build is None:
+            raise TypeError(f"{cls.__name__} needs `config_model` and `from_config(cfg, ctx)`")
+        tag = type_tag(model)
+        known = self._kinds.get(tag)
+        if known is not None and known.cls is not cls:
+            raise ConfigError(f"two {self.noun} kinds for type {tag!r}: "
+                              f"{known.cls.__qualname__} and {cls.__qualname__}")
+        self._kinds[tag] = Kind(tag=tag, config=model, cls=cls, build=build)
+        self.version += 1
+        return cls
+
+    def remove(self, tag: str) -> None:
+        """Forget a kind (tests register kinds of their own and take them out again)."""
+        if self._kinds.pop(tag, None) is not None:
+            self.version += 1
+
+    def __contains__(self, tag: object) -> bool:
+        return tag in self._kinds
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._kinds)
+
+    def __len__(self) -> int:
+        return len(self._kinds)
+
+    def __getitem__(self, tag: str) -> type[Any]:
+        return self.kind(tag).cls
+
+    def kind(self, tag: str) -> Kind[T]:
+        """The kind registered for `tag`; ConfigError with a did-you-mean otherwise."""
+        try:
+            return self._kinds[tag]
+        except KeyError:
+            raise ConfigError(
+                f"unknown {self.noun} type {tag!r}{did_you_mean(tag, self._kinds)}; "
+                f"known: {', '.join(self._kinds)}") from None
+
+    def build(self, cfg: BaseModel, ctx: Resources) -> T:
+        """The plug-in described by a validated config section."""
+        return self.kind(str(getattr(cfg, "type", ""))).build(cfg, ctx)
+
+    def config_models(self) -> tuple[type[BaseModel], ...]:
+        return tuple(k.config for k in self._kinds.values())
+
+    def union(self) -> Any:
+        """The config models as one pydantic union discriminated on `type`."""
+        models = self.config_models()
+        if len(models) == 1:
+            return models[0]
+        return Annotated[Union[models], Field(discriminator="type")]  # noqa: UP007
+
+    def load_entry_points(self) -> None:
+        """Register the kinds installed packages declare in this registry's group (once)."""
+        if self._loaded:
+            return
+        self._loaded = True
+        for point in entry_points(group=self.group):
+            try:
+                self.add(point.load())
+            except Exception as exc:
+                raise ConfigError(f"the {self.noun} plug-in {point.name!r} "
+                                  f"({point.value}) cannot be loaded: {exc}") from exc
+
