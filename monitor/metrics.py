@@ -146,6 +146,11 @@ class MeteredNotifier:
     def __getattr__(self, attr: str) -> Any:
         return getattr(self._inner, attr)
 
+    @property
+    def last_answer(self) -> str:
+        """The wrapped notifier's reply to its last successful send."""
+        return str(self._inner.last_answer)
+
     async def __aenter__(self) -> MeteredNotifier:
         return self
 

@@ -15,7 +15,7 @@ import pytest
 
 from monitor import metrics
 from monitor.config import load_config
-from monitor.daemon import Daemon
+from monitor.service import Daemon, Timings
 from tests.servers import http_server
 
 HEADLINE = "Азербайджан начинает диалог с Китаем в оборонной промышленности"
@@ -186,11 +186,10 @@ async def test_event_loop_keeps_moving_while_a_document_is_matched(project: Path
 
 
 async def test_a_stop_during_a_long_match_loses_nothing_and_logs_no_error(
-    project: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    project: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     # the German document's match (its index of 5,000 rules is built first) outlasts the
     # stop's grace period: it is abandoned quietly and matched at the next start
-    monkeypatch.setattr("monitor.daemon.STOP_GRACE", 0.05)
     (project / "rules" / "many.yaml").write_text(
         many_rules(5_000) + "  - {id: cabinet, query: Kabinett}\n", encoding="utf-8"
     )
@@ -198,7 +197,7 @@ async def test_a_stop_during_a_long_match_loses_nothing_and_logs_no_error(
     config = load_config(project / "config.yaml")
     before = documents("seeds")
     with caplog.at_level(logging.INFO):
-        async with Daemon(config) as daemon:
+        async with Daemon(config, timings=Timings(stop_grace=0.05)) as daemon:
             stop = asyncio.Event()
             task = asyncio.create_task(daemon.run(stop))
             # both documents are found new and handed to the matching thread together

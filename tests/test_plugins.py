@@ -14,8 +14,8 @@ import pytest
 
 from monitor.cli import main
 from monitor.config import load_config
-from monitor.daemon import Daemon
 from monitor.delivery import NOTIFIERS
+from monitor.service import Daemon
 from monitor.sources import SOURCES
 from tests.plugins.toy import LineNotifier, ListSource
 

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from monitor.scheduler import Scheduler
+from monitor.service.scheduler import Scheduler
 
 
 async def test_a_busy_job_is_not_run_again_and_not_warned_about(

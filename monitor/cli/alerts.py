@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import json
 import time
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from typing import Any
 
@@ -179,11 +180,11 @@ def _notify_test(args: argparse.Namespace) -> int:
 
 
 async def _send_test(config: Config, name: str) -> str:
-    from monitor.delivery import build_notifier  # keeps --help fast
+    from monitor.delivery.routing import open_notifiers  # keeps --help fast
     from monitor.registry import Resources
 
-    [cfg] = [n for n in config.notifiers if n.name == name]
-    notifier = build_notifier(cfg, Resources(templates=config.templates))
-    async with notifier:
-        await notifier.send(test_alert())
-    return str(getattr(notifier, "last_answer", "") or "sent")
+    configs = [n for n in config.notifiers if n.name == name]
+    async with AsyncExitStack() as stack:
+        notifiers = await open_notifiers(configs, Resources(templates=config.templates), stack)
+        await notifiers[name].send(test_alert())
+    return notifiers[name].last_answer or "sent"

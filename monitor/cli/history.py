@@ -217,9 +217,9 @@ def _run_backfill(
     if args.dry_run:
         print(summary + " (dry run: nothing recorded or delivered)")
         return EXIT_OK
-    rule = rules.rules[args.rule]
-    names = rule.notify if rule.notify is not None else [n.name for n in config.notifiers]
-    targets = [(name, rule.digest) for name in names]
+    from monitor.delivery.routing import rule_targets
+
+    targets = rule_targets(rules.rules[args.rule], [n.name for n in config.notifiers])
     recorded = sum(store.add_alert(alert, targets) for alert in fresh)
     delivered = asyncio.run(deliver_once(config, store)) if recorded else 0
     print(
@@ -244,15 +244,12 @@ def scan(
 
 async def deliver_once(config: Config, store: SQLiteStore) -> int:
     """Send what the outbox has due, with the config's notifiers, once."""
-    from monitor.delivery import build_notifier
     from monitor.delivery.outbox import Outbox
+    from monitor.delivery.routing import open_notifiers
     from monitor.registry import Resources
 
     ctx = Resources(languages=tuple(config.languages), templates=config.templates)
     async with AsyncExitStack() as stack:
-        notifiers = {}
-        for ncfg in config.notifiers:
-            notifier = build_notifier(ncfg, ctx)
-            notifiers[ncfg.name] = await stack.enter_async_context(notifier)
+        notifiers = await open_notifiers(config.notifiers, ctx, stack)
         count: int = await Outbox(store, notifiers, config.delivery).run_once()
         return count

@@ -70,7 +70,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 async def _main(config: Config, *, once: bool) -> int:
-    from monitor.daemon import Daemon
+    from monitor.service import Daemon
 
     async with Daemon(config) as daemon:
         if once:

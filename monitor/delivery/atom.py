@@ -22,10 +22,10 @@ from pathlib import Path
 
 from monitor import __version__
 from monitor.config import AtomNotifierConfig
+from monitor.delivery.base import NotifierBase
 from monitor.delivery.render import Renderer, alert_context, make_renderer, one_line, web_url
 from monitor.errors import DeliveryError
 from monitor.models import Alert
-from monitor.registry import Resources
 
 log = logging.getLogger(__name__)
 
@@ -159,23 +159,15 @@ def read_entries(path: Path) -> list[Entry]:
     return out
 
 
-class AtomNotifier:
+class AtomNotifier(NotifierBase[AtomNotifierConfig]):
     """Keeps the Atom feeds in `config.path` up to date."""
 
     config_model = AtomNotifierConfig
 
-    @classmethod
-    def from_config(cls, cfg: AtomNotifierConfig, ctx: Resources) -> AtomNotifier:
-        """The notifier for a config section (with the templates of `ctx.templates`)."""
-        return cls(cfg, templates=ctx.templates)
-
-    def __init__(self, config: AtomNotifierConfig, *, templates: Path | None = None) -> None:
-        self.config = config
-        self.name = config.name
-        self.renderer: Renderer = make_renderer(templates, owner=config.name)
+    def _setup(self) -> None:
+        self.renderer: Renderer = make_renderer(self.templates, owner=self.name)
         self.entries: dict[str, list[Entry]] = {}  # rule -> newest first
         self._lock = asyncio.Lock()
-        self.last_answer = ""
 
     async def __aenter__(self) -> AtomNotifier:
         try:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from pathlib import Path
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
+from monitor.config import NotifierSection
 from monitor.models import Alert
+from monitor.registry import Resources
+
+C = TypeVar("C", bound=NotifierSection)
 
 
 class Notifier(Protocol):
@@ -25,11 +30,15 @@ class Notifier(Protocol):
     digest resent for the same window and alerts must carry the same id.
 
     Error messages and logs never contain secrets (passwords, HMAC keys, tokens in URLs).
-    Implementations may keep a human-readable `last_answer: str` (the server's reply to
-    the last successful send), which `monitor notify-test` prints.
     """
 
     name: str
+
+    @property
+    def last_answer(self) -> str:
+        """The reply to the last successful send, human-readable ("" before one): the SMTP
+        server's answer, the file written; `monitor notify-test` prints it."""
+        ...
 
     async def __aenter__(self) -> Notifier:
         """Acquire resources."""
@@ -47,3 +56,27 @@ class Notifier(Protocol):
         """Deliver several alerts as one message, grouped by rule and newest first;
         `title` names the window (e.g. "Daily digest, 2026-11-27") and is stable for it."""
         ...
+
+
+class NotifierBase(Generic[C]):
+    """Optional base of a notifier made from its config section: keeps the section
+    (`config`), the `name`, the templates folder overriding the shipped templates, and
+    `last_answer`; `from_config` hands it `ctx.templates`. A kind sets up the rest of what
+    it keeps in `_setup`."""
+
+    config_model: ClassVar[type[Any]]
+
+    def __init__(self, config: C, *, templates: Path | None = None) -> None:
+        self.config = config
+        self.name = config.name
+        self.templates = templates
+        self.last_answer = ""
+        self._setup()
+
+    @classmethod
+    def from_config(cls, cfg: C, ctx: Resources) -> Self:
+        """The notifier for a config section, with the templates of `ctx.templates`."""
+        return cls(cfg, templates=ctx.templates)
+
+    def _setup(self) -> None:
+        """Set up what the kind keeps besides (its constructor takes no more arguments)."""

@@ -10,10 +10,10 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from email.message import EmailMessage
-from pathlib import Path
 
 from monitor.config import EmailNotifierConfig
 from monitor.delivery import maildir
+from monitor.delivery.base import NotifierBase
 from monitor.delivery.message import (
     alert_message,
     digest_message,
@@ -24,12 +24,11 @@ from monitor.delivery.render import Renderer, make_renderer
 from monitor.delivery.smtp import SmtpConnection
 from monitor.errors import DeliveryError
 from monitor.models import Alert
-from monitor.registry import Resources
 
 log = logging.getLogger(__name__)
 
 
-class EmailNotifier:
+class EmailNotifier(NotifierBase[EmailNotifierConfig]):
     """Sends each alert (or digest) as a multipart/alternative email.
 
     `last_answer` holds the server's reply (SMTP) or the written file (Maildir) of the
@@ -38,16 +37,8 @@ class EmailNotifier:
 
     config_model = EmailNotifierConfig
 
-    @classmethod
-    def from_config(cls, cfg: EmailNotifierConfig, ctx: Resources) -> EmailNotifier:
-        """The notifier for a config section (with the templates of `ctx.templates`)."""
-        return cls(cfg, templates=ctx.templates)
-
-    def __init__(self, config: EmailNotifierConfig, *, templates: Path | None = None) -> None:
-        self.config = config
-        self.name = config.name
-        self.renderer: Renderer = make_renderer(templates, owner=config.name)
-        self.last_answer = ""
+    def _setup(self) -> None:
+        self.renderer: Renderer = make_renderer(self.templates, owner=self.name)
         self._smtp: SmtpConnection | None = None  # opened on the first message
 
     async def __aenter__(self) -> EmailNotifier:

@@ -60,6 +60,14 @@ class Outbox:
         self.stopping = False  # set on SIGTERM: finish the send in flight, start no other
         self.unrecorded: list[int] = []  # sent, but the state file could not record it yet
 
+    def stop(self) -> None:
+        """SIGTERM: finish the send in flight, start no other."""
+        self.stopping = True
+
+    def limit_rules(self, limits: Mapping[str, int]) -> None:
+        """The rules' own `max_per_hour` (rule id -> limit), set again at each reload."""
+        self.rule_limits = dict(limits)
+
     async def run_once(self, now: float | None = None) -> int:
         """Send what is due at `now` (default: the current time) and wait until it is
         sent; return how many deliveries succeeded."""

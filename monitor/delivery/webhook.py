@@ -30,12 +30,12 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from monitor import USER_AGENT
 from monitor.config import WebhookNotifierConfig
+from monitor.delivery.base import NotifierBase
 from monitor.delivery.message import digest_context, digest_id
 from monitor.delivery.render import alert_context, snippet_html, snippet_text, snippets_for
 from monitor.errors import ConfigError, DeliveryError, Location
 from monitor.models import Alert
 from monitor.net import retry_after
-from monitor.registry import Resources
 
 log = logging.getLogger(__name__)
 
@@ -104,24 +104,16 @@ def _load_template(name: str, path: Path) -> jinja2.Template:
         ) from None
 
 
-class WebhookNotifier:
+class WebhookNotifier(NotifierBase[WebhookNotifierConfig]):
     """POSTs alerts to `config.url`."""
 
     config_model = WebhookNotifierConfig
 
-    @classmethod
-    def from_config(cls, cfg: WebhookNotifierConfig, ctx: Resources) -> WebhookNotifier:
-        """The notifier for a config section (with the templates of `ctx.templates`)."""
-        return cls(cfg, templates=ctx.templates)
-
-    def __init__(self, config: WebhookNotifierConfig, *, templates: Path | None = None) -> None:
-        self.config = config
-        self.name = config.name
+    def _setup(self) -> None:
         self.client: httpx.AsyncClient | None = None
         self.template: jinja2.Template | None = None
-        if config.template is not None:
-            self.template = _load_template(config.name, config.template)
-        self.last_answer = ""
+        if self.config.template is not None:
+            self.template = _load_template(self.name, self.config.template)
 
     async def __aenter__(self) -> WebhookNotifier:
         self.client = httpx.AsyncClient(

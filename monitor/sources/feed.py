@@ -19,10 +19,9 @@ from monitor.config import FeedSourceConfig
 from monitor.errors import SourceError
 from monitor.models import Document
 from monitor.net import retry_after
-from monitor.sources.base import StateStore
 from monitor.sources.entries import ParsedFeed, entries_to_documents, parse_feed
-from monitor.sources.fetching import BACKOFF_MAX, FetchingSource
-from monitor.sources.http import FeedHttp, Fetched, FetchError
+from monitor.sources.fetching import FetchingSource
+from monitor.sources.http import Fetched, FetchError
 
 log = logging.getLogger(__name__)
 
@@ -45,21 +44,17 @@ class FeedSource(FetchingSource):
     config_model = FeedSourceConfig
     cfg: FeedSourceConfig
 
-    def __init__(
-        self,
-        cfg: FeedSourceConfig,
-        state: StateStore,
-        *,
-        http: FeedHttp | None = None,
-        backoff_max: float = BACKOFF_MAX,
-        doc_source: str | None = None,
-        title: str | None = None,
-    ) -> None:
-        super().__init__(cfg, state, http=http, backoff_max=backoff_max)
-        self.title = title
-        self._doc_source = doc_source or cfg.id
+    def _setup(self) -> None:
+        self.title: str | None = None
+        self._doc_source = self.cfg.id  # the source id its documents carry
         self._hashes: dict[str, str] = {}  # entry id -> content hash, from the last fetch
         self._state = self._load()
+
+    def listed_in(self, source_id: str, title: str) -> FeedSource:
+        """This feed as one listed by another source (an OPML file): its documents carry
+        that source's id, its health the feed's title."""
+        self._doc_source, self.title = source_id, title
+        return self
 
     def _load(self) -> dict[str, Any]:
         saved = dict(self._store.get_state(state_key(self.id)))

@@ -34,6 +34,10 @@ class FetchingSource:
         self._store = state
         self._http = http or FeedHttp()
         self._backoff_max = backoff_max
+        self._setup()
+
+    def _setup(self) -> None:
+        """Set up what the kind keeps besides (its constructor takes no more arguments)."""
 
     @classmethod
     def from_config(cls, cfg: Any, ctx: Resources) -> Self:

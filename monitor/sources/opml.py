@@ -19,10 +19,8 @@ from typing import Any
 from monitor.config import FeedSourceConfig, FetchedSourceConfig, OpmlSourceConfig
 from monitor.errors import SourceError
 from monitor.models import Document
-from monitor.sources.base import StateStore
 from monitor.sources.feed import FeedSource
-from monitor.sources.fetching import BACKOFF_MAX, FetchingSource
-from monitor.sources.http import FeedHttp
+from monitor.sources.fetching import FetchingSource
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +67,7 @@ class OpmlSource(FetchingSource):
     config_model = OpmlSourceConfig
     cfg: OpmlSourceConfig
 
-    def __init__(
-        self,
-        cfg: OpmlSourceConfig,
-        state: StateStore,
-        *,
-        http: FeedHttp | None = None,
-        backoff_max: float = BACKOFF_MAX,
-    ) -> None:
-        super().__init__(cfg, state, http=http, backoff_max=backoff_max)
+    def _setup(self) -> None:
         self._feeds: dict[str, FeedSource] = {}
         self._mtime: int | None = None
         self._error: str | None = None
@@ -103,8 +93,8 @@ class OpmlSource(FetchingSource):
         limits = self.cfg.model_dump(include=set(FetchedSourceConfig.model_fields))
         cfg = FeedSourceConfig(**{**limits, "type": "feed", "id": item.id, "url": item.url,
                                   "language": self.cfg.language or item.language})
-        return FeedSource(cfg, self._store, http=self._http, backoff_max=self._backoff_max,
-                          doc_source=self.id, title=item.title)
+        feed = FeedSource(cfg, self._store, http=self._http, backoff_max=self._backoff_max)
+        return feed.listed_in(self.id, item.title)
 
     async def poll(self) -> list[Document]:
         """Poll every listed feed (within the shared limits); a failing one is only logged."""

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config import load_config
-from monitor.daemon import Daemon
+from monitor.service import Daemon, Timings
 from tests.servers import QuietHTTPServer
 
 RULES = """
@@ -123,10 +123,12 @@ def terminate(proc: subprocess.Popen[bytes], timeout: float = 15) -> int:
 
 
 @contextlib.asynccontextmanager
-async def running(cfg: Path) -> AsyncIterator[tuple[Daemon, asyncio.Task[None]]]:
+async def running(
+    cfg: Path, timings: Timings | None = None
+) -> AsyncIterator[tuple[Daemon, asyncio.Task[None]]]:
     """The daemon of `cfg` running in this event loop; stopped (like SIGTERM) on exit."""
     stop = asyncio.Event()
-    async with Daemon(load_config(cfg)) as daemon:
+    async with Daemon(load_config(cfg), timings=timings) as daemon:
         task = asyncio.create_task(daemon.run(stop))
         try:
             yield daemon, task

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.config import load_config
-from monitor.daemon import Daemon
 from monitor.errors import DocumentError
 from monitor.models import Document
+from monitor.service import Daemon
 from monitor.sources.readers import parse_date, read_file
 from tests.reliability.helpers import add_docs, until, write_project
 

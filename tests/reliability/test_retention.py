@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-import monitor.daemon
 from monitor.config import load_config
-from monitor.daemon import Daemon
 from monitor.models import Alert, Document
+from monitor.service import Daemon, Timings
+from monitor.service.pruning import PRUNE_KEY
 from monitor.store import SQLiteStore
 from tests.reliability.helpers import add_docs, running, until, write_project
 from tests.servers import http_server
@@ -104,14 +104,13 @@ async def test_feed_still_listing_a_pruned_entry_does_not_realert(tmp_path: Path
 
 
 async def test_the_daemon_prunes_on_its_schedule(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The prune job runs every PRUNE_EVERY seconds (a day); shortened here to 0.5 s."""
+    """The prune job runs every `prune_every` seconds (a day); shortened here to 0.5 s."""
     caplog.set_level(logging.INFO)
-    monkeypatch.setattr(monitor.daemon, "PRUNE_EVERY", 0.5)
     cfg = write_project(tmp_path, notifiers=MAILDIR, extra="retention: 1s\n")
     add_docs(tmp_path / "inbox", 3)
-    async with running(cfg) as (daemon, _task):
+    async with running(cfg, Timings(prune_every=0.5)) as (daemon, _task):
         assert await until(lambda: len(mails(tmp_path)) == 3, 30)
         assert await until(lambda: daemon.store.alerts_since(0) == [], 10)
         assert daemon.store.documents_since(0) == []
@@ -127,12 +126,12 @@ async def test_run_once_from_cron_prunes_once_a_day(tmp_path: Path) -> None:
     await until(lambda: False, 0.5)  # settled
     async with Daemon(load_config(cfg)) as daemon:
         assert await daemon.run_once() == 2  # prunes too (nothing old yet), noting the time
-        pruned_at = daemon.store.get_state(monitor.daemon.PRUNE_KEY)["at"]
+        pruned_at = daemon.store.get_state(PRUNE_KEY)["at"]
     await until(lambda: False, 1.2)
     async with Daemon(load_config(cfg)) as daemon:
         await daemon.run_once()  # less than a day since the last prune: nothing pruned
         assert len(daemon.store.alerts_since(0)) == 2
-        daemon.store.set_state(monitor.daemon.PRUNE_KEY, {"at": pruned_at - DAY})
+        daemon.store.set_state(PRUNE_KEY, {"at": pruned_at - DAY})
     async with Daemon(load_config(cfg)) as daemon:
         assert await daemon.run_once() == 0
         assert daemon.store.alerts_since(0) == [] and daemon.store.documents_since(0) == []

@@ -1,17 +1,25 @@
 """Source health alerts: a feed failing for longer than `feeds.alert_after` is reported once
-through the notifiers, and once more when it recovers. Pure: the daemon does the I/O."""
+through the notifiers, and once more when it recovers. The events are worked out by pure
+functions; `report_feeds` records them in the store."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import logging
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from monitor.delivery.routing import everyone
 from monitor.models import Alert, Document
+from monitor.sources.base import Source
+from monitor.store import Store
+
+log = logging.getLogger(__name__)
 
 HEALTH_RULE = "feed-health"
 HEALTH_TITLE = "Feed health"
+HEALTH_STATE = "health-alerts"  # the state key of the outages reported
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -77,3 +85,27 @@ def _event(health: Mapping[str, Any], kind: str, since: float, now: float) -> He
         kind="health",
     )
     return HealthEvent(feed=feed, kind=kind, since=since, alert=alert)
+
+
+def report_feeds(
+    store: Store, sources: Iterable[Source], notifiers: Collection[str], *, alert_after: float,
+    now: float,
+) -> list[HealthEvent]:
+    """Record an alert to every notifier for each feed failing longer than `alert_after`
+    (once) and for each recovery; the outages reported are kept in the state."""
+    reported: dict[str, float] = store.get_state(HEALTH_STATE)
+    events: list[HealthEvent] = []
+    for source in sources:
+        for feed in feed_healths(source.health()):
+            events += health_events(feed, reported, now, alert_after)
+    for event in events:
+        store.add_alert(event.alert, everyone(notifiers))
+        if event.kind == "failing":
+            reported[event.feed] = event.since
+            log.warning("%s", event.alert.document.title, extra={"source": event.feed})
+        else:
+            reported.pop(event.feed, None)
+            log.info("%s", event.alert.document.title, extra={"source": event.feed})
+    if events:
+        store.set_state(HEALTH_STATE, reported)
+    return events

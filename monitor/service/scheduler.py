@@ -1,13 +1,21 @@
-"""The only module that imports APScheduler: run coroutines on intervals."""
+"""The only module that imports APScheduler: run coroutines on intervals; the daemon's job
+table."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import random
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+if TYPE_CHECKING:
+    from monitor.service.daemon import Daemon
+    from monitor.sources.base import Source
 
 log = logging.getLogger(__name__)
 
@@ -69,3 +77,45 @@ class Scheduler:
     @property
     def running(self) -> bool:
         return bool(self._scheduler.running)
+
+
+def job_table(d: Daemon) -> Scheduler:
+    """The daemon's jobs: each source on its interval (feeds of a minute or more with ±10%
+    jitter), the outbox, missed rule-file events, pruning, the pass mark, feed health and
+    the status snapshot."""
+    t = d.timings
+    scheduler = Scheduler()
+    for source_id, source in d.sources.items():
+        jitter = 0.1 if source.interval >= 60 else 0.0
+        scheduler.every(f"source:{source_id}", source.interval,
+                        functools.partial(d.poll_job, source_id), jitter=jitter)
+    scheduler.every("deliver", d.config.delivery.interval, d.deliver)
+    scheduler.every("rules", t.rules_every, d.live.reload, now=False)
+    scheduler.every("prune", min(t.prune_every, 3600.0), _in_loop(d.prune_if_due))
+    scheduler.every("pass", t.pass_every, _in_loop(d.vitals.mark_pass))
+    scheduler.every("health", t.health_every, d.check_health, now=False)
+    scheduler.every("status", t.status_every, _in_loop(d.save_status))
+    return scheduler
+
+
+def _in_loop(func: Callable[[], object]) -> Job:
+    """A quick synchronous job run in the event loop (APScheduler would use a thread)."""
+
+    async def job() -> None:
+        func()
+
+    return job
+
+
+async def watch_source(d: Daemon, source_id: str, source: Source) -> None:
+    """Poll a source as soon as its file events say so (for sources that have them)."""
+    changes = source.changes()
+    if changes is None:
+        return
+    try:
+        async for _ in changes:
+            await d.poll_source(source_id)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("file events for source %r stopped; rescans continue", source_id)

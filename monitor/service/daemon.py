@@ -1,0 +1,253 @@
+"""The daemon's lifecycle: wiring config -> sources -> ingest -> outbox, start and stop.
+
+`Daemon` owns every long-lived resource in one AsyncExitStack. `run_once()` is one pass
+(what `monitor run --once` does); `run()` hands the same steps to the scheduler until
+stopped. The steps live in their own modules: ingest.py (documents to alerts),
+live_rules.py, scheduler.py (the job table), status.py, feed_alerts.py and pruning.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from typing import Any
+
+from monitor import metrics
+from monitor.config import Config
+from monitor.dashboard import add_dashboard
+from monitor.delivery.base import Notifier
+from monitor.delivery.outbox import Outbox
+from monitor.delivery.routing import open_notifiers
+from monitor.errors import MonitorError
+from monitor.matching import RuleSet
+from monitor.registry import Resources
+from monitor.service import pruning
+from monitor.service.feed_alerts import HealthEvent, report_feeds
+from monitor.service.ingest import Ingest
+from monitor.service.live_rules import LiveRules
+from monitor.service.scheduler import job_table, watch_source
+from monitor.service.status import ServiceStatus
+from monitor.service.timings import Timings
+from monitor.service.work import Work
+from monitor.sources import build_source
+from monitor.sources.base import Source
+from monitor.sources.http import FeedHttp
+from monitor.store import Store, open_store
+from monitor.web import WebServer, add_health_routes, feeds_folder
+
+log = logging.getLogger(__name__)
+
+
+class Daemon:
+    """The running service. Use as `async with Daemon(config) as d: await d.run(stop)`.
+
+    `store` and `http` default to those the config describes, made and closed by the
+    daemon; given ones belong to the caller. `clock` is unix time now; `timings` the
+    intervals of the service's own jobs and the grace period of a stop.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        store: Store | None = None,
+        http: FeedHttp | None = None,
+        clock: Callable[[], float] = time.time,
+        timings: Timings | None = None,
+    ) -> None:
+        self.config = config
+        self.timings = timings or Timings()
+        self.clock = clock
+        self.live: LiveRules  # the rule set in force
+        self.store: Store
+        self.ingest: Ingest
+        self.outbox: Outbox
+        self.sources: dict[str, Source] = {}
+        self.notifiers: dict[str, Notifier] = {}
+        self.vitals = ServiceStatus(clock)
+        self._given_store = store
+        self._http = http
+        self._stack = AsyncExitStack()
+        self._source_locks: dict[str, asyncio.Lock] = {}
+        self._stopped = asyncio.Event()  # ends the rules folder's watcher
+        self.work = Work()  # polls and outbox passes under way; the graceful stop
+
+    async def __aenter__(self) -> Daemon:
+        self.live = LiveRules(self.config, self._rules_reloaded)  # invalid rules: fatal
+        try:
+            await self._open()
+        except BaseException:
+            await self._stack.aclose()
+            raise
+        metrics.RULES.set(len(self.live.current.rules))
+        log.info("started: %d sources, %d rules, %d notifiers, state %s",
+                 len(self.sources), len(self.live.current.rules), len(self.notifiers),
+                 self.config.state)
+        return self
+
+    async def _open(self) -> None:
+        """Open every resource once, each on the exit stack (closed in reverse order)."""
+        config, stack = self.config, self._stack
+        self.store = self._given_store or open_store(config)
+        if self._given_store is None:
+            stack.callback(self.store.close)
+        http = self._http or await stack.enter_async_context(FeedHttp.from_config(config.feeds))
+        ctx = Resources(store=self.store, http=http, clock=self.clock,
+                        languages=tuple(config.languages), feeds=config.feeds,
+                        templates=config.templates)
+        for cfg in (c for c in config.sources if c.enabled):
+            self.sources[cfg.id] = await stack.enter_async_context(build_source(cfg, ctx))
+            self._source_locks[cfg.id] = asyncio.Lock()
+        self.notifiers = await open_notifiers(config.notifiers, ctx, stack)
+        self.outbox = Outbox(self.store, self.notifiers, config.delivery)
+        self.ingest = Ingest(self.store, lambda: self.live.current, self.notifiers,
+                             config.languages, stopping=lambda: self.work.stopping,
+                             batch=self.timings.match_batch)
+        stack.callback(self.ingest.close)
+        self._rules_reloaded(self.live.current)
+        if config.http.enabled:
+            server = WebServer(config.http, feeds=feeds_folder(config))
+            add_health_routes(server, self.health)
+            add_dashboard(server, config, lambda: self.live.current)  # the last route
+            await stack.enter_async_context(server)
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stack.aclose()
+
+    def _rules_reloaded(self, rules: RuleSet) -> None:
+        """A new rule set is in force: the outbox throttles by its rules' `max_per_hour`."""
+        self.outbox.limit_rules({r.id: r.max_per_hour for r in rules.rules.values()
+                                 if r.max_per_hour is not None})
+
+    # ------------------------------------------------------------ one pass
+
+    async def poll_source(self, source_id: str) -> int:
+        """Poll one source and ingest what it returns; return the number of new alerts."""
+        source = self.sources[source_id]
+        if self.work.stopping:
+            return 0
+        async with self._source_locks[source_id], self.work.busy():
+            started = time.monotonic()
+            try:
+                docs = await source.poll()
+            except MonitorError as exc:
+                log.warning("%s", exc, extra={"source": source_id})
+                self.vitals.record_poll(source_id, started, error=str(exc))
+                return 0
+            except Exception as exc:
+                log.exception("source %r failed unexpectedly", source_id,
+                              extra={"source": source_id})
+                self.vitals.record_poll(source_id, started,
+                                         error=f"unexpected error: {exc!r}")
+                return 0
+            docs = self.ingest.take_kept(source_id) + docs
+            count = await self.ingest.ingest(source_id, docs)
+            self.vitals.record_poll(source_id, started, documents=len(docs))
+        if count:
+            await self.deliver()
+        return count
+
+    async def deliver(self) -> int:
+        """Send whatever the outbox has due (in the service, start sending it: each notifier
+        in a lane of its own, not waited for)."""
+        if self.vitals.running:
+            self.outbox.start()
+            return 0
+        async with self.work.busy():
+            return 0 if self.work.stopping else await self.outbox.run_once()
+
+    async def run_once(self, progress: Callable[[], None] | None = None) -> int:
+        """Poll every source once (all at the same time: the HTTP limits keep it polite),
+        then deliver; return the number of new alerts. `progress()` is called as each
+        source finishes."""
+
+        async def poll(source_id: str) -> int:
+            count = await self.poll_source(source_id)
+            if progress is not None:
+                progress()
+            return count
+
+        total = sum(await asyncio.gather(*map(poll, self.sources)))
+        await self.deliver()
+        self.prune_if_due()
+        self.vitals.mark_pass()
+        self.save_status()
+        return total
+
+    # ------------------------------------------------------------ the service
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run until `stop` is set: sources on their intervals, file events, the outbox."""
+        scheduler = job_table(self)
+        watchers = [asyncio.create_task(watch_source(self, sid, s))
+                    for sid, s in self.sources.items()]
+        watchers.append(asyncio.create_task(self.live.watch(self._stopped)))
+        scheduler.start()
+        self.vitals.running = True
+        log.info("running; stop with Ctrl-C or SIGTERM")
+        try:
+            await stop.wait()
+        finally:
+            self.outbox.stop()
+            await self.work.finish(self.timings.stop_grace, lambda: self.outbox.busy)
+            await self.outbox.abandon()
+            self._stopped.set()
+            scheduler.shutdown()
+            self.vitals.running = False
+            self.save_status()
+            for task in watchers:
+                task.cancel()
+            await asyncio.gather(*watchers, return_exceptions=True)
+            log.info("stopped")
+
+    async def poll_job(self, source_id: str) -> None:
+        """A source's scheduled poll. Cancelled at the end of a stop's grace period, what
+        it had in hand is read and matched again at the next start."""
+        try:
+            await self.poll_source(source_id)
+        except asyncio.CancelledError:
+            if not self.work.stopping:
+                raise
+
+    # ------------------------------------------------------------ jobs and status
+
+    async def check_health(self, now: float | None = None) -> list[HealthEvent]:
+        """Report feeds failing for longer than `feeds.alert_after` (once), and recoveries."""
+        events = report_feeds(self.store, self.sources.values(), self.notifiers,
+                              alert_after=self.config.feeds.alert_after,
+                              now=self.clock() if now is None else now)
+        if events:
+            await self.deliver()
+        return events
+
+    async def prune(self) -> int:
+        """Drop what is older than `retention` from the state; return the rows removed."""
+        return pruning.prune(self.store, self.config.retention, self.clock())
+
+    def prune_if_due(self) -> None:
+        """Prune once `timings.prune_every` has passed since the last prune."""
+        pruning.prune_if_due(self.store, self.config.retention, self.clock(),
+                             self.timings.prune_every)
+
+    def save_status(self) -> None:
+        """Save `status()` in the store for `monitor status`; a failure is only logged."""
+        self.vitals.save(self.store, self.sources, self.live)
+
+    def status(self) -> dict[str, Any]:
+        """What `monitor status` shows about the running daemon (JSON-able)."""
+        return self.vitals.snapshot(self.sources, self.live)
+
+    def health(self) -> tuple[int, dict[str, Any]]:
+        """The `/healthz` answer: (200 or 503, a JSON-able body with the reason)."""
+        return self.vitals.healthz()
+
+    @property
+    def last_pass(self) -> float:
+        return self.vitals.last_pass
+
+    @property
+    def scheduler_running(self) -> bool:
+        return self.vitals.running

@@ -1,0 +1,71 @@
+"""Status and health of the running service: the poll record of each source, the last
+pass, the `/healthz` answer and the snapshot `monitor status` reads from the store."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from monitor import health, metrics
+from monitor.service.live_rules import LiveRules
+from monitor.sources.base import Source
+from monitor.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class ServiceStatus:
+    """What the service knows about itself; `clock()` is unix time now."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self.started = clock()
+        self.last_pass = 0.0
+        self.running = False  # the scheduler runs
+        self.polls = health.PollLog()
+
+    def record_poll(
+        self, source_id: str, started: float, *, documents: int = 0, error: str | None = None
+    ) -> None:
+        """A poll begun at `started` (monotonic time) ended with documents or an error."""
+        metrics.record_poll(source_id, time.monotonic() - started, ok=error is None)
+        if error is None:
+            self.polls.ok(source_id, self.clock(), documents)
+        else:
+            self.polls.failed(source_id, self.clock(), error)
+
+    def mark_pass(self) -> None:
+        """The service is alive and moving (what `/healthz` checks)."""
+        self.last_pass = self.clock()
+        metrics.record_pass(self.last_pass)
+
+    def healthz(self) -> tuple[int, dict[str, Any]]:
+        """The `/healthz` answer: (200 or 503, a JSON-able body with the reason)."""
+        return health.healthz(running=self.running, last_pass=self.last_pass)
+
+    def snapshot(self, sources: Mapping[str, Source], live: LiveRules) -> dict[str, Any]:
+        """What `monitor status` shows about the running daemon (JSON-able)."""
+        states = {sid: health.source_status(self.polls.of(sid), source_health(s))
+                  for sid, s in sources.items()}
+        return health.snapshot(
+            started=self.started, running=self.running, last_pass=self.last_pass,
+            rules=len(live.current.rules), rules_loaded_at=live.loaded_at,
+            rules_error=live.error, sources=states,
+        )
+
+    def save(self, store: Store, sources: Mapping[str, Source], live: LiveRules) -> None:
+        """Save the snapshot in the store for `monitor status`; a failure is only logged."""
+        try:
+            store.set_state(health.STATUS_KEY, self.snapshot(sources, live))
+        except Exception:
+            log.exception("could not save the status that `monitor status` shows")
+
+
+def source_health(source: Source) -> dict[str, Any]:
+    """A source's own health; a status page must not fail because of one source."""
+    try:
+        return dict(source.health())
+    except Exception as exc:
+        return {"health_error": repr(exc)}
