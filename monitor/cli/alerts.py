@@ -16,21 +16,18 @@ from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from typing import Any
 
-from monitor.cli.common import EXIT_ERROR, EXIT_INVALID, EXIT_OK, add_command, error
-from monitor.cli.common import config_or_none as _config
+from monitor.cli.common import Exit, add_command, config_or_none, error, with_state
 from monitor.cli.display import shorten, when
-from monitor.cli.history import open_state
 from monitor.config import Config
 from monitor.errors import MonitorError
 from monitor.models import Alert, Document, Hit, Snippet
+from monitor.store import SQLiteStore
 from monitor.store.base import Delivery, DeliveryStatus
 
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub,
-        "alerts",
-        _alerts,
+        sub, "alerts", with_state(_alerts),
         "the outbox: deliveries waiting to be sent (default) or failed (--failed); "
         "--retry sends the failed ones again",
     )
@@ -54,9 +51,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
     p = add_command(
-        sub,
-        "notify-test",
-        _notify_test,
+        sub, "notify-test", _notify_test,
         "send a test alert through one notifier and print the server's answer or the "
         "exact error (exit 1 when it fails)",
     )
@@ -101,30 +96,24 @@ def _line(d: Delivery) -> str:
     return "\n".join(lines)
 
 
-def _alerts(args: argparse.Namespace) -> int:
-    config = _config(args)
-    if config is None:
-        return EXIT_INVALID
-    with open_state(config) as store:
-        if store is None:
-            return EXIT_ERROR
-        if args.retry:
-            count = store.retry_failed(time.time())
-            print(
-                f"{count} failed deliveries are pending again; the running daemon sends "
-                "them shortly (or the next `monitor run`)"
-            )
-            return EXIT_OK
-        status: DeliveryStatus = "failed" if args.failed else "pending"
-        rows = store.deliveries(status, limit=args.limit)
+def _alerts(args: argparse.Namespace, config: Config, store: SQLiteStore) -> int:
+    if args.retry:
+        count = store.retry_failed(time.time())
+        print(
+            f"{count} failed deliveries are pending again; the running daemon sends "
+            "them shortly (or the next `monitor run`)"
+        )
+        return Exit.OK
+    status: DeliveryStatus = "failed" if args.failed else "pending"
+    rows = store.deliveries(status, limit=args.limit)
     if args.json:
         print(json.dumps([delivery_json(d) for d in rows], indent=2, ensure_ascii=False))
-        return EXIT_OK
+        return Exit.OK
     for d in rows:
         print(_line(d))
     hint = "; `monitor alerts --retry` sends them again" if args.failed and rows else ""
     print(f"{len(rows)} {status} deliveries{hint}")
-    return EXIT_OK
+    return Exit.OK
 
 
 # ---------------------------------------------------------------- notify-test
@@ -160,23 +149,23 @@ def test_alert(now: datetime | None = None) -> Alert:
 
 
 def _notify_test(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = config_or_none(args)
     if config is None:
-        return EXIT_INVALID
+        return Exit.INVALID
     names = [n.name for n in config.notifiers]
     if args.name not in names:
         error(
             f"no notifier named {args.name!r} in {args.config}; "
             f"notifiers: {', '.join(names) or '(none)'}"
         )
-        return EXIT_INVALID
+        return Exit.INVALID
     try:
         answer = asyncio.run(_send_test(config, args.name))
     except MonitorError as exc:
         error(f"the test message was not delivered: {exc}")
-        return EXIT_ERROR
+        return Exit.ERROR
     print(f"notifier {args.name!r}: {answer}")
-    return EXIT_OK
+    return Exit.OK
 
 
 async def _send_test(config: Config, name: str) -> str:

@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import IntEnum
 from typing import Any
 
 from monitor.config import Config, load_config
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, LockedError, StoreError
+from monitor.store import SQLiteStore
 
-# Exit codes, documented in docs/operations.md
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_INVALID = 2  # invalid config or rules
-EXIT_LOCKED = 3  # another monitor process holds the state file
+
+class Exit(IntEnum):
+    """Exit codes, documented in docs/operations.md."""
+
+    OK = 0
+    ERROR = 1
+    INVALID = 2  # invalid config or rules
+    LOCKED = 3  # another monitor process holds the state file
+
+
+EXIT_OK, EXIT_ERROR, EXIT_INVALID, EXIT_LOCKED = Exit.OK, Exit.ERROR, Exit.INVALID, Exit.LOCKED
 
 Subparsers = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -43,3 +53,42 @@ def config_or_none(args: argparse.Namespace) -> Config | None:
     except ConfigError as exc:
         error(str(exc))
         return None
+
+
+@contextmanager
+def open_state(config: Config, *, lock: bool = False) -> Iterator[SQLiteStore | None]:
+    """The config's state, read-only unless `lock`; None (error printed) when unusable."""
+    if not config.state.exists():
+        error(
+            f"{config.state} does not exist yet: the daemon has not run with this config "
+            "(start it with `monitor run`)"
+        )
+        yield None
+        return
+    try:
+        store = SQLiteStore(config.state, lock=lock)
+    except LockedError:
+        raise
+    except StoreError as exc:
+        error(str(exc))
+        yield None
+        return
+    with store:
+        yield store
+
+
+def with_state(
+    run: Callable[[argparse.Namespace, Config, SQLiteStore], int],
+) -> Callable[[argparse.Namespace], int]:
+    """The handler of a command that looks at the state: it loads --config and opens the
+    state read-only (exit 2, or 1, with the error printed when either cannot be had), then
+    returns `run(args, config, store)`."""
+
+    def handler(args: argparse.Namespace) -> int:
+        config = config_or_none(args)
+        if config is None:
+            return Exit.INVALID
+        with open_state(config) as store:
+            return Exit.ERROR if store is None else run(args, config, store)
+
+    return handler

@@ -8,7 +8,7 @@ import time
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from monitor.cli.common import EXIT_ERROR, EXIT_INVALID, EXIT_OK, add_command, config_or_none, error
+from monitor.cli.common import Exit, add_command, config_or_none, error
 from monitor.cli.display import ago, shorten, table
 from monitor.errors import StoreError
 from monitor.sources import feeds_health
@@ -27,9 +27,7 @@ class _NoState:
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub,
-        "feeds",
-        _feeds,
+        sub, "feeds", _feeds,
         "the health of every feed: last attempt and success, HTTP status, failures, "
         "backoff, next poll, entries seen, last error",
     )
@@ -39,14 +37,14 @@ def register(sub: Any) -> None:
 def _feeds(args: argparse.Namespace) -> int:
     config = config_or_none(args)
     if config is None:
-        return EXIT_INVALID
+        return Exit.INVALID
     opened: AbstractContextManager[Any]
     if config.state.exists():
         try:
             opened = SQLiteStore(config.state, lock=False)
         except StoreError as exc:
             error(str(exc))
-            return EXIT_ERROR
+            return Exit.ERROR
     else:
         opened = nullcontext(_NoState())
     with opened as state:
@@ -57,7 +55,7 @@ def _feeds(args: argparse.Namespace) -> int:
         print("no feeds are configured (add `type: feed` or `type: opml` sources)")
     else:
         print(render_feeds(rows, time.time()))
-    return EXIT_OK
+    return Exit.OK
 
 
 def feed_state(row: dict[str, Any], now: float) -> str:

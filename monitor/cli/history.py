@@ -13,23 +13,15 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import AsyncExitStack, contextmanager
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
-from monitor.cli.common import (
-    EXIT_ERROR,
-    EXIT_INVALID,
-    EXIT_LOCKED,
-    EXIT_OK,
-    add_command,
-    config_or_none,
-    error,
-)
+from monitor.cli.common import Exit, add_command, config_or_none, error, open_state, with_state
 from monitor.cli.display import shorten, when
 from monitor.cli.progress import track
 from monitor.config import Config, parse_duration
-from monitor.errors import LockedError, MonitorError, RuleError, StoreError
+from monitor.errors import LockedError, MonitorError, RuleError
 from monitor.logs import ctx, setup_logging
 from monitor.models import Alert, Document
 from monitor.store import SQLiteStore
@@ -49,9 +41,7 @@ def _duration(text: str) -> float:
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub,
-        "matches",
-        _matches,
+        sub, "matches", with_state(_matches),
         "recent matches, newest first: time, rule, source, headline and the matched words",
     )
     p.add_argument("--rule", metavar="ID", help="only this rule's matches")
@@ -67,9 +57,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
     p = add_command(
-        sub,
-        "backfill",
-        _backfill,
+        sub, "backfill", _backfill,
         "run one rule over the stored documents of a past period and deliver what it "
         "matches (the daemon must be stopped), or only list it with --dry-run",
     )
@@ -86,28 +74,6 @@ def register(sub: Any) -> None:
         action="store_true",
         help="only list what the rule would match; record and deliver nothing",
     )
-
-
-@contextmanager
-def open_state(config: Config, *, lock: bool = False) -> Iterator[SQLiteStore | None]:
-    """The config's state, read-only unless `lock`; None (error printed) when unusable."""
-    if not config.state.exists():
-        error(
-            f"{config.state} does not exist yet: the daemon has not run with this config "
-            "(start it with `monitor run`)"
-        )
-        yield None
-        return
-    try:
-        store = SQLiteStore(config.state, lock=lock)
-    except LockedError:
-        raise
-    except StoreError as exc:
-        error(str(exc))
-        yield None
-        return
-    with store:
-        yield store
 
 
 # ---------------------------------------------------------------- matches
@@ -149,23 +115,17 @@ def _render_alert(alert: Alert) -> str:
     return "\n".join(lines)
 
 
-def _matches(args: argparse.Namespace) -> int:
-    config = config_or_none(args)
-    if config is None:
-        return EXIT_INVALID
-    with open_state(config) as store:
-        if store is None:
-            return EXIT_ERROR
-        alerts = store.alerts_since(time.time() - args.since, rule=args.rule)
+def _matches(args: argparse.Namespace, config: Config, store: SQLiteStore) -> int:
+    alerts = store.alerts_since(time.time() - args.since, rule=args.rule)
     alerts = [a for a in alerts if a.kind == "match"][: args.limit]
     if args.json:
         print(json.dumps([alert_json(a) for a in alerts], indent=2, ensure_ascii=False))
-        return EXIT_OK
+        return Exit.OK
     for alert in alerts:
         print(_render_alert(alert))
     scope = f"rule {args.rule!r}" if args.rule else "all rules"
     print(f"{len(alerts)} matches for {scope} since {when(time.time() - args.since)}")
-    return EXIT_OK
+    return Exit.OK
 
 
 # ---------------------------------------------------------------- backfill
@@ -174,7 +134,7 @@ def _matches(args: argparse.Namespace) -> int:
 def _backfill(args: argparse.Namespace) -> int:
     config = config_or_none(args)
     if config is None:
-        return EXIT_INVALID
+        return Exit.INVALID
     setup_logging(config.log.level, config.log.format)
     from monitor.pipeline import load_rule_set  # imports the engine
 
@@ -182,21 +142,21 @@ def _backfill(args: argparse.Namespace) -> int:
         rules = load_rule_set(config)
     except RuleError as exc:
         error(f"invalid rules:\n{exc}")
-        return EXIT_INVALID
+        return Exit.INVALID
     if args.rule not in rules.rules:
         error(f"no rule {args.rule!r} in {config.rules}; rules: {', '.join(sorted(rules.rules))}")
-        return EXIT_INVALID
+        return Exit.INVALID
     try:
         with open_state(config, lock=not args.dry_run) as store:
             if store is None:
-                return EXIT_ERROR
+                return Exit.ERROR
             return _run_backfill(config, store, rules, args)
     except LockedError as exc:
         error(
             f"{exc}\nbackfill records and delivers alerts, so it needs the daemon stopped "
             "(e.g. `systemctl stop monitor`); `--dry-run` only lists and works meanwhile"
         )
-        return EXIT_LOCKED
+        return Exit.LOCKED
 
 
 def _run_backfill(
@@ -216,7 +176,7 @@ def _run_backfill(
     )
     if args.dry_run:
         print(summary + " (dry run: nothing recorded or delivered)")
-        return EXIT_OK
+        return Exit.OK
     from monitor.delivery.routing import rule_targets
 
     targets = rule_targets(rules.rules[args.rule], [n.name for n in config.notifiers])
@@ -226,7 +186,7 @@ def _run_backfill(
         f"{summary}; {recorded} recorded, {delivered} deliveries sent now "
         "(digests and retries go out with the daemon)"
     )
-    return EXIT_OK
+    return Exit.OK
 
 
 def scan(

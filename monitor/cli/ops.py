@@ -12,17 +12,8 @@ import time
 from typing import Any
 
 from monitor.cli import history
-from monitor.cli.common import (
-    EXIT_ERROR,
-    EXIT_INVALID,
-    EXIT_LOCKED,
-    EXIT_OK,
-    add_command,
-    config_or_none,
-    error,
-)
+from monitor.cli.common import Exit, add_command, config_or_none, error, open_state, with_state
 from monitor.cli.display import ago, size, table, when
-from monitor.cli.history import open_state
 from monitor.config import Config
 from monitor.errors import LockedError
 from monitor.health import SNAPSHOT_EVERY, STATUS_KEY
@@ -33,18 +24,14 @@ DAY = 86400.0
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub,
-        "status",
-        _status,
+        sub, "status", with_state(_status),
         "one screen on the service: daemon, sources, rules, deliveries, last 24 h per rule, "
         "state size",
     )
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
     history.register(sub)
     p = add_command(
-        sub,
-        "state",
-        _state,
+        sub, "state", _state,
         "show the state file (size and row counts); --vacuum compacts it",
     )
     p.add_argument(
@@ -57,19 +44,13 @@ def register(sub: Any) -> None:
 # ---------------------------------------------------------------- status
 
 
-def _status(args: argparse.Namespace) -> int:
-    config = config_or_none(args)
-    if config is None:
-        return EXIT_INVALID
-    with open_state(config) as store:
-        if store is None:
-            return EXIT_ERROR
-        data = collect_status(config, store, time.time())
+def _status(args: argparse.Namespace, config: Config, store: SQLiteStore) -> int:
+    data = collect_status(config, store, time.time())
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
     else:
         print(render_status(data, time.time()))
-    return EXIT_OK
+    return Exit.OK
 
 
 def collect_status(config: Config, store: SQLiteStore, now: float) -> dict[str, Any]:
@@ -222,16 +203,16 @@ def _render_sources(sources: list[dict[str, Any]], now: float) -> str:
 def _state(args: argparse.Namespace) -> int:
     config = config_or_none(args)
     if config is None:
-        return EXIT_INVALID
+        return Exit.INVALID
     try:
         with open_state(config, lock=args.vacuum) as store:
             if store is None:
-                return EXIT_ERROR
+                return Exit.ERROR
             before = store.size_bytes()
             if args.vacuum:
                 store.vacuum()
                 print(f"vacuumed {config.state}: {size(before)} -> {size(store.size_bytes())}")
-                return EXIT_OK
+                return Exit.OK
             counts = store.delivery_counts()
             documents = sum(int(c["documents"]) for c in store.source_counts().values())
             print(
@@ -240,5 +221,5 @@ def _state(args: argparse.Namespace) -> int:
             )
     except LockedError as exc:
         error(f"{exc}\n(vacuum needs the daemon stopped; reading works while it runs)")
-        return EXIT_LOCKED
-    return EXIT_OK
+        return Exit.LOCKED
+    return Exit.OK

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from monitor.cli.common import EXIT_INVALID, EXIT_OK, add_command, config_or_none, error
+from monitor.cli.common import Exit, add_command, config_or_none, error
 from monitor.errors import RuleError
 
 
@@ -20,16 +20,16 @@ def register(sub: Any) -> None:
 def _check(args: argparse.Namespace) -> int:
     config = config_or_none(args)
     if config is None:
-        return EXIT_INVALID
+        return Exit.INVALID
     from monitor.pipeline import load_rule_set
 
     try:
         rules = load_rule_set(config)
     except RuleError as exc:
         error(f"invalid rules:\n{exc}")
-        return EXIT_INVALID
+        return Exit.INVALID
     print(
         f"ok: {config.path}: {len(config.sources)} sources, {len(config.notifiers)} notifiers; "
         f"{config.rules}: {len(rules.rules)} rules, their examples verified"
     )
-    return EXIT_OK
+    return Exit.OK

@@ -7,15 +7,7 @@ import asyncio
 import signal
 from typing import Any
 
-from monitor.cli.common import (
-    EXIT_ERROR,
-    EXIT_INVALID,
-    EXIT_LOCKED,
-    EXIT_OK,
-    add_command,
-    config_or_none,
-    error,
-)
+from monitor.cli.common import Exit, add_command, config_or_none, error
 from monitor.cli.progress import counter
 from monitor.config import Config
 from monitor.errors import LockedError, MonitorError, RuleError
@@ -52,21 +44,21 @@ def _run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _stop_early)
     config = config_or_none(args)
     if config is None:
-        return EXIT_INVALID
+        return Exit.INVALID
     setup_logging(args.log_level or config.log.level, args.log_format or config.log.format)
     try:
         return asyncio.run(_main(config, once=args.once))
     except _Stopped:
-        return EXIT_OK
+        return Exit.OK
     except LockedError as exc:
         error(str(exc))
-        return EXIT_LOCKED
+        return Exit.LOCKED
     except RuleError as exc:
         error(f"invalid rules:\n{exc}")
-        return EXIT_INVALID
+        return Exit.INVALID
     except MonitorError as exc:
         error(str(exc))
-        return EXIT_ERROR
+        return Exit.ERROR
 
 
 async def _main(config: Config, *, once: bool) -> int:
@@ -76,10 +68,10 @@ async def _main(config: Config, *, once: bool) -> int:
         if once:
             with counter(len(daemon.sources), "polling") as advance:
                 await daemon.run_once(advance)
-            return EXIT_OK
+            return Exit.OK
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await daemon.run(stop)
-    return EXIT_OK
+    return Exit.OK

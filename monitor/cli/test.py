@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from monitor.cli.common import EXIT_ERROR, EXIT_INVALID, EXIT_OK, add_command, error
+from monitor.cli.common import Exit, add_command, error
 from monitor.cli.progress import track
 from monitor.config import Config, FolderSourceConfig, load_config
 from monitor.errors import ConfigError, DocumentError, RuleError
@@ -24,9 +24,7 @@ MAX_SHOWN_HITS = 12
 
 def register(sub: Any) -> None:
     p = add_command(
-        sub,
-        "test",
-        _test,
+        sub, "test", _test,
         "match the rules against document files and show, per document, the detected "
         "language, the rules that matched and the words that made them match",
     )
@@ -59,13 +57,13 @@ def _config(args: argparse.Namespace) -> Config | None:
 def _test(args: argparse.Namespace) -> int:
     config = _config(args)
     if config is None:
-        return EXIT_INVALID
+        return Exit.INVALID
     rules_path = Path(args.rules) if args.rules else config.rules
     try:
         rules = load_rules(rules_path, languages=config.languages, check_examples=False)
     except RuleError as exc:
         error(f"invalid rules:\n{exc}")
-        return EXIT_INVALID
+        return Exit.INVALID
     failed = documents = matched = 0
     for path, docs in _documents(args.paths, config):
         if isinstance(docs, DocumentError):
@@ -80,7 +78,7 @@ def _test(args: argparse.Namespace) -> int:
     if not args.json:
         unread = f"; {failed} file(s) could not be read" if failed else ""
         print(f"{documents} document(s), {matched} matched by at least one rule{unread}")
-    return EXIT_ERROR if failed else EXIT_OK
+    return Exit.ERROR if failed else Exit.OK
 
 
 def _documents(
