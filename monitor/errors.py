@@ -8,6 +8,9 @@
     ├── StoreError           the state file is corrupt, foreign, locked or unwritable
     │   └── LockedError      another instance holds the state file
     ├── SourceError          a source could not be read this time (source id); retried later
+    ├── FetchError           no HTTP answer (refused, timeout, too large); a source turns it
+    │   │                    into a SourceError naming itself
+    │   └── DecodeError      an answer's content encoding cannot be decoded
     ├── DocumentError        one input file or entry could not be turned into a document
     └── DeliveryError        a notifier could not deliver (notifier name); `retryable` says if
                              a later attempt may succeed
@@ -98,6 +101,14 @@ class SourceError(MonitorError):
     def __init__(self, source: str, message: str) -> None:
         self.source = source
         super().__init__(f"source {source!r}: {message}")
+
+
+class FetchError(MonitorError):
+    """No HTTP answer: connection refused, DNS failure, timeout, too large, bad URL."""
+
+
+class DecodeError(FetchError):
+    """An HTTP answer's content encoding is unsupported or its bytes do not decompress."""
 
 
 class DocumentError(MonitorError):

@@ -11,13 +11,11 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 
-import brotli  # type: ignore[import-untyped]
+import brotli
+
+from monitor.errors import DecodeError
 
 STEP = 64 * 1024
-
-
-class DecodeError(Exception):
-    """The body is not validly encoded, or uses an encoding we do not decode."""
 
 
 class Decoder:

@@ -16,12 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from monitor.config import FeedSourceConfig
-from monitor.errors import SourceError
+from monitor.errors import FetchError, SourceError
 from monitor.models import Document
 from monitor.net import retry_after
 from monitor.sources.entries import ParsedFeed, entries_to_documents, parse_feed
 from monitor.sources.fetching import FetchingSource
-from monitor.sources.http import Fetched, FetchError
+from monitor.sources.http import Fetched
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,8 @@ import httpx
 
 from monitor import USER_AGENT
 from monitor.config import FeedsConfig
-from monitor.sources.decode import DecodeError, Decoder
+from monitor.errors import DecodeError, FetchError
+from monitor.sources.decode import Decoder
 
 ACCEPT = (
     "application/atom+xml, application/rss+xml, application/rdf+xml, application/feed+json, "
@@ -26,10 +27,6 @@ ACCEPT = (
 CONNECT_TIMEOUT = 10.0
 MAX_REDIRECTS = 10
 PERMANENT = frozenset({301, 308})
-
-
-class FetchError(Exception):
-    """No HTTP answer: connection refused, DNS failure, timeout, too large, bad URL."""
 
 
 @dataclass(frozen=True, kw_only=True)

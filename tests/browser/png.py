@@ -7,6 +7,7 @@ import struct
 import zlib
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class Image:
 
     def ink(self) -> float:
         """The share of sampled pixels that differ from the most common colour."""
-        samples = Counter()
+        samples: Counter[Any] = Counter()
         for row in self.pixels[:: max(1, self.height // 200)]:
             step = self.channels * max(1, self.width // 200)
             for x in range(0, len(row) - self.channels + 1, step):

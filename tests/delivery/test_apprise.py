@@ -77,7 +77,9 @@ async def test_an_alert_reaches_json_form_and_mail_targets(
     assert form["title"] == posted["title"] and form["message"] == posted["message"]
     [mail] = smtp.sink.messages
     assert mail["Subject"] == posted["title"]
-    assert "оборонной промышленности" in mail.get_body().get_content()  # the snippet
+    body = mail.get_body()
+    assert body is not None
+    assert "оборонной промышленности" in body.get_content()  # the snippet
     assert n.last_answer == "3 target(s) accepted it"
 
 

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
@@ -28,12 +29,18 @@ class Receiver:
     received: Callable[[], list[tuple[str, str]]]
 
 
+def _plain(msg: Any) -> str:
+    body = msg.get_body(("plain",))
+    assert body is not None, "no text/plain part"
+    return str(body.get_content())
+
+
 def _maildir(tmp: Path) -> Iterator[Receiver]:
     def received() -> list[tuple[str, str]]:
         out = []
         for p in sorted((tmp / "mail" / "new").glob("*")):
             msg = email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
-            out.append((str(msg["Message-ID"]), msg.get_body(("plain",)).get_content()))
+            out.append((str(msg["Message-ID"]), _plain(msg)))
         return out
 
     yield Receiver({"type": "email", "name": "mail", "transport": "maildir",
@@ -44,8 +51,7 @@ def _smtp(tmp: Path) -> Iterator[Receiver]:
     server = SmtpServer().start()
 
     def received() -> list[tuple[str, str]]:
-        return [(str(m["Message-ID"]), m.get_body(("plain",)).get_content())
-                for m in server.sink.messages]
+        return [(str(m["Message-ID"]), _plain(m)) for m in server.sink.messages]
 
     try:
         yield Receiver({"type": "email", "name": "smtp", "transport": "smtp",

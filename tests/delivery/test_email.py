@@ -212,7 +212,7 @@ async def test_login_with_credentials_from_the_environment(
     ).start()
     monkeypatch.setenv("T_SMTP_USER", "alice")
     monkeypatch.setenv("T_SMTP_PASSWORD", "s3cret-pw")
-    creds = {"username_env": "T_SMTP_USER", "password_env": "T_SMTP_PASSWORD"}
+    creds: dict[str, Any] = {"username_env": "T_SMTP_USER", "password_env": "T_SMTP_PASSWORD"}
     async with _smtp(server.port, **creds) as notifier:
         await notifier.send(alert_factory())
     assert len(server.sink.received) == 1

@@ -50,6 +50,7 @@ class Flaky:
 
     def __init__(self, failures: int, error: Exception, name: str = "flaky") -> None:
         self.name = name
+        self.last_answer = ""
         self.failures = failures
         self.error = error
         self.sent: list[str] = []

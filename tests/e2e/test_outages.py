@@ -19,12 +19,20 @@ import feedparser
 import pytest
 from aiosmtpd.controller import Controller
 
+from monitor.service import Daemon
+from monitor.store import SQLiteStore
 from tests.reliability.helpers import Receiver, add_docs, running, until, write_project
 from tests.servers import SmtpSink, free_port, http_server
 
 FAST_FEEDS = "feeds: {backoff_max: 1s}\n"
 ATOM = "  - {name: atom, type: atom, path: feeds/}\n"
 INBOX = "  - {id: inbox, type: folder, path: inbox/, interval: 0.5s, settle: 0.2s}\n"
+
+
+def counts(daemon: Daemon) -> dict[str, int]:
+    """The outbox's rows by status (the daemon's store is the SQLite file here)."""
+    assert isinstance(daemon.store, SQLiteStore)
+    return daemon.store.delivery_counts()
 
 
 def feed(url: str) -> str:
@@ -106,7 +114,7 @@ async def test_everything_down_then_back(tmp_path: Path, caplog: pytest.LogCaptu
                 # a while of failing: retries go on, nothing is given up, the daemon runs
                 await until(lambda: False, 3)
                 assert not task.done()
-                assert daemon.store.delivery_counts()["failed"] == 0
+                assert counts(daemon)["failed"] == 0
                 assert daemon.status()["sources"]["wire"]["ok"] is False
 
                 sink.up, hook.status = True, 200
@@ -221,12 +229,12 @@ async def test_atom_folder_unwritable_then_writable(
             assert await until(problem, 30), [r.getMessage() for r in caplog.records][-20:]
             await until(lambda: False, 2)
             assert not task.done()
-            assert daemon.store.delivery_counts()["pending"] == len(titles)
+            assert counts(daemon)["pending"] == len(titles)
             undo()
             assert await until(lambda: set(titles) <= set(atom_titles(feeds)), 30)
             await until(lambda: False, 1)
             once_each(atom_titles(feeds), titles)
-            assert daemon.store.delivery_counts() == {
+            assert counts(daemon) == {
                 "pending": 0, "delivered": len(titles), "failed": 0}
 
 
@@ -272,7 +280,7 @@ async def test_state_disk_full_then_freed(tmp_path: Path, caplog: pytest.LogCapt
         with tmpfs(statefs, size="2m"):
             async with running(cfg) as (daemon, task):
                 first = add_docs(tmp_path / "inbox", 3)
-                assert await until(lambda: daemon.store.delivery_counts()["pending"] == 3, 30)
+                assert await until(lambda: counts(daemon)["pending"] == 3, 30)
                 filler = fill(statefs)
                 sink.up = True  # the server is back, the state file cannot record sends
                 later = add_docs(tmp_path / "inbox", 2, start=10, prefix="Later")
@@ -285,7 +293,7 @@ async def test_state_disk_full_then_freed(tmp_path: Path, caplog: pytest.LogCapt
                 expected = first + later
                 assert await until(lambda: len(sink.messages) >= 5, 30)
                 await until(lambda: False, 1.5)
-                assert daemon.store.delivery_counts() == {
+                assert counts(daemon) == {
                     "pending": 0, "delivered": 5, "failed": 0}
     finally:
         controller.stop()

@@ -155,7 +155,7 @@ async def test_503_with_http_date_retry_after(feed_server: FeedServer) -> None:
 
 
 async def test_500_backs_off_then_recovers(feed_server: FeedServer) -> None:
-    failures = [(500, {})] * 4
+    failures: list[tuple[int, dict[str, str]]] = [(500, {})] * 4
     feed_server.routes["/rss"] = Route(body=rss(ENTRIES), script=list(failures))
     async with feed(feed_server, "/rss", interval=0.05) as src:
         backoffs = []
