@@ -11,10 +11,10 @@ the message already names the value. `ctx(...)` builds the dict and drops None v
 
 Output goes to stderr, one record per line:
 
-* on a terminal: `12:03:04 WARNING monitor.daemon: message`
-* under systemd's journal: `<4>monitor.daemon: message` (the journal stores the
+* on a terminal: `12:03:04 WARNING monitor.service.daemon: message`
+* under systemd's journal: `<4>monitor.service.daemon: message` (the journal stores the
   priority and adds the time itself)
-* otherwise (a pipe, a file, a container): `WARNING monitor.daemon: message`, no time,
+* otherwise (a pipe, a file, a container): `WARNING monitor.service.daemon: message`, no time,
   because collectors add their own; use `--log-format json` to keep one.
 """
 
