@@ -22,7 +22,35 @@ from monitor.models import Alert
 
 SUBJECT_HEADLINE_MAX = 160  # characters of the headline kept in a subject
 _NOT_ATOM = re.compile(r"[^A-Za-z0-9-]+")
-POLICY = policy.SMTP.clone(max_line_length=78)
+
+
+class _Policy(policy.EmailPolicy):
+    """SMTP's policy, except that a header is never folded right after its name.
+
+    The standard folder moves a first word that does not fit after `Subject: ` but fits
+    a line of its own to the next line (`Subject:` CRLF ` word ...`), which many parsers
+    read as a subject starting with a space. Such a header is folded with the RFC 5322
+    limit of 998 characters instead of the recommended 78.
+    """
+
+    def fold(self, name: str, value: str) -> str:
+        folded = super().fold(name, value)
+        return str(self._wide().fold(name, value)) if self._bare(name, folded) else folded
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        folded = super().fold_binary(name, value)
+        if self._bare(name, folded.decode("ascii", "replace")):
+            return self._wide().fold_binary(name, value)
+        return folded
+
+    def _bare(self, name: str, folded: str) -> bool:
+        return folded.startswith(f"{name}:{self.linesep}")
+
+    def _wide(self) -> policy.EmailPolicy[Any]:
+        return policy.SMTP.clone(max_line_length=998)
+
+
+POLICY = _Policy(linesep="\r\n", max_line_length=78)
 
 
 def domain_of(address: str) -> str:
