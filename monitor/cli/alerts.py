@@ -3,17 +3,20 @@
 
 `alerts --retry` only flips failed deliveries back to pending in the state file (safe
 while the daemon runs: it sends them within `delivery.interval`; otherwise they go out
-on the next `monitor run`).
+on the next `monitor run`, and the message says which of the two applies).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import json
+import os
 import time
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from monitor.cli.common import Exit, add_command, config_or_none, error, with_state
@@ -56,6 +59,22 @@ def register(sub: Any) -> None:
         "exact error (exit 1 when it fails)",
     )
     p.add_argument("name", metavar="NAME", help="the notifier's `name:` in config.yaml")
+    p.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def daemon_running(state: Path) -> bool:
+    """Whether a daemon holds the state's lock right now."""
+    lock = state.with_name(state.name + ".lock")
+    if not lock.exists():
+        return False
+    fd = os.open(lock, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
 
 
 # ---------------------------------------------------------------- alerts
@@ -99,10 +118,16 @@ def _line(d: Delivery) -> str:
 def _alerts(args: argparse.Namespace, config: Config, store: SQLiteStore) -> int:
     if args.retry:
         count = store.retry_failed(time.time())
-        print(
-            f"{count} failed deliveries are pending again; the running daemon sends "
-            "them shortly (or the next `monitor run`)"
-        )
+        running = daemon_running(config.state)
+        if args.json:
+            print(json.dumps({"pending_again": count, "daemon_running": running}))
+        elif running:
+            print(f"{count} failed deliveries are pending again; the running daemon "
+                  "sends them within a few seconds")
+        else:
+            print(f"{count} failed deliveries are pending again; the daemon is not "
+                  "running, so they go out when it starts (`monitor run`, or "
+                  "`monitor run --once` to send them now)")
         return Exit.OK
     status: DeliveryStatus = "failed" if args.failed else "pending"
     rows = store.deliveries(status, limit=args.limit)
@@ -162,9 +187,17 @@ def _notify_test(args: argparse.Namespace) -> int:
     try:
         answer = asyncio.run(_send_test(config, args.name))
     except MonitorError as exc:
-        error(f"the test message was not delivered: {exc}")
+        if args.json:
+            print(json.dumps({"notifier": args.name, "delivered": False, "error": str(exc)},
+                             ensure_ascii=False))
+        else:
+            error(f"the test message was not delivered: {exc}")
         return Exit.ERROR
-    print(f"notifier {args.name!r}: {answer}")
+    if args.json:
+        print(json.dumps({"notifier": args.name, "delivered": True, "answer": answer},
+                         ensure_ascii=False))
+    else:
+        print(f"notifier {args.name!r}: {answer}")
     return Exit.OK
 
 

@@ -74,6 +74,7 @@ def register(sub: Any) -> None:
         action="store_true",
         help="only list what the rule would match; record and deliver nothing",
     )
+    p.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
 # ---------------------------------------------------------------- matches
@@ -103,11 +104,10 @@ def matched_words(alert: Alert) -> list[str]:
     return list(dict.fromkeys(h.text for h in alert.hits))
 
 
-def _render_alert(alert: Alert) -> str:
+def _render_alert(alert: Alert, at: float | None = None) -> str:
     doc = alert.document
-    head = (
-        f"{when(alert.created.timestamp())}  {alert.rule}  {doc.source}  {shorten(doc.title, 100)}"
-    )
+    at = alert.created.timestamp() if at is None else at
+    head = f"{when(at)}  {alert.rule}  {doc.source}  {shorten(doc.title, 100)}"
     words = ", ".join(matched_words(alert)) or "(no words: matched on metadata)"
     lines = [head, f"    matched: {words}"]
     if doc.url or doc.path:
@@ -146,6 +146,11 @@ def _backfill(args: argparse.Namespace) -> int:
     if args.rule not in rules.rules:
         error(f"no rule {args.rule!r} in {config.rules}; rules: {', '.join(sorted(rules.rules))}")
         return Exit.INVALID
+    if args.since > config.retention:
+        days = config.retention / 86400
+        error(f"--since reaches back further than `retention` ({days:g} days): older documents "
+              f"are not kept; use at most --since {days:g}d")
+        return Exit.INVALID
     try:
         with open_state(config, lock=not args.dry_run) as store:
             if store is None:
@@ -165,28 +170,57 @@ def _run_backfill(
     since = time.time() - args.since
     docs = store.documents_since(since)
     found = scan(rules, args.rule, docs, config.languages)
-    known = {a.document.id for a in store.alerts_since(0.0, rule=args.rule)}
+    # alerted before: this document, or the same text under another id (which the store
+    # refuses as the same alert)
+    before = store.alerts_since(0.0, rule=args.rule)
+    known = {a.document.id for a in before} | {a.id for a in before}
+    fresh = [a for a in found if a.document.id not in known and a.id not in known]
+    recorded = delivered = 0
+    if not args.dry_run:
+        from monitor.delivery.routing import rule_targets
+
+        targets = rule_targets(rules.rules[args.rule], [n.name for n in config.notifiers])
+        recorded = sum(store.add_alert(alert, targets) for alert in fresh)
+        delivered = asyncio.run(deliver_once(config, store)) if recorded else 0
+    if args.json:
+        print(json.dumps(_backfill_json(args, docs, found, fresh, recorded, delivered),
+                         indent=2, ensure_ascii=False))
+        return Exit.OK
     for alert in found:
-        mark = "  (already alerted)" if alert.document.id in known else ""
-        print(_render_alert(alert) + mark)
-    fresh = [a for a in found if a.document.id not in known]
+        mark = "" if alert in fresh else "  (already alerted)"
+        print(_render_alert(alert, at=article_time(alert)) + mark)
     summary = (
         f"rule {args.rule!r} over {len(docs)} documents stored since {when(since)}: "
         f"{len(found)} match, {len(fresh)} not alerted before"
     )
     if args.dry_run:
         print(summary + " (dry run: nothing recorded or delivered)")
-        return Exit.OK
-    from monitor.delivery.routing import rule_targets
-
-    targets = rule_targets(rules.rules[args.rule], [n.name for n in config.notifiers])
-    recorded = sum(store.add_alert(alert, targets) for alert in fresh)
-    delivered = asyncio.run(deliver_once(config, store)) if recorded else 0
-    print(
-        f"{summary}; {recorded} recorded, {delivered} deliveries sent now "
-        "(digests and retries go out with the daemon)"
-    )
+    else:
+        print(f"{summary}; {recorded} recorded, {delivered} deliveries sent now "
+              "(digests and retries go out with the daemon)")
     return Exit.OK
+
+
+def article_time(alert: Alert) -> float:
+    """When the article appeared: its publication time, else when it was read."""
+    doc = alert.document
+    return (doc.published or doc.fetched).timestamp()
+
+
+def _backfill_json(args: argparse.Namespace, docs: Sequence[Document], found: list[Alert],
+                   fresh: list[Alert], recorded: int, delivered: int) -> dict[str, Any]:
+    return {
+        "rule": args.rule, "dry_run": args.dry_run, "documents": len(docs),
+        "matches": [alert_json(a) | {"article_time": _iso(article_time(a)),
+                                     "alerted_before": a not in fresh} for a in found],
+        "not_alerted_before": len(fresh), "recorded": recorded, "delivered": delivered,
+    }
+
+
+def _iso(ts: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
 
 
 def scan(

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 NS = "http://www.w3.org/2005/Atom"
 ALL_FEED = "all"
+TEST_FEED = "monitor.test"  # test alerts (notify-test) only; no rule id has a dot
 _Q = "{" + NS + "}"
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -182,7 +183,7 @@ class AtomNotifier(NotifierBase[AtomNotifierConfig]):
     def _load(self) -> None:
         self.config.path.mkdir(parents=True, exist_ok=True)
         for path in sorted(self.config.path.glob("*.atom")):
-            if path.stem == ALL_FEED:
+            if path.stem in (ALL_FEED, TEST_FEED):
                 continue
             for entry in read_entries(path):
                 self._add(entry)
@@ -221,6 +222,11 @@ class AtomNotifier(NotifierBase[AtomNotifierConfig]):
 
     async def send_digest(self, alerts: Sequence[Alert], title: str) -> None:
         # A feed has no digests: every alert becomes its own entry.
+        if any(a.kind == "test" for a in alerts):
+            await self._send_tests([a for a in alerts if a.kind == "test"])
+            alerts = [a for a in alerts if a.kind != "test"]
+            if not alerts:
+                return
         async with self._lock:
             for alert in alerts:
                 ctx = alert_context(alert)
@@ -236,3 +242,21 @@ class AtomNotifier(NotifierBase[AtomNotifierConfig]):
                 ) from exc
         stems = [r if r == ALL_FEED else feed_name(r) for r in sorted(rules)]
         self.last_answer = "wrote " + ", ".join(self.url(stem) for stem in stems)
+
+    async def _send_tests(self, alerts: Sequence[Alert]) -> None:
+        """Test alerts go to a feed of their own, never into a rule's feed or all.atom."""
+        entries = []
+        for alert in alerts:
+            ctx = alert_context(alert)
+            entries.append(build_entry(alert, self.renderer.render("atom-summary.html", alert=ctx),
+                                       self.renderer.render("atom-content.html", alert=ctx)))
+        data = build_feed(entries=entries, title="monitor: test alerts",
+                          self_url=self.url(TEST_FEED), now=datetime.now(UTC))
+        try:
+            await asyncio.to_thread(write_atomic, self.config.path / f"{TEST_FEED}.atom", data)
+        except OSError as exc:
+            raise DeliveryError(
+                self.name, f"cannot write feeds to {self.config.path}: {exc.strerror or exc}"
+            ) from exc
+        self.last_answer = (f"wrote {self.url(TEST_FEED)} (test alerts stay out of the rule "
+                            "feeds and all.atom)")
