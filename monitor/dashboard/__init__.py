@@ -2,8 +2,9 @@
 
 Pages (server-rendered HTML, no JavaScript, no request to any other host):
 `/` overview, `/matches` (filters in the query string), `/rules` and `/rules/<id>`,
-`/sources`, `/test` (the rule tester). Each has a JSON twin under `/api/`: `/api/overview`,
-`/api/matches?...`, `/api/rules`, `/api/rules/<id>`, `/api/sources`, `/api/test?...`.
+`/sources`, `/test` (the rule tester), `/feeds/` (the list of Atom feeds). Each has a JSON
+twin under `/api/`: `/api/overview`, `/api/matches?...`, `/api/rules`, `/api/rules/<id>`,
+`/api/sources`, `/api/test?...`, `/api/feeds`.
 Every page reads the state file through its own read-only connection; nothing here
 writes. Document text is escaped by jinja2's autoescaping and links are kept only when
 they are http(s) URLs; the Content-Security-Policy allows nothing but this server's own
@@ -59,14 +60,16 @@ def add_dashboard(server: WebServer, config: Config, rules: Callable[[], RuleSet
         "rule": ("rule.html", lambda p, tail: views.rule_page(desk, tail)),
         "sources": ("sources.html", lambda p, tail: views.sources(desk)),
         "test": ("tester.html", lambda p, tail: views.tester(desk, p)),
+        "feeds": ("feeds.html", lambda p, tail: views.feeds_index(desk)),
     }
     routes = {"/": ("overview", "/api/overview"), "/matches": ("matches", "/api/matches"),
               "/rules": ("rules", "/api/rules"), "/rules/": ("rule", "/api/rules/"),
-              "/sources": ("sources", "/api/sources"), "/test": ("test", "/api/test")}
+              "/sources": ("sources", "/api/sources"), "/test": ("test", "/api/test"),
+              "/feeds/": ("feeds", "/api/feeds")}
     for path, (name, api) in routes.items():
         template, view = pages[name]
         page = _html(path, name, template, view)
-        if path == "/":  # exactly "/", not a prefix of every path
+        if path in ("/", "/feeds/"):  # exactly: "/" is no prefix, /feeds/x.atom is a feed
             server.routes[path] = page
         else:
             server.route(path, page)

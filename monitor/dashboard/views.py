@@ -231,6 +231,22 @@ def sources(desk: Desk) -> dict[str, Any]:
     return {"generated": now, "sources": rows, "feeds": feeds}
 
 
+def feeds_index(desk: Desk) -> dict[str, Any]:
+    """The Atom feeds served under /feeds/, with their last change."""
+    from monitor.web import FEED_NAME, feeds_folder
+
+    folder = feeds_folder(desk.config)
+    if folder is None:
+        return {"feeds": [], "reason": "No Atom notifier is configured (add `type: atom`)."}
+    try:
+        files = sorted(p for p in folder.iterdir() if FEED_NAME.match(p.name) and p.is_file())
+    except OSError:
+        files = []
+    return {"feeds": [{"name": p.name, "url": f"/feeds/{p.name}",
+                       "updated": p.stat().st_mtime} for p in files],
+            "reason": "No feed has been written yet."}
+
+
 # ---------------------------------------------------------------- rule tester
 
 

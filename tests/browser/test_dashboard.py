@@ -16,7 +16,8 @@ from tests.browser.png import decode
 from tests.dashboard.desk import HOSTILE_TITLE, Desk, expected_per_day
 
 PAGES = {"/": "Overview", "/matches": "Matches", "/rules": "Rules",
-         "/rules/oil-prices": "Oil prices", "/sources": "Sources", "/test": "Rule tester"}
+         "/rules/oil-prices": "Oil prices", "/sources": "Sources", "/test": "Rule tester",
+         "/feeds/": "Atom feeds"}
 
 
 def by(kind: str) -> str:

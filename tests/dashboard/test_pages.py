@@ -165,3 +165,17 @@ async def test_rule_tester_runs_a_rule_or_a_typed_query(served: tuple[WebServer,
     status, _, html = get(server, "/test?query=%40nosuch")
     assert status == 400 and 'role="alert"' in html and "nosuch" in html
     assert api(server, "/api/test?since=90d&rule=oil-prices")[0] == 400
+
+
+async def test_feeds_lists_the_atom_feeds(served: tuple[WebServer, Desk]) -> None:
+    server, desk = served
+    _, data = api(server, "/api/feeds")
+    assert data["feeds"] == [] and "No feed" in data["reason"]
+    folder = desk.root / "out" / "feeds"
+    folder.mkdir(parents=True)
+    for name in ("all.atom", "oil-prices.atom", "notes.txt"):
+        (folder / name).write_text("<feed/>", encoding="utf-8")
+    status, _, html = get(server, "/feeds/")
+    assert status == 200
+    assert '<a href="/feeds/all.atom">all.atom</a>' in html
+    assert '<a href="/feeds/oil-prices.atom">' in html and "notes.txt" not in html
