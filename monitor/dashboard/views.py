@@ -239,7 +239,8 @@ def feeds_index(desk: Desk) -> dict[str, Any]:
     if folder is None:
         return {"feeds": [], "reason": "No Atom notifier is configured (add `type: atom`)."}
     try:
-        files = sorted(p for p in folder.iterdir() if FEED_NAME.match(p.name) and p.is_file())
+        files = sorted(p for p in folder.iterdir()
+                       if FEED_NAME.match(p.name) and p.is_file() and not p.is_symlink())
     except OSError:
         files = []
     return {"feeds": [{"name": p.name, "url": f"/feeds/{p.name}",

@@ -129,7 +129,7 @@ TRAVERSALS = [
     "/feeds/%2E%2E%2Fconfig.yaml", "/feeds/..%5cconfig.yaml", "/feeds/....//state.db",
     "/feeds/%252e%252e%252fstate.db", "/feeds/%c0%ae%c0%ae/state.db", "/feeds//etc/passwd",
     "/feeds/%2fetc%2fpasswd", "//etc/passwd", "/etc/passwd", "/state.db", "/config.yaml",
-    "/feeds/all.atom%00.txt", "/feeds/%00", "/feeds/all.atom/..", "/feeds/", "/feeds",
+    "/feeds/all.atom%00.txt", "/feeds/%00", "/feeds/all.atom/..", "/feeds",
     "/feeds/.all.atom.tmp", "/feeds/state.db", "/feeds/%ff%fe.atom", "/healthz/../state.db",
     "/metrics/../../etc/passwd", "/feeds/all.atom/../../state.db", "/feeds/.%2e/state.db",
     "http://127.0.0.1/etc/passwd", "/" + "a" * 5000, "/feeds/escape.atom",
@@ -159,6 +159,9 @@ def test_no_request_reaches_outside_the_routes(tmp_path: Path) -> None:
             assert 400 <= status < 500, (path, status)
             assert b"SQLite format" not in body and b"root:" not in body, path
             assert b"languages:" not in body, path
+        status, body = raw(port, b"GET /feeds/ HTTP/1.0\r\n\r\n")  # the list of feeds
+        assert status == 200 and b'href="/feeds/all.atom"' in body
+        assert b"escape.atom" not in body and b"root:" not in body  # no symlinked file
         for request in (b"GET /feeds/all.atom HTTP/1.1 junk\r\n\r\n", b"\x00\x01\x02\r\n\r\n",
                         b"GET\r\n\r\n", b"GET /feeds/all.atom HTTP/9.9\r\n\r\n",
                         b"POST /feeds/all.atom HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc",
