@@ -16,7 +16,8 @@ from monitor.errors import SourceError
 from monitor.registry import Registry, Resources
 from monitor.sources.base import Source, StateStore
 from monitor.sources.directory import DirectorySource
-from monitor.sources.feed import FeedSource, feed_health, state_key
+from monitor.sources.feed import FeedSource
+from monitor.sources.feed_state import feed_health, saved_state, state_key
 from monitor.sources.opml import OpmlSource, read_opml
 
 SOURCES: Registry[Source] = Registry(
@@ -56,11 +57,9 @@ def feeds_health(
 
 def _saved(feed_id: str, url: str, state: StateStore, *, enabled: bool,
            title: str | None = None, opml: str | None = None) -> dict[str, Any]:
-    saved = state.get_state(state_key(feed_id))
-    if saved.get("config_url") != url:  # never polled at this URL
-        saved = {}
+    saved = saved_state(state.get_state(state_key(feed_id)), url)  # fresh: never polled
     health = feed_health(feed_id, saved, title=title, url=url)
     health["enabled"] = enabled
     if opml:
         health["opml"] = opml
-    return health
+    return dict(health)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from monitor.models import Document
@@ -54,6 +54,7 @@ class Source(Protocol):
         or None when the source is only polled on its interval."""
         ...
 
-    def health(self) -> dict[str, Any]:
-        """What `monitor status` / `monitor feeds` show about this source (JSON-able)."""
+    def health(self) -> Mapping[str, Any]:
+        """What `monitor status` / `monitor feeds` show about this source (JSON-able):
+        at least its `id` and `type`; a feed's is a `FeedHealth` (sources/feed_state.py)."""
         ...

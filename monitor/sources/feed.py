@@ -1,7 +1,7 @@
 """FeedSource: an RSS, Atom or JSON feed polled politely with conditional GET.
 
-What a feed remembers lives in the store under `source:<id>` (a JSON dict, see
-`FeedSource.health`): the validators (ETag, Last-Modified), the URL after a permanent
+What a feed remembers lives in the store under `source:<id>` (a `FeedState`, see
+sources/feed_state.py): the validators (ETag, Last-Modified), the URL after a permanent
 redirect, and its health. A failing feed backs off exponentially (capped) and keeps being
 retried; 429/503 wait as long as Retry-After says; 410 Gone disables the feed until its
 URL is changed in config.yaml. A 304 costs a request and nothing else.
@@ -13,29 +13,25 @@ import asyncio
 import logging
 import time
 from datetime import UTC, datetime
-from typing import Any
 
 from monitor.config import FeedSourceConfig
 from monitor.errors import FetchError, SourceError
 from monitor.models import Document
 from monitor.net import retry_after
 from monitor.sources.entries import ParsedFeed, entries_to_documents, parse_feed
+from monitor.sources.feed_state import (
+    FeedHealth,
+    FeedState,
+    feed_health,
+    saved_state,
+    state_key,
+)
 from monitor.sources.fetching import FetchingSource
 from monitor.sources.http import Fetched
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_MAX = 24 * 3600.0  # a bogus Retry-After must not silence a feed for longer
-_HEALTH_KEYS = (
-    "url", "status", "last_attempt", "last_success", "last_error", "failures",
-    "failing_since", "next_poll", "backoff", "retry_at", "disabled", "problem",
-    "entries_last", "entries_total", "etag", "last_modified",
-)
-
-
-def state_key(source_id: str) -> str:
-    """The store key of a feed's saved state."""
-    return f"source:{source_id}"
 
 
 class FeedSource(FetchingSource):
@@ -56,12 +52,8 @@ class FeedSource(FetchingSource):
         self._doc_source, self.title = source_id, title
         return self
 
-    def _load(self) -> dict[str, Any]:
-        saved = dict(self._store.get_state(state_key(self.id)))
-        if saved.get("config_url") != self.cfg.url:  # new feed, or its URL was edited
-            saved = {"config_url": self.cfg.url, "url": self.cfg.url, "failures": 0,
-                     "entries_total": 0}
-        return saved
+    def _load(self) -> FeedState:
+        return saved_state(self._store.get_state(state_key(self.id)), self.cfg.url)
 
     # ------------------------------------------------------------ polling
 
@@ -73,7 +65,7 @@ class FeedSource(FetchingSource):
         """
         st = self._state
         now = time.time()
-        if st.get("disabled") or (st.get("retry_at") or 0) > now:
+        if st.get("disabled") or (st.get("retry_at") or 0.0) > now:
             return []
         st["last_attempt"] = now
         try:
@@ -103,10 +95,11 @@ class FeedSource(FetchingSource):
 
     def _request_headers(self) -> dict[str, str]:
         headers = dict(self.cfg.headers)
-        if self._state.get("etag"):
-            headers["If-None-Match"] = self._state["etag"]
-        if self._state.get("last_modified"):
-            headers["If-Modified-Since"] = self._state["last_modified"]
+        etag, modified = self._state.get("etag"), self._state.get("last_modified")
+        if etag:
+            headers["If-None-Match"] = etag
+        if modified:
+            headers["If-Modified-Since"] = modified
         return headers
 
     def _answer(self, fetched: Fetched, now: float) -> list[Document]:
@@ -152,10 +145,10 @@ class FeedSource(FetchingSource):
     def _succeeded(self, now: float, fetched: Fetched, *, entries: int | None) -> None:
         st = self._state
         if st.get("failures"):
-            log.info("feed %r recovered after %d failures", self.id, st["failures"])
-        st.update(status=fetched.status, last_success=now, last_error=None, failures=0,
-                  failing_since=None, backoff=0.0, retry_at=None,
-                  next_poll=now + self.interval)
+            log.info("feed %r recovered after %d failures", self.id, st.get("failures"))
+        st.update(FeedState(status=fetched.status, last_success=now, last_error=None,
+                            failures=0, failing_since=None, backoff=0.0, retry_at=None,
+                            next_poll=now + self.interval))
         if "etag" in fetched.headers or fetched.status != 304:
             st["etag"] = fetched.headers.get("etag")
         if "last-modified" in fetched.headers or fetched.status != 304:
@@ -169,48 +162,34 @@ class FeedSource(FetchingSource):
         self, now: float, error: str, *, status: int | None, wait: float | None = None
     ) -> SourceError:
         st = self._state
-        failures = int(st.get("failures") or 0) + 1
+        failures = st.get("failures", 0) + 1
         backoff = min(self.interval * 2 ** (failures - 1), self._backoff_max)
         if wait is not None:
             backoff = min(max(wait, 0.0), RETRY_AFTER_MAX)
         # a delay up to one interval is what the scheduler does anyway: no extra gate
         retry_at = now + backoff if wait is not None or backoff > self.interval else None
-        st.update(status=status, last_error=error, failures=failures, backoff=backoff,
-                  retry_at=retry_at, failing_since=st.get("failing_since") or now,
-                  next_poll=max(now + self.interval, retry_at or 0.0))
+        st.update(FeedState(status=status, last_error=error, failures=failures,
+                            backoff=backoff, retry_at=retry_at,
+                            failing_since=st.get("failing_since") or now,
+                            next_poll=max(now + self.interval, retry_at or 0.0)))
         self._save()
         when = f"retrying in {backoff:.0f} s" if retry_at else "retrying on the next interval"
         return SourceError(self.id, f"{error}; failure {failures}, {when}")
 
     def _gone(self, now: float) -> SourceError:
         st = self._state
-        st.update(status=410, failures=int(st.get("failures") or 0) + 1,
-                  failing_since=st.get("failing_since") or now, retry_at=None, next_poll=None,
-                  disabled="410 Gone: the feed was removed; it is no longer polled "
-                  "(change its url in the config to poll it again)",
-                  last_error="HTTP 410 Gone")
+        disabled = ("410 Gone: the feed was removed; it is no longer polled "
+                    "(change its url in the config to poll it again)")
+        st.update(FeedState(status=410, failures=st.get("failures", 0) + 1,
+                            failing_since=st.get("failing_since") or now, retry_at=None,
+                            next_poll=None, disabled=disabled, last_error="HTTP 410 Gone"))
         self._save()
-        return SourceError(self.id, st["disabled"])
+        return SourceError(self.id, disabled)
 
     def _save(self) -> None:
         self._store.set_state(state_key(self.id), dict(self._state))
 
-    def health(self) -> dict[str, Any]:
+    def health(self) -> FeedHealth:
         """Last attempt and success (unix times), HTTP status, last error, consecutive
         failures, failing since, next poll, backoff, disabled (410), entries seen."""
         return feed_health(self.id, self._state, title=self.title)
-
-
-def feed_health(source_id: str, state: dict[str, Any], *, title: str | None = None,
-                url: str | None = None) -> dict[str, Any]:
-    """A feed's health from its saved state (what `monitor feeds` prints)."""
-    out: dict[str, Any] = {"id": source_id, "type": "feed"}
-    if title:
-        out["title"] = title
-    for key in _HEALTH_KEYS:
-        out[key] = state.get(key)
-    out["url"] = state.get("url") or url
-    out["failures"] = state.get("failures") or 0
-    out["entries_total"] = state.get("entries_total") or 0
-    out["ok"] = not out["disabled"] and not out["failures"]
-    return out

@@ -15,7 +15,8 @@ from monitor.config import FeedsConfig, FeedSourceConfig
 from monitor.errors import SourceError
 from monitor.registry import Resources
 from monitor.sources import build_source
-from monitor.sources.feed import FeedSource, state_key
+from monitor.sources.feed import FeedSource
+from monitor.sources.feed_state import state_key
 from monitor.sources.http import FeedHttp
 from monitor.store.sqlite import SQLiteStore
 from tests.sources.conftest import FeedServer, MemoryState, Route, rss
