@@ -1,21 +1,24 @@
-"""Real servers on 127.0.0.1 for tests: an SMTP sink (aiosmtpd) and an HTTP server that serves
-feeds and records webhook POSTs. Both run in background threads and record what they receive."""
+"""Real servers on 127.0.0.1 for tests: an SMTP sink (aiosmtpd) here, and the HTTP server of
+tests/helpers.py (re-exported), which serves feeds and records webhook POSTs. Both run in
+background threads and record what they receive."""
 
 from __future__ import annotations
 
 import email
 import email.policy
-import json
 import socket
-import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+from tests.helpers import HttpTestServer, QuietHTTPServer, http_server
+
+__all__ = ["HttpTestServer", "QuietHTTPServer", "SmtpServer", "SmtpSink", "free_port",
+           "http_server", "smtp_server"]
 
 
 @dataclass
@@ -92,70 +95,3 @@ def smtp_server() -> Iterator[tuple[SmtpSink, int]]:
         yield server.sink, server.port
     finally:
         server.stop()
-
-
-@dataclass
-class Http:
-    """Routes for GET (path -> (status, headers, body)) and recorded POSTs."""
-
-    routes: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
-    posts: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
-    post_status: Callable[[], int] = lambda: 200
-    port: int = 0
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def post_json(self) -> list[Any]:
-        return [json.loads(body) for _, _, body in self.posts]
-
-
-class QuietHTTPServer(ThreadingHTTPServer):
-    """A threaded HTTP server that says nothing when a client hangs up mid-answer (tests
-    of size caps and time-outs do that on purpose); other errors are still printed."""
-
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)
-
-
-@contextmanager
-def http_server() -> Iterator[Http]:
-    """A threaded HTTP server on 127.0.0.1 with a free port."""
-    state = Http()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            status, headers, body = state.routes.get(self.path, (404, {}, b"not found"))
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            status = state.post_status()
-            if status < 300:
-                state.posts.append((self.path, dict(self.headers), body))
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = QuietHTTPServer(("127.0.0.1", 0), Handler)
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield state
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -16,7 +16,7 @@ import pytest
 from monitor import metrics
 from monitor.config import load_config
 from monitor.service import Daemon, Timings
-from tests.servers import http_server
+from tests.helpers import http_server, until
 
 HEADLINE = "Азербайджан начинает диалог с Китаем в оборонной промышленности"
 GERMAN_HEADLINE = "Die Bundesregierung plant neue Satelliten"
@@ -50,15 +50,6 @@ def documents(source: str) -> float:
     return found or 0.0
 
 
-async def wait_for(predicate: object, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        await asyncio.sleep(0.05)
-    return False
-
-
 async def test_rule_edits_take_effect_without_restart(project: Path) -> None:
     (project / "seeds" / "satellite.txt").write_text(
         "Китай запустил новый спутник связи\n\nСпутник выведен на орбиту.\n", encoding="utf-8"
@@ -68,12 +59,12 @@ async def test_rule_edits_take_effect_without_restart(project: Path) -> None:
         stop = asyncio.Event()
         task = asyncio.create_task(daemon.run(stop))
         try:
-            assert await wait_for(lambda: atom_titles(project, "all.atom") == [HEADLINE], 10)
-            assert await wait_for(lambda: "de" in daemon.live.current.prepared, 10)
+            assert await until(lambda: atom_titles(project, "all.atom") == [HEADLINE], 10)
+            assert await until(lambda: "de" in daemon.live.current.prepared, 10)
             seen = daemon.live.current.prepared
             # a broken edit is reported and the last good rules stay in force
             (project / "rules" / "space.yaml").write_text("rules:\n  - id: space\n    query: (\n")
-            assert await wait_for(lambda: daemon.live.error is not None, 3)
+            assert await until(lambda: daemon.live.error is not None, 3)
             assert "space.yaml:3" in str(daemon.live.error)
             assert set(daemon.live.current.rules) == {"defence-china"}
             # fixing it loads the new rule within 2 s; it matches new documents
@@ -81,7 +72,7 @@ async def test_rule_edits_take_effect_without_restart(project: Path) -> None:
                 "rules:\n  - id: space\n    title: Space\n    query: спутник\n"
             )
             started = time.monotonic()
-            assert await wait_for(lambda: "space" in daemon.live.current.rules, 2.5)
+            assert await until(lambda: "space" in daemon.live.current.rules, 2.5)
             assert time.monotonic() - started < 2.5 and daemon.live.error is None
             # the new rules come with the index of every language documents came in, so
             # the next document is not held up while one is built in the event loop
@@ -89,7 +80,7 @@ async def test_rule_edits_take_effect_without_restart(project: Path) -> None:
             (project / "seeds" / "satellite2.txt").write_text(
                 "Второй спутник\n\nЕщё один спутник связи запущен.\n", encoding="utf-8"
             )
-            assert await wait_for(lambda: "Второй спутник" in atom_titles(project, "all.atom"), 5)
+            assert await until(lambda: "Второй спутник" in atom_titles(project, "all.atom"), 5)
         finally:
             stop.set()
             await task
@@ -105,12 +96,12 @@ async def test_a_saved_rule_file_is_reloaded_on_its_file_event(project: Path) ->
                 (project / "rules" / "space.yaml").write_text(
                     f"rules:\n  - id: space-{n}\n    title: Space\n    query: спутник\n"
                 )
-                assert await wait_for(lambda n=n: f"space-{n}" in daemon.live.current.rules, 5)
+                assert await until(lambda n=n: f"space-{n}" in daemon.live.current.rules, 5)  # type: ignore[misc]
             # .yml files are rule files too
             (project / "rules" / "more.yml").write_text("rules:\n  - {id: yml, query: x}\n")
-            assert await wait_for(lambda: "yml" in daemon.live.current.rules, 5)
+            assert await until(lambda: "yml" in daemon.live.current.rules, 5)
             (project / "rules" / "space.yaml").write_text("rules:\n  - id: bad\n    query: (\n")
-            assert await wait_for(lambda: daemon.live.error is not None, 5)
+            assert await until(lambda: daemon.live.error is not None, 5)
             assert "space-2" in daemon.live.current.rules
         finally:
             watcher.cancel()
@@ -201,7 +192,7 @@ async def test_a_stop_during_a_long_match_loses_nothing_and_logs_no_error(
             stop = asyncio.Event()
             task = asyncio.create_task(daemon.run(stop))
             # both documents are found new and handed to the matching thread together
-            assert await wait_for(lambda: documents("seeds") - before >= 2, 10)
+            assert await until(lambda: documents("seeds") - before >= 2, 10)
             stop.set()
             await task
     assert "abandoned" in caplog.text

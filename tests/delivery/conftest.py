@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
 from monitor.models import Alert, Document, Hit, Snippet
-from tests.servers import QuietHTTPServer, SmtpServer
+from tests.helpers import HttpTestServer
+from tests.servers import SmtpServer
 
 SEED_TITLE = "Азербайджан начинает диалог с Китаем в оборонной промышленности"
 
@@ -103,58 +100,15 @@ def smtp_server_factory() -> Iterator[Callable[..., SmtpServer]]:
 # ---------------------------------------------------------------- a real HTTP server
 
 
-@dataclass
-class Recorded:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-class WebhookServer:
-    """An HTTP server on 127.0.0.1 that records POSTs and answers from a script:
-    each answer is (status, headers, delay seconds); the last one repeats."""
-
-    def __init__(self) -> None:
-        self.requests: list[Recorded] = []
-        self.answers: list[tuple[int, dict[str, str], float]] = [(200, {}, 0.0)]
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0))
-                body = self.rfile.read(length)
-                owner.requests.append(Recorded(self.path, dict(self.headers), body))
-                status, headers, delay = (
-                    owner.answers.pop(0) if len(owner.answers) > 1 else owner.answers[0]
-                )
-                time.sleep(delay)
-                try:
-                    self.send_response(status)
-                    for k, v in headers.items():
-                        self.send_header(k, v)
-                    self.send_header("Content-Length", "2")
-                    self.end_headers()
-                    self.wfile.write(b"ok")
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (a timeout test)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = QuietHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}/hooks/T0KEN-in-path"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+def WebhookServer() -> HttpTestServer:
+    """The test HTTP server, up, taking webhooks at a path with a token in it (which no
+    error message may repeat). POSTs are answered from `answers` (status, headers, delay
+    seconds), the last one repeating."""
+    return HttpTestServer(hook_path="/hooks/T0KEN-in-path").up()
 
 
 @pytest.fixture
-def webhook_server() -> Iterator[WebhookServer]:
+def webhook_server() -> Iterator[HttpTestServer]:
     server = WebhookServer()
     yield server
     server.stop()

@@ -19,7 +19,8 @@ from monitor.delivery.outbox import Outbox
 from monitor.errors import DeliveryError
 from monitor.models import Alert
 from monitor.store.sqlite import SQLiteStore
-from tests.servers import Http, SmtpServer, http_server
+from tests.helpers import HttpTestServer as Http
+from tests.servers import SmtpServer, http_server
 
 AlertFactory = Callable[..., Alert]
 
@@ -49,13 +50,13 @@ def notifier(urls_env: list[str], fmt: str = "text") -> AppriseNotifier:
 
 def received(http: Http, path: str) -> list[dict[str, str]]:
     out = []
-    for p, headers, body in http.posts:
-        if p != path:
+    for post in http.posts:
+        if post.path != path:
             continue
-        if headers.get("Content-Type") == "application/json":
-            out.append(json.loads(body))
+        if post.headers.get("Content-Type") == "application/json":
+            out.append(json.loads(post.body))
         else:
-            out.append({k: v[0] for k, v in parse_qs(body.decode()).items()})
+            out.append({k: v[0] for k, v in parse_qs(post.body.decode()).items()})
     return out
 
 

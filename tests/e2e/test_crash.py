@@ -131,7 +131,7 @@ def test_sigkill_loses_and_repeats_nothing(tmp_path: Path) -> None:
     mail_ids = collections.Counter(str(m["Message-ID"]) for m in sink.messages)
     hooks = collections.Counter(p["document"]["title"] for p in http.post_json())
     hook_ids = collections.Counter(
-        h.get("X-Monitor-Delivery") or h.get("x-monitor-delivery") for _, h, _ in http.posts
+        r.headers.get("X-Monitor-Delivery") for r in http.posts
     )
     atom = collections.Counter(
         e.title for e in feedparser.parse((tmp_path / "feeds" / "all.atom").read_bytes()).entries

@@ -9,12 +9,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+
+from tests.helpers import run_cli, wait_for
 
 HEADLINE = "Азербайджан начинает диалог с Китаем в оборонной промышленности"
 
@@ -35,26 +36,12 @@ def get(port: int, path: str) -> tuple[int, str]:
         conn.close()
 
 
-def monitor(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args, "--config", "config.yaml"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def monitor(project: Path, command: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli(command, project / "config.yaml", *args, timeout=60)
 
 
-def until(predicate: object, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():  # type: ignore[operator]
-                return True
-        except OSError:
-            pass
-        time.sleep(0.2)
-    return False
+def until(predicate: Callable[[], object], timeout: float) -> bool:
+    return wait_for(predicate, timeout, 0.2, ignore=(OSError,))
 
 
 @pytest.fixture

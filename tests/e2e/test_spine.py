@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import email
 import email.policy
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import feedparser
 import pytest
+
+from tests.helpers import run_cli, start_cli, wait_for
 
 HEADLINE = "Азербайджан начинает диалог с Китаем в оборонной промышленности"
 MATCHING = (
@@ -23,31 +23,16 @@ MATCHING = (
 NOT_MATCHING = "Китай запустил новый спутник связи\n\nСпутник выведен на орбиту ракетой.\n"
 
 
-def start(project: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "monitor", "run", "--config", str(project / "config.yaml")],
-        cwd=project,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+def start(project: Path) -> subprocess.Popen[bytes]:
+    return start_cli("run", project / "config.yaml")
 
 
-def stop(proc: subprocess.Popen[str]) -> str:
+def stop(proc: subprocess.Popen[bytes], project: Path) -> str:
     proc.send_signal(signal.SIGTERM)
-    out, _ = proc.communicate(timeout=15)
+    proc.wait(timeout=15)
+    out = (project / "daemon.log").read_text(encoding="utf-8", errors="replace")
     assert proc.returncode == 0, out
     return out
-
-
-def wait_for(predicate: object, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def entries(path: Path) -> list[feedparser.FeedParserDict]:
@@ -73,7 +58,7 @@ def text_body(msg: email.message.EmailMessage) -> str:
 
 
 @pytest.fixture
-def daemon(project: Path) -> Iterator[subprocess.Popen[str]]:
+def daemon(project: Path) -> Iterator[subprocess.Popen[bytes]]:
     proc = start(project)
     yield proc
     if proc.poll() is None:
@@ -81,7 +66,7 @@ def daemon(project: Path) -> Iterator[subprocess.Popen[str]]:
         proc.wait()
 
 
-def test_seed_becomes_atom_entry_and_email(project: Path, daemon: subprocess.Popen[str]) -> None:
+def test_seed_becomes_atom_entry_and_email(project: Path, daemon: subprocess.Popen[bytes]) -> None:
     feeds = project / "out" / "feeds"
     # generous waits: start-up takes seconds more on a loaded machine
     assert wait_for(lambda: entries(feeds / "defence-china.atom") and messages(project), 60)
@@ -103,24 +88,21 @@ def test_seed_becomes_atom_entry_and_email(project: Path, daemon: subprocess.Pop
     titles = {e.title for e in entries(feeds / "all.atom")}
     assert titles == {HEADLINE, MATCHING.splitlines()[0]}
     assert len(messages(project)) == 2
-    stop(daemon)
+    stop(daemon, project)
 
     # stopping and starting again produces no second entry and no second message
     again = start(project)
     try:
         time.sleep(4)
     finally:
-        log = stop(again)
+        log = stop(again, project)
     assert len(messages(project)) == 2, log
     assert len(entries(feeds / "all.atom")) == 2
     assert len(entries(feeds / "defence-china.atom")) == 2
 
 
 def test_run_once_exits_zero_and_delivers(project: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "monitor", "run", "--once", "--config", "config.yaml"],
-        cwd=project, capture_output=True, text=True, timeout=120,
-    )
+    done = run_cli("run", project / "config.yaml", "--once")
     assert done.returncode == 0, done.stderr
     assert len(messages(project)) == 1
     assert [e.title for e in entries(project / "out" / "feeds" / "all.atom")] == [HEADLINE]

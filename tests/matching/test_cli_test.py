@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def monitor(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
-    )
+def monitor(command: str, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return run_cli(command, None, *args, cwd=cwd)
 
 
 def test_seeds_folder_shows_defence_china_with_hits_and_offsets(project: Path) -> None:

@@ -5,22 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import os
 import signal
 import subprocess
-import sys
-import threading
-import time
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 from monitor.config import load_config
 from monitor.service import Daemon, Timings
-from tests.servers import QuietHTTPServer
+from tests.helpers import HttpTestServer, run_cli, start_cli, until, wait_for
+
+__all__ = ["Receiver", "add_docs", "log_text", "run", "running", "start", "terminate",
+           "until", "wait_for", "write_project"]
 
 RULES = """
 rules:
@@ -72,34 +67,13 @@ def add_docs(folder: Path, count: int, *, start: int = 0, prefix: str = "Story")
 def start(cfg: Path, *args: str, log: Path | None = None,
           env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     """`monitor run --config cfg [args]` in the config's folder; output to `log`."""
-    out = (log or cfg.parent / "daemon.log").open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "monitor", "run", "--config", str(cfg), *args],
-        cwd=cfg.parent,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
-    )
+    return start_cli("run", cfg, *args, log=log, env=env)
 
 
 def run(cfg: Path, *args: str, command: str = "run",
         env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """Run a monitor command to completion and capture its output."""
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", command, "--config", str(cfg), *args],
-        cwd=cfg.parent, capture_output=True, text=True, timeout=timeout,
-        env={**os.environ, **(env or {})},
-    )
-
-
-def wait_for(predicate: Callable[[], object], timeout: float, step: float = 0.1) -> bool:
-    """Poll `predicate` until it is true or `timeout` seconds have passed."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return bool(predicate())
+    return run_cli(command, cfg, *args, env=env, timeout=timeout)
 
 
 def log_text(cfg: Path) -> str:
@@ -137,52 +111,10 @@ async def running(
             await asyncio.wait_for(task, 15)
 
 
-async def until(predicate: Callable[[], object], timeout: float, step: float = 0.1) -> bool:
-    """Like wait_for, without blocking the event loop the daemon runs in."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        await asyncio.sleep(step)
-    return bool(predicate())
-
-
-@dataclass
-class Receiver:
-    """Webhook POSTs received on a fixed port, so the server can go away and come back."""
-
-    port: int
-    status: int = 200
-    posts: list[dict[str, Any]] = field(default_factory=list)
-    _server: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
-
-    def up(self) -> None:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if receiver.status < 300:
-                    receiver.posts.append(json.loads(body))
-                self.send_response(receiver.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = QuietHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
-
-    def down(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def titles(self) -> list[str]:
-        return [p["document"]["title"] for p in self.posts]
+def Receiver(port: int, status: int = 200) -> HttpTestServer:
+    """Webhook POSTs received on a fixed port (`url`), so the server can go away and come
+    back (`down()`, `up()`); `status` is what it answers, and only what it accepts (< 300)
+    is kept (`titles()`)."""
+    server = HttpTestServer(port)
+    server.status = status
+    return server

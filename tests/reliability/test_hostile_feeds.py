@@ -39,7 +39,7 @@ FETCHED = datetime(2024, 5, 1, tzinfo=UTC)
 
 def source(server: FeedServer, path: str, **kw: Any) -> FeedSource:
     cfg = FeedSourceConfig.model_validate(
-        {"type": "feed", "id": "hostile", "url": server.url(path), "interval": 60, **kw})
+        {"type": "feed", "id": "hostile", "url": server.url_of(path), "interval": 60, **kw})
     return FeedSource(cfg, MemoryState())
 
 
@@ -295,7 +295,7 @@ async def test_the_daemon_outlives_a_hostile_feed_server(
     hook = Receiver(free_port())
     hook.up()
     sources = "".join(
-        f"  - {{id: {name}, type: feed, url: '{feed_server.url('/' + name)}', interval: 0.5s,"
+        f"  - {{id: {name}, type: feed, url: '{feed_server.url_of('/' + name)}', interval: 0.5s,"
         " max_size: 1MB}\n" for name in ("bomb", "laughs", "garbage", "good"))
     cfg = write_project(tmp_path, sources=sources,
                         notifiers=f"  - {{name: hook, type: webhook, url: '{hook.url}'}}\n")

@@ -36,7 +36,7 @@ def _folder(tmp: Path, server: FeedServer) -> dict[str, Any]:
 
 def _feed(tmp: Path, server: FeedServer) -> dict[str, Any]:
     server.routes["/rss"] = Route(body=rss(ENTRIES), etag='"v1"')
-    return {"type": "feed", "id": "wire", "url": server.url("/rss")}
+    return {"type": "feed", "id": "wire", "url": server.url_of("/rss")}
 
 
 def _opml(tmp: Path, server: FeedServer) -> dict[str, Any]:
@@ -44,7 +44,7 @@ def _opml(tmp: Path, server: FeedServer) -> dict[str, Any]:
     opml = tmp / "feeds.opml"
     opml.write_text(
         '<?xml version="1.0"?><opml version="2.0"><head><title>f</title></head><body>'
-        f'<outline type="rss" text="wire" xmlUrl="{server.url("/rss")}"/></body></opml>'
+        f'<outline type="rss" text="wire" xmlUrl="{server.url_of("/rss")}"/></body></opml>'
     )
     return {"type": "opml", "id": "subs", "path": str(opml)}
 

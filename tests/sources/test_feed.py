@@ -31,7 +31,7 @@ ENTRIES = [
 
 def feed(server: FeedServer, path: str, state: Any = None, **kw: Any) -> FeedSource:
     cfg = FeedSourceConfig.model_validate(
-        {"type": "feed", "id": "f", "url": server.url(path), "interval": 60, **kw}
+        {"type": "feed", "id": "f", "url": server.url_of(path), "interval": 60, **kw}
     )
     return FeedSource(cfg, state if state is not None else MemoryState())
 
@@ -46,7 +46,7 @@ async def test_entries_become_documents(feed_server: FeedServer) -> None:
     assert first.source == "f"
     assert first.title == "Defence talks"
     assert first.body == "Baku and Beijing talk."
-    assert first.url == feed_server.url("/news/1")  # resolved against the feed's URL
+    assert first.url == feed_server.url_of("/news/1")  # resolved against the feed's URL
     assert first.published == datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
     assert first.language == "en"
     assert second.id == "f:http://example.org/2"  # no guid: the link
@@ -99,7 +99,7 @@ async def test_permanent_redirect_updates_the_stored_url(
     state = MemoryState()
     async with feed(feed_server, "/old", state) as src:
         assert len(await src.poll()) == 2
-        assert state.get_state("source:f")["url"] == feed_server.url("/new")
+        assert state.get_state("source:f")["url"] == feed_server.url_of("/new")
         await src.poll()
     assert feed_server.hits("/old") == 1
     assert feed_server.hits("/new") == 2
@@ -113,7 +113,7 @@ async def test_temporary_redirect_keeps_the_url(feed_server: FeedServer, status:
     async with feed(feed_server, "/old", state) as src:
         assert len(await src.poll()) == 2
         await src.poll()
-    assert state.get_state("source:f")["url"] == feed_server.url("/old")
+    assert state.get_state("source:f")["url"] == feed_server.url_of("/old")
     assert feed_server.hits("/old") == 2
 
 
@@ -181,7 +181,7 @@ async def test_500_backs_off_then_recovers(feed_server: FeedServer) -> None:
 
 async def test_backoff_is_capped(feed_server: FeedServer) -> None:
     feed_server.routes["/rss"] = Route(status=500)
-    cfg = FeedSourceConfig(type="feed", id="f", url=feed_server.url("/rss"), interval=600)
+    cfg = FeedSourceConfig(type="feed", id="f", url=feed_server.url_of("/rss"), interval=600)
     async with FeedSource(cfg, MemoryState(), backoff_max=1800) as src:
         src._state["failures"] = 10  # as after a long outage
         with pytest.raises(SourceError):
@@ -244,7 +244,7 @@ async def test_per_host_limit(feed_server: FeedServer) -> None:
         feed_server.routes[f"/slow{n}"] = Route(body=rss(ENTRIES), delay=0.3)
     http = FeedHttp(max_concurrent=20, per_host=2)
     sources = [
-        FeedSource(FeedSourceConfig(type="feed", id=f"f{n}", url=feed_server.url(f"/slow{n}")),
+        FeedSource(FeedSourceConfig(type="feed", id=f"f{n}", url=feed_server.url_of(f"/slow{n}")),
                    MemoryState(), http=http)
         for n in range(5)
     ]

@@ -177,8 +177,8 @@ async def test_opml_source_polls_every_feed(feed_server: FeedServer, tmp_path: P
     feed_server.routes["/b"] = Route(status=500)
     opml = tmp_path / "subs.opml"
     opml.write_text(
-        f'<opml version="1.0"><body><outline text="A" xmlUrl="{feed_server.url("/a")}"/>'
-        f'<outline text="B" xmlUrl="{feed_server.url("/b")}"/></body></opml>'
+        f'<opml version="1.0"><body><outline text="A" xmlUrl="{feed_server.url_of("/a")}"/>'
+        f'<outline text="B" xmlUrl="{feed_server.url_of("/b")}"/></body></opml>'
     )
     cfg = OpmlSourceConfig(type="opml", id="subs", path=opml)
     state = MemoryState()
@@ -216,7 +216,7 @@ async def test_opml_file_is_read_again_when_it_changes(
     opml = tmp_path / "subs.opml"
 
     def listing(*paths: str, mtime: int) -> None:
-        outlines = "".join(f'<outline text="{p}" xmlUrl="{feed_server.url(p)}"/>' for p in paths)
+        outlines = "".join(f'<outline text="{p}" xmlUrl="{feed_server.url_of(p)}"/>' for p in paths)
         opml.write_text(f"<opml><body>{outlines}</body></opml>")
         os.utime(opml, (mtime, mtime))
 

@@ -20,13 +20,13 @@ from tests.sources.conftest import FeedServer, Route, rss
 def write_config(tmp_path: Path, server: FeedServer) -> Path:
     (tmp_path / "subs.opml").write_text(
         f'<opml version="2.0"><body><outline text="Listed feed" '
-        f'xmlUrl="{server.url("/listed")}"/></body></opml>'
+        f'xmlUrl="{server.url_of("/listed")}"/></body></opml>'
     )
     path = tmp_path / "config.yaml"
     path.write_text(
         "state: state.db\n"
         "sources:\n"
-        f"  - {{id: news, type: feed, url: \"{server.url('/rss')}\", interval: 0.05}}\n"
+        f"  - {{id: news, type: feed, url: \"{server.url_of('/rss')}\", interval: 0.05}}\n"
         "  - {id: subs, type: opml, path: subs.opml}\n"
         "feeds: {max_concurrent: 4, per_host: 2}\n"
     )
