@@ -49,15 +49,9 @@ class Daemon:
     intervals of the service's own jobs and the grace period of a stop.
     """
 
-    def __init__(
-        self,
-        config: Config,
-        *,
-        store: Store | None = None,
-        http: FeedHttp | None = None,
-        clock: Callable[[], float] = time.time,
-        timings: Timings | None = None,
-    ) -> None:
+    def __init__(self, config: Config, *, store: Store | None = None,
+                 http: FeedHttp | None = None, clock: Callable[[], float] = time.time,
+                 timings: Timings | None = None) -> None:
         self.config = config
         self.timings = timings or Timings()
         self.clock = clock
