@@ -65,35 +65,37 @@ async def test_encodings_never_stop_the_feed(
         assert doc.title  # mis-declared: kept, whatever the characters came out as
 
 
-def test_atom_with_relative_links_and_html_content() -> None:
-    atom = b"""<?xml version="1.0" encoding="utf-8"?>
-    <feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://example.org/blog/">
-      <title>Atom</title><id>urn:feed</id><updated>2024-05-01T00:00:00Z</updated>
-      <entry><id>tag:e.org,2024:1</id><title type="html">A &lt;em&gt;bold&lt;/em&gt; move</title>
-        <link rel="alternate" href="posts/1.html"/>
-        <updated>2024-05-01T09:30:00+03:00</updated>
-        <summary>Short</summary>
-        <content type="html">&lt;p&gt;Long &lt;a href="/x"&gt;text&lt;/a&gt;.&lt;/p&gt;
-          &lt;script&gt;alert(1)&lt;/script&gt;</content></entry>
-    </feed>"""
-    [doc] = documents(atom)
-    assert doc.id == "s:tag:e.org,2024:1"
-    assert doc.title == "A bold move"
-    assert doc.body == "Long text."
-    assert doc.url == "http://example.org/blog/posts/1.html"
-    assert doc.published == datetime(2024, 5, 1, 6, 30, tzinfo=UTC)
+CASES = sorted((Path(__file__).parent / "feeds").iterdir())
 
 
-def test_json_feed() -> None:
-    data = b"""{"version": "https://jsonfeed.org/version/1.1", "title": "J",
-      "items": [{"id": "1", "url": "/a", "title": "Hello",
-                 "content_html": "<p>World</p>", "date_published": "2024-05-01T10:00:00Z"},
-                {"id": "2", "content_text": "Only text here\\nand more"}, 7]}"""
-    docs = documents(data, {"content-type": "application/feed+json"})
-    assert [(d.id, d.title, d.body) for d in docs] == [
-        ("s:1", "Hello", "World"), ("s:2", "Only text here", "and more")]
-    assert docs[0].url == "http://example.org/a"
-    assert docs[0].published == datetime(2024, 5, 1, 10, tzinfo=UTC)
+def read_case(path: Path) -> tuple[dict[str, str], list[str], bytes]:
+    """A feed-parsing case: `# Key: value` header lines (Description, Content-Type, and
+    one `Expect:` per expression that must hold), a blank line, then the feed's bytes."""
+    head, _, body = path.read_bytes().partition(b"\n\n")
+    fields: dict[str, str] = {}
+    expects: list[str] = []
+    key = ""
+    for line in head.decode("utf-8").splitlines():
+        text = line.removeprefix("#")
+        if text.startswith("   ") and key:  # a continued value
+            fields[key] += " " + text.strip()
+            continue
+        key, _, value = text.strip().partition(": ")
+        if key == "Expect":
+            expects.append(value)
+        else:
+            fields[key] = value
+    return fields, expects, body
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.name for p in CASES])
+def test_feed_parsing_case(path: Path) -> None:
+    fields, expects, body = read_case(path)
+    assert fields.get("Description") and expects, f"{path.name}: no Description or Expect"
+    docs = documents(body, {"content-type": fields.get("Content-Type", "")})
+    for expect in expects:
+        assert eval(expect, {"docs": docs, "datetime": datetime, "UTC": UTC}), (
+            f"{path.name}: {expect}; documents: {docs!r}")
 
 
 def test_entry_without_guid_or_link_has_a_stable_content_id() -> None:
