@@ -373,7 +373,8 @@ def load_config(path: Path | str) -> Config:
     try:
         config = config_model().model_validate(data, context={"base_dir": path.parent})
     except ValidationError as exc:
-        messages = validation_messages(exc, positions, file, known_keys(), union_tags())
+        messages = validation_messages(exc, positions, file, known_keys(), union_tags(),
+                                       config_model())
         where, first = messages[0]
         more = "".join(f"\n{loc}: {msg}" for loc, msg in messages[1:])
         raise ConfigError(first + more, where) from exc

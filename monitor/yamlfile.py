@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from monitor.errors import LocatedError, Location
+from monitor.wording import (
+    closest_arms,
+    did_you_mean,
+    dotted,
+    friendly,
+    is_arm,
+    keys_at,
+    unknown,
+)
 
 Positions = dict[tuple[str | int, ...], Location]
 # Aliases can make a few lines stand for billions of values ("billion laughs"); a document
@@ -198,20 +205,17 @@ def locate(positions: Positions, loc: Sequence[str | int], file: str) -> Locatio
     return positions.get((), Location(file=file))
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """' (did you mean 'x'?)' when a choice is close to `word`, else ''."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def validation_messages(
     exc: ValidationError,
     positions: Positions,
     file: str,
     known_keys: Iterable[str] = (),
     tags: Iterable[str] = (),
+    model: type[BaseModel] | None = None,
 ) -> list[tuple[Location, str]]:
-    """Turn a pydantic ValidationError into (location, message) pairs a user can act on.
+    """Turn a pydantic ValidationError into (location, message) pairs a user can act on:
+    no validator internals, paths as `sources[1].interval`, an unknown key with the keys
+    allowed there (those of `model` at that place, when given).
 
     `tags` are the `type:` values of discriminated unions: pydantic puts the one chosen
     into the error's path, where it is not a key of the file.
@@ -219,25 +223,19 @@ def validation_messages(
     keys = sorted(set(known_keys))
     tag_set = set(tags)
     out: list[tuple[Location, str]] = []
-    for err in exc.errors():
-        loc = [p for p in err["loc"] if not _is_union_tag(p, tag_set)]
-        where = ".".join(str(p) for p in loc) or "(top level)"
+    for err in closest_arms(exc.errors()):
+        loc = [p for p in err["loc"] if not _is_union_tag(p, tag_set) and not is_arm(p)]
         if err["type"] == "extra_forbidden":
             key = str(loc[-1]) if loc else ""
-            message = f"unknown key {key!r}{did_you_mean(key, keys)}"
-        elif err["type"] == "union_tag_invalid":
-            message = f"{where}: {_unknown_tag(err.get('ctx') or {})}"
+            allowed = keys_at(model, err["loc"][:-1]) if model is not None else []
+            place = dotted(loc[:-1])
+            where = f"in {place}" if place else ""
+            message = (unknown("key", key, allowed, where) if allowed
+                       else f"unknown key {key!r}{did_you_mean(key, keys)}")
         else:
-            message = f"{where}: {err['msg']}"
+            message = friendly(err, loc)
         out.append((locate(positions, loc, file), message))
     return out
-
-
-def _unknown_tag(ctx: dict[str, Any]) -> str:
-    tag = str(ctx.get("tag", ""))
-    expected = re.findall(r"'([^']*)'", str(ctx.get("expected_tags", "")))
-    key = str(ctx.get("discriminator", "type")).strip("'")
-    return f"unknown {key} {tag!r}{did_you_mean(tag, expected)}; known: {', '.join(expected)}"
 
 
 def _is_union_tag(part: object, tags: set[str]) -> bool:

@@ -33,8 +33,9 @@ def register(sub: Any) -> None:
         help="a document file (.txt, .md, .html, .json, .jsonl) or a folder of them",
     )
     p.add_argument(
-        "--rules", metavar="PATH",
-        help="a rules folder or one rule file (default: the `rules:` of the config)",
+        "--rules", metavar="PATH", action="append",
+        help="a rules folder or one rule file (default: the `rules:` of the config); give it "
+        "again to add more, e.g. the rules folder and a draft that uses its topics",
     )
     p.add_argument(
         "--json", action="store_true",
@@ -58,7 +59,7 @@ def _test(args: argparse.Namespace) -> int:
     config = _config(args)
     if config is None:
         return Exit.INVALID
-    rules_path = Path(args.rules) if args.rules else config.rules
+    rules_path = [Path(p) for p in args.rules] if args.rules else [config.rules]
     try:
         rules = load_rules(rules_path, languages=config.languages, check_examples=False)
     except RuleError as exc:

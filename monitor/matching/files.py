@@ -11,10 +11,10 @@ from pydantic import BaseModel, ValidationError
 
 from monitor.errors import Location, RuleError
 from monitor.matching.schema import TOP_LEVEL, EntityModel, RuleModel, TopicModel, known_keys
+from monitor.wording import did_you_mean
 from monitor.yamlfile import (
     Positions,
     YamlFileError,
-    did_you_mean,
     read_yaml_file,
     validation_messages,
 )
@@ -127,6 +127,6 @@ def _validate(
         return cls.model_validate(item)
     except ValidationError as exc:
         sub = {p[len(path):]: loc for p, loc in out.positions.items() if p[: len(path)] == path}
-        for loc, message in validation_messages(exc, sub, out.file, known_keys()):
-            out.problem(message.replace("Value error, ", ""), loc, what)
+        for loc, message in validation_messages(exc, sub, out.file, known_keys(), cls):
+            out.problem(message, loc, what)
         return None

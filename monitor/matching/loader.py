@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from monitor.matching.files import RuleFile, read_rule_file, rule_files
 from monitor.matching.ruleset import Rule, RuleSet, quiet_gc, settle
 from monitor.matching.schema import NAME, EntityModel, RuleModel
 from monitor.text.languages import SUPPORTED
-from monitor.yamlfile import did_you_mean
+from monitor.wording import did_you_mean, listing, unknown
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,20 +30,22 @@ class _Parsed:
 
 
 def load_rules(
-    path: Path,
+    path: Path | Sequence[Path],
     *,
     languages: Sequence[str],
     notifiers: Collection[str] | None = None,
     sources: Collection[str] | None = None,
     check_examples: bool = True,
 ) -> RuleSet:
-    """Read every rule file under `path` (or the one file), validate and compile them.
+    """Read every rule file under `path` (a folder or one file, or several of these, merged:
+    a draft file can use the topics of a rules folder), validate and compile them.
 
     Raises RuleError listing every problem, one per line ("file:line:col: message (id)").
     """
     with quiet_gc():
+        paths = [Path(path)] if isinstance(path, str | Path) else [Path(p) for p in path]
         ruleset = _load(
-            Path(path), languages=languages, notifiers=notifiers, sources=sources,
+            paths, languages=languages, notifiers=notifiers, sources=sources,
             check_examples=check_examples,
         )
         settle(len(ruleset))
@@ -51,14 +53,14 @@ def load_rules(
 
 
 def _load(
-    path: Path,
+    paths: Sequence[Path],
     *,
     languages: Sequence[str],
     notifiers: Collection[str] | None,
     sources: Collection[str] | None,
     check_examples: bool,
 ) -> RuleSet:
-    files = [read_rule_file(p) for p in rule_files(Path(path))]
+    files = [read_rule_file(p) for p in _each_once(f for path in paths for f in rule_files(path))]
     problems = [e for f in files for e in f.problems]
     vocab = _vocabularies(files, languages, problems)
     _term_references(vocab, problems)
@@ -81,6 +83,17 @@ def _load(
             problems.extend(run_examples(ruleset, p.rule, p.examples, languages))
         _raise(problems)
     return ruleset
+
+
+def _each_once(files: Iterable[Path]) -> list[Path]:
+    """The files in order, each once (a draft given with the folder that holds it)."""
+    seen: set[Path] = set()
+    out: list[Path] = []
+    for f in files:
+        if f.resolve() not in seen:
+            seen.add(f.resolve())
+            out.append(f)
+    return out
 
 
 def _raise(problems: list[RuleError]) -> None:
@@ -137,8 +150,8 @@ def _terms(
     else:
         for lang, items in terms.items():
             if lang not in SUPPORTED:
-                hint = did_you_mean(lang, SUPPORTED)
-                problems.append(RuleError(f"unknown language {lang!r}{hint} ({what})",
+                message = unknown("language", lang, SUPPORTED, "the monitor knows")
+                problems.append(RuleError(f"{message} ({what})",
                                           f.key_where((*path, lang))))
                 continue
             groups.append(((lang,), items, (*path, lang)))
@@ -241,10 +254,14 @@ def _query(
 
 def _bad_ref(ref: q.Ref, vocab: dict[str, Vocabulary]) -> str | None:
     if ref.country is not None:
-        return None if is_country(ref.country) else f"unknown country code {ref.country!r}"
+        if is_country(ref.country):
+            return None
+        return (f"unknown country code {ref.country!r}: use an ISO 3166 two-letter code, such "
+                f"as CN, RU, US or DE")
     if ref.name in vocab:
         return None
-    return f"unknown reference @{ref.name}{did_you_mean(ref.name, vocab)}"
+    return (f"unknown reference @{ref.name}{did_you_mean(ref.name, vocab)}; the topics and "
+            f"entities are: {listing(vocab)}")
 
 
 def _bad_filter(
@@ -252,10 +269,9 @@ def _bad_filter(
 ) -> str | None:
     # a lang: or source: filter naming nothing configured would silently never match
     if flt.kind == "lang" and flt.value not in languages:
-        return (f"unknown language {flt.value!r} in lang: (not in config.yaml's languages)"
-                f"{did_you_mean(flt.value, languages)}")
+        return f"lang:{flt.value}: " + unknown("language", flt.value, languages, "in config.yaml")
     if flt.kind == "source" and sources is not None and flt.value not in sources:
-        return f"unknown source {flt.value!r} in source:{did_you_mean(flt.value, sources)}"
+        return f"source:{flt.value}: " + unknown("source", flt.value, sources, "in config.yaml")
     return None
 
 
@@ -340,7 +356,7 @@ def _names(
 ) -> None:
     what = f"rule {model.id}"
     checks: list[tuple[str, list[str] | None, Collection[str] | None, str]] = [
-        ("languages", model.languages, languages, "language (not in config.yaml's languages)"),
+        ("languages", model.languages, languages, "language"),
         ("notify", model.notify, notifiers, "notifier"),
         ("sources", model.sources, sources, "source"),
     ]
@@ -349,8 +365,8 @@ def _names(
             continue
         for i, value in enumerate(values):
             if value not in known:
-                hint = did_you_mean(value, known)
-                problems.append(RuleError(f"unknown {noun} {value!r}{hint} ({what})",
+                message = unknown(noun, value, known, "in config.yaml")
+                problems.append(RuleError(f"{message} ({what})",
                                           f.where((*path, key, i))))
 
 

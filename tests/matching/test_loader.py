@@ -90,7 +90,9 @@ def test_unknown_key_with_did_you_mean(tmp_path: Path) -> None:
             langauges: [ru]
         """))
     (line,) = problems(path)
-    assert line == f"{path}:13:5: unknown key 'langauges' (did you mean 'languages'?) (rule x)"
+    assert line == (f"{path}:13:5: unknown key 'langauges' (did you mean 'languages'?); the keys "
+                    "are: description, digest, enabled, examples, id, languages, max_per_hour, "
+                    "min_score, notify, query, sources, title (rule x)")
 
 
 def test_unknown_top_level_key(tmp_path: Path) -> None:
@@ -107,7 +109,8 @@ def test_unknown_reference_with_did_you_mean_points_into_the_query(tmp_path: Pat
         """))
     (line,) = problems(path)
     # the quote is at column 11; @chian starts 25 characters into the query
-    assert line == (f"{path}:12:38: unknown reference @chian (did you mean 'china'?) (rule x)")
+    assert line == (f"{path}:12:38: unknown reference @chian (did you mean 'china'?); the "
+                    "topics and entities are: china, defence-cooperation (rule x)")
 
 
 def test_query_syntax_error_position(tmp_path: Path) -> None:
@@ -138,12 +141,15 @@ def test_every_problem_is_listed_one_per_line(tmp_path: Path) -> None:
         """, "b.yaml")
     lines = problems(tmp_path, notifiers=["analysts", "atom"], sources=["seeds"])
     text = "\n".join(lines)
-    assert lines[0] == f"{path}:4:13: unknown reference @nothing (rule one)"
+    assert lines[0] == (f"{path}:4:13: unknown reference @nothing; the topics and entities are: "
+                        "china, defence-cooperation (rule one)")
     assert "NEAR needs a distance" in text and "(rule two)" in text
     assert f"{path}:7:9: duplicate rule id 'one', first defined at {path}:3:5 (rule one)" in text
     assert "Bad_Id" in text
-    assert "unknown notifier 'analyst' (did you mean 'analysts'?) (rule three)" in text
-    assert "unknown source 'sedes' (did you mean 'seeds'?) (rule three)" in text
+    assert "unknown notifier 'analyst' (did you mean 'analysts'?); the notifiers in config.yaml " \
+           "are: analysts, atom (rule three)" in text
+    assert "unknown source 'sedes' (did you mean 'seeds'?); the sources in config.yaml are: " \
+           "seeds (rule three)" in text
     assert f"{path}:17:5: digest: 'sometimes' is not immediate, hourly, daily or a cron" in text
     assert len(lines) == 7
 
@@ -198,7 +204,7 @@ def test_unknown_language_and_unconfigured_rule_language(tmp_path: Path) -> None
         """)
     text = "\n".join(problems(path))
     assert "unknown language 'xx'" in text
-    assert "unknown language (not in config.yaml's languages) 'de' (rule r)" in text
+    assert "unknown language 'de'; the languages in config.yaml are: en, ru (rule r)" in text
 
 
 def test_filters_must_name_a_configured_language_and_source(tmp_path: Path) -> None:
@@ -213,8 +219,10 @@ def test_filters_must_name_a_configured_language_and_source(tmp_path: Path) -> N
         """)
     lines = problems(path, sources=["seeds", "wire"])
     assert lines == [
-        f"{path}:4:23: unknown language 'de' in lang: (not in config.yaml's languages) (rule r1)",
-        f"{path}:6:24: unknown source 'seed' in source: (did you mean 'seeds'?) (rule r2)",
+        f"{path}:4:23: lang:de: unknown language 'de'; the languages in config.yaml are: en, ru "
+        "(rule r1)",
+        f"{path}:6:24: source:seed: unknown source 'seed' (did you mean 'seeds'?); the sources in "
+        "config.yaml are: seeds, wire (rule r2)",
     ]  # lang:RU is lang:ru
 
 
