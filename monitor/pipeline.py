@@ -10,21 +10,25 @@ from collections.abc import Callable, Iterable, Sequence
 
 from monitor import metrics
 from monitor.config import Config
-from monitor.errors import MonitorError
+from monitor.errors import MonitorError, RuleError
 from monitor.matching import RuleSet, load_rules
 from monitor.matching.explain import snippets
 from monitor.models import Alert, Document
 from monitor.text.analysis import analyze
 
 
-def load_rule_set(config: Config, prepare: Sequence[str] = ()) -> RuleSet:
+def load_rule_set(
+    config: Config, prepare: Sequence[str] = (), warnings: list[RuleError] | None = None
+) -> RuleSet:
     """The rules as the daemon and `monitor check` load them (same code, same checks),
-    with the prefilter of the languages in `prepare` built (else on first use)."""
+    with the prefilter of the languages in `prepare` built (else on first use); `warnings`
+    collects what `monitor check` warns about."""
     rules = load_rules(
         config.rules,
         languages=config.languages,
         notifiers=[n.name for n in config.notifiers],
         sources=[s.id for s in config.sources],
+        warnings=warnings,
     )
     if prepare:
         rules.prepare(prepare)

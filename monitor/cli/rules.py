@@ -10,11 +10,14 @@ from monitor.errors import RuleError
 
 
 def register(sub: Any) -> None:
-    add_command(
+    p = add_command(
         sub, "check", _check,
         "validate config.yaml and every rule file (queries, references, examples); "
-        "exit 0 when valid, 2 with file:line messages when not",
+        "exit 0 when valid, 2 with file:line messages when not; warnings (e.g. a lower-case "
+        "'and' between terms) are printed and leave the exit status 0",
     )
+    p.add_argument("--strict", action="store_true",
+                   help="exit 1 when there are warnings (for CI)")
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -23,13 +26,17 @@ def _check(args: argparse.Namespace) -> int:
         return Exit.INVALID
     from monitor.pipeline import load_rule_set
 
+    warnings: list[RuleError] = []
     try:
-        rules = load_rule_set(config)
+        rules = load_rule_set(config, warnings=warnings)
     except RuleError as exc:
         error(f"invalid rules:\n{exc}")
         return Exit.INVALID
+    for warning in warnings:
+        print(warning)
     print(
         f"ok: {config.path}: {len(config.sources)} sources, {len(config.notifiers)} notifiers; "
         f"{config.rules}: {len(rules.rules)} rules, their examples verified"
+        + (f"; {len(warnings)} warning(s)" if warnings else "")
     )
-    return Exit.OK
+    return Exit.ERROR if warnings and args.strict else Exit.OK

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from monitor.errors import Location, QuerySyntaxError, RuleError
@@ -14,6 +15,7 @@ from monitor.matching.countries import is_country
 from monitor.matching.examples import ExampleCase, example_cases
 from monitor.matching.examples import check_examples as run_examples
 from monitor.matching.files import RuleFile, read_rule_file, rule_files
+from monitor.matching.lint import LintRule, lint
 from monitor.matching.ruleset import Rule, RuleSet, quiet_gc, settle
 from monitor.matching.schema import NAME, EntityModel, RuleModel
 from monitor.text.languages import SUPPORTED
@@ -26,6 +28,7 @@ class _Parsed:
     model: RuleModel
     node: q.Node
     where: Location
+    at: Callable[[int], Location]  # the place of a character of the query
     examples: tuple[ExampleCase, ...]
 
 
@@ -36,17 +39,19 @@ def load_rules(
     notifiers: Collection[str] | None = None,
     sources: Collection[str] | None = None,
     check_examples: bool = True,
+    warnings: list[RuleError] | None = None,
 ) -> RuleSet:
     """Read every rule file under `path` (a folder or one file, or several of these, merged:
     a draft file can use the topics of a rules folder), validate and compile them.
 
     Raises RuleError listing every problem, one per line ("file:line:col: message (id)").
+    When `warnings` is a list, what `monitor check` warns about is added to it (see lint.py).
     """
     with quiet_gc():
         paths = [Path(path)] if isinstance(path, str | Path) else [Path(p) for p in path]
         ruleset = _load(
             paths, languages=languages, notifiers=notifiers, sources=sources,
-            check_examples=check_examples,
+            check_examples=check_examples, warnings=warnings,
         )
         settle(len(ruleset))
     return ruleset
@@ -59,6 +64,7 @@ def _load(
     notifiers: Collection[str] | None,
     sources: Collection[str] | None,
     check_examples: bool,
+    warnings: list[RuleError] | None = None,
 ) -> RuleSet:
     files = [read_rule_file(p) for p in _each_once(f for path in paths for f in rule_files(path))]
     problems = [e for f in files for e in f.problems]
@@ -82,6 +88,11 @@ def _load(
         for p in parsed:
             problems.extend(run_examples(ruleset, p.rule, p.examples, languages))
         _raise(problems)
+    if warnings is not None:
+        warnings.extend(lint([
+            LintRule(rule=p.rule, node=p.node, where=p.where, at=p.at, examples=p.examples)
+            for p in parsed
+        ], vocab, ruleset, languages))
     return ruleset
 
 
@@ -216,8 +227,9 @@ def _rules(
                 max_per_hour=model.max_per_hour,
             )
             cases = example_cases(model, f, path)
-            out.append(_Parsed(rule=rule, model=model, node=node,
-                               where=f.where((*path, "query")), examples=cases))
+            qpath = (*path, "query")
+            out.append(_Parsed(rule=rule, model=model, node=node, where=f.where(qpath),
+                               at=partial(f.in_value, qpath), examples=cases))
     return out
 
 

@@ -273,6 +273,12 @@ def _word(text: str, pos: int) -> Word:
     return Word(stem, prefix)
 
 
+def tokens(query: str) -> list[tuple[str, str, int]]:
+    """The query's tokens as (kind, text, position), spaces left out; kinds are those of the
+    lexer ("word", "op", "quote", "ref", ...). Raises QuerySyntaxError like `parse_query`."""
+    return [(kind, text, pos) for kind, text, pos, _ in _lex(query)]
+
+
 def parse_query(query: str) -> Node:
     """Parse a query; raise QuerySyntaxError (with the 0-based `position`) when it is invalid."""
     return _Parser(query).parse()

@@ -1,0 +1,183 @@
+"""Warnings about rules that load but probably do not do what their author meant.
+
+`monitor check` prints them (and exits 0 unless --strict): a lower-case and/or/not between
+terms (a word that must be present, not an operator), a term that can never match in the
+rule's languages (Cyrillic under `en:`), a term made only of very common words (it matches
+nearly every document), and an example that passes only through a topic defined with
+other rules, not through the rule's own words (a change there silently changes what the
+example checks).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from monitor.errors import Location, QuerySyntaxError, RuleError
+from monitor.matching import query as q
+from monitor.matching.compiler import Vocabulary
+from monitor.matching.examples import ExampleCase
+from monitor.matching.ruleset import Rule, RuleSet
+from monitor.text.analysis import analyze
+
+OPERATORS = {"and": "AND", "or": "OR", "not": "NOT"}
+
+# the words that make up a large share of any text: a term of only these matches nearly
+# every document in its language
+COMMON = {
+    "en": "a an and are as at be but by for from had has have he her his i in is it its not of "
+          "on or our she that the their they this to was we were which will with you",
+    "ru": "а без бы в во вот все вы да для до его ее если же за и из или им их к как ко ли "
+          "мы на не нет но о об он она они от по при с со так то ты у что это я",
+    "uk": "а аби б без бо вві він вона вони все де для до за з і із й к на не ні по при та "
+          "то у це чи що як я",
+    "de": "aber als am an auch auf aus bei das dass dem den der des die ein eine er es für hat "
+          "ich im in ist mit nach nicht noch oder sich sie so und von vor war wie zu zum zur",
+    "fr": "à au aux avec ce ces dans de des du elle en est et il ils je la le les leur mais "
+          "ne par pas pour qu que qui sa se son sur un une",
+    "es": "a al como con de del el en es esta este la las lo los más no o para pero por que "
+          "se su sus un una y",
+}
+_COMMON = {lang: frozenset(words.split()) for lang, words in COMMON.items()}
+
+# scripts that only some languages are written in: a term in one of them, matched only in
+# other languages, never matches
+SCRIPTS = {
+    "Cyrillic": (re.compile(r"[\u0400-\u04ff]"), {"ru", "uk", "bg", "sr", "kk", "be", "mk"}),
+    "Greek": (re.compile(r"[\u0370-\u03ff]"), {"el"}),
+    "Arabic": (re.compile(r"[\u0600-\u06ff]"), {"ar", "fa", "ur"}),
+    "Chinese or Japanese": (re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]"), {"zh", "ja"}),
+    "Georgian": (re.compile(r"[\u10a0-\u10ff]"), {"ka"}),
+    "Armenian": (re.compile(r"[\u0530-\u058f]"), {"hy"}),
+    "Devanagari": (re.compile(r"[\u0900-\u097f]"), {"hi"}),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class LintRule:
+    """What the checks need of one loaded rule."""
+
+    rule: Rule
+    node: q.Node
+    where: Location
+    at: Callable[[int], Location]  # the place of a character of the query
+    examples: tuple[ExampleCase, ...]
+
+
+def lint(
+    rules: Sequence[LintRule],
+    vocab: dict[str, Vocabulary],
+    ruleset: RuleSet,
+    languages: Sequence[str],
+) -> list[RuleError]:
+    """Every warning, one RuleError each ("warning: ..." messages with the rule's id)."""
+    out: list[RuleError] = []
+    for r in rules:
+        what = f"(rule {r.rule.id})"
+        langs = tuple(r.rule.languages or languages)
+        for message, where in [
+            *_lower_case_operators(r),
+            *_terms(r, vocab, langs),
+            *_borrowed_examples(r, vocab, ruleset, languages),
+        ]:
+            out.append(RuleError(f"warning: {message} {what}", where))
+    return out
+
+
+def _lower_case_operators(r: LintRule) -> list[tuple[str, Location]]:
+    try:
+        tokens = q.tokens(r.rule.query)
+    except QuerySyntaxError:
+        return []
+    out = []
+    for i, (kind, text, pos) in enumerate(tokens):
+        if kind != "word" or text.lower() not in OPERATORS or i in (0, len(tokens) - 1):
+            continue
+        upper = OPERATORS[text.lower()]
+        out.append((f"{text!r} in lower case is a word that must be in the document, not an "
+                    f"operator (did you mean {upper}?)", r.at(pos)))
+    return out
+
+
+def _terms(
+    r: LintRule, vocab: dict[str, Vocabulary], langs: tuple[str, ...]
+) -> list[tuple[str, Location]]:
+    out: list[tuple[str, Location]] = []
+    seen: set[tuple[str, str]] = set()
+    for text, term_langs, where, origin in _leaves(r.node, vocab, langs, r.where, "", set()):
+        if (text, origin) in seen:
+            continue
+        seen.add((text, origin))
+        used = tuple(x for x in term_langs if x in langs)
+        scripts = [name for name, (pattern, own) in SCRIPTS.items()
+                   if pattern.search(text) and not own & set(used)]
+        if used and scripts:
+            out.append((f"the term {text!r}{origin} is written in {scripts[0]} script and can "
+                        f"never match in {', '.join(used)}", where))
+            continue
+        words = text.lower().split()
+        common = [x for x in used if x in _COMMON]
+        if words and common and all(all(w in _COMMON[x] for w in words) for x in common):
+            out.append((f"the term {text!r}{origin} is only very common words: it matches "
+                        f"nearly every document", where))
+    return out
+
+
+def _leaves(
+    node: q.Node,
+    vocab: dict[str, Vocabulary],
+    langs: tuple[str, ...],
+    where: Location,
+    origin: str,
+    visiting: set[str],
+) -> list[tuple[str, tuple[str, ...], Location, str]]:
+    """(text, languages, place, ' (in @topic)') of every word and phrase under `node`."""
+    if isinstance(node, q.Word | q.Phrase):
+        return [] if isinstance(node, q.Word) and node.prefix else [(node.text, langs, where,
+                                                                      origin)]
+    if isinstance(node, q.Ref):
+        v = vocab.get(node.name)
+        if v is None or node.name in visiting:
+            return []
+        visiting = visiting | {node.name}
+        out = []
+        for term in v.terms:
+            term_langs = tuple(x for x in langs if term.languages is None or x in term.languages)
+            out += _leaves(term.node, vocab, term_langs, term.location, f" (in @{v.name})",
+                           visiting)
+        return out
+    if isinstance(node, q.And | q.Or | q.Near):
+        return [x for c in node.children for x in _leaves(c, vocab, langs, where, origin,
+                                                          visiting)]
+    if isinstance(node, q.Scoped):
+        return _leaves(node.child, vocab, langs, where, origin, visiting)
+    return []  # NOT: its words are not what the rule looks for; filters have none
+
+
+def _borrowed_examples(
+    r: LintRule, vocab: dict[str, Vocabulary], ruleset: RuleSet, languages: Sequence[str]
+) -> list[tuple[str, Location]]:
+    own = r.rule.file
+    borrowed = {t.text: v.name for v in vocab.values() if v.location.file != own for t in v.terms}
+    if not borrowed:
+        return []
+    mine = {t.text for v in vocab.values() if v.location.file == own for t in v.terms}
+    leaves = _leaves(r.node, vocab, tuple(languages), r.where, "", set())
+    if not any(not origin or text in mine for text, _, _, origin in leaves):
+        return []  # the rule has no words of its own for an example to pass through
+    out = []
+    for case in r.examples:
+        if not case.expect:
+            continue
+        found = ruleset.match_rule(r.rule.id, analyze(case.doc, languages), case.doc)
+        if found is None or not found.hits:
+            continue
+        terms = {h.term for h in found.hits}
+        if all(t in borrowed and t not in mine for t in terms):
+            names = ", ".join(sorted({f"@{borrowed[t]}" for t in terms}))
+            out.append((f"the example passes only through {names}, defined with other rules "
+                        f"in {vocab[borrowed[next(iter(terms))]].location.file}: a change there "
+                        f"changes what it checks", case.where))
+    return out
+

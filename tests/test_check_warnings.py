@@ -1,0 +1,92 @@
+"""`monitor check` warnings: rules that load but probably do not do what was meant. They are
+printed with file:line:column and leave the exit status 0, unless --strict."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from monitor.cli import main
+
+
+def check(project: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
+    code = main(["check", *extra, "--config", str(project / "config.yaml")])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def add(project: Path, name: str, text: str) -> Path:
+    path = project / "rules" / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_the_shipped_rules_have_no_warnings(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = check(project, capsys, "--strict")
+    assert code == 0, out
+    assert "warning" not in out
+
+
+def test_lower_case_operators_are_pointed_at(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = add(project, "draft.yaml", """
+        topics:
+          sanctions: {terms: [sanctions]}
+        rules:
+          - id: draft
+            query: '@sanctions and Russia or Moscow'
+        """)
+    code, out = check(project, capsys)
+    assert code == 0
+    assert (f"{path}:6:24: warning: 'and' in lower case is a word that must be in the document, "
+            "not an operator (did you mean AND?) (rule draft)") in out
+    assert f"{path}:6:35: warning: 'or' in lower case" in out and "did you mean OR?" in out
+    assert out.splitlines()[-1].endswith("; 2 warning(s)")
+    assert check(project, capsys, "--strict")[0] == 1
+
+
+def test_terms_that_never_match_or_match_everything(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = add(project, "draft.yaml", """
+        topics:
+          junk:
+            terms:
+              en: [the, "of the", Китай, tanks]
+        rules:
+          - id: draft
+            query: '@junk AND @china'
+            languages: [en]
+        """)
+    code, out = check(project, capsys)
+    assert code == 0
+    assert (f"{path}:5:12: warning: the term 'the' (in @junk) is only very common words: it "
+            "matches nearly every document (rule draft)") in out
+    assert "the term 'of the' (in @junk) is only very common words" in out
+    assert (f"{path}:5:27: warning: the term 'Китай' (in @junk) is written in Cyrillic script and "
+            "can never match in en (rule draft)") in out
+    assert "'tanks'" not in out
+
+
+def test_an_example_passing_only_through_another_files_topic(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add(project, "vocab.yaml", "topics:\n  sanctions: {terms: [sanctions]}\n")
+    path = add(project, "draft.yaml", """
+        rules:
+          - id: draft
+            query: 'Russia OR @sanctions'
+            languages: [en]
+            examples:
+              match: ["Russia is mentioned here", "New sanctions\\nOn Iran, by the EU."]
+        """)
+    code, out = check(project, capsys)
+    assert code == 0
+    (line,) = [x for x in out.splitlines() if ": warning: the example" in x]
+    assert line.startswith(f"{path}:7:43: warning: the example passes only through @sanctions, "
+                           "defined with other rules in ")
