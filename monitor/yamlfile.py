@@ -12,13 +12,16 @@ from pydantic import BaseModel, ValidationError
 from monitor.errors import LocatedError, Location
 from monitor.wording import (
     closest_arms,
-    did_you_mean,
+    did_you_mean,  # re-exported: other modules import it from here
     dotted,
     friendly,
     is_arm,
     keys_at,
     unknown,
 )
+
+__all__ = ["MAX_VALUES", "Positions", "YamlFileError", "did_you_mean", "load_yaml", "locate",
+           "read_yaml_file", "register_union_tags", "validation_messages", "yaml_error_location"]
 
 Positions = dict[tuple[str | int, ...], Location]
 # Aliases can make a few lines stand for billions of values ("billion laughs"); a document

@@ -44,7 +44,8 @@ def test_unknown_notifier_type_lists_the_types_with_did_you_mean(tmp_path: Path)
           - {name: n, type: emial, to: [a@example.org]}
         """)
     assert ("notifiers[0]: unknown notifier type 'emial' (did you mean 'email'?); the notifier "
-            "types are: atom, email, webhook") in message
+            "types are: ") in message
+    assert "atom, email" in message and "webhook" in message
 
 
 def test_missing_key_and_bad_id_in_words(tmp_path: Path) -> None:
