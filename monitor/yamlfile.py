@@ -21,7 +21,7 @@ from monitor.wording import (
 )
 
 __all__ = ["MAX_VALUES", "Positions", "YamlFileError", "did_you_mean", "load_yaml", "locate",
-           "read_yaml_file", "register_union_tags", "validation_messages", "yaml_error_location"]
+           "read_yaml_file", "validation_messages", "yaml_error_location"]
 
 Positions = dict[tuple[str | int, ...], Location]
 # Aliases can make a few lines stand for billions of values ("billion laughs"); a document

@@ -127,6 +127,6 @@ def _validate(
         return cls.model_validate(item)
     except ValidationError as exc:
         sub = {p[len(path):]: loc for p, loc in out.positions.items() if p[: len(path)] == path}
-        for loc, message in validation_messages(exc, sub, out.file, known_keys(), cls):
+        for loc, message in validation_messages(exc, sub, out.file, known_keys(), model=cls):
             out.problem(message, loc, what)
         return None
