@@ -166,6 +166,10 @@ class EmailNotifierConfig(NotifierSection):
         default_factory=dict,
         description="Recipients per rule id, replacing `to` for that rule's alerts.",
     )
+    group: Literal["alert", "document"] = Field(
+        "alert", description="alert: one email per alert; document: one email per article, "
+        "listing every rule it matched (sent as they are due, like alert).",
+    )
 
     @model_validator(mode="after")
     def _transport_settings(self) -> EmailNotifierConfig:

@@ -42,6 +42,11 @@ class EmailNotifier(NotifierBase[EmailNotifierConfig]):
     async def __aexit__(self, *exc: object) -> None:
         await self.transport.close()
 
+    @property
+    def group_by_document(self) -> bool:
+        """Whether the outbox should send one message per article (`group: document`)."""
+        return self.config.group == "document"
+
     def recipients(self, rule: str) -> list[str]:
         """The To addresses for a rule: its override from `to_by_rule`, else `to`."""
         return list(self.config.to_by_rule.get(rule) or self.config.to)

@@ -29,6 +29,7 @@ from datetime import datetime
 from monitor.config import DeliveryConfig
 from monitor.delivery.base import Notifier
 from monitor.delivery.digest import last_close, validate_digest, window_title, zone
+from monitor.delivery.render import one_line
 from monitor.errors import ConfigError, DeliveryError
 from monitor.store.base import Delivery, Store
 
@@ -166,16 +167,20 @@ class Outbox:
         if notifier is None:
             return 0
         sent = 0
-        for row in rows:
+        for batch in _batches(notifier, rows):
             if self.stopping:
                 break
             try:
-                await notifier.send(row.alert)
+                if len(batch) == 1:
+                    await notifier.send(batch[0].alert)
+                else:  # one article, several rules: one message listing them all
+                    title = one_line(batch[0].alert.document.title, 200) or "(untitled)"
+                    await notifier.send_digest([r.alert for r in batch], title)
             except Exception as exc:  # a notifier bug must not stop the outbox
-                self._failed(name, [row], _as_delivery_error(name, exc), now)
+                self._failed(name, batch, _as_delivery_error(name, exc), now)
                 continue
-            sent += 1
-            if not self._record([row.id], now):
+            sent += len(batch)
+            if not self._record([r.id for r in batch], now):
                 break
         return sent
 
@@ -287,3 +292,14 @@ def _describe(rows: Sequence[Delivery]) -> str:
         alert = rows[0].alert
         return f"alert {alert.id} (rule {alert.rule!r})"
     return f"a digest of {len(rows)} alerts"
+
+
+def _batches(notifier: Notifier, rows: Sequence[Delivery]) -> list[list[Delivery]]:
+    """The rows to send together: each alone, or, for a notifier that groups by document
+    (email with `group: document`), the alerts of one article together."""
+    if not getattr(notifier, "group_by_document", False):
+        return [[row] for row in rows]
+    by_document: dict[str, list[Delivery]] = {}
+    for row in rows:
+        by_document.setdefault(row.alert.document.id, []).append(row)
+    return list(by_document.values())
