@@ -61,8 +61,8 @@ import yaml  # noqa: E402
 from monitor.matching import RuleSet, load_rules  # noqa: E402
 from monitor.models import Document  # noqa: E402
 from monitor.text.analysis import analyze  # noqa: E402
+from monitor.text.keys import word_key  # noqa: E402
 from monitor.text.languages import DETECTION_CHARS, detect_language  # noqa: E402
-from monitor.text.lemma import word_key  # noqa: E402
 from monitor.text.normalize import normalize_text  # noqa: E402
 from monitor.text.tokens import SPLIT  # noqa: E402
 

@@ -1,7 +1,8 @@
-"""Document analysis: normalised fields, tokens with offsets, one matching key per token.
+"""Document analysis: normalised fields, tokens with offsets, the matching keys of each token.
 
 `analyze` is what the matcher consumes; it is pure and deterministic, and `analyze_text`
-applies the very same steps to a rule's term so both sides meet on equal keys. Analysis
+applies the very same steps to a rule's term, whose words become features
+(`monitor.text.keys`) that meet the documents' keys. Analysis
 itself only detects the language and cuts the text into tokens; a word's key is looked up
 (and remembered) the first time anything asks for it, since the matcher asks only about the
 words its rules use.
@@ -17,18 +18,18 @@ from operator import itemgetter
 from typing import Any
 
 from monitor.models import Document
+from monitor.text.keys import keyer, rule_feature
 from monitor.text.languages import DETECTION_CHARS, SUPPORTED, detect_language
-from monitor.text.lemma import keyer
 from monitor.text.normalize import fold, normalize_text
 from monitor.text.tokens import HYPHENS, SPLIT, has_cjk
 
 FIELDS: tuple[str, str] = ("title", "body")
 _CACHE_LIMIT = 300_000
 
-# key, folded form (for prefixes), keys of hyphenated parts. Only strings and tuples of
-# them: the cyclic collector stops tracking such tuples, so a large word cache costs its
-# passes nothing.
-Entry = tuple[str, str, tuple[str, ...]]
+# keys, folded form (for prefixes and literal matches), keys of hyphenated parts. Only
+# strings and tuples of them: the cyclic collector stops tracking such tuples, so a large
+# word cache costs its passes nothing.
+Entry = tuple[tuple[str, ...], str, tuple[str, ...]]
 
 
 class _Entries(dict[str, Entry]):
@@ -42,11 +43,12 @@ class _Entries(dict[str, Entry]):
     def __missing__(self, word: str) -> Entry:
         if len(self) > _CACHE_LIMIT:
             self.clear()
-        key = self.key(word)
+        keys = self.key(word)
         parts: tuple[str, ...] = ()
         if "-" in word or "‐" in word or "‑" in word:
-            parts = tuple({self.key(p) for p in HYPHENS.split(word) if p} - {key})
-        entry = self[word] = (key, fold(word, self.language), parts)
+            found = {k for p in HYPHENS.split(word) if p for k in self.key(p)}
+            parts = tuple(found.difference(keys))
+        entry = self[word] = (keys, fold(word, self.language), parts)
         return entry
 
 
@@ -67,7 +69,7 @@ class FieldAnalysis:
 
     `parts` is the text cut into separators and tokens, alternately (token i is
     `parts[2 * i + 1]`), so `span(i)`, the character offsets of token i, need no further
-    pass of the tokeniser. `words` are the tokens, `keys[i]` token i's matching key.
+    pass of the tokeniser. `words` are the tokens, `keys[i]` token i's matching keys.
     Derived data is computed on first use: most documents need little of it.
     """
 
@@ -102,7 +104,7 @@ class FieldAnalysis:
         return found
 
     @property
-    def keys(self) -> tuple[str, ...]:
+    def keys(self) -> tuple[tuple[str, ...], ...]:
         return tuple(map(itemgetter(0), self.entries))
 
     @property
@@ -179,8 +181,21 @@ def analyze_text(text: str, language: str) -> FieldAnalysis:
     return analyze_field(text, language)
 
 
+_FEATURES: dict[str, dict[str, str]] = {}
+
+
 def term_keys(text: str, language: str) -> list[str]:
-    """The keys of a rule term's words, as `analyze_text(text, language).keys`, without
-    building the field: compiling a large rule set keys hundreds of thousands of terms."""
-    table = entries(language)
-    return [table[word][0] for word in SPLIT.split(normalize_text(text))[1::2]]
+    """The feature of each word of a rule term (`monitor.text.keys.rule_feature`), cached:
+    compiling a large rule set keys hundreds of thousands of terms."""
+    table = _FEATURES.get(language)
+    if table is None:
+        table = _FEATURES[language] = {}
+    elif len(table) > _CACHE_LIMIT:
+        table.clear()
+    out = []
+    for word in SPLIT.split(normalize_text(text))[1::2]:
+        feature = table.get(word)
+        if feature is None:
+            feature = table[word] = rule_feature(word, language)
+        out.append(feature)
+    return out

@@ -32,7 +32,15 @@ STEMMERS: dict[str, str] = {
     "sr": "serbian", "sv": "swedish", "tr": "turkish",
 }
 ELISION_LANGUAGES = frozenset({"fr", "it", "ca"})
-_CACHE_LIMIT = 300_000
+# languages where text routinely drops accents, and the accented letters to try for each
+_ACUTE = {"a": "á", "e": "é", "i": "í", "o": "ó", "u": "ú"}
+ACCENTS_DROPPED: dict[str, dict[str, str]] = {
+    "fr": {"a": "àâ", "e": "éèê", "i": "îï", "o": "ô", "u": "ùû", "c": "ç"},
+    "es": {**_ACUTE, "u": "úü", "n": "ñ"},
+    "pt": {**_ACUTE, "a": "ãáâà", "o": "õóô", "e": "éê", "c": "ç"},
+    "it": {"a": "à", "e": "èé", "i": "ì", "o": "ò", "u": "ù"},
+    "ca": {"a": "à", "e": "èé", "i": "í", "o": "òó", "u": "ú", "c": "ç"},
+}
 _LOOKUP = DictionaryLookupStrategy()
 
 
@@ -42,7 +50,7 @@ def _stemmer(language: str) -> Stemmer.Stemmer | None:
     return Stemmer.Stemmer(name) if name else None
 
 
-def _strip_apostrophe(word: str, language: str) -> str:
+def strip_apostrophe(word: str, language: str) -> str:
     if "'" not in word:
         return word
     if language == "en":
@@ -79,46 +87,43 @@ def _lemma(word: str, language: str) -> str | None:
     return _known(word, language)
 
 
+def _accented(word: str, language: str) -> str | None:
+    """The lemma of a word written without its accent ("cooperation" for "coopération"):
+    the dictionary is asked for the word with one accented letter, left to right."""
+    letters = ACCENTS_DROPPED[language]
+    lower = word.lower()
+    tries = [lower]
+    if language == "pt" and "ca" in lower:  # cooperacao, cooperacoes: -ção, -ções
+        tries.append(lower.replace("cao", "ção").replace("coes", "ções"))
+    for candidate in tries:
+        for i, c in enumerate(candidate):
+            for accented in letters.get(c, ""):
+                lemma = _LOOKUP.get_lemma(candidate[:i] + accented + candidate[i + 1 :], language)
+                if lemma is not None:
+                    return str(lemma)
+        lemma = _LOOKUP.get_lemma(candidate, language) if candidate != lower else None
+        if lemma is not None:
+            return str(lemma)
+    return None
+
+
+def plural_singulars(word: str) -> tuple[str, ...]:
+    """The singulars of an English plural the lemmatiser keeps as its own lemma ("sales",
+    "arms"), as keys; () for a word that is no such plural ("news")."""
+    from lemminflect import getAllLemmas  # loaded with the first English plural
+
+    nouns: tuple[str, ...] = getAllLemmas(word, upos="NOUN").get("NOUN", ())
+    return tuple(compute_key(n, "en") for n in nouns if n != word)
+
+
 def compute_key(word: str, language: str) -> str:
     """The matching key of one word in a language (uncached)."""
-    word = _strip_apostrophe(unify(word), language)
+    word = strip_apostrophe(unify(word), language)
     lemma = _lemma(word, language)
+    if lemma is None and language in ACCENTS_DROPPED and word.isascii():
+        lemma = _accented(word, language)
     if lemma is not None:
         return fold(lemma, language)
     stemmer = _stemmer(language)
     folded = fold(word, language)
     return str(stemmer.stemWord(folded)) if stemmer else folded
-
-
-class Keyer:
-    """Memoised `compute_key` for one language (words repeat a lot across news)."""
-
-    __slots__ = ("_cache", "language")
-
-    def __init__(self, language: str) -> None:
-        self.language = language
-        self._cache: dict[str, str] = {}
-
-    def __call__(self, word: str) -> str:
-        key = self._cache.get(word)
-        if key is None:
-            if len(self._cache) > _CACHE_LIMIT:
-                self._cache.clear()
-            key = self._cache[word] = compute_key(word, self.language)
-        return key
-
-
-_KEYERS: dict[str, Keyer] = {}
-
-
-def keyer(language: str) -> Keyer:
-    """The shared memoised keyer of a language."""
-    k = _KEYERS.get(language)
-    if k is None:
-        k = _KEYERS[language] = Keyer(language)
-    return k
-
-
-def word_key(word: str, language: str) -> str:
-    """The matching key of one word, cached."""
-    return keyer(language)(word)

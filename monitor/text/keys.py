@@ -1,0 +1,120 @@
+"""The keys of a document word and the feature of a rule word.
+
+A document word carries keys: in Russian and Ukrainian the lemmas of all its dictionary
+readings ("политики" → политика, политик), elsewhere one key, the lemma else the stem
+(monitor.text.lemma), plus the singular of an English plural the lemmatiser keeps as
+its own lemma ("sales" → sales, sale).
+
+A rule word becomes one feature: a key, or, when it may be met in several shapes, the
+alternatives it accepts joined under ALT_MARK. Its alternatives are the lemmas of its
+base-form readings ("политика" → политика only, so "политик" is not asked for), a
+capitalised word's name readings first ("Лавров" → the surname), the literal word for
+short words and acronyms the analyser is not sure of (SURFACE_MARK: "Си", "ЕС"), and the
+case forms of a name no dictionary knows (NAME_MARK: Пашинян, Пашиняна, Пашиняну...,
+met only when written with a capital).
+"""
+
+from __future__ import annotations
+
+from monitor.text.lemma import compute_key, plural_singulars, strip_apostrophe
+from monitor.text.morph import ANALYSED, Reading, by_case, is_title, morph
+from monitor.text.names import NAME_LANGUAGES, name_forms
+from monitor.text.normalize import fold, unify
+
+SURFACE_MARK = "\x03"  # the literal word, in any case
+NAME_MARK = "\x04"  # a form of a name, written with a capital
+ALT_MARK = "\x05"  # several alternatives for one rule word, separated by ALT_SEP
+ALT_SEP = "\x1f"
+_CACHE_LIMIT = 300_000
+_SHORT = 2  # words this short stay literal in rules (Си, ЕС)
+
+
+def _lemmas(readings: list[Reading], language: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(fold(r.lemma, language) for r in readings))
+
+
+def doc_keys(word: str, language: str) -> tuple[str, ...]:
+    """The keys a document word carries (at least one)."""
+    if language in ANALYSED:
+        unified = unify(word)
+        readings = morph(language).readings(unified.lower())
+        if readings:
+            return _lemmas(by_case(unified, readings, language), language)
+        return (compute_key(word, language),)
+    key = compute_key(word, language)
+    if language == "en" and key[-1:] == "s":
+        singulars = plural_singulars(key)
+        if singulars:
+            return (key, *singulars)
+    return (key,)
+
+
+def rule_alternatives(word: str, language: str) -> tuple[str, ...]:
+    """What a rule word accepts: keys, SURFACE_MARK + a literal word, NAME_MARK + a form."""
+    if language not in ANALYSED:
+        return (compute_key(word, language),)
+    unified = strip_apostrophe(unify(word), language)
+    if len(unified) <= _SHORT:
+        return (SURFACE_MARK + fold(unified, language),)
+    readings = morph(language).readings(unified.lower())
+    base = [r for r in readings if r.base]
+    if unified.isupper():  # an acronym: itself, and its lemma when the dictionary has it
+        return (SURFACE_MARK + fold(unified, language), *_lemmas(base, language))
+    if is_title(unified):
+        for chosen in ([r for r in base if r.name], base, [r for r in readings if r.name]):
+            if chosen:
+                return _lemmas(chosen, language)
+        if language in NAME_LANGUAGES:
+            return tuple(NAME_MARK + fold(f, language) for f in name_forms(unified, language))
+    elif readings:
+        return _lemmas(by_case(unified, base or readings, language), language)
+    return (compute_key(word, language),)
+
+
+def rule_feature(word: str, language: str) -> str:
+    """The one feature a rule word stands for."""
+    alternatives = rule_alternatives(word, language)
+    if len(alternatives) == 1:
+        return alternatives[0]
+    return ALT_MARK + ALT_SEP.join(sorted(alternatives))
+
+
+def alternatives_of(feature: str) -> tuple[str, ...]:
+    """The alternatives a feature made by `rule_feature` accepts."""
+    if feature.startswith(ALT_MARK):
+        return tuple(feature[1:].split(ALT_SEP))
+    return (feature,)
+
+
+class Keyer:
+    """Memoised `doc_keys` for one language (words repeat a lot across news)."""
+
+    __slots__ = ("_cache", "language")
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, word: str) -> tuple[str, ...]:
+        keys = self._cache.get(word)
+        if keys is None:
+            if len(self._cache) > _CACHE_LIMIT:
+                self._cache.clear()
+            keys = self._cache[word] = doc_keys(word, self.language)
+        return keys
+
+
+_KEYERS: dict[str, Keyer] = {}
+
+
+def keyer(language: str) -> Keyer:
+    """The shared memoised keyer of a language."""
+    k = _KEYERS.get(language)
+    if k is None:
+        k = _KEYERS[language] = Keyer(language)
+    return k
+
+
+def word_key(word: str, language: str) -> str:
+    """A document word's first key, cached (its only one outside Russian and Ukrainian)."""
+    return keyer(language)(word)[0]
