@@ -4,7 +4,7 @@ A feature is what a word of some rule term stands for (`monitor.text.keys.rule_f
 a matching key, a literal word or a name's form, or several of these as alternatives),
 PREFIX_MARK + a prefix that some rule term uses (`word*`), or CJK_MARK + a Chinese or
 Japanese term (matched inside words). A document word carries a feature when one of its
-keys, its literal form or (written with a capital) its name form is among the feature's
+keys, its literal form or, written with a capital, its name form is among the feature's
 alternatives.
 Each language's `Lexicon` learns, for every word on first sight, which features the word
 carries, and remembers it: news repeats its words, so a document costs one lookup per
@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from itertools import chain, compress, count
 
 from monitor.text.analysis import FIELDS, Analysis, entries
-from monitor.text.keys import NAME_MARK, SURFACE_MARK, alternatives_of
+from monitor.text.keys import SURFACE_MARK, alternatives_of
 
 PREFIX_MARK = "\x01"  # marks prefix features
 CJK_MARK = "\x02"  # marks Chinese/Japanese substring features
@@ -45,7 +45,7 @@ class Lexicon(dict[str, tuple[str, ...]]):
             for alternative in alternatives_of(feature):
                 accepted[alternative].append(feature)
         self._accepted = {k: tuple(v) for k, v in accepted.items()}
-        self._literal = any(k[0] in (SURFACE_MARK, NAME_MARK) for k in self._accepted)
+        self._literal = any(k[0] == SURFACE_MARK for k in self._accepted)
         self._prefixes = frozenset(prefixes)
         self._lengths = sorted({len(p) for p in self._prefixes})
         # the shortest prefix's length, and every prefix cut to it: most words start
@@ -55,11 +55,11 @@ class Lexicon(dict[str, tuple[str, ...]]):
         self._needles = tuple(sorted(set(needles)))
 
     def __missing__(self, word: str) -> tuple[str, ...]:
-        keys, form, parts = self._entries[word]
+        keys, form, also = self._entries[word]
         accepted = self._accepted
-        offers = (*keys, *parts) if parts else keys
+        offers = (*keys, *also) if also else keys
         if self._literal:
-            offers = (*offers, SURFACE_MARK + form, NAME_MARK + form if word[:1].isupper() else "")
+            offers = (*offers, SURFACE_MARK + form)
         found = [f for k in offers if k in accepted for f in accepted[k]]
         if len(found) > 1:
             found = list(dict.fromkeys(found))

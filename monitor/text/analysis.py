@@ -18,7 +18,7 @@ from operator import itemgetter
 from typing import Any
 
 from monitor.models import Document
-from monitor.text.keys import keyer, rule_feature
+from monitor.text.keys import keyer, name_offers, rule_feature
 from monitor.text.languages import DETECTION_CHARS, SUPPORTED, detect_language
 from monitor.text.normalize import fold, normalize_text
 from monitor.text.tokens import HYPHENS, SPLIT, has_cjk
@@ -26,9 +26,10 @@ from monitor.text.tokens import HYPHENS, SPLIT, has_cjk
 FIELDS: tuple[str, str] = ("title", "body")
 _CACHE_LIMIT = 300_000
 
-# keys, folded form (for prefixes and literal matches), keys of hyphenated parts. Only
-# strings and tuples of them: the cyclic collector stops tracking such tuples, so a large
-# word cache costs its passes nothing.
+# keys, folded form (for prefixes and literal matches), what else the word offers: the keys
+# of its hyphenated parts, and, written with a capital, itself and its parts as names
+# (monitor.text.keys.name_offers). Only strings and tuples of them: the cyclic collector
+# stops tracking such tuples, so a large word cache costs its passes nothing.
 Entry = tuple[tuple[str, ...], str, tuple[str, ...]]
 
 
@@ -44,11 +45,11 @@ class _Entries(dict[str, Entry]):
         if len(self) > _CACHE_LIMIT:
             self.clear()
         keys = self.key(word)
-        parts: tuple[str, ...] = ()
+        also = name_offers(word, self.language)
         if "-" in word or "‐" in word or "‑" in word:
             found = {k for p in HYPHENS.split(word) if p for k in self.key(p)}
-            parts = tuple(found.difference(keys))
-        entry = self[word] = (keys, fold(word, self.language), parts)
+            also += tuple(found.difference(keys))
+        entry = self[word] = (keys, fold(word, self.language), also)
         return entry
 
 

@@ -20,11 +20,16 @@ from monitor.text.lemma import compute_key, plural_singulars, strip_apostrophe
 from monitor.text.morph import ANALYSED, Reading, by_case, is_title, morph
 from monitor.text.names import NAME_LANGUAGES, name_forms
 from monitor.text.normalize import fold, unify
+from monitor.text.tokens import HYPHENS
 
 SURFACE_MARK = "\x03"  # the literal word, in any case
 NAME_MARK = "\x04"  # a form of a name, written with a capital
 ALT_MARK = "\x05"  # several alternatives for one rule word, separated by ALT_SEP
 ALT_SEP = "\x1f"
+# languages without an analyser where a capitalised rule word is a name, matched as written
+# (with a capital) rather than by its lemma: Brown is not "brown", Bush not "bush" (German
+# capitalises every noun, so not there)
+NAMES_AS_WRITTEN = frozenset({"en"})
 _CACHE_LIMIT = 300_000
 _SHORT = 2  # words this short stay literal in rules (Си, ЕС)
 
@@ -49,9 +54,23 @@ def doc_keys(word: str, language: str) -> tuple[str, ...]:
     return (key,)
 
 
+def name_offers(word: str, language: str) -> tuple[str, ...]:
+    """NAME_MARK + the folded word, and + each of its hyphenated parts, written with a
+    capital ("China-based" offers china-based and china); () for a lower-case word."""
+    if not word[:1].isupper():
+        return ()
+    name = fold(strip_apostrophe(unify(word), language), language)
+    offers = [NAME_MARK + name]
+    if "-" in name or "‐" in name or "‑" in name:
+        offers += [NAME_MARK + fold(p, language) for p in HYPHENS.split(word) if p[:1].isupper()]
+    return tuple(offers)
+
+
 def rule_alternatives(word: str, language: str) -> tuple[str, ...]:
     """What a rule word accepts: keys, SURFACE_MARK + a literal word, NAME_MARK + a form."""
     if language not in ANALYSED:
+        if language in NAMES_AS_WRITTEN and is_title(word):
+            return (NAME_MARK + fold(strip_apostrophe(unify(word), language), language),)
         return (compute_key(word, language),)
     unified = strip_apostrophe(unify(word), language)
     if len(unified) <= _SHORT:
