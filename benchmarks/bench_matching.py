@@ -28,10 +28,14 @@ gauge of the machine's speed at this kind of work: shared machines differ by 2x 
 day to the next), and vs_tokenizing: docs_per_s over it, the figure to compare runs on
 different machines or days by.
 
-Each size runs in its own process so that peak RSS and compile time are its own.
+Each size runs in its own process so that peak RSS and compile time are its own. After the
+sizes (or alone with --keying), benchmarks/keying.py prints what keying the documents' new
+words costs, now and with the one-key rule it replaced, and the analyser's start-up and
+memory.
 
     .venv/bin/python benchmarks/bench_matching.py [--sizes 100,1000,10000,100000] [--docs 1000]
         [--stop-share 0.05]
+    .venv/bin/python benchmarks/bench_matching.py --keying      # keying and analyser cost only
     .venv/bin/python benchmarks/bench_matching.py --detection   # language detection only
 """
 
@@ -58,6 +62,7 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
+from benchmarks.keying import analyser_cost, keying  # noqa: E402
 from monitor.matching import RuleSet, load_rules  # noqa: E402
 from monitor.models import Document  # noqa: E402
 from monitor.text.analysis import analyze  # noqa: E402
@@ -425,7 +430,11 @@ def main() -> int:
         "--detection", action="store_true",
         help="only compare language detection with reading 1,000 characters, on the corpus",
     )
+    parser.add_argument("--keying", action="store_true",
+                        help="only measure keying new words and the analyser's cost")
     args = parser.parse_args()
+    if args.keying:
+        return print_keying(args.docs)
     if args.detection:
         print(json.dumps(detection()), flush=True)
         return 0
@@ -445,6 +454,16 @@ def main() -> int:
         line = json.loads(done.stdout.strip().splitlines()[-1])
         results.append(line)
         print(json.dumps(line), flush=True)
+    return print_keying(args.docs)
+
+
+def print_keying(n_docs: int) -> int:
+    """The keying lines, on the documents (and after the warm-up) the sizes use."""
+    articles = read_articles() if CORPUS.is_dir() else generated_articles(600)
+    pool = documents(articles, 2 * n_docs)
+    for line in keying(pool[:n_docs], pool[n_docs:]):
+        print(json.dumps(line), flush=True)
+    print(json.dumps(analyser_cost()), flush=True)
     return 0
 
 

@@ -17,7 +17,7 @@ met only when written with a capital).
 from __future__ import annotations
 
 from monitor.text.lemma import compute_key, plural_singulars, strip_apostrophe
-from monitor.text.morph import ANALYSED, Reading, by_case, is_title, morph
+from monitor.text.morph import ANALYSED, Reading, by_case, is_title, morph, title_wanted
 from monitor.text.names import NAME_LANGUAGES, name_forms
 from monitor.text.normalize import fold, unify
 from monitor.text.tokens import HYPHENS
@@ -42,9 +42,9 @@ def doc_keys(word: str, language: str) -> tuple[str, ...]:
     """The keys a document word carries (at least one)."""
     if language in ANALYSED:
         unified = unify(word)
-        readings = morph(language).readings(unified.lower())
-        if readings:
-            return _lemmas(by_case(unified, readings, language), language)
+        lemmas = morph(language).lemmas(unified.lower(), title_wanted(unified, language))
+        if lemmas:
+            return tuple(dict.fromkeys(lemmas)) if len(lemmas) > 1 else (lemmas[0],)
         return (compute_key(word, language),)
     key = compute_key(word, language)
     if language == "en" and key[-1:] == "s":

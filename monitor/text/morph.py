@@ -13,7 +13,7 @@ first time a word of its language is met, never at import.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 ANALYSED: frozenset[str] = frozenset({"ru", "uk"})
 # Languages whose dictionary tags places and organisations too (the Ukrainian one tags
@@ -62,9 +62,25 @@ class Morph:
                 out.append(Reading(normal_form(para_id, idx, fixed), *self._kind(para_id, idx)))
         return out
 
-    def memory(self) -> Any:
-        """The loaded dictionary (for measuring its size)."""
-        return self._dictionary
+    def lemmas(self, word: str, title: bool | None) -> list[str]:
+        """The lemmas (lower case, ё as е) of a lower-case word's readings, those of names
+        only when `title` (if it has any), of other words only when `title` is False (if
+        it has any), all when None: `by_case` without making Readings (documents call this
+        for every new word)."""
+        named: list[str] = []
+        plain: list[str] = []
+        kinds = self._kinds
+        normal_form = self._dictionary.build_normal_form
+        for fixed, parses in self._similar(word, self._substitutes):
+            for para_id, idx in parses:
+                kind = kinds.get((para_id, idx)) or self._kind(para_id, idx)
+                lemma = fixed if idx == 0 else normal_form(para_id, idx, fixed)
+                (named if kind[1] else plain).append(lemma)
+        if title is None or not (named and plain):
+            found = named + plain
+        else:
+            found = named if title else plain
+        return [lemma.replace("ё", "е") for lemma in found]
 
 
 @cache
@@ -78,15 +94,22 @@ def is_title(word: str) -> bool:
     return word[:1].isupper() and not word.isupper()
 
 
+def title_wanted(word: str, language: str) -> bool | None:
+    """What `by_case` keeps for a word: names (True), other words (False) or all (None)."""
+    if word.isupper() or not word[:1].isalpha():
+        return None
+    if is_title(word):
+        return True if language in _CAPITALS_NAME else None
+    return False
+
+
 def by_case(word: str, readings: list[Reading], language: str) -> list[Reading]:
     """The readings a word's capitalisation allows: a capitalised word is a name when it can
     be one ("Баку" is the city, not бак; Russian only), a lower-case word is not ("лавровым"
     is laurel, not the surname); words in capitals, and words with only one kind of
     reading, keep all."""
-    if word.isupper() or not word[:1].isalpha():
-        return readings
-    wanted = is_title(word)
-    if wanted and language not in _CAPITALS_NAME:
+    wanted = title_wanted(word, language)
+    if wanted is None:
         return readings
     kept = [r for r in readings if r.name == wanted]
     return kept or readings
