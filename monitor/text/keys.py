@@ -70,6 +70,7 @@ def rule_alternatives(word: str, language: str) -> tuple[str, ...]:
     """What a rule word accepts: keys, SURFACE_MARK + a literal word, NAME_MARK + a form."""
     if language not in ANALYSED:
         if language in NAMES_AS_WRITTEN and is_title(word):
+            # as written only: a plural -s would also meet other names (Owens, Frances)
             return (NAME_MARK + fold(strip_apostrophe(unify(word), language), language),)
         return (compute_key(word, language),)
     unified = strip_apostrophe(unify(word), language)
