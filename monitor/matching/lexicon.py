@@ -19,8 +19,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from itertools import chain, compress, count
 
-from monitor.text.analysis import FIELDS, Analysis, entries
-from monitor.text.keys import SURFACE_MARK, alternatives_of
+from monitor.text.analysis import FIELDS, Analysis, FieldAnalysis, entries
+from monitor.text.keys import MID_NAME_MARK, NAME_MARK, SURFACE_MARK, alternatives_of
 
 PREFIX_MARK = "\x01"  # marks prefix features
 CJK_MARK = "\x02"  # marks Chinese/Japanese substring features
@@ -41,9 +41,15 @@ class Lexicon(dict[str, tuple[str, ...]]):
         # what a document word may offer (a key, SURFACE_MARK or NAME_MARK + its form) ->
         # the features it then carries
         accepted: dict[str, list[str]] = defaultdict(list)
+        positional = set()
         for feature in set(keys):
             for alternative in alternatives_of(feature):
+                if alternative[0] == MID_NAME_MARK:  # offered as a name, kept by its place
+                    alternative = NAME_MARK + alternative[1:]
+                    positional.add(feature)
                 accepted[alternative].append(feature)
+        # features a word carries only where it is no common word written with a capital
+        self.positional: frozenset[str] = frozenset(positional)
         self._accepted = {k: tuple(v) for k, v in accepted.items()}
         self._literal = any(k[0] == SURFACE_MARK for k in self._accepted)
         self._prefixes = frozenset(prefixes)
@@ -79,10 +85,27 @@ class Lexicon(dict[str, tuple[str, ...]]):
         return Features(self, analysis)
 
 
+_TITLES = frozenset({"Mr", "Mrs", "Ms", "Dr", "St", "Sen", "Gen", "Rep", "Gov", "Prof"})
+
+
+def mid_sentence_name(fa: FieldAnalysis, p: int) -> bool:
+    """Whether token p is written with a capital (not in capitals) where no sentence starts:
+    there a word that is also a common word ("Jobs", "Brown") is a name."""
+    word = fa.parts[2 * p + 1]
+    if word.isupper() or p == 0:
+        return False
+    before = fa.parts[2 * p]
+    if any(c in before for c in ".!?\n"):
+        previous = fa.parts[2 * p - 1]  # Mr. Jobs, George W. Bush
+        return "\n" not in before and (previous in _TITLES or (
+            len(previous) == 1 and previous.isupper()))
+    return True
+
+
 class Features:
     """One document's features (`present`) and, on demand, where each one occurs."""
 
-    __slots__ = ("_carried", "_fields", "_where", "present")
+    __slots__ = ("_carried", "_fields", "_positional", "_where", "present")
 
     def __init__(self, lexicon: Lexicon, analysis: Analysis) -> None:
         self._fields = {name: analysis.field(name) for name in FIELDS}
@@ -94,6 +117,10 @@ class Features:
             chain.from_iterable(filter(None, chain.from_iterable(self._carried.values())))
         )
         self._where: dict[str, dict[str, list[int]]] = {}
+        self._positional = lexicon.positional
+        if self._positional and not self.present.isdisjoint(self._positional):
+            kept = {f for name in FIELDS for f in self._where_of(name)}
+            self.present -= self._positional - kept
 
     def _where_of(self, field: str) -> dict[str, list[int]]:
         """feature -> the positions of the tokens of `field` that carry it, ascending: one
@@ -108,6 +135,12 @@ class Features:
             for p in compress(count(), map(carried.__contains__, words)):
                 for feature in carried[words[p]]:
                     found[feature].append(p)
+            for feature in self._positional.intersection(found):
+                kept = [p for p in found[feature] if mid_sentence_name(fa, p)]
+                if kept:
+                    found[feature] = kept
+                else:
+                    del found[feature]
         return found
 
     def positions(self, field: str, feature: str) -> list[int]:

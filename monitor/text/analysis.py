@@ -18,7 +18,7 @@ from operator import itemgetter
 from typing import Any
 
 from monitor.models import Document
-from monitor.text.keys import keyer, name_offers, rule_feature
+from monitor.text.keys import MID_NAME_MARK, NAME_MARK, keyer, name_offers, rule_feature
 from monitor.text.languages import DETECTION_CHARS, SUPPORTED, detect_language
 from monitor.text.normalize import fold, normalize_text
 from monitor.text.tokens import HYPHENS, SPLIT, has_cjk
@@ -194,9 +194,12 @@ def term_keys(text: str, language: str) -> list[str]:
     elif len(table) > _CACHE_LIMIT:
         table.clear()
     out = []
-    for word in SPLIT.split(normalize_text(text))[1::2]:
+    words = SPLIT.split(normalize_text(text))[1::2]
+    for word in words:
         feature = table.get(word)
         if feature is None:
             feature = table[word] = rule_feature(word, language)
         out.append(feature)
+    if len(words) > 1:  # in a full name ("Bill Gates") a name is a name at any place
+        return [NAME_MARK + f[1:] if f[0] == MID_NAME_MARK else f for f in out]
     return out

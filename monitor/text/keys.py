@@ -16,7 +16,7 @@ met only when written with a capital).
 
 from __future__ import annotations
 
-from monitor.text.lemma import compute_key, plural_singulars, strip_apostrophe
+from monitor.text.lemma import compute_key, inflects_common_word, plural_singulars, strip_apostrophe
 from monitor.text.morph import ANALYSED, Reading, by_case, is_title, morph, title_wanted
 from monitor.text.names import NAME_LANGUAGES, name_forms
 from monitor.text.normalize import fold, unify
@@ -24,6 +24,9 @@ from monitor.text.tokens import HYPHENS
 
 SURFACE_MARK = "\x03"  # the literal word, in any case
 NAME_MARK = "\x04"  # a form of a name, written with a capital
+# a name that is also a common word (Jobs, Brown), written with a capital where no sentence
+# starts: the document word offers NAME_MARK + its form, and the place decides
+MID_NAME_MARK = "\x06"
 ALT_MARK = "\x05"  # several alternatives for one rule word, separated by ALT_SEP
 ALT_SEP = "\x1f"
 # languages without an analyser where a capitalised rule word is a name, matched as written
@@ -71,7 +74,9 @@ def rule_alternatives(word: str, language: str) -> tuple[str, ...]:
     if language not in ANALYSED:
         if language in NAMES_AS_WRITTEN and is_title(word):
             # as written only: a plural -s would also meet other names (Owens, Frances)
-            return (NAME_MARK + fold(strip_apostrophe(unify(word), language), language),)
+            name = fold(strip_apostrophe(unify(word), language), language)
+            common = inflects_common_word(name)  # Jobs, Gates: plurals of common nouns
+            return ((MID_NAME_MARK if common else NAME_MARK) + name,)
         return (compute_key(word, language),)
     unified = strip_apostrophe(unify(word), language)
     if len(unified) <= _SHORT:

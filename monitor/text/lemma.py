@@ -116,6 +116,14 @@ def plural_singulars(word: str) -> tuple[str, ...]:
     return tuple(compute_key(n, "en") for n in nouns if n != word)
 
 
+def inflects_common_word(word: str) -> bool:
+    """Whether an English word (lower case) is an inflected form of a common word: "jobs"
+    (job), "gates" (gate); not "brown", "china" or "howard"."""
+    from lemminflect import getAllLemmas
+
+    return any(lemma != word for lemmas in getAllLemmas(word).values() for lemma in lemmas)
+
+
 def compute_key(word: str, language: str) -> str:
     """The matching key of one word in a language (uncached)."""
     word = strip_apostrophe(unify(word), language)
