@@ -44,10 +44,13 @@ def _lemmas(readings: list[Reading], language: str) -> tuple[str, ...]:
 def doc_keys(word: str, language: str) -> tuple[str, ...]:
     """The keys a document word carries (at least one)."""
     if language in ANALYSED:
-        unified = unify(word)
-        lemmas = morph(language).lemmas(unified.lower(), title_wanted(unified, language))
-        if lemmas:
-            return tuple(dict.fromkeys(lemmas)) if len(lemmas) > 1 else (lemmas[0],)
+        # the dictionary has words of letters (and apostrophes: м'ясо) only; numbers and
+        # hyphenated words get one key
+        lookup = word if word.isalpha() else unify(word)
+        if lookup is word or lookup.replace("'", "").isalpha():
+            lemmas = morph(language).lemmas(lookup.lower(), title_wanted(lookup, language))
+            if lemmas:
+                return tuple(dict.fromkeys(lemmas)) if len(lemmas) > 1 else (lemmas[0],)
         return (compute_key(word, language),)
     key = compute_key(word, language)
     if language == "en" and key[-1:] == "s":

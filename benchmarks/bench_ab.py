@@ -1,0 +1,92 @@
+"""Two checkouts of monitor, the same rules and documents: matching's CPU cost, alternating.
+
+On a shared machine wall time measures the neighbours; CPU time of one process (user +
+system, `time.process_time`) much less so. This loads one rule file (generated once by
+bench_matching's generator) in each checkout in turn, warms it up on 1,000 documents as a
+running daemon would be, then analyses and matches 1,000 others, and prints per round and
+checkout the CPU ms per document and the CPU seconds to load the rules; the checkouts take
+turns, `--rounds` times.
+
+    .venv/bin/python benchmarks/bench_ab.py --base ../main-copy [--size 10000] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHILD = """
+import json, sys, time
+sys.path.insert(0, {root!r}); sys.path.insert(0, {root!r} + "/benchmarks")
+import bench_matching as bm
+from monitor.matching import load_rules
+from monitor.text.analysis import analyze
+articles = bm.read_articles()
+pool = bm.documents(articles, 2 * {docs})
+docs, warm = pool[:{docs}], pool[{docs}:]
+t = time.process_time()
+rules = load_rules({path!r}, languages=bm.LANGUAGES)
+rules.prepare(sorted(articles))
+compile_cpu = time.process_time() - t
+for doc in warm:
+    rules.match(analyze(doc, bm.LANGUAGES), doc)
+t = time.process_time(); w = time.perf_counter()
+found = 0
+for doc in docs:
+    found += len(rules.match(analyze(doc, bm.LANGUAGES), doc))
+cpu, wall = time.process_time() - t, time.perf_counter() - w
+print(json.dumps({{"cpu_ms_per_doc": round(1000 * cpu / len(docs), 3),
+                  "wall_ms_per_doc": round(1000 * wall / len(docs), 3),
+                  "compile_cpu_s": round(compile_cpu, 2), "matches": found}}))
+"""
+
+
+def run(root: Path, path: Path, docs: int) -> dict[str, float]:
+    code = CHILD.format(root=str(root), path=str(path), docs=docs)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", required=True, type=Path, help="the other checkout")
+    parser.add_argument("--size", type=int, default=10000)
+    parser.add_argument("--docs", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_matching as bm
+
+    out: dict[str, list[dict[str, float]]] = {"base": [], "new": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "rules.yaml"
+        bm.write_rules(path, args.size,
+                       bm.Vocabulary(bm.read_articles(), random.Random(args.size), 0.05))
+        for i in range(args.rounds):
+            order = [("base", args.base), ("new", ROOT)]
+            for name, root in order if i % 2 == 0 else order[::-1]:
+                line = run(root.resolve(), path, args.docs)
+                out[name].append(line)
+                print(json.dumps({"round": i + 1, "checkout": name, "rules": args.size,
+                                  **line}), flush=True)
+    summary: dict[str, object] = {"rules": args.size, "rounds": args.rounds}
+    for key in ("cpu_ms_per_doc", "compile_cpu_s"):
+        for name in out:
+            summary[f"{name}_{key}_median"] = statistics.median(r[key] for r in out[name])
+            summary[f"{name}_{key}_min"] = min(r[key] for r in out[name])
+    summary["cpu_cost_change_pct"] = round(100 * (
+        summary["new_cpu_ms_per_doc_median"] / summary["base_cpu_ms_per_doc_median"] - 1), 1)
+    print(json.dumps(summary), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
