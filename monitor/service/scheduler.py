@@ -31,7 +31,7 @@ class _BusyRunFilter(logging.Filter):
         return "maximum number of running instances" not in record.getMessage()
 
 
-logging.getLogger("apscheduler.scheduler").addFilter(_BusyRunFilter())
+_BUSY_RUNS = _BusyRunFilter()
 
 
 class Scheduler:
@@ -43,6 +43,7 @@ class Scheduler:
 
     def __init__(self) -> None:
         self._scheduler = AsyncIOScheduler(timezone=UTC)
+        logging.getLogger("apscheduler.scheduler").addFilter(_BUSY_RUNS)  # once: a set
 
     def every(
         self, job_id: str, seconds: float, func: Job, *, jitter: float = 0.0, now: bool = True
