@@ -3,4 +3,5 @@
 from __future__ import annotations
 
 __version__ = "0.1.0"
-USER_AGENT = f"monitor/{__version__} (media-monitoring daemon)"
+HOMEPAGE = "https://github.com/monitor-daemon/monitor"
+USER_AGENT = f"monitor/{__version__} (media-monitoring daemon; +{HOMEPAGE})"

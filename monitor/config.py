@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from monitor import USER_AGENT
 from monitor.config_values import Duration, Identifier, RelPath, Size
 from monitor.config_values import parse_duration as parse_duration
 from monitor.config_values import parse_size as parse_size
@@ -63,6 +64,21 @@ class FolderSourceConfig(SourceSection):
     language: str | None = Field(None, description="Language hint; detected when absent.")
 
 
+FullTextMode = Literal["auto", "always", "never"]
+_FULL_TEXT = (
+    "Fetch the page each entry links to and match its main text: auto (when the entry's own "
+    "text is shorter than `pages.short`), always, or never."
+)
+
+
+def http_url(value: str) -> str:
+    """`value` stripped, when it is an http(s) URL (file: and others would read local files)."""
+    if not re.match(r"^https?://[^/\s]", value.strip(), re.IGNORECASE):
+        raise ValueError(f"{value!r} is not an http:// or https:// URL (it is fetched over "
+                         "HTTP; for local files use a folder source)")
+    return value.strip()
+
+
 class FetchedSourceConfig(SourceSection):
     """What every source fetched over HTTP shares: its interval, request headers and the
     limits on one fetch (a size and a time cap: security settings, kept in one place)."""
@@ -81,15 +97,12 @@ class FeedSourceConfig(FetchedSourceConfig):
 
     type: Literal["feed"] = Field(description="Selects the feed source.")
     url: str = Field(description="The feed URL (http or https).")
+    full_text: FullTextMode = Field("auto", description=_FULL_TEXT)
 
     @field_validator("url")
     @classmethod
     def _web_url(cls, value: str) -> str:
-        # file:, ftp: and the like would let a config (or an OPML list) read local files
-        if not re.match(r"^https?://[^/\s]", value.strip(), re.IGNORECASE):
-            raise ValueError(f"{value!r} is not an http:// or https:// URL (a feed is fetched "
-                             "over HTTP; for local files use a folder source)")
-        return value.strip()
+        return http_url(value)
 
 
 class OpmlSourceConfig(FetchedSourceConfig):
@@ -101,6 +114,56 @@ class OpmlSourceConfig(FetchedSourceConfig):
         "`<id>.<8 hex digits of its URL>` in `monitor feeds`."
     )
     path: RelPath = Field(description="The OPML file, relative to the config file.")
+    full_text: FullTextMode = Field("auto", description=_FULL_TEXT)
+
+
+class SitemapSourceConfig(FetchedSourceConfig):
+    """A (news) sitemap or sitemap index: articles published since the last poll, read from
+    their pages."""
+
+    type: Literal["sitemap"] = Field(description="Selects the sitemap source.")
+    url: str = Field(description="The sitemap or sitemap index URL (http or https; .xml or "
+                     ".xml.gz).")
+    max_size: Size = Field(50 * 1024**2, description="Sitemaps larger than this (once "
+                           "decompressed) are refused.")
+
+    @field_validator("url")
+    @classmethod
+    def _web_url(cls, value: str) -> str:
+        return http_url(value)
+
+
+class PageSourceConfig(SourceSection):
+    """A section or front page without a feed: links that were not on it at the previous
+    poll are read as articles."""
+
+    type: Literal["page"] = Field(description="Selects the listing-page source.")
+    url: str = Field(description="The page's URL (http or https).")
+    interval: Duration = Field(900.0, description="How often the page is read.")
+    include: list[str] = Field(
+        default_factory=list, description="Regular expressions; a link is an article when "
+        "it matches one (default: any link to the page's host other than the page itself)."
+    )
+    exclude: list[str] = Field(
+        default_factory=list, description="Regular expressions of links that are never "
+        "articles (e.g. `/tag/`, `/author/`)."
+    )
+    language: str | None = Field(None, description="Language hint for its articles.")
+
+    @field_validator("url")
+    @classmethod
+    def _web_url(cls, value: str) -> str:
+        return http_url(value)
+
+    @field_validator("include", "exclude")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a regular expression: {exc}") from None
+        return value
 
 
 class FeedsConfig(Section):
@@ -114,6 +177,34 @@ class FeedsConfig(Section):
     alert_after: Duration = Field(
         24 * 3600.0, description="A feed failing for longer than this is reported through "
         "the notifiers (once, and again when it recovers)."
+    )
+
+
+class PagesConfig(Section):
+    """Fetching article pages (the full text of feed entries): politeness and limits."""
+
+    user_agent: str = Field(
+        USER_AGENT, description="The User-Agent of article page and robots.txt requests: "
+        "the software, its version and a URL where site owners learn what it is."
+    )
+    per_host: int = Field(2, ge=1, le=8, description="Page fetches running at once per host.")
+    min_delay: Duration = Field(
+        1.0, description="Least time between the starts of two requests to one host."
+    )
+    short: int = Field(
+        1000, ge=0, description="With `full_text: auto`, an entry whose own text is shorter "
+        "than this many characters gets its page fetched."
+    )
+    max_size: Size = Field(5 * 1024**2, description="Pages larger than this are not read.")
+    timeout: Duration = Field(30.0, description="Longest time one page fetch may take.")
+    max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed per page.")
+    robots: bool = Field(
+        True, description="Obey robots.txt (fetched once per host and cached for a day)."
+    )
+    site_failures: int = Field(
+        3, ge=1, description="Consecutive failures after which a site is paused (backing "
+        "off, doubling from 10 minutes) and reported by `monitor feeds` and the feed-health "
+        "alert."
     )
 
 # ---------------------------------------------------------------- notifiers
@@ -314,6 +405,9 @@ class Config(Section):
     delivery: DeliveryConfig = Field(default_factory=DeliveryConfig, description="The outbox.")
     feeds: FeedsConfig = Field(
         default_factory=FeedsConfig, description="Limits and failure handling for all feeds."
+    )
+    pages: PagesConfig = Field(
+        default_factory=PagesConfig, description="Fetching article pages: politeness, limits."
     )
     log: LogConfig = Field(default_factory=LogConfig, description="Logging.")
     retention: Duration = Field(90 * 86400.0, description="How long documents are kept.")

@@ -62,6 +62,10 @@ class Document(Value):
     fetched: datetime = Field(default_factory=utcnow)
     language: str | None = None  # a hint from the source; analysis detects when None
     path: str | None = None  # the file a folder document came from
+    author: str | None = None  # as the article's page names it (full text)
+    # for an entry whose linked page was wanted: "page" (the body is the page's main text)
+    # or "summary" (the page could not be had; the body is what the feed gave)
+    body_from: Literal["page", "summary"] | None = None
 
     @model_validator(mode="before")
     @classmethod

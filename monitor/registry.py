@@ -26,7 +26,7 @@ from typing import get_origin as _origin
 
 from pydantic import BaseModel, Field
 
-from monitor.config import FeedsConfig
+from monitor.config import FeedsConfig, PagesConfig
 from monitor.errors import ConfigError
 from monitor.yamlfile import did_you_mean
 
@@ -50,6 +50,7 @@ class Resources:
     clock: Callable[[], float] = time.time  # unix time now
     languages: tuple[str, ...] = ()  # what documents may be written in (config.yaml)
     feeds: FeedsConfig = field(default_factory=FeedsConfig)  # limits shared by all feeds
+    pages: PagesConfig = field(default_factory=PagesConfig)  # how article pages are fetched
     templates: Path | None = None  # a folder of templates overriding the shipped ones
     read_only: bool = False  # a store opened by a command that only looks (no lock)
 

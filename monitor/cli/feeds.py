@@ -12,6 +12,7 @@ from monitor.cli.common import Exit, add_command, config_or_none, error
 from monitor.cli.display import ago, shorten, table
 from monitor.errors import StoreError
 from monitor.sources import feeds_health
+from monitor.sources.fulltext import counts_key, pages_health
 from monitor.store import SQLiteStore
 
 
@@ -29,7 +30,8 @@ def register(sub: Any) -> None:
     p = add_command(
         sub, "feeds", _feeds,
         "the health of every feed: last attempt and success, HTTP status, failures, "
-        "backoff, next poll, entries seen, last error",
+        "backoff, next poll, entries seen, pages behind entries (fetched, text extracted, "
+        "blocked by robots.txt, skipped, matched on the summary), last error",
     )
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
 
@@ -48,7 +50,7 @@ def _feeds(args: argparse.Namespace) -> int:
     else:
         opened = nullcontext(_NoState())
     with opened as state:
-        rows = feeds_health(config.sources, state)
+        rows = [with_pages(row, state) for row in feeds_health(config.sources, state)]
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False, default=str))
     elif not rows:
@@ -56,6 +58,28 @@ def _feeds(args: argparse.Namespace) -> int:
     else:
         print(render_feeds(rows, time.time()))
     return Exit.OK
+
+
+def with_pages(row: dict[str, Any], state: Any) -> dict[str, Any]:
+    """The row with its source's page counters (full text), when it fetched any."""
+    saved = state.get_state(counts_key(row.get("opml") or row["id"]))
+    return {**row, "pages": pages_health(saved)} if saved else row
+
+
+def pages_cell(pages: dict[str, Any] | None) -> str:
+    """e.g. "12 fetched, 10 text, 1 robots, 2 summary" (full text of entries)."""
+    if not pages:
+        return "-"
+    parts = [f"{pages['fetched']} fetched", f"{pages['extracted']} text"]
+    parts += [f"{pages[k]} {k}" for k in ("robots", "skipped", "summary") if pages[k]]
+    return ", ".join(parts)
+
+
+def _problem(row: dict[str, Any]) -> str:
+    sites = (row.get("pages") or {}).get("sites") or {}
+    failing = [f"site {host} failing ({s['failures']}): {s['last_error']}"
+               for host, s in sites.items()]
+    return "; ".join([row.get("last_error") or row.get("problem") or "", *failing]).strip("; ")
 
 
 def feed_state(row: dict[str, Any], now: float) -> str:
@@ -87,10 +111,11 @@ def render_feeds(rows: list[dict[str, Any]], now: float) -> str:
             ago(row.get("last_success"), now),
             _until(row.get("next_poll"), now),
             row.get("entries_last") if row.get("entries_last") is not None else "-",
-            shorten(row.get("last_error") or row.get("problem") or "", 60),
+            pages_cell(row.get("pages")),
+            shorten(_problem(row), 60),
         ])
     headers = ["FEED", "STATE", "HTTP", "LAST ATTEMPT", "LAST SUCCESS", "NEXT POLL",
-               "ENTRIES", "LAST ERROR / PROBLEM"]
+               "ENTRIES", "PAGES", "LAST ERROR / PROBLEM"]
     return table(headers, body, indent="")
 
 

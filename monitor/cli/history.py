@@ -21,6 +21,7 @@ from monitor.cli.common import Exit, add_command, config_or_none, error, open_st
 from monitor.cli.display import shorten, when
 from monitor.cli.progress import track
 from monitor.config import Config, parse_duration
+from monitor.delivery.render import matched_on
 from monitor.errors import LockedError, MonitorError, RuleError
 from monitor.logs import ctx, setup_logging
 from monitor.models import Alert, Document
@@ -96,6 +97,9 @@ def alert_json(alert: Alert) -> dict[str, Any]:
         "language": alert.language,
         "score": alert.score,
         "matched": [{"term": h.term, "field": h.field, "text": h.text} for h in alert.hits],
+        "author": doc.author,
+        "body_from": doc.body_from,
+        "note": matched_on(doc),
     }
 
 
@@ -110,6 +114,8 @@ def _render_alert(alert: Alert, at: float | None = None) -> str:
     head = f"{when(at)}  {alert.rule}  {doc.source}  {shorten(doc.title, 100)}"
     words = ", ".join(matched_words(alert)) or "(no words: matched on metadata)"
     lines = [head, f"    matched: {words}"]
+    if note := matched_on(doc):
+        lines.append(f"    ({note})")
     if doc.url or doc.path:
         lines.append(f"    {doc.url or doc.path}")
     return "\n".join(lines)

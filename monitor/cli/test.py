@@ -11,7 +11,9 @@ from typing import Any
 
 from monitor.cli.common import Exit, add_command, error
 from monitor.cli.progress import track
+from monitor.cli.test_url import first_lines, is_url, url_documents
 from monitor.config import Config, FolderSourceConfig, load_config
+from monitor.delivery.render import matched_on
 from monitor.errors import ConfigError, DocumentError, RuleError
 from monitor.matching import RuleSet, load_rules
 from monitor.matching.explain import snippets
@@ -30,7 +32,9 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "paths", nargs="+", metavar="PATH",
-        help="a document file (.txt, .md, .html, .json, .jsonl) or a folder of them",
+        help="a document file (.txt, .md, .html, .json, .jsonl), a folder of them, or an "
+        "http(s):// URL of a web page (its article is extracted) or a feed (its entries, "
+        "each with its page's text as the daemon reads it)",
     )
     p.add_argument(
         "--rules", metavar="PATH", action="append",
@@ -86,7 +90,14 @@ def _documents(
     paths: Sequence[str], config: Config
 ) -> Iterator[tuple[Path, list[Document] | DocumentError]]:
     files: list[tuple[Path, Path, FolderSourceConfig | None]] = []  # (file, root, source)
-    for given in map(Path, paths):
+    for text in paths:
+        if is_url(text):
+            try:
+                yield Path(text), url_documents(text, config)
+            except DocumentError as exc:
+                yield Path(text), exc
+            continue
+        given = Path(text)
         source = _source_for(given, config)
         if given.is_dir():
             found = sorted(p for p in given.rglob("*") if p.is_file() and is_candidate(p))
@@ -128,7 +139,12 @@ def _report(
     if as_json:
         print(json.dumps(_as_json(path, doc, analysis.language, matches), ensure_ascii=False))
         return bool(matches)
-    print(f"{path}  [{analysis.language}]  {doc.title}")
+    print(f"{doc.url or path}  [{analysis.language}]  {doc.title}")
+    if doc.body_from is not None:
+        note = matched_on(doc) or "the text of the page"
+        print(f"  text ({note}):")
+        for line in first_lines(doc):
+            print(f"    | {line}")
     if not matches:
         print("  no rule matched")
     for m in matches:
@@ -147,6 +163,7 @@ def _report(
 def _as_json(path: Path, doc: Document, language: str, matches: list[Match]) -> dict[str, Any]:
     return {
         "path": str(path),
+        "url": doc.url,
         "title": doc.title,
         "language": language,
         "matches": [

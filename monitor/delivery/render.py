@@ -23,7 +23,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import escape
 
 from monitor.errors import DeliveryError
-from monitor.models import Alert, Hit, Snippet
+from monitor.models import Alert, Document, Hit, Snippet
 
 _SPACE = re.compile(r"\s+")
 _INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -116,7 +116,17 @@ def alert_context(alert: Alert) -> dict[str, Any]:
             for s in snippets_for(alert)
         ],
         "paragraphs": paragraphs(doc.body),
+        "matched_on": matched_on(doc),
     }
+
+
+SUMMARY_NOTE = "matched on the feed's summary"
+
+
+def matched_on(doc: Document) -> str | None:
+    """A note when the article's page could not be had and the feed's text was matched."""
+    return SUMMARY_NOTE + " (the article's page could not be read)" \
+        if doc.body_from == "summary" else None
 
 
 def paragraphs(body: str, limit: int = BODY_EXCERPT) -> list[str]:

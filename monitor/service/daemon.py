@@ -91,7 +91,7 @@ class Daemon:
         http = self._http or await stack.enter_async_context(FeedHttp.from_config(config.feeds))
         ctx = Resources(store=self.store, http=http, clock=self.clock,
                         languages=tuple(config.languages), feeds=config.feeds,
-                        templates=config.templates)
+                        pages=config.pages, templates=config.templates)
         for cfg in (c for c in config.sources if c.enabled):
             self.sources[cfg.id] = await stack.enter_async_context(build_source(cfg, ctx))
             self._source_locks[cfg.id] = asyncio.Lock()

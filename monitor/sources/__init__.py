@@ -11,23 +11,37 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from monitor.config import FeedSourceConfig, OpmlSourceConfig, SourceSection
+from monitor.config import (
+    FeedSourceConfig,
+    OpmlSourceConfig,
+    PageSourceConfig,
+    SitemapSourceConfig,
+    SourceSection,
+)
 from monitor.errors import SourceError
 from monitor.registry import Registry, Resources
 from monitor.sources.base import Source, StateStore
 from monitor.sources.directory import DirectorySource
 from monitor.sources.feed import FeedSource
 from monitor.sources.feed_state import feed_health, saved_state, state_key
+from monitor.sources.fulltext import with_full_text
 from monitor.sources.opml import OpmlSource, read_opml
+from monitor.sources.page import PageSource
+from monitor.sources.sitemap import SitemapSource
 
 SOURCES: Registry[Source] = Registry(
-    "source", "monitor.sources", [DirectorySource, FeedSource, OpmlSource]
+    "source", "monitor.sources",
+    [DirectorySource, FeedSource, OpmlSource, SitemapSource, PageSource],
 )
 
 
 def build_source(cfg: SourceSection, ctx: Resources) -> Source:
-    """The source described by `cfg`, made with the shared resources in `ctx`."""
-    return SOURCES.build(cfg, ctx)
+    """The source described by `cfg`, made with the shared resources in `ctx`; a source
+    whose entries link to articles reads them from their pages (fulltext.py): feeds as
+    their `full_text:` says, sitemaps and listing pages always."""
+    source = SOURCES.build(cfg, ctx)
+    mode = getattr(type(source), "reads_pages", None) or getattr(cfg, "full_text", None)
+    return with_full_text(source, mode, ctx) if mode else source
 
 
 def feeds_health(
@@ -40,7 +54,7 @@ def feeds_health(
     """
     out: list[dict[str, Any]] = []
     for cfg in sources:
-        if isinstance(cfg, FeedSourceConfig):
+        if isinstance(cfg, FeedSourceConfig | SitemapSourceConfig | PageSourceConfig):
             out.append(_saved(cfg.id, cfg.url, state, enabled=cfg.enabled))
         elif isinstance(cfg, OpmlSourceConfig):
             try:

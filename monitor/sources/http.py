@@ -29,6 +29,10 @@ MAX_REDIRECTS = 10
 PERMANENT = frozenset({301, 308})
 
 
+class UnwantedType(FetchError):
+    """A successful answer of a content type the caller did not ask for (not downloaded)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class Fetched:
     """An HTTP answer. `url` is where it came from after redirects; `permanent_url` is set
@@ -98,16 +102,22 @@ class FeedHttp:
         return sem
 
     async def fetch(
-        self, url: str, *, headers: Mapping[str, str], max_size: int, timeout: float
+        self, url: str, *, headers: Mapping[str, str], max_size: int, timeout: float,
+        follow: bool = True, types: tuple[str, ...] = (),
     ) -> Fetched:
-        """GET `url` with the given extra headers; the body is decompressed and capped."""
+        """GET `url` with the given extra headers; the body is decompressed and capped.
+
+        `follow=False` returns redirects as they are; `types` (e.g. ("text/html",)) refuses
+        a 2xx answer of another declared content type with UnwantedType, before its body.
+        """
         if self._overall is None:
             raise RuntimeError("FeedHttp is used outside `async with`")
         async with self._overall, self._host_limit(url):
             started = time.monotonic()
             try:
                 async with asyncio.timeout(timeout):
-                    return await self._get(self._opened(), url, headers, max_size, started)
+                    return await self._get(self._opened(), url, headers, max_size, started,
+                                           follow, types)
             except TimeoutError:
                 raise FetchError(f"no complete answer within {timeout:g} s") from None
             except httpx.TooManyRedirects:
@@ -119,10 +129,14 @@ class FeedHttp:
 
     async def _get(
         self, client: httpx.AsyncClient, url: str, headers: Mapping[str, str],
-        max_size: int, started: float,
+        max_size: int, started: float, follow: bool = True, types: tuple[str, ...] = (),
     ) -> Fetched:
         timeout = httpx.Timeout(30.0, connect=CONNECT_TIMEOUT)
-        async with client.stream("GET", url, headers=dict(headers), timeout=timeout) as resp:
+        async with client.stream("GET", url, headers=dict(headers), timeout=timeout,
+                                 follow_redirects=follow) as resp:
+            kind = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+            if types and resp.is_success and kind and kind not in types:
+                raise UnwantedType(f"not HTML but {kind}")
             declared = resp.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_size:
                 raise FetchError(f"the answer is {declared} bytes, over the limit of {max_size}")

@@ -20,6 +20,7 @@ import yaml
 from monitor.errors import DocumentError
 from monitor.models import Document
 from monitor.sources.encoding import NotText, decode_bytes
+from monitor.sources.extract import extract_page
 from monitor.sources.html import extract_article
 
 log = logging.getLogger(__name__)
@@ -147,6 +148,11 @@ def _front_matter(block: str) -> dict[str, Any]:
 
 
 def _parse_html(text: str, base: Document) -> list[Document]:
+    """A saved page: its main text as a feed entry's page gets it (extract.py); a short
+    page, which the extractor may take for boilerplate, is read whole by the HTML reader."""
+    page = extract_page(text)
+    if page.substantial:
+        return _single(page.title or extract_article(text)[0], page.text, base)
     title, body = extract_article(text)
     return _single(title, body, base)
 

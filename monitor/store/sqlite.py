@@ -349,6 +349,9 @@ class SQLiteStore:
             n += db.execute(
                 "UPDATE documents SET data = '' WHERE updated < ? AND data != ''", (before,)
             ).rowcount
+            # pages read for full text (sources/fulltext.py) are kept as long as documents
+            n += db.execute("DELETE FROM state WHERE key LIKE 'page:%' AND updated < ?",
+                            (before,)).rowcount
         return n
 
     def vacuum(self) -> None:

@@ -18,6 +18,7 @@ from monitor.registry import Resources
 from monitor.sources import SOURCES, build_source
 from monitor.store import SQLiteStore
 from tests.sources.conftest import FeedServer, Route, rss
+from tests.sources.pages import ARTICLE, article_page
 
 TITLES = {"Первая новость о сотрудничестве", "Second story about cooperation"}
 ENTRIES = [
@@ -49,7 +50,37 @@ def _opml(tmp: Path, server: FeedServer) -> dict[str, Any]:
     return {"type": "opml", "id": "subs", "path": str(opml)}
 
 
-KINDS = {"folder": _folder, "feed": _feed, "opml": _opml}
+def _articles(server: FeedServer) -> list[str]:
+    paths = []
+    for n, title in enumerate(sorted(TITLES)):
+        paths.append(f"/story/{n}")
+        server.routes[paths[-1]] = Route(body=article_page(title, ARTICLE).encode(),
+                                         headers={"Content-Type": "text/html"})
+    return paths
+
+
+def _sitemap(tmp: Path, server: FeedServer) -> dict[str, Any]:
+    urls = "".join(
+        f"<url><loc>{server.url_of(p)}</loc><news:news><news:title>{t}</news:title>"
+        f"<news:publication_date>2026-11-30T0{n}:00:00Z</news:publication_date></news:news>"
+        "</url>" for n, (p, t) in enumerate(zip(_articles(server), sorted(TITLES),
+                                                strict=True)))
+    server.routes["/sitemap.xml"] = Route(body=(
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www'
+        f'.google.com/schemas/sitemap-news/0.9">{urls}</urlset>').encode(), etag='"v1"')
+    return {"type": "sitemap", "id": "maps", "url": server.url_of("/sitemap.xml")}
+
+
+def _page(tmp: Path, server: FeedServer) -> dict[str, Any]:
+    links = "".join(f'<a href="{p}">{p}</a>' for p in _articles(server))
+    server.routes["/section"] = Route(body=f"<html><body>{links}</body></html>".encode(),
+                                      headers={"Content-Type": "text/html"})
+    return {"type": "page", "id": "front", "url": server.url_of("/section"),
+            "include": ["/story/"]}
+
+
+KINDS = {"folder": _folder, "feed": _feed, "opml": _opml, "sitemap": _sitemap,
+         "page": _page}
 
 
 @pytest.fixture(params=sorted(KINDS))

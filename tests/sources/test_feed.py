@@ -265,6 +265,7 @@ def test_build_source_shares_one_client() -> None:
     ctx = Resources(store=MemoryState(), http=FeedHttp.from_config(feeds), feeds=feeds)
     one = build_source(cfg, ctx)
     two = build_source(cfg.model_copy(update={"id": "b"}), ctx)
+    one, two = one.inner, two.inner  # type: ignore[attr-defined]  # inside full text
     assert isinstance(one, FeedSource) and isinstance(two, FeedSource)
     assert one._http is two._http is ctx.http
     assert one._http.per_host == 3
