@@ -55,6 +55,10 @@ class FolderSourceConfig(SourceSection):
     path: RelPath = Field(description="The folder to watch, relative to the config file.")
     interval: Duration = Field(2.0, description="How often the folder is rescanned.")
     recursive: bool = Field(True, description="Also read files in subfolders.")
+    max_depth: int = Field(
+        32, ge=1, le=1000, description="Subfolders deeper than this many levels below "
+        "`path` are not read (reported once in the log and in `monitor status`)."
+    )
     watch: bool = Field(True, description="React to file events (inotify) between rescans.")
     max_size: Size = Field(10 * 1024**2, description="Files larger than this are skipped.")
     settle: Duration = Field(

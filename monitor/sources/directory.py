@@ -15,6 +15,7 @@ import asyncio
 import logging
 import os
 import stat
+import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -28,10 +29,11 @@ from monitor.errors import DocumentError, SourceError
 from monitor.models import Document
 from monitor.registry import Resources
 from monitor.sources.readers import is_candidate, read_file
+from monitor.sources.walk import DEFAULT_MAX_DEPTH, Tree, Walk, confined, depth_of, walk
 
 log = logging.getLogger(__name__)
 
-Signature = tuple[int, int]  # (size, mtime_ns)
+Signature = tuple[int, int]  # (size, mtime_ns), as in walk.Signature
 FULL_RESCAN = 60.0  # seconds between full walks while file events are being received
 WATCH_WARMUP = 0.5  # seconds for the watcher to be in place after it is started
 
@@ -49,6 +51,7 @@ class ScanResult:
     ready: list[tuple[Path, Signature]] = field(default_factory=list)
     next_due: float | None = None  # monotonic time, None when nothing is pending
     files: int = 0
+    interrupted: bool = False  # the source was closed during the walk: nothing decided
 
 
 class DirectorySource:
@@ -73,6 +76,10 @@ class DirectorySource:
         self.interval = cfg.interval
         self.root = Path(cfg.path).absolute()
         self._root_real = Path(os.path.realpath(self.root))
+        self.tree = Tree(
+            root=self.root, root_real=str(self._root_real), recursive=cfg.recursive,
+            max_depth=getattr(cfg, "max_depth", DEFAULT_MAX_DEPTH), wanted=is_candidate,
+        )
         self.languages = tuple(languages)
         self.settle = settle if settle is not None else getattr(cfg, "settle", 1.0)
         self._taken: dict[Path, Signature] = {}  # read (or refused) at this signature
@@ -84,15 +91,22 @@ class DirectorySource:
         self._due = asyncio.Event()
         self._next_due: float | None = None
         self._stop = asyncio.Event()
+        self._halt = threading.Event()  # set on close: a walk or read in a thread stops
         self._stats: dict[str, Any] = {
             "documents": 0, "skipped": 0, "last_scan": None, "last_error": None, "files": 0,
+            "too_deep": None,
         }
 
     async def __aenter__(self) -> DirectorySource:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        self.halt()
+
+    def halt(self) -> None:
+        """Stop watching, and stop a walk or read under way in another thread."""
         self._stop.set()
+        self._halt.set()
 
     # ------------------------------------------------------------ polling
 
@@ -112,13 +126,20 @@ class DirectorySource:
         else:
             self._last_full = now
             scan = self.scan(now, wall)
-        docs: list[Document] = []
-        for path, signature in scan.ready:
-            docs.extend(self._read(path))
-            self._taken[path] = signature
+        docs = self.read_ready(scan)
         self._next_due = scan.next_due
         self._stats.update(last_scan=time.time(), files=scan.files, last_error=None)
         self._stats["documents"] += len(docs)
+        return docs
+
+    def read_ready(self, scan: ScanResult) -> list[Document]:
+        """Read the files a scan found ready (until the source is closed); remember each."""
+        docs: list[Document] = []
+        for path, signature in scan.ready:
+            if self._halt.is_set():  # what is left is read at the next start
+                break
+            docs.extend(self._read(path))
+            self._taken[path] = signature
         return docs
 
     def _read(self, path: Path) -> list[Document]:
@@ -126,6 +147,7 @@ class DirectorySource:
             return read_file(
                 path, source=self.id, root=self.root, max_size=self.cfg.max_size,
                 languages=self.languages, language=self.cfg.language,
+                confine=self.tree.root_real,
             )
         except DocumentError as exc:
             log.warning("source %r: skipped %s", self.id, exc)
@@ -144,8 +166,13 @@ class DirectorySource:
     def scan(self, now: float, wall: float) -> ScanResult:
         """Walk the folder; decide which files are ready (settled and not yet read)."""
         result = ScanResult()
+        found = self._walk(self.root)
+        if found.interrupted:
+            result.interrupted = True
+            return result
+        self._stats["too_deep"] = str(found.too_deep[0]) if found.too_deep else None
         present: set[Path] = set()
-        for path, signature in self._walk(self.root):
+        for path, signature in found.files:
             present.add(path)
             self._decide(path, signature, now, wall, result)
         result.files = len(present)
@@ -156,7 +183,11 @@ class DirectorySource:
         return result
 
     def scan_paths(self, paths: set[str], now: float, wall: float) -> ScanResult:
-        """Look only at these paths (from file events) and at the files still settling."""
+        """Look only at these paths (from file events) and at the files still settling.
+
+        A path counts only when it is inside the root with every link resolved: a link
+        made while the daemon runs cannot lead a read or a walk out of the folder.
+        """
         found: dict[Path, Signature] = {}
         for path in {self._under_root(Path(p)) for p in paths} | set(self._pending):
             if not self._in_scope(path):
@@ -167,9 +198,11 @@ class DirectorySource:
                 self._taken.pop(path, None)
                 self._pending.pop(path, None)
                 continue
-            if stat.S_ISDIR(st.st_mode):  # a folder moved in: read what it holds
-                found.update(self._walk(path))
-            elif stat.S_ISREG(st.st_mode) and is_candidate(path) and self._inside(path):
+            if not confined(self.tree, path):
+                log.debug("source %r: not following %s (leaves the folder)", self.id, path)
+            elif stat.S_ISDIR(st.st_mode):  # a folder moved in: read what it holds
+                found.update(self._walk(path).files)
+            elif stat.S_ISREG(st.st_mode) and is_candidate(path):
                 found[path] = (st.st_size, st.st_mtime_ns)
         result = ScanResult()
         for path, signature in found.items():
@@ -184,17 +217,11 @@ class DirectorySource:
         return path
 
     def _in_scope(self, path: Path) -> bool:
-        try:
-            parts = path.relative_to(self.root).parts
-        except ValueError:
+        depth = depth_of(self.tree, path)
+        if not depth or any(part.startswith(".") for part in path.relative_to(self.root).parts):
             return False
-        if not parts or any(part.startswith(".") for part in parts):
-            return False
-        return self.cfg.recursive or len(parts) == 1
-
-    def _inside(self, path: Path) -> bool:
-        return not path.is_symlink() or _inside(os.path.realpath(path),
-                                                os.path.realpath(self.root))
+        # a file is one level deeper than its folder: `max_depth` folders, then the file
+        return depth <= (self.tree.max_depth + 1 if self.cfg.recursive else 1)
 
     def _decide(self, path: Path, signature: Signature, now: float, wall: float,
                 result: ScanResult) -> None:
@@ -212,50 +239,18 @@ class DirectorySource:
             due = pending.since + min(self.settle, max(self.settle - mtime_age, 0.0))
             result.next_due = due if result.next_due is None else min(result.next_due, due)
 
-    def _walk(self, start: Path) -> list[tuple[Path, Signature]]:
-        """(path, signature) of every candidate file, following symlinks only inside the root."""
-        root_real = os.path.realpath(self.root)
-        out: list[tuple[Path, Signature]] = []
-        stack = [str(start)]
-        visited: set[str] = set()
-        while stack:
-            folder = stack.pop()
-            real = os.path.realpath(folder)
-            if real in visited:
-                continue
-            visited.add(real)
-            try:
-                entries = list(os.scandir(folder))
-            except OSError as exc:
-                self._warn_once(Path(folder), f"cannot list the folder: {exc.strerror or exc}")
-                continue
-            for entry in entries:
-                self._visit(entry, root_real, stack, out)
-        return out
-
-    def _visit(
-        self, entry: os.DirEntry[str], root_real: str, stack: list[str],
-        out: list[tuple[Path, Signature]],
-    ) -> None:
-        if entry.name.startswith("."):
-            return
-        try:
-            if entry.is_symlink() and not _inside(os.path.realpath(entry.path), root_real):
-                log.debug("source %r: not following %s (leaves the folder)", self.id, entry.path)
-                return
-            if entry.is_dir():
-                if self.cfg.recursive:
-                    stack.append(entry.path)
-                return
-            path = Path(entry.path)
-            if not entry.is_file() or not is_candidate(path):
-                log.debug("source %r: ignoring %s", self.id, entry.path)
-                return
-            st = entry.stat()
-        except OSError as exc:  # vanished or unreadable between listing and stat
-            log.debug("source %r: cannot stat %s: %s", self.id, entry.path, exc)
-            return
-        out.append((path, (st.st_size, st.st_mtime_ns)))
+    def _walk(self, start: Path) -> Walk:
+        """Walk under `start`; warn (once each) of folders not listed or below the cap."""
+        found = walk(self.tree, start, self._halt)
+        for folder, reason in found.unlistable:
+            self._warn_once(folder, f"cannot list the folder: {reason}")
+        if found.too_deep:
+            self._warn_once(
+                found.too_deep[0],
+                f"not read: deeper than max_depth {self.tree.max_depth} folder levels "
+                f"({len(found.too_deep)} such folder(s); raise max_depth to read them)",
+            )
+        return found
 
     def _warn_once(self, path: Path, message: str) -> None:
         if path not in self._warned:
@@ -308,10 +303,6 @@ class DirectorySource:
             "id": self.id, "type": "folder", "path": str(self.root),
             "pending": len(self._pending), **self._stats,
         }
-
-
-def _inside(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def _watcher(root: Path, stop: asyncio.Event) -> AsyncGenerator[Any, None] | None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import stat
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -22,6 +24,7 @@ from monitor.models import Document
 from monitor.sources.encoding import NotText, decode_bytes
 from monitor.sources.extract import extract_page
 from monitor.sources.html import extract_article
+from monitor.sources.walk import is_inside
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +53,16 @@ def read_file(
     max_size: int = DEFAULT_MAX_SIZE,
     languages: Sequence[str] = (),
     language: str | None = None,
+    confine: str | None = None,
 ) -> list[Document]:
     """The documents in one file (one, or one per object for .json lists and .jsonl).
 
     Document ids are `<source>:<path relative to root>` (plus `#<id or line>` per object of
     a .json list or .jsonl). `language` is a hint given to every document without one.
     Raises DocumentError naming the file when it is unreadable, binary, larger than
-    `max_size`, of an unsupported type, or holds no usable document structure.
+    `max_size`, of an unsupported type, or holds no usable document structure; or when it
+    is not a regular file (a FIFO, a device: never opened so that it could block), or,
+    with `confine` (a real folder path), when it resolves outside that folder.
     """
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
@@ -65,7 +71,7 @@ def read_file(
         rel = path.relative_to(root).as_posix()
     except ValueError:
         rel = path.name
-    data = _read_bytes(path, max_size)
+    data = _read_bytes(path, max_size, confine)
     try:
         text, _encoding = decode_bytes(data, languages)
     except NotText as exc:
@@ -76,15 +82,45 @@ def read_file(
     return [d.validated() for d in parse_text(text, suffix=suffix, base=base)]
 
 
-def _read_bytes(path: Path, max_size: int) -> bytes:
+def _read_bytes(path: Path, max_size: int, confine: str | None) -> bytes:
     try:
-        with path.open("rb") as f:
+        with os.fdopen(_open_regular(path, confine), "rb") as f:
             data = f.read(max_size + 1)
     except OSError as exc:
         raise DocumentError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     if len(data) > max_size:
         raise DocumentError(f"{path}: larger than the limit of {max_size} bytes")
     return data
+
+
+def _open_regular(path: Path, confine: str | None) -> int:
+    """A descriptor of `path` opened without blocking (a FIFO would wait for a writer),
+    checked on the descriptor to be a regular file and, with `confine`, inside it. The
+    last component is opened without following a link, so a file swapped for a link after
+    the check is refused rather than followed."""
+    target, flags = str(path), os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
+    if confine is not None:
+        target, flags = os.path.realpath(path), flags | os.O_NOFOLLOW
+        if not is_inside(target, confine):
+            raise DocumentError(f"{path}: leads outside the folder")
+    fd = os.open(target, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise DocumentError(f"{path}: not a regular file")
+        if confine is not None and not is_inside(_opened_path(fd, target), confine):
+            raise DocumentError(f"{path}: leads outside the folder")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _opened_path(fd: int, fallback: str) -> str:
+    """The path the OS opened for `fd` (Linux /proc); `fallback` where that is unknown."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return fallback
 
 
 def parse_text(text: str, *, suffix: str, base: Document) -> list[Document]:
