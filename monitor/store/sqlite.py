@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -13,18 +11,20 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config import SQLiteStoreConfig
-from monitor.errors import LockedError, StoreError
+from monitor.errors import StoreError
 from monitor.models import Alert, Document
 from monitor.registry import Resources
 from monitor.store.base import Delivery, DeliveryStatus, DocumentStatus
+from monitor.store.lock import StateLock, resolved
 from monitor.store.schema import check_header, migrate, outdated
 
 
 class SQLiteStore:
     """The Store in a SQLite file.
 
-    `lock=True` (the daemon) takes an exclusive OS lock on `<state>.lock`, so a second
-    daemon or a `run --once` on the same state refuses to start (LockedError).
+    `lock=True` (the daemon) takes the state's lock (`StateLock`: beside the file with
+    links resolved), so a second daemon or a `run --once` on the same state, by whatever
+    path, refuses to start (LockedError).
     `lock=False` (commands that only look) upgrades an older schema only when no daemon
     holds the lock; under a running daemon it refuses an older schema rather than change
     the file beneath it.
@@ -41,13 +41,15 @@ class SQLiteStore:
 
     def __init__(self, path: Path | str, *, lock: bool = True) -> None:
         self.path = Path(path)
-        self._lock_fd: int | None = None
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        real = resolved(self.path)  # the WAL and its index live beside the real file
+        real.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = StateLock(self.path)
         if lock:
-            self._take_lock()
+            self._lock.acquire()
         try:
             check_header(self.path)
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+            self._db = sqlite3.connect(real, isolation_level=None, timeout=10)
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -55,55 +57,20 @@ class SQLiteStore:
             if lock or not outdated(self._db):
                 migrate(self._db, self.path, self._tx)
             else:  # only upgrade a file no daemon is using
-                with self._lock_if_free() as free:
+                with self._lock.if_free() as free:
                     migrate(self._db, self.path, self._tx, upgrade=free)
         except sqlite3.DatabaseError as exc:
-            self._release_lock()
+            self._lock.release()
             raise StoreError(f"{self.path}: not a usable state file ({exc})") from exc
         except BaseException:
-            self._release_lock()
+            self._lock.release()
             raise
 
     # ------------------------------------------------------------ lifecycle
 
-    def _take_lock(self) -> None:
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 64).decode(errors="replace").strip() or "another process"
-            os.close(fd)
-            raise LockedError(
-                f"{self.path} is in use by monitor (pid {holder}); "
-                "stop it first, or point --config at another state file"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        self._lock_fd = fd
-
-    @contextmanager
-    def _lock_if_free(self) -> Iterator[bool]:
-        """The state's lock for a moment, if nobody holds it: True when taken."""
-        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
-            else:
-                yield True
-        finally:
-            os.close(fd)
-
-    def _release_lock(self) -> None:
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
-
     def close(self) -> None:
         self._db.close()
-        self._release_lock()
+        self._lock.release()
 
     def __enter__(self) -> SQLiteStore:
         return self

@@ -38,3 +38,23 @@ def test_the_lock_is_released_when_the_daemon_is_killed(tmp_path: Path) -> None:
     proc.wait()
     done = run(cfg, "--once", timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_symlinked_state_path_finds_the_running_daemons_lock(tmp_path: Path) -> None:
+    """`state: out/alias.db`, a link to the running daemon's state.db, is the same state:
+    a second daemon on it would send alerts twice."""
+    cfg = write_project(tmp_path, notifiers=MAILDIR)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "alias.db").symlink_to(tmp_path / "state.db")
+    alias = tmp_path / "alias.yaml"
+    alias.write_text(cfg.read_text().replace("state: state.db", "state: out/alias.db"))
+    proc = start(cfg)
+    try:
+        assert wait_for(lambda: "running; stop with" in log_text(cfg), 60), log_text(cfg)
+        for args in ((), ("--once",)):
+            done = run(alias, *args, timeout=60)
+            assert done.returncode == EXIT_LOCKED, (args, done.stderr)
+            assert f"alias.db is in use by monitor (pid {proc.pid})" in done.stderr
+        assert proc.poll() is None
+    finally:
+        assert terminate(proc) == 0, log_text(cfg)[-3000:]
