@@ -73,10 +73,13 @@ def source_status(polls: Mapping[str, Any], own: Mapping[str, Any]) -> dict[str,
 
 
 def healthz(
-    *, running: bool, last_pass: float, now: float | None = None, max_age: float = MAX_PASS_AGE
+    *, running: bool, last_pass: float, now: float | None = None, max_age: float = MAX_PASS_AGE,
+    rules_error: str | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    """The `/healthz` answer: (200, {...}) when the scheduler runs and passed recently,
-    else (503, {"status": "unhealthy", "reason": ...})."""
+    """The `/healthz` answer: (200, {"status": "ok"}) when the scheduler runs and passed
+    recently; (200, {"status": "degraded", "rules_error": ...}) when it does so with the
+    last good rules because the rule files are broken; else (503, {"status": "unhealthy",
+    "reason": ...})."""
     now = time.time() if now is None else now
     age = now - last_pass if last_pass else None
     body: dict[str, Any] = {
@@ -90,6 +93,10 @@ def healthz(
     if age > max_age:
         reason = f"the last pass was {age:.0f} s ago (more than {max_age:.0f} s)"
         return 503, {"status": "unhealthy", "reason": reason, **body}
+    if rules_error:
+        first = rules_error.splitlines()[0] if rules_error.strip() else rules_error
+        reason = f"the rule files are broken, the last good rules are in force: {first}"
+        return 200, {"status": "degraded", "reason": reason, "rules_error": rules_error, **body}
     return 200, {"status": "ok", **body}
 
 

@@ -7,6 +7,7 @@ daemon, so what they report is what it does.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 
 from monitor import metrics
 from monitor.config import Config
@@ -18,13 +19,18 @@ from monitor.text.analysis import analyze
 
 
 def load_rule_set(
-    config: Config, prepare: Sequence[str] = (), warnings: list[RuleError] | None = None
+    config: Config,
+    prepare: Sequence[str] = (),
+    warnings: list[RuleError] | None = None,
+    *,
+    path: Path | None = None,
 ) -> RuleSet:
     """The rules as the daemon and `monitor check` load them (same code, same checks),
     with the prefilter of the languages in `prepare` built (else on first use); `warnings`
-    collects what `monitor check` warns about."""
+    collects what `monitor check` warns about; from `path` instead of `config.rules` when
+    given (the last good copy kept in the state)."""
     rules = load_rules(
-        config.rules,
+        config.rules if path is None else path,
         languages=config.languages,
         notifiers=[n.name for n in config.notifiers],
         sources=[s.id for s in config.sources],

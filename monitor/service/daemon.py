@@ -20,7 +20,7 @@ from monitor.config import Config
 from monitor.dashboard import add_dashboard
 from monitor.delivery.base import Notifier
 from monitor.delivery.outbox import Outbox
-from monitor.delivery.routing import open_notifiers
+from monitor.delivery.routing import everyone, open_notifiers
 from monitor.errors import MonitorError
 from monitor.matching import RuleSet
 from monitor.registry import Resources
@@ -70,7 +70,6 @@ class Daemon:
         self.work = Work()  # polls and outbox passes under way; the graceful stop
 
     async def __aenter__(self) -> Daemon:
-        self.live = LiveRules(self.config, self._rules_reloaded)  # invalid rules: fatal
         try:
             await self._open()
         except BaseException:
@@ -88,6 +87,8 @@ class Daemon:
         self.store = self._given_store or open_store(config)
         if self._given_store is None:
             stack.callback(self.store.close)
+        # invalid rules are fatal only when the state keeps no good set to fall back on
+        self.live = LiveRules(config, self._rules_reloaded, self.store)
         http = self._http or await stack.enter_async_context(FeedHttp.from_config(config.feeds))
         ctx = Resources(store=self.store, http=http, clock=self.clock,
                         languages=tuple(config.languages), feeds=config.feeds,
@@ -102,6 +103,8 @@ class Daemon:
                              batch=self.timings.match_batch)
         stack.callback(self.ingest.close)
         self._rules_reloaded(self.live.current)
+        if (broken := self.live.start_alert()) is not None:
+            self.store.add_alert(broken, everyone(self.notifiers))
         if config.http.enabled:
             server = WebServer(config.http, feeds=feeds_folder(config))
             add_health_routes(server, self.health)
@@ -236,7 +239,7 @@ class Daemon:
 
     def health(self) -> tuple[int, dict[str, Any]]:
         """The `/healthz` answer: (200 or 503, a JSON-able body with the reason)."""
-        return self.vitals.healthz()
+        return self.vitals.healthz(self.live.error)
 
     @property
     def last_pass(self) -> float:

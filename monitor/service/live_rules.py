@@ -1,10 +1,12 @@
 """The rule set in force in the daemon: reloaded when a rule file changes, the last good set
-kept when the new files are invalid."""
+kept when the new files are invalid, also across a restart (`rule_memory`)."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +18,10 @@ from monitor.config import Config
 from monitor.errors import RuleError
 from monitor.matching import RuleSet
 from monitor.matching.files import rule_files
+from monitor.models import Alert
 from monitor.pipeline import load_rule_set
+from monitor.service import rule_memory
+from monitor.service.rule_memory import Fallback, StateKeeper
 
 log = logging.getLogger(__name__)
 
@@ -27,15 +32,60 @@ class LiveRules:
     """The current rule set (`current`), the error of the last reload that failed (`error`,
     None once one succeeds) and when the current set was loaded (`loaded_at`)."""
 
-    def __init__(self, config: Config, on_reload: Callable[[RuleSet], None]) -> None:
-        """Load the rules now (raises RuleError: invalid rules at start-up are fatal);
-        `on_reload` is called with every new set."""
+    def __init__(
+        self, config: Config, on_reload: Callable[[RuleSet], None],
+        store: StateKeeper | None = None,
+    ) -> None:
+        """Load the rules now; `on_reload` is called with every new set.
+
+        With a `store`, every set that loads is kept in it, and invalid rule files at
+        start-up put the kept set in force (`fallback` says so; `error` says what is
+        wrong). RuleError when the files are invalid and no set is kept (a first start).
+        """
         self.config = config
         self._on_reload = on_reload
+        self._store = store
         self._fingerprint = fingerprint(config.rules)
-        self.current = load_rule_set(config)
         self.error: str | None = None
+        self.fallback: Fallback | None = None
+        try:
+            self.current = load_rule_set(config)
+        except RuleError as exc:
+            if store is None:
+                raise
+            self._fall_back(store, exc)
+        else:
+            self._remember(self._fingerprint)
         self.loaded_at = time.time()
+        self._lock = asyncio.Lock()  # one reload at a time, or an older set could win
+
+    def _fall_back(self, store: StateKeeper, error: RuleError) -> None:
+        load = functools.partial(load_rule_set, self.config)
+        fallback = rule_memory.fall_back(store, error, lambda path: load(path=path))
+        self.fallback, self.current, self.error = fallback, fallback.rules, fallback.error
+        log.error(
+            "the rules in %s are broken; running with the last good rules (%d, saved %s) "
+            "until they are fixed:\n%s", self.config.rules, len(fallback.rules.rules),
+            time.strftime("%Y-%m-%d %H:%M", time.localtime(fallback.saved_at)), error,
+        )
+
+    def _remember(self, loaded: Fingerprint) -> None:
+        """Keep the rule files that just loaded as the last good set (unless they were
+        edited meanwhile: then the copy might not be what loaded)."""
+        if self._store is None:
+            return
+        try:
+            files = rule_memory.snapshot(self.config.rules)
+            if fingerprint(self.config.rules) == loaded:
+                rule_memory.save(self._store, files, single=self.config.rules.is_file())
+        except (OSError, RuleError, sqlite3.Error) as exc:
+            log.warning("could not keep a copy of the rules in the state: %s", exc)
+
+    def start_alert(self) -> Alert | None:
+        """The health alert to send when the daemon started on the last good rules."""
+        if self.fallback is None:
+            return None
+        return rule_memory.broken_rules_alert(self.fallback, self.config.rules)
         self._lock = asyncio.Lock()  # one reload at a time, or an older set could win
 
     async def reload(self) -> bool:
@@ -59,6 +109,7 @@ class LiveRules:
                 log.error("rules not reloaded, the previous rules stay in force:\n%s", exc)
                 return False
             self.current, self.error, self.loaded_at = rules, None, time.time()
+            self._remember(found)
             self._on_reload(rules)
             metrics.record_reload(ok=True, rules=len(rules.rules))
             log.info("rules reloaded: %d rules", len(rules.rules))

@@ -41,9 +41,11 @@ class ServiceStatus:
         self.last_pass = self.clock()
         metrics.record_pass(self.last_pass)
 
-    def healthz(self) -> tuple[int, dict[str, Any]]:
-        """The `/healthz` answer: (200 or 503, a JSON-able body with the reason)."""
-        return health.healthz(running=self.running, last_pass=self.last_pass)
+    def healthz(self, rules_error: str | None = None) -> tuple[int, dict[str, Any]]:
+        """The `/healthz` answer: (200 or 503, a JSON-able body with the reason);
+        `rules_error` says the rule files are broken (the last good rules in force)."""
+        return health.healthz(running=self.running, last_pass=self.last_pass,
+                              rules_error=rules_error)
 
     def snapshot(self, sources: Mapping[str, Source], live: LiveRules) -> dict[str, Any]:
         """What `monitor status` shows about the running daemon (JSON-able)."""
