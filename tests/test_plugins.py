@@ -63,14 +63,15 @@ def test_check_accepts_registered_kinds(
 def test_check_names_a_misspelt_type(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = check(toy_project(project, TOY.replace("type: line", "type: lien")), capsys)
     assert code == 2
-    assert "config.yaml:13:5: notifiers.0:" in out
-    assert "unknown type 'lien' (did you mean 'line'?)" in out
+    assert "config.yaml:13:5: notifiers[0]:" in out
+    assert "unknown notifier type 'lien' (did you mean 'line'?)" in out
 
 
 def test_unregistered_kind_is_refused(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = check(toy_project(project), capsys)
     assert code == 2
-    assert "unknown type 'list'" in out and "folder, feed, opml" in out
+    assert "config.yaml:11:5: sources[0]: unknown source type 'list'" in out
+    assert "unknown notifier type 'line'" in out
 
 
 @pytest.mark.usefixtures("toy_kinds")
@@ -99,3 +100,20 @@ def test_installed_package_registers_through_entry_points(project: Path, tmp_pat
     )
     assert done.returncode == 0, done.stderr
     assert "1 sources, 1 notifiers" in done.stdout
+
+
+def test_the_store_section_picks_the_store(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`store: {type: sqlite, path: ...}` selects the store through STORES; a misspelt type
+    is named like any other kind's."""
+    config = project / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8")
+                      + "store: {type: sqlite, path: out/other.db}\n", encoding="utf-8")
+    assert main(["run", "--once", "--config", str(config)]) == 0
+    assert (project / "out" / "other.db").is_file()
+    assert not (project / "out" / "state.db").exists()
+    config.write_text(config.read_text(encoding="utf-8").replace("type: sqlite", "type: sqlte"),
+                      encoding="utf-8")
+    code, out = check(config, capsys)
+    assert code == 2 and "'sqlte'" in out and "(did you mean 'sqlite'?)" in out
