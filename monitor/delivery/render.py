@@ -110,6 +110,7 @@ def alert_context(alert: Alert) -> dict[str, Any]:
         "published": format_date(doc.published),
         "created": format_date(alert.created),
         "language": alert.language or doc.language or "",
+        "score": f"{alert.score:.2f}",
         "matched": [{"term": t, "text": x} for t, x in terms.items()],
         "snippets": [
             {"field": s.field, "segments": [list(seg) for seg in s.segments]}
