@@ -54,7 +54,7 @@ def _feeds(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False, default=str))
     elif not rows:
-        print("no feeds are configured (add `type: feed` or `type: opml` sources)")
+        print("no feeds are configured (add `type: feed`, `opml`, `sitemap` or `page` sources)")
     else:
         print(render_feeds(rows, time.time()))
     return Exit.OK

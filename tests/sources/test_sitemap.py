@@ -4,12 +4,14 @@ only URLs newer than the last poll) and listing pages (new links), read through 
 from __future__ import annotations
 
 import gzip
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from monitor.config import PagesConfig, PageSourceConfig, SitemapSourceConfig
-from monitor.errors import SourceError
+from monitor.config import PagesConfig, PageSourceConfig, SitemapSourceConfig, load_config
+from monitor.errors import ConfigError, SourceError
 from monitor.registry import Resources
 from monitor.sources import build_source
 from monitor.sources.sitemap import SitemapError, parse_sitemap
@@ -137,3 +139,19 @@ async def test_a_listing_page_disallowed_by_robots_is_a_source_error(
     with pytest.raises(SourceError, match=r"robots\.txt"):
         await poll(page_source(feed_server, MemoryState()))
     assert feed_server.hits("/section") == 0
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    ('{id: s, type: sitemap, url: "file:///etc/sitemap.xml"}', "not an http:// or https:// URL"),
+    ('{id: p, type: page, url: "https://example.org/", include: ["(unclosed"]}',
+     "'(unclosed' is not a regular expression"),
+    ('{id: f, type: feed, url: "https://example.org/rss", full_text: sometimes}', "full_text"),
+    ("{id: f, type: feed, url: \"https://example.org/rss\"}\npages: {min_delay: soon}",
+     "min_delay"),
+])
+def test_bad_settings_are_located(tmp_path: Path, source: str, message: str) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(f"sources:\n  - {source}\n")
+    with pytest.raises(ConfigError, match=re.escape(message)) as err:
+        load_config(path)
+    assert "config.yaml:" in str(err.value)
