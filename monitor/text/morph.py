@@ -24,6 +24,10 @@ _CAPITALS_NAME = frozenset({"ru"})
 _NAME_GRAMMEMES = ("Name", "Surn", "Patr", "Geox", "Orgn", "Trad")
 
 
+# tag, name, base form, prefix and suffix lengths to cut, lemma prefix and suffix
+_Kind = tuple[str, bool, bool, int, int, str, str]
+
+
 class Reading(NamedTuple):
     """One reading of a word: its lemma (lower case, ё kept) and what kind of form it is."""
 
@@ -43,24 +47,41 @@ class Morph:
         self._dictionary = analyzer.dictionary
         self._similar = analyzer.dictionary.words.similar_items
         self._substitutes = analyzer.char_substitutes  # е in text is also ё in the dictionary
-        self._kinds: dict[tuple[int, int], tuple[str, bool, bool]] = {}
+        self._kinds: dict[tuple[int, int], _Kind] = {}
 
-    def _kind(self, para_id: int, idx: int) -> tuple[str, bool, bool]:
+    def _kind(self, para_id: int, idx: int) -> _Kind:
+        """A paradigm slot's tag, whether it is a name and a base form, and how its lemma
+        is made from a form: (prefix and suffix lengths to cut, lemma prefix and suffix)."""
         kind = self._kinds.get((para_id, idx))
         if kind is None:
-            tag = str(self._dictionary.build_tag_info(para_id, idx))
+            d = self._dictionary
+            tag = str(d.build_tag_info(para_id, idx))
             name = any(g in tag for g in _NAME_GRAMMEMES)
-            kind = self._kinds[para_id, idx] = (tag, name, idx == 0 or "nomn" in tag)
+            paradigm = d.paradigms[para_id]
+            n = len(paradigm) // 3
+            cut = (len(d.paradigm_prefixes[paradigm[2 * n + idx]]), len(d.suffixes[paradigm[idx]]))
+            lemma = (d.paradigm_prefixes[paradigm[2 * n]], d.suffixes[paradigm[0]])
+            kind = self._kinds[para_id, idx] = (
+                tag, name, idx == 0 or "nomn" in tag, cut[0], cut[1], *lemma)
         return kind
+
+    def _parses(self, word: str) -> list[tuple[str, _Kind]]:
+        """(lemma, kind) of every dictionary reading of a lower-case word."""
+        kinds = self._kinds
+        out = []
+        for fixed, parses in self._similar(word, self._substitutes):
+            for para_id, idx in parses:
+                kind = kinds.get((para_id, idx)) or self._kind(para_id, idx)
+                if idx == 0:
+                    out.append((fixed, kind))
+                else:  # pymorphy's build_normal_form, with the slot's parts looked up once
+                    stem = fixed[kind[3] : len(fixed) - kind[4]]
+                    out.append((kind[5] + stem + kind[6], kind))
+        return out
 
     def readings(self, word: str) -> list[Reading]:
         """Every dictionary reading of a lower-case word; [] for a word it does not know."""
-        out: list[Reading] = []
-        normal_form = self._dictionary.build_normal_form
-        for fixed, parses in self._similar(word, self._substitutes):
-            for para_id, idx in parses:
-                out.append(Reading(normal_form(para_id, idx, fixed), *self._kind(para_id, idx)))
-        return out
+        return [Reading(lemma, *kind[:3]) for lemma, kind in self._parses(word)]
 
     def lemmas(self, word: str, title: bool | None) -> list[str]:
         """The lemmas (lower case, ё as е) of a lower-case word's readings, those of names
@@ -69,13 +90,8 @@ class Morph:
         for every new word)."""
         named: list[str] = []
         plain: list[str] = []
-        kinds = self._kinds
-        normal_form = self._dictionary.build_normal_form
-        for fixed, parses in self._similar(word, self._substitutes):
-            for para_id, idx in parses:
-                kind = kinds.get((para_id, idx)) or self._kind(para_id, idx)
-                lemma = fixed if idx == 0 else normal_form(para_id, idx, fixed)
-                (named if kind[1] else plain).append(lemma)
+        for lemma, kind in self._parses(word):
+            (named if kind[1] else plain).append(lemma)
         if title is None or not (named and plain):
             found = named + plain
         else:
