@@ -79,7 +79,9 @@ def _problem(row: dict[str, Any]) -> str:
     sites = (row.get("pages") or {}).get("sites") or {}
     failing = [f"site {host} failing ({s['failures']}): {s['last_error']}"
                for host, s in sites.items()]
-    return "; ".join([row.get("last_error") or row.get("problem") or "", *failing]).strip("; ")
+    moved = "moved to another origin" if row.get("moved") else ""
+    first = row.get("last_error") or row.get("problem") or moved
+    return "; ".join([first, *failing]).strip("; ")
 
 
 def feed_state(row: dict[str, Any], now: float) -> str:
@@ -116,7 +118,12 @@ def render_feeds(rows: list[dict[str, Any]], now: float) -> str:
         ])
     headers = ["FEED", "STATE", "HTTP", "LAST ATTEMPT", "LAST SUCCESS", "NEXT POLL",
                "ENTRIES", "PAGES", "LAST ERROR / PROBLEM"]
-    return table(headers, body, indent="")
+    notes = [
+        f"\n{row['id']}: moved permanently to {row['moved']}, another origin. Its headers "
+        "are not sent there, so it is still polled at its configured URL; put the new URL "
+        "in the config if you trust it." for row in rows if row.get("moved")
+    ]
+    return table(headers, body, indent="") + "".join(notes)
 
 
 def _until(ts: float | None, now: float) -> str:

@@ -28,6 +28,7 @@ from monitor.sources.feed_state import (
 )
 from monitor.sources.fetching import FetchingSource
 from monitor.sources.http import Fetched
+from monitor.sources.redirects import same_origin
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +72,15 @@ class FeedSource(FetchingSource):
         try:
             fetched = await self._http.fetch(
                 st.get("url") or self.cfg.url, headers=self._request_headers(),
+                private=self.cfg.headers, home=self.cfg.url,
                 max_size=self.cfg.max_size, timeout=self.cfg.timeout,
             )
         except FetchError as exc:
             raise self._failed(now, str(exc), status=None) from None
         if fetched.permanent_url and fetched.status < 400:
             self._moved(fetched.permanent_url)
+        elif fetched.status < 400:
+            self._state["moved"] = None
         if 200 <= fetched.status < 300:
             # parsing is CPU work: off the event loop, so other sources keep moving
             try:
@@ -89,12 +93,21 @@ class FeedSource(FetchingSource):
         return self._answer(fetched, now)
 
     def _moved(self, url: str) -> None:
+        if self.cfg.headers and not same_origin(url, self.cfg.url):
+            # its headers are for the configured origin only: the user decides
+            if url != self._state.get("moved"):
+                log.warning("feed %r moved permanently to another origin, %s; its headers are "
+                            "not sent there, and it is still polled at its configured URL: "
+                            "put the new URL in the config if you trust it", self.id, url)
+            self._state["moved"] = url
+            return
+        self._state["moved"] = None
         if url != self._state.get("url"):
             log.info("feed %r moved permanently to %s", self.id, url)
             self._state["url"] = url
 
     def _request_headers(self) -> dict[str, str]:
-        headers = dict(self.cfg.headers)
+        headers: dict[str, str] = {}  # the configured ones go as `private` (own origin)
         etag, modified = self._state.get("etag"), self._state.get("last_modified")
         if etag:
             headers["If-None-Match"] = etag

@@ -28,6 +28,7 @@ class FeedState(TypedDict, total=False):
     entries_total: int
     etag: str | None
     last_modified: str | None
+    moved: str | None  # a permanent move to another origin, not taken (the feed has headers)
 
 
 class FeedHealth(TypedDict, total=False):
@@ -56,6 +57,7 @@ class FeedHealth(TypedDict, total=False):
     entries_total: int
     etag: str | None
     last_modified: str | None
+    moved: str | None
 
 
 def state_key(source_id: str) -> str:
@@ -87,6 +89,7 @@ def feed_health(source_id: str, state: FeedState, *, title: str | None = None,
         disabled=state.get("disabled"), problem=state.get("problem"),
         entries_last=state.get("entries_last"), entries_total=state.get("entries_total") or 0,
         etag=state.get("etag"), last_modified=state.get("last_modified"),
+        moved=state.get("moved"),
     )
     if title:
         out["title"] = title

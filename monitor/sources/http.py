@@ -19,13 +19,13 @@ from monitor import USER_AGENT
 from monitor.config import FeedsConfig
 from monitor.errors import DecodeError, FetchError
 from monitor.sources.decode import Decoder
+from monitor.sources.redirects import MAX_REDIRECTS, Hop, follow_hops
 
 ACCEPT = (
     "application/atom+xml, application/rss+xml, application/rdf+xml, application/feed+json, "
     "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
 )
 CONNECT_TIMEOUT = 10.0
-MAX_REDIRECTS = 10
 PERMANENT = frozenset({301, 308})
 
 
@@ -83,8 +83,7 @@ class FeedHttp:
         daemon with no feeds should not pay)."""
         if self._client is None:
             self._client = httpx.AsyncClient(
-                follow_redirects=True,
-                max_redirects=MAX_REDIRECTS,
+                follow_redirects=False,  # followed hop by hop (redirects.py)
                 limits=httpx.Limits(max_connections=self.max_concurrent,
                                     max_keepalive_connections=self.max_concurrent),
                 # only what sources/decode.py decodes in bounded steps
@@ -104,11 +103,14 @@ class FeedHttp:
     async def fetch(
         self, url: str, *, headers: Mapping[str, str], max_size: int, timeout: float,
         follow: bool = True, types: tuple[str, ...] = (),
+        private: Mapping[str, str] | None = None, home: str | None = None,
     ) -> Fetched:
         """GET `url` with the given extra headers; the body is decompressed and capped.
 
         `follow=False` returns redirects as they are; `types` (e.g. ("text/html",)) refuses
         a 2xx answer of another declared content type with UnwantedType, before its body.
+        `private` headers (a feed's credentials) go only to `home`'s origin (default `url`),
+        on every redirect hop.
         """
         if self._overall is None:
             raise RuntimeError("FeedHttp is used outside `async with`")
@@ -117,7 +119,7 @@ class FeedHttp:
             try:
                 async with asyncio.timeout(timeout):
                     return await self._get(self._opened(), url, headers, max_size, started,
-                                           follow, types)
+                                           follow, types, private or {}, home or url)
             except TimeoutError:
                 raise FetchError(f"no complete answer within {timeout:g} s") from None
             except httpx.TooManyRedirects:
@@ -130,10 +132,11 @@ class FeedHttp:
     async def _get(
         self, client: httpx.AsyncClient, url: str, headers: Mapping[str, str],
         max_size: int, started: float, follow: bool = True, types: tuple[str, ...] = (),
+        private: Mapping[str, str] | None = None, home: str | None = None,
     ) -> Fetched:
         timeout = httpx.Timeout(30.0, connect=CONNECT_TIMEOUT)
-        async with client.stream("GET", url, headers=dict(headers), timeout=timeout,
-                                 follow_redirects=follow) as resp:
+        async with follow_hops(client, url, headers=headers, private=private or {},
+                               home=home or url, timeout=timeout, follow=follow) as (resp, hops):
             kind = resp.headers.get("content-type", "").split(";")[0].strip().lower()
             if types and resp.is_success and kind and kind not in types:
                 raise UnwantedType(f"not HTML but {kind}")
@@ -158,14 +161,14 @@ class FeedHttp:
                 headers={k.lower(): v for k, v in resp.headers.items()},
                 body=b"".join(chunks),
                 url=str(resp.url),
-                permanent_url=_permanent(resp),
-                redirects=tuple(r.status_code for r in resp.history),
+                permanent_url=_permanent(resp, hops),
+                redirects=tuple(h.status for h in hops),
                 elapsed=time.monotonic() - started,
             )
 
 
-def _permanent(resp: httpx.Response) -> str | None:
-    if resp.history and all(r.status_code in PERMANENT for r in resp.history):
+def _permanent(resp: httpx.Response, hops: tuple[Hop, ...]) -> str | None:
+    if hops and all(h.status in PERMANENT for h in hops):
         return str(resp.url)
     return None
 
