@@ -8,8 +8,9 @@ thread-safe: read a snapshot, do not touch the event loop).
 
 Built on the standard library's threading HTTP server, bound to `http.bind`
 (127.0.0.1:8080 by default: put a reverse proxy in front to publish it). Only GET and
-HEAD are answered; file names are matched against a strict pattern, so no request can
-reach outside the feeds folder.
+HEAD are answered (any other method gets 405, an HTTP version other than 1.x 400); at most
+MAX_CONNECTIONS connections are served at once (more get 503 at once); file names are
+matched against a strict pattern, so no request can reach outside the feeds folder.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,9 @@ log = logging.getLogger(__name__)
 FEED_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,150}\.atom$")
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 MAX_URL = 2048
+MAX_CONNECTIONS = 64  # open connections served at once; more are answered 503 at once
+BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n"
+        b"Connection: close\r\n\r\n")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -210,8 +215,38 @@ class WebServer:
 
 
 class _Server(ThreadingHTTPServer):
+    """One thread per connection, at most MAX_CONNECTIONS at once: a connection over the
+    cap is answered 503 by the accepting thread and closed, so slow or idle clients cannot
+    take a thread each."""
+
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            try:
+                request.settimeout(0.5)
+                request.sendall(BUSY)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hangs up or sends garbage is not our error; keep stderr quiet.
@@ -246,6 +281,17 @@ class _RequestHandler(BaseHTTPRequestHandler):
         )
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        if code == HTTPStatus.NOT_IMPLEMENTED:  # a method without do_*: TRACE, CONNECT, …
+            self.close_connection = True
+            self._not_allowed()
+            return
+        if code == HTTPStatus.HTTP_VERSION_NOT_SUPPORTED:  # HTTP/2.0 and up, as text
+            code, message = HTTPStatus.BAD_REQUEST, "unsupported HTTP version"
+        if len(getattr(self, "requestline", "").split()) >= 3:
+            self.request_version = "HTTP/1.0"  # a bad version: answer with a status line
+        super().send_error(code, message, explain)
 
     def _answer(self, *, head: bool) -> None:
         if len(self.path) > MAX_URL:

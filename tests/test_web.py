@@ -126,7 +126,7 @@ async def test_garbage_request_gets_400(served: tuple[WebServer, AtomNotifier, P
     server, _, _ = served
     with socket.create_connection(server.address, timeout=5) as sock:
         sock.sendall(b"GET /feeds/all.atom HTTP/1.1 junk\r\n\r\n")
-        assert b"Error code: 400" in sock.recv(1000)
+        assert sock.recv(100).startswith(b"HTTP/1.0 400")  # with a status line
     with socket.create_connection(server.address, timeout=5) as sock:
         many = b"".join(b"X-%d: y\r\n" % i for i in range(150))
         sock.sendall(b"GET /feeds/all.atom HTTP/1.1\r\n" + many + b"\r\n")
