@@ -32,7 +32,7 @@ from monitor import USER_AGENT
 from monitor.config import WebhookNotifierConfig
 from monitor.delivery.base import NotifierBase
 from monitor.delivery.message import digest_context, digest_id
-from monitor.delivery.render import alert_context, snippet_html, snippet_text, snippets_for
+from monitor.delivery.render import alert_context, snippet_html, snippet_text, snippets_for, web_url
 from monitor.errors import ConfigError, DeliveryError, Location
 from monitor.models import Alert
 from monitor.net import retry_after
@@ -54,7 +54,7 @@ def alert_payload(alert: Alert) -> dict[str, Any]:
         "document": {
             "id": doc.id,
             "title": doc.title,
-            "url": doc.url,
+            "url": web_url(doc.url),  # http(s) only: no javascript:, data:, file:
             "source": doc.source,
             "published": doc.published.isoformat() if doc.published else None,
             "language": alert.language or doc.language,
