@@ -6,8 +6,10 @@ it with `extra=`, using these keys (see `CONTEXT_KEYS`)::
     log.warning("feed answered 503", extra={"source": "kazinform"})
     log.error("delivery failed: %s", exc, extra={"notifier": "analysts", "rule": "defence"})
 
-JSON lines carry each key as a field; readable lines append `[source=kazinform]` unless
-the message already names the value. `ctx(...)` builds the dict and drops None values.
+JSON lines carry each key as a field (JSON escapes control characters); readable lines
+show control characters escaped (`\\r`, `\\n`, `\\x1b`: a headline cannot forge a line)
+and append `[source=kazinform]` unless the message already names the value. `ctx(...)`
+builds the dict and drops None values.
 
 Output goes to stderr, one record per line:
 
@@ -20,12 +22,15 @@ Output goes to stderr, one record per line:
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
 import sys
 from datetime import UTC, datetime
-from typing import IO, Literal
+from typing import IO, Any, Literal
+
+from monitor.controls import escape_controls
 
 CONTEXT_KEYS = ("source", "rule", "notifier", "file", "document")
 
@@ -77,14 +82,24 @@ class TextFormatter(logging.Formatter):
         self.style_name = style
 
     def formatMessage(self, record: logging.LogRecord) -> str:
-        line = super().formatMessage(record)
-        message = record.message
-        extra = [f"{k}={v}" for k, v in _context(record).items() if str(v) not in message]
+        # a headline or file name holding CR, LF or ESC must not forge or colour a line
+        message = escape_controls(record.message)
+        safe = copy.copy(record)
+        safe.message = message
+        line = super().formatMessage(safe)
+        context = {k: escape_controls(str(v)) for k, v in _context(record).items()}
+        extra = [f"{k}={v}" for k, v in context.items() if v not in message]
         if extra:
             line += f" [{' '.join(extra)}]"
         if self.style_name == "journal":
             line = f"<{_PRIORITY.get(record.levelname, 6)}>{line}"
         return line
+
+    def formatException(self, ei: Any) -> str:
+        return escape_controls(super().formatException(ei), keep_newlines=True)
+
+    def formatStack(self, stack_info: str) -> str:
+        return escape_controls(super().formatStack(stack_info), keep_newlines=True)
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)

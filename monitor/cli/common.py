@@ -10,6 +10,7 @@ from enum import IntEnum
 from typing import Any
 
 from monitor.config import Config, load_config
+from monitor.controls import escape_controls
 from monitor.errors import ConfigError, LockedError, StoreError
 from monitor.store import SQLiteStore
 
@@ -43,7 +44,7 @@ def add_command(sub: Any, name: str, handler: Any, help: str) -> argparse.Argume
 
 def error(message: str) -> None:
     """Print an error for the user on stderr."""
-    print(f"monitor: {message}", file=sys.stderr)
+    print(escape_controls(f"monitor: {message}", keep_newlines=True), file=sys.stderr)
 
 
 def config_or_none(args: argparse.Namespace) -> Config | None:

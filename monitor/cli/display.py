@@ -6,6 +6,8 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from monitor.controls import escape_controls
+
 
 def when(ts: float | None) -> str:
     """A unix time as `2026-11-28 01:02 UTC`, or `never`."""
@@ -53,6 +55,13 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], indent: str 
 
 
 def shorten(text: str, width: int) -> str:
-    """`text` on one line, cut to `width` characters with an ellipsis."""
-    text = " ".join(text.split())
+    """`text` on one line, cut to `width` characters with an ellipsis, control characters
+    escaped."""
+    text = escape_controls(" ".join(text.split()))
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def safe(line: str) -> str:
+    """One line for the terminal: control characters (CR, LF, ESC…) escaped, so a headline
+    or file name cannot forge lines, clear the screen or retitle the window."""
+    return escape_controls(line)

@@ -18,7 +18,7 @@ from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
 from monitor.cli.common import Exit, add_command, config_or_none, error, open_state, with_state
-from monitor.cli.display import shorten, when
+from monitor.cli.display import safe, shorten, when
 from monitor.cli.progress import track
 from monitor.config import Config, parse_duration
 from monitor.delivery.render import matched_on
@@ -118,7 +118,7 @@ def _render_alert(alert: Alert, at: float | None = None) -> str:
         lines.append(f"    ({note})")
     if doc.url or doc.path:
         lines.append(f"    {doc.url or doc.path}")
-    return "\n".join(lines)
+    return "\n".join(map(safe, lines))
 
 
 def _matches(args: argparse.Namespace, config: Config, store: SQLiteStore) -> int:

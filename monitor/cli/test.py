@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.cli.common import Exit, add_command, error
+from monitor.cli.display import safe
 from monitor.cli.progress import track
 from monitor.cli.test_url import first_lines, is_url, url_documents
 from monitor.config import Config, FolderSourceConfig, load_config
@@ -139,23 +140,23 @@ def _report(
     if as_json:
         print(json.dumps(_as_json(path, doc, analysis.language, matches), ensure_ascii=False))
         return bool(matches)
-    print(f"{doc.url or path}  [{analysis.language}]  {doc.title}")
+    print(safe(f"{doc.url or path}  [{analysis.language}]  {doc.title}"))
     if doc.body_from is not None:
         note = matched_on(doc) or "the text of the page"
-        print(f"  text ({note}):")
+        print(safe(f"  text ({note}):"))
         for line in first_lines(doc):
-            print(f"    | {line}")
+            print(safe(f"    | {line}"))
     if not matches:
         print("  no rule matched")
     for m in matches:
-        print(f"  {m.rule} (score {m.score:g}): {rules.rules[m.rule].title}")
+        print(safe(f"  {m.rule} (score {m.score:g}): {rules.rules[m.rule].title}"))
         for hit in m.hits[:MAX_SHOWN_HITS]:
-            print(f"    {hit.field} {hit.start}-{hit.end}  {hit.text!r}  <- {hit.term}")
+            print(safe(f"    {hit.field} {hit.start}-{hit.end}  {hit.text!r}  <- {hit.term}"))
         if len(m.hits) > MAX_SHOWN_HITS:
             print(f"    ... and {len(m.hits) - MAX_SHOWN_HITS} more hits")
         for snip in snippets(doc, m.hits):
             text = "".join(f"[{t}]" if hit else t for t, hit in snip.segments)
-            print(f"    > {snip.field}: {text}")
+            print(safe(f"    > {snip.field}: {text}"))
     sys.stdout.flush()
     return bool(matches)
 

@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
+from monitor.controls import strip_controls
 from monitor.delivery.render import Renderer, alert_context, one_line
 from monitor.models import Alert
 
@@ -105,6 +106,8 @@ def _address(text: str) -> str:
 
 
 def _bodies(msg: EmailMessage, text: str, html: str) -> None:
+    # no ESC sequences or stray returns from an article reach a mail reader
+    text, html = strip_controls(text), strip_controls(html)
     msg.set_content(text, subtype="plain", charset="utf-8", cte=_encoding(text))
     msg.add_alternative(html, subtype="html", charset="utf-8", cte=_encoding(html))
     # A boundary derived from the Message-ID makes a resend byte-for-byte identical;
