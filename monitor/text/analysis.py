@@ -45,11 +45,12 @@ class _Entries(dict[str, Entry]):
         if len(self) > _CACHE_LIMIT:
             self.clear()
         keys = self.key(word)
-        also = name_offers(word, self.language)
+        form = fold(word, self.language)
+        also = name_offers(word, form, self.language) if word[:1].isupper() else ()
         if "-" in word or "‐" in word or "‑" in word:
             found = {k for p in HYPHENS.split(word) if p for k in self.key(p)}
             also += tuple(found.difference(keys))
-        entry = self[word] = (keys, fold(word, self.language), also)
+        entry = self[word] = (keys, form, also)
         return entry
 
 

@@ -60,12 +60,10 @@ def doc_keys(word: str, language: str) -> tuple[str, ...]:
     return (key,)
 
 
-def name_offers(word: str, language: str) -> tuple[str, ...]:
-    """NAME_MARK + the folded word, and + each of its hyphenated parts, written with a
-    capital ("China-based" offers china-based and china); () for a lower-case word."""
-    if not word[:1].isupper():
-        return ()
-    name = fold(strip_apostrophe(unify(word), language), language)
+def name_offers(word: str, form: str, language: str) -> tuple[str, ...]:
+    """NAME_MARK + the folded word, and + each of its hyphenated parts, for a word written
+    with a capital ("China-based" offers china-based and china); `form` is the word folded."""
+    name = fold(strip_apostrophe(unify(word), language), language) if "'" in form else form
     offers = [NAME_MARK + name]
     if "-" in name or "‐" in name or "‑" in name:
         offers += [NAME_MARK + fold(p, language) for p in HYPHENS.split(word) if p[:1].isupper()]
