@@ -44,7 +44,8 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--json", action="store_true",
-        help='one JSON object per document per line: {"path", "title", "language", '
+        help='one JSON object per document per line: {"path" (or "url" for what a URL gave), '
+        '"title", "language", '
         '"matches": [{"rule", "score", "hits": [{"term", "field", "text", "start", "end"}]}]}',
     )
 
@@ -162,9 +163,10 @@ def _report(
 
 
 def _as_json(path: Path, doc: Document, language: str, matches: list[Match]) -> dict[str, Any]:
+    # a file has its path; a page or feed entry read from a URL has its URL instead
+    where = {"url": doc.url} if doc.path is None and doc.url else {"path": str(path)}
     return {
-        "path": str(path),
-        "url": doc.url,
+        **where,
         "title": doc.title,
         "language": language,
         "matches": [

@@ -89,5 +89,9 @@ def test_monitor_test_reads_a_page_and_a_feed_by_url(
     out = capsys.readouterr().out
     assert "Terminal news" in out and "eelgrass" in out and "| The regional port" in out
 
+    assert main(["test", "--json", "--config", str(config), feed_server.url_of("/news/1")]) == 0
+    [line] = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert line["url"] == feed_server.url_of("/news/1") and "path" not in line
+
     assert main(["test", "--config", str(config), feed_server.url_of("/missing")]) == 1
     assert "HTTP 404" in capsys.readouterr().err
