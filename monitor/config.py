@@ -23,7 +23,7 @@ from monitor.config_notifiers import AtomNotifierConfig as AtomNotifierConfig
 from monitor.config_notifiers import EmailNotifierConfig as EmailNotifierConfig
 from monitor.config_notifiers import SmtpConfig as SmtpConfig
 from monitor.config_notifiers import WebhookNotifierConfig as WebhookNotifierConfig
-from monitor.config_values import Duration, Identifier, RelPath, Size
+from monitor.config_values import Duration, Identifier, RelPath, Size, check_web_url
 from monitor.config_values import parse_duration as parse_duration
 from monitor.config_values import parse_size as parse_size
 from monitor.errors import ConfigError, Location
@@ -78,7 +78,7 @@ def http_url(value: str) -> str:
     if not re.match(r"^https?://[^/\s]", value.strip(), re.IGNORECASE):
         raise ValueError(f"{value!r} is not an http:// or https:// URL (it is fetched over "
                          "HTTP; for local files use a folder source)")
-    return value.strip()
+    return check_web_url(value)  # one the HTTP client can request
 
 
 class FetchedSourceConfig(SourceSection):

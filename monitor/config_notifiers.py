@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from monitor.config_values import Duration, RelPath
+from monitor.config_values import Duration, RelPath, WebUrl
 from monitor.sections import NotifierSection, Section
 
 
@@ -80,7 +80,7 @@ class WebhookNotifierConfig(NotifierSection):
     """HTTP POST of a JSON payload (or a templated body), signed with HMAC-SHA256."""
 
     type: Literal["webhook"] = Field(description="Selects the webhook notifier.")
-    url: str = Field(description="Where alerts are POSTed.")
+    url: WebUrl = Field(description="Where alerts are POSTed.")
     secret_env: str | None = Field(
         None, description="Environment variable holding the HMAC secret."
     )

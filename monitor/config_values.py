@@ -3,11 +3,19 @@ relative to the config file, and identifiers."""
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from pydantic import BeforeValidator, Field, ValidationInfo
+import httpx
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
+
+# Bounds: what is accepted must run (a size beyond what can be read, a duration beyond
+# what dates and timers can hold, failed at run time on every file or poll)
+MAX_SIZE = 1024**3  # 1 GB
+MAX_DURATION = 3650 * 86400.0  # 10 years
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
@@ -26,6 +34,8 @@ def parse_duration(value: Any) -> float:
         seconds = float(m.group(1)) * _UNITS[m.group(2)]
     if seconds < 0:
         raise ValueError("a duration cannot be negative")
+    if not seconds <= MAX_DURATION:  # also NaN
+        raise ValueError(f"{value!r} is not a usable duration: at most 3650d (10 years)")
     return seconds
 
 
@@ -36,15 +46,40 @@ _SIZE_UNITS = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3, None: 1}
 def parse_size(value: Any) -> int:
     """`10MB`, `512kb` or a number of bytes -> bytes."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    m = _SIZE.match(str(value))
-    if not m:
-        raise ValueError(f"{value!r} is not a size (use e.g. 512KB, 10MB)")
-    unit = m.group(2).lower() if m.group(2) else None
-    return int(float(m.group(1)) * _SIZE_UNITS[unit])
+        size = value
+    else:
+        m = _SIZE.match(str(value))
+        if not m:
+            raise ValueError(f"{value!r} is not a size (use e.g. 512KB, 10MB)")
+        unit = m.group(2).lower() if m.group(2) else None
+        number = float(m.group(1)) * _SIZE_UNITS[unit]
+        size = int(number) if math.isfinite(number) else MAX_SIZE + 1
+    if size < 0:
+        raise ValueError("a size cannot be negative")
+    if size > MAX_SIZE:
+        raise ValueError(f"{value!r} is not a usable size: at most 1GB")
+    return size
+
+
+def check_web_url(value: str) -> str:
+    """`value` when it is an http(s) URL with a host that the HTTP client can request;
+    ValueError saying why not (`http://[::1/x`, a space in the host, port 99999)."""
+    value = value.strip()
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # a bad port or IPv6 bracket raises ValueError
+        url = httpx.URL(value)
+    except (ValueError, httpx.InvalidURL) as exc:
+        raise ValueError(f"{value!r} is not a valid URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(f"{value!r} is not an http:// or https:// URL with a host")
+    if re.search(r"[\s\x00-\x1f]", parts.netloc) or (port is not None and not 0 < port < 65536):
+        raise ValueError(f"{value!r} is not a valid URL: bad host or port")
+    return value
 
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
+WebUrl = Annotated[str, AfterValidator(check_web_url)]
 Size = Annotated[int, BeforeValidator(parse_size)]
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config import FeedSourceConfig, FetchedSourceConfig, OpmlSourceConfig
+from monitor.config_values import check_web_url
 from monitor.errors import SourceError
 from monitor.models import Document
 from monitor.sources.feed import FeedSource
@@ -51,6 +52,12 @@ def read_opml(path: Path, prefix: str) -> list[OpmlFeed]:
         attrs = {k.lower(): v for k, v in outline.attrib.items()}
         url = (attrs.get("xmlurl") or "").strip()
         if not url.startswith(("http://", "https://")) or url in feeds:
+            continue
+        try:
+            check_web_url(url)
+        except ValueError as exc:  # it would fail on every poll: say so once per read
+            log.warning("%s: the outline %r is skipped: %s", path, attrs.get("title") or url,
+                        exc, extra={"source": prefix})
             continue
         digest = hashlib.sha256(url.encode()).hexdigest()[:8]
         feeds[url] = OpmlFeed(
