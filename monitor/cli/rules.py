@@ -7,6 +7,7 @@ from typing import Any
 
 from monitor.cli.common import Exit, add_command, config_or_none, error
 from monitor.errors import RuleError
+from monitor.secrets_env import unset_secrets
 
 
 def register(sub: Any) -> None:
@@ -17,7 +18,8 @@ def register(sub: Any) -> None:
         "'and' between terms) are printed and leave the exit status 0",
     )
     p.add_argument("--strict", action="store_true",
-                   help="exit 1 when there are warnings (for CI)")
+                   help="exit 1 when there are warnings (for CI); 2 when an environment "
+                   "variable a notifier needs is unset")
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -34,9 +36,14 @@ def _check(args: argparse.Namespace) -> int:
         return Exit.INVALID
     for warning in warnings:
         print(warning)
+    unset = unset_secrets(config)
+    for message in unset:
+        error(f"warning: {message}")
+    if unset and args.strict:  # deliveries would fail: invalid where it is checked
+        return Exit.INVALID
     print(
         f"ok: {config.path}: {len(config.sources)} sources, {len(config.notifiers)} notifiers; "
         f"{config.rules}: {len(rules.rules)} rules, their examples verified"
-        + (f"; {len(warnings)} warning(s)" if warnings else "")
+        + (f"; {len(warnings) + len(unset)} warning(s)" if warnings or unset else "")
     )
     return Exit.ERROR if warnings and args.strict else Exit.OK

@@ -24,6 +24,7 @@ from monitor.delivery.routing import everyone, open_notifiers
 from monitor.errors import MonitorError
 from monitor.matching import RuleSet
 from monitor.registry import Resources
+from monitor.secrets_env import unset_secrets
 from monitor.service import pruning
 from monitor.service.feed_alerts import HealthEvent, report_feeds
 from monitor.service.ingest import Ingest
@@ -76,6 +77,8 @@ class Daemon:
             await self._stack.aclose()
             raise
         metrics.RULES.set(len(self.live.current.rules))
+        for warning in unset_secrets(self.config):
+            log.warning("%s", warning)
         log.info("started: %d sources, %d rules, %d notifiers, state %s",
                  len(self.sources), len(self.live.current.rules), len(self.notifiers),
                  self.config.state)
