@@ -97,6 +97,9 @@ class Outbox:
         name = lane.get_name().removeprefix("deliver:")
         if self._lanes.get(name) is lane:
             del self._lanes[name]
+        if not lane.cancelled() and lane.exception() is not None:  # e.g. the state file
+            log.error("notifier %r: the delivery pass failed; it is tried again at the next pass",
+                      name, exc_info=lane.exception())
 
     @property
     def busy(self) -> bool:

@@ -284,3 +284,43 @@ async def test_digest_resent_after_a_crash_replaces_itself_in_the_maildir(
         assert await Outbox(store, {"mail": mail}, DeliveryConfig()).run_once(later) == 3
     [msg] = _inbox(tmp_path)
     assert "3 alerts" in str(msg["Subject"])
+
+
+async def test_lanes_run_apart_and_a_failed_pass_is_logged_and_retried(
+    store: SQLiteStore, alert_factory: AlertFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    import asyncio
+
+    gate = asyncio.Event()
+
+    class Stuck(Flaky):
+        async def send(self, alert: Alert) -> None:
+            await gate.wait()
+            await super().send(alert)
+
+    stuck, quick = Stuck(0, DeliveryError("stuck", "x"), "stuck"), Flaky(0, DeliveryError("q", "x"))
+    store.add_alert(alert_factory(), [("stuck", "immediate"), ("flaky", "immediate")])
+    outbox = Outbox(store, {"stuck": stuck, "flaky": quick}, DeliveryConfig())
+    lanes = outbox.start()
+    assert len(lanes) == 2 and outbox.busy
+    await asyncio.wait(lanes, timeout=5, return_when=asyncio.FIRST_COMPLETED)
+    assert len(quick.sent) == 1 and not stuck.sent  # one lane done, the other still waiting
+    again = outbox.start()  # the busy notifier is left to its lane
+    assert [lane.get_name() for lane in again] == ["deliver:flaky"]
+    gate.set()
+    await asyncio.gather(*lanes, *again)
+    assert len(stuck.sent) == 1 and not outbox.busy
+
+    broken = store.due_deliveries
+    def fails(*args: object, notifier: str | None = None, **kwargs: object) -> object:
+        if notifier is None:
+            return broken(*args, **kwargs)  # type: ignore[arg-type]
+        raise OSError("disk I/O error")  # in the lane
+
+    store.due_deliveries = fails  # type: ignore[method-assign,assignment]
+    store.add_alert(alert_factory("Another", n=1), [("flaky", "immediate")])
+    failed = outbox.start()
+    await asyncio.wait(failed)
+    assert "the delivery pass failed" in caplog.text and "disk I/O error" in caplog.text
+    store.due_deliveries = broken  # type: ignore[method-assign]
+    assert await outbox.run_once() == 1 and len(quick.sent) == 2
