@@ -268,6 +268,23 @@ class DeliveryConfig(Section):
         return value
 
 
+class StoriesConfig(Section):
+    """Stories: copies of one news story across outlets are grouped, and a rule alerts once
+    per story; later copies are attached to it (see docs/notifiers.md)."""
+
+    enabled: bool = Field(True, description="Group copies into stories (false: every copy "
+                          "alerts, as for a rule with `stories: false`).")
+    window: Duration = Field(
+        72 * 3600.0, description="A document joins a story only if a copy was seen within "
+        "this long before it."
+    )
+    threshold: float = Field(
+        0.4, ge=0.2, le=1.0, description="How much of the shorter text must be found in the "
+        "longer one (the share of its 5-word sequences) for them to be copies; their leads "
+        "must also match. Higher groups less."
+    )
+
+
 class LogConfig(Section):
     """Logging."""
 
@@ -303,6 +320,9 @@ class Config(Section):
         default_factory=PagesConfig, description="Fetching article pages: politeness, limits."
     )
     log: LogConfig = Field(default_factory=LogConfig, description="Logging.")
+    stories: StoriesConfig = Field(
+        default_factory=StoriesConfig, description="Grouping copies of a story."
+    )
     retention: Duration = Field(90 * 86400.0, description="How long documents are kept.")
     templates: RelPath | None = Field(
         None, description="Folder of templates overriding the shipped ones."

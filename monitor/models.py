@@ -122,6 +122,22 @@ class Snippet(Value):
         return "".join(text for text, _ in self.segments)
 
 
+class Outlet(Value):
+    """One copy of a story: which document, from which source and web host, when seen."""
+
+    document: str
+    source: str
+    host: str = ""  # the web host of its URL; "" when it has none (a folder document)
+    url: str | None = None
+    title: str = ""
+    seen: datetime
+
+    @property
+    def name(self) -> str:
+        """How people call the outlet: the web host, else the source id."""
+        return self.host or self.source
+
+
 class Alert(Value):
     """What notifiers deliver: a document that matched a rule, with the explanation.
 
@@ -139,6 +155,21 @@ class Alert(Value):
     snippets: tuple[Snippet, ...] = ()
     created: datetime = Field(default_factory=utcnow)
     kind: Literal["match", "health", "test"] = "match"
+    story: str | None = None  # the story of the document (copies of one text share it)
+    attached_to: str | None = None  # a later copy: the id of the story's alert it joins
+    outlets: tuple[Outlet, ...] = ()  # the story's copies, filled in when it is sent
+    spreading: int = 0  # > 0: "the story is spreading", it reached this many outlets
+
+    @property
+    def other_outlets(self) -> tuple[Outlet, ...]:
+        """The story's outlets other than this document's own (one per name)."""
+        own = {o.name for o in self.outlets if o.document == self.document.id}
+        own.add(self.document.source)
+        seen: dict[str, Outlet] = {}
+        for outlet in self.outlets:
+            if outlet.name not in own:
+                seen.setdefault(outlet.name, outlet)
+        return tuple(seen.values())
 
     @staticmethod
     def make_id(rule: str, content_hash: str) -> str:

@@ -11,12 +11,12 @@ import sys
 from collections.abc import Callable, Sequence
 
 from monitor import __version__
-from monitor.cli import alerts, analyze, feeds, ops, rules, run, test
+from monitor.cli import alerts, analyze, feeds, ops, rules, run, stories, test
 
 Handler = Callable[[argparse.Namespace], int]
 
 # Each module adds its subcommands; add new modules here.
-MODULES = (run, rules, ops, test, feeds, alerts, analyze)
+MODULES = (run, rules, ops, test, feeds, alerts, analyze, stories)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def _duration(text: str) -> float:
+def duration(text: str) -> float:
+    """An argparse type: a duration such as 2h or 7d, in seconds."""
     try:
         return parse_duration(text)
     except ValueError as exc:
@@ -48,7 +49,7 @@ def register(sub: Any) -> None:
     p.add_argument("--rule", metavar="ID", help="only this rule's matches")
     p.add_argument(
         "--since",
-        type=_duration,
+        type=duration,
         default=86400.0,
         metavar="AGE",
         help="how far back to look, e.g. 2h, 7d (default: 24h)",
@@ -65,7 +66,7 @@ def register(sub: Any) -> None:
     p.add_argument("rule", metavar="RULE", help="the rule id")
     p.add_argument(
         "--since",
-        type=_duration,
+        type=duration,
         required=True,
         metavar="AGE",
         help="documents stored in this period, e.g. 7d (at most `retention`)",
@@ -96,6 +97,9 @@ def alert_json(alert: Alert) -> dict[str, Any]:
         "path": doc.path,
         "language": alert.language,
         "score": alert.score,
+        "story": alert.story,
+        "delivery": "attached" if alert.attached_to else "alerted",
+        "attached_to": alert.attached_to,
         "matched": [{"term": h.term, "field": h.field, "text": h.text} for h in alert.hits],
         "author": doc.author,
         "body_from": doc.body_from,
@@ -116,6 +120,8 @@ def _render_alert(alert: Alert, at: float | None = None) -> str:
     lines = [head, f"    matched: {words}"]
     if note := matched_on(doc):
         lines.append(f"    ({note})")
+    if alert.attached_to:
+        lines.append(f"    a copy: attached to story {alert.story} (alert {alert.attached_to})")
     if doc.url or doc.path:
         lines.append(f"    {doc.url or doc.path}")
     return "\n".join(map(safe, lines))

@@ -91,6 +91,7 @@ def collect_status(config: Config, store: SQLiteStore, now: float) -> dict[str, 
         "sources": sources,
         "rules": _rules_state(snap, daemon["state"] == "running"),
         "deliveries": store.delivery_counts(),
+        "stories": store.story_counts(),
         "recent_failures": failed,
         "last_24h": store.rule_counts_since(now - DAY),
     }
@@ -132,6 +133,9 @@ def render_status(data: dict[str, Any], now: float) -> str:
     out.append(
         f"deliveries:  {dl['pending']} pending, {dl['delivered']} delivered, {dl['failed']} failed"
     )
+    st = data["stories"]
+    out.append(f"stories:     {st['stories']} ({st['documents']} documents), "
+               f"{st['attached']} copies attached to an alert sent before")
     out.append(f"state:       {data['state']['path']} ({size(data['state']['size_bytes'])})")
     if data["http"]["enabled"]:
         out.append(f"http:        http://{data['http']['bind']}/ (/healthz, /metrics, /feeds/)")

@@ -82,10 +82,11 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
 
 def build_entry(alert: Alert, summary_html: str, content_html: str) -> Entry:
     """The <entry> for an alert; the HTML is escaped into the summary, and into a
-    content element when the document has no web link (RFC 4287 needs one of them)."""
+    content element when the document has no web link (RFC 4287 needs one of them).
+    A story's entry is updated when a copy joins: its <updated> is the latest copy's."""
     ctx = alert_context(alert)
     doc = alert.document
-    updated = rfc3339(alert.created)
+    updated = rfc3339(max([alert.created, *(o.seen for o in alert.outlets)]))
     el = ET.Element(_Q + "entry")
     _sub(el, "id", entry_id(alert.id))
     _sub(el, "title", one_line(doc.title, 1000) or "(untitled)", type="text")

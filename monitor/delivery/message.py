@@ -86,6 +86,11 @@ def subject(prefix: str, rule_title: str, headline: str) -> str:
     return " ".join(p for p in parts if p)
 
 
+def spreading_note(alert: Alert) -> str:
+    """What a subject says before the headline of a "story is spreading" alert."""
+    return f"Spreading to {alert.spreading} outlets: " if alert.spreading else ""
+
+
 def _base(
     *, sender: str, to: Sequence[str], subj: str, msg_id: str, when: datetime
 ) -> EmailMessage:
@@ -138,7 +143,7 @@ def alert_message(
     msg = _base(
         sender=sender,
         to=to,
-        subj=subject(prefix, ctx["rule_title"], ctx["headline"]),
+        subj=subject(prefix, ctx["rule_title"], spreading_note(alert) + ctx["headline"]),
         msg_id=message_id(alert.id, notifier, domain),
         when=alert.created,
     )

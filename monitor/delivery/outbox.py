@@ -31,6 +31,7 @@ from monitor.delivery.base import Notifier
 from monitor.delivery.digest import last_close, validate_digest, window_title, zone
 from monitor.delivery.render import one_line
 from monitor.errors import ConfigError, DeliveryError
+from monitor.models import Alert
 from monitor.store.base import Delivery, Store
 
 log = logging.getLogger(__name__)
@@ -175,10 +176,10 @@ class Outbox:
                 break
             try:
                 if len(batch) == 1:
-                    await notifier.send(batch[0].alert)
+                    await notifier.send(self.current(batch[0].alert))
                 else:  # one article, several rules: one message listing them all
                     title = one_line(batch[0].alert.document.title, 200) or "(untitled)"
-                    await notifier.send_digest([r.alert for r in batch], title)
+                    await notifier.send_digest([self.current(r.alert) for r in batch], title)
             except Exception as exc:  # a notifier bug must not stop the outbox
                 self._failed(name, batch, _as_delivery_error(name, exc), now)
                 continue
@@ -215,6 +216,20 @@ class Outbox:
             log.warning("%s: %d delivery(ies) marked failed", error, len(rows))
         return notifier
 
+    def current(self, alert: Alert) -> Alert:
+        """The alert as it goes out: with its story's outlets as known now; a copy attached
+        to a story is sent as the story's alert (the Atom entry it updates)."""
+        if alert.story is None:
+            return alert
+        try:
+            lead = self.store.get_alert(alert.attached_to) if alert.attached_to else None
+            alert = lead or alert
+            outlets = tuple(self.store.story_outlets(alert.story or ""))
+        except Exception as exc:  # the alert still goes out, without its story
+            log.warning("alert %s: cannot read its story (%s)", alert.id, exc)
+            return alert
+        return alert.model_copy(update={"outlets": outlets})
+
     # ------------------------------------------------------------ digests
 
     async def _digest(self, name: str, spec: str, now: float) -> int:
@@ -239,7 +254,7 @@ class Outbox:
         title = window_title(spec, close)
         if notifier is not None:
             try:
-                await notifier.send_digest([r.alert for r in rows], title)
+                await notifier.send_digest([self.current(r.alert) for r in rows], title)
             except Exception as exc:  # a notifier bug must not stop the outbox
                 self._failed(name, rows, _as_delivery_error(name, exc), now)
                 return 0

@@ -118,6 +118,12 @@ def alert_context(alert: Alert) -> dict[str, Any]:
         ],
         "paragraphs": paragraphs(doc.body),
         "matched_on": matched_on(doc),
+        "story": alert.story or "",
+        "spreading": alert.spreading,
+        "outlets": [
+            {"name": one_line(o.name, 200), "url": web_url(o.url), "title": one_line(o.title, 300)}
+            for o in alert.other_outlets
+        ],
     }
 
 

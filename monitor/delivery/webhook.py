@@ -32,7 +32,14 @@ from monitor import USER_AGENT
 from monitor.config import WebhookNotifierConfig
 from monitor.delivery.base import NotifierBase
 from monitor.delivery.message import digest_context, digest_id
-from monitor.delivery.render import alert_context, snippet_html, snippet_text, snippets_for, web_url
+from monitor.delivery.render import (
+    alert_context,
+    is_web_url,
+    snippet_html,
+    snippet_text,
+    snippets_for,
+    web_url,
+)
 from monitor.errors import ConfigError, DeliveryError, Location
 from monitor.models import Alert
 from monitor.net import retry_after
@@ -63,6 +70,23 @@ def alert_payload(alert: Alert) -> dict[str, Any]:
         "snippets": [
             {"field": s.field, "text": snippet_text(s), "html": snippet_html(s)}
             for s in snippets_for(alert)
+        ],
+        "story": story_payload(alert),
+    }
+
+
+def story_payload(alert: Alert) -> dict[str, Any] | None:
+    """The alert's story: its id and every copy known when sent (None without stories)."""
+    if alert.story is None:
+        return None
+    return {
+        "id": alert.story,
+        "spreading": alert.spreading or None,
+        "copies": [
+            {"document": o.document, "source": o.source, "host": o.host,
+             "url": o.url if is_web_url(o.url) else None, "title": o.title,
+             "seen": o.seen.isoformat()}
+            for o in alert.outlets
         ],
     }
 

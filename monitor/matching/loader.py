@@ -225,6 +225,7 @@ def _rules(
                 sources=tuple(model.sources) if model.sources is not None else None,
                 min_score=model.min_score, file=f.file, line=where.line,
                 max_per_hour=model.max_per_hour,
+                stories=model.stories, spreading=model.spreading,
             )
             cases = example_cases(model, f, path)
             qpath = (*path, "query")

@@ -64,6 +64,8 @@ class Rule:
     file: str = ""
     line: int = 0
     max_per_hour: int | None = None
+    stories: bool = True  # one alert per story; False: every copy alerts
+    spreading: int | None = None  # alert again when a story reaches this many outlets
 
 
 class RuleSet:

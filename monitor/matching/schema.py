@@ -86,6 +86,10 @@ class RuleModel(_Model):
     digest: str = Field("immediate", description="immediate | hourly | daily | a cron line.")
     max_per_hour: int | None = Field(None, ge=1, description="At most this many alerts an hour.")
     enabled: bool = Field(True, description="false keeps the rule but never matches it.")
+    stories: bool = Field(True, description="One alert per story; false alerts every copy.")
+    spreading: int | None = Field(
+        None, ge=2, le=200, description="Alert once more when a story reaches this many outlets."
+    )
     examples: ExamplesModel = Field(default_factory=ExamplesModel, description="Checked texts.")
 
     @field_validator("digest")

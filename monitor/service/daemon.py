@@ -37,6 +37,7 @@ from monitor.sources import build_source
 from monitor.sources.base import Source
 from monitor.sources.http import FeedHttp
 from monitor.store import Store, open_store
+from monitor.stories.keeper import story_keeper
 from monitor.web import WebServer, add_health_routes, feeds_folder
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,8 @@ class Daemon:
         self.outbox = Outbox(self.store, self.notifiers, config.delivery)
         self.ingest = Ingest(self.store, lambda: self.live.current, self.notifiers,
                              config.languages, stopping=lambda: self.work.stopping,
-                             batch=self.timings.match_batch)
+                             batch=self.timings.match_batch,
+                             stories=story_keeper(config, self.store))
         stack.callback(self.ingest.close)
         self._rules_reloaded(self.live.current)
         if (broken := self.live.start_alert()) is not None:

@@ -21,6 +21,7 @@ from monitor.matching import RuleSet
 from monitor.models import Alert, Document
 from monitor.pipeline import make_alerts
 from monitor.store import Store
+from monitor.stories.keeper import StoryKeeper, language_of
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class Ingest:
         *,
         stopping: Callable[[], bool] = lambda: False,
         batch: int = MATCH_BATCH,
+        stories: StoryKeeper | None = None,
     ) -> None:
         self.store = store
         self._rules = rules
@@ -50,6 +52,7 @@ class Ingest:
         self._languages = tuple(languages)
         self._stopping = stopping
         self._batch = batch
+        self._stories = stories  # None: copies are not grouped (`stories.enabled: false`)
         self._kept: dict[str, list[Document]] = {}  # the state file could not take them
         self.matcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matcher")
 
@@ -121,12 +124,17 @@ class Ingest:
     def _record(self, rules: RuleSet, doc: Document, alerts: list[Alert]) -> int:
         """Put a matched document's alerts in the outbox, then mark it seen."""
         recorded = 0
+        story = self._stories.assign(doc, language_of(doc, alerts)) if self._stories else None
         for alert in alerts:
-            targets = rule_targets(rules.rules[alert.rule], self._notifiers)
+            rule = rules.rules[alert.rule]
+            targets = rule_targets(rule, self._notifiers)
+            if self._stories is not None and story is not None:
+                alert, targets = self._stories.route(alert, rule, story, targets)
             if self.store.add_alert(alert, targets):
                 recorded += 1
                 metrics.record_match(alert.rule)
-                log.info("match: rule %s on %s: %s", alert.rule, doc.id, doc.title[:120],
+                log.info("%s: rule %s on %s: %s", "copy" if alert.attached_to else "match",
+                         alert.rule, doc.id, doc.title[:120],
                          extra={"rule": alert.rule, "source": doc.source, "document": doc.id})
         self.store.put_document(doc)
         return recorded

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from monitor.models import Alert, Document
+from monitor.stories.base import StoryStore
 
 DocumentStatus = Literal["new", "changed", "unchanged", "duplicate"]
 DeliveryStatus = Literal["pending", "delivered", "failed"]
@@ -28,8 +29,9 @@ class Delivery:
     delivered_at: float | None
 
 
-class Store(Protocol):
-    """Persistent state. One process writes (the daemon holds a lock); others may read."""
+class Store(StoryStore, Protocol):
+    """Persistent state. One process writes (the daemon holds a lock); others may read.
+    Stories (`StoryStore`) are part of it."""
 
     def put_document(self, doc: Document) -> DocumentStatus:
         """Remember a document and say whether its text is new.

@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 from monitor.errors import StoreError
+from monitor.store.sqlite_stories import MIGRATION as STORIES_MIGRATION
 
 APPLICATION_ID = 0x4D4F4E31  # "MON1": marks the file as ours
 
@@ -56,6 +57,8 @@ MIGRATIONS: tuple[str, ...] = (
         updated REAL NOT NULL
     );
     """,
+    # 2: stories (copies of one text grouped), alerts attached to a story
+    STORIES_MIGRATION,
 )
 
 

@@ -17,9 +17,10 @@ from monitor.registry import Resources
 from monitor.store.base import Delivery, DeliveryStatus, DocumentStatus
 from monitor.store.lock import StateLock, resolved
 from monitor.store.schema import check_header, migrate, outdated
+from monitor.store.sqlite_stories import SQLiteStories
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteStories):
     """The Store in a SQLite file.
 
     `lock=True` (the daemon) takes the state's lock (`StateLock`: beside the file with
@@ -152,10 +153,10 @@ class SQLiteStore:
             if seen:
                 return False
             db.execute(
-                "INSERT INTO alerts (id, rule, document_id, content_hash, created, data)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (alert.id, alert.rule, alert.document.id, digest,
-                 alert.created.timestamp(), alert.model_dump_json()),
+                "INSERT INTO alerts (id, rule, document_id, content_hash, created, data, story,"
+                " attached_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (alert.id, alert.rule, alert.document.id, digest, alert.created.timestamp(),
+                 alert.model_dump_json(), alert.story, alert.attached_to),
             )
             db.executemany(
                 "INSERT INTO deliveries (alert_id, notifier, digest, next_attempt, created)"
@@ -319,6 +320,7 @@ class SQLiteStore:
             # pages read for full text (sources/fulltext.py) are kept as long as documents
             n += db.execute("DELETE FROM state WHERE key LIKE 'page:%' AND updated < ?",
                             (before,)).rowcount
+            n += self._prune_stories(db, before)
         return n
 
     def vacuum(self) -> None:

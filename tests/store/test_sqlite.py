@@ -110,6 +110,9 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
         SQLiteStore(path)
 
 
+CURRENT = len(schema.MIGRATIONS)
+
+
 def _upgrade(monkeypatch: pytest.MonkeyPatch) -> None:
     """This version of monitor gains a second schema step."""
     monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, "CREATE TABLE extra (x)"))
@@ -131,10 +134,10 @@ def test_a_command_that_only_looks_upgrades_no_file_a_daemon_is_using(
     _upgrade(monkeypatch)
     with pytest.raises(StoreError, match="older schema"):
         SQLiteStore(path, lock=False)
-    assert _version(path) == 1  # untouched beneath the running daemon
+    assert _version(path) == CURRENT  # untouched beneath the running daemon
     daemon.close()
     SQLiteStore(path, lock=False).close()  # nobody holds it now: upgraded
-    assert _version(path) == 2
+    assert _version(path) == CURRENT + 1
 
 
 def test_the_daemon_upgrades_its_state_on_start(
@@ -145,4 +148,4 @@ def test_the_daemon_upgrades_its_state_on_start(
     _upgrade(monkeypatch)
     with SQLiteStore(path) as store:
         store.put_document(doc())
-    assert _version(path) == 2
+    assert _version(path) == CURRENT + 1
