@@ -26,8 +26,13 @@ def _check(args: argparse.Namespace) -> int:
     config = config_or_none(args)
     if config is None:
         return Exit.INVALID
+    from monitor.dashboard.access import access_problem
     from monitor.pipeline import load_rule_set
 
+    problem, fatal = access_problem(config.http)
+    if problem and fatal:
+        error(f"{config.path}: {problem}")
+        return Exit.INVALID
     warnings: list[RuleError] = []
     try:
         rules = load_rule_set(config, warnings=warnings)
@@ -36,7 +41,7 @@ def _check(args: argparse.Namespace) -> int:
         return Exit.INVALID
     for warning in warnings:
         print(warning)
-    unset = unset_secrets(config)
+    unset = unset_secrets(config) + ([problem] if problem else [])
     for message in unset:
         error(f"warning: {message}")
     if unset and args.strict:  # deliveries would fail: invalid where it is checked

@@ -51,6 +51,20 @@ def required_password(config: HttpConfig) -> str | None:
     return secret or None
 
 
+def access_problem(config: HttpConfig) -> tuple[str | None, bool]:
+    """What `monitor check` reports about access: (None, False) when the server would
+    start; (message, True) when it never can (bound off 127.0.0.1 with no password_env);
+    (message, False) when the password's variable is unset here (it may be set where the
+    daemon runs, e.g. by systemd)."""
+    if not config.enabled:
+        return None, False
+    try:
+        required_password(config)
+    except ConfigError as exc:
+        return exc.message, config.password_env is None
+    return None, False
+
+
 def authorized(request: Request, secret: str) -> bool:
     """Whether the request carries the password as a bearer token or in basic auth."""
     header = request.headers.get("Authorization") or request.headers.get("authorization") or ""

@@ -71,3 +71,26 @@ async def test_the_password_guards_everything_but_health_and_metrics(
         assert get(server_at, "/", {"Authorization": f"Basic {wrong}"})[0] == 401
         assert get(server_at, "/", {"Authorization": "Bearer correct"})[0] == 401
         assert get(server_at, "/", {"Authorization": "Basic !!!"})[0] == 401
+
+
+def test_check_reports_what_would_stop_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from monitor.cli import main
+
+    open_desk = make_project(tmp_path / "open", bind="0.0.0.0:8080")
+    assert main(["check", "--config", str(open_desk.root / "config.yaml")]) == 2
+    assert "0.0.0.0:8080 is reachable from other machines" in capsys.readouterr().err
+    monkeypatch.delenv("DESK_PASSWORD", raising=False)
+    guarded = make_project(tmp_path / "guarded", bind="0.0.0.0:8080",
+                           extra_http=", password_env: DESK_PASSWORD")
+    config = str(guarded.root / "config.yaml")
+    assert main(["check", "--config", config]) == 0  # it may be set where the daemon runs
+    assert "warning: http.password_env: the environment variable DESK_PASSWORD is not set" \
+        in capsys.readouterr().err
+    assert main(["check", "--strict", "--config", config]) == 2
+    capsys.readouterr()
+    monkeypatch.setenv("DESK_PASSWORD", "s3cret")
+    assert main(["check", "--strict", "--config", config]) == 0
+    out = capsys.readouterr()
+    assert "warning" not in out.out + out.err
