@@ -2,6 +2,13 @@
 
 Each module of this package adds its subcommands with `register(subparsers)`; its
 handlers take the parsed arguments and return the exit code.
+
+Every command's parser is built on each run, so a module here imports at its top only the
+standard library, `monitor.errors`, `monitor.logs` and the light helpers of this package
+(common, display); the config, the store, sources, delivery, the rule engine and the
+languages are imported inside the handler that uses them (types under TYPE_CHECKING).
+`monitor --help` then starts in tens of milliseconds, and `status`, `matches`, `feeds` and
+`alerts` never load a language model or dictionary. tests/cli/test_startup.py holds this.
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ on the next `monitor run`, and the message says which of the two applies).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import fcntl
 import json
 import os
@@ -17,15 +16,17 @@ import time
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.cli.common import Exit, add_command, config_or_none, error, with_state
 from monitor.cli.display import shorten, when
-from monitor.config import Config
 from monitor.errors import MonitorError
-from monitor.models import Alert, Document, Hit, Snippet
-from monitor.store import SQLiteStore
-from monitor.store.base import Delivery, DeliveryStatus
+
+if TYPE_CHECKING:
+    from monitor.config import Config
+    from monitor.models import Alert
+    from monitor.store import SQLiteStore
+    from monitor.store.base import Delivery, DeliveryStatus
 
 
 def register(sub: Any) -> None:
@@ -146,6 +147,8 @@ def _alerts(args: argparse.Namespace, config: Config, store: SQLiteStore) -> int
 
 def test_alert(now: datetime | None = None) -> Alert:
     """A recognisable test alert, new each time (so nothing de-duplicates it)."""
+    from monitor.models import Alert, Document, Hit, Snippet
+
     now = now or datetime.now(UTC)
     title = "monitor test alert: delivery works"
     doc = Document(
@@ -184,6 +187,8 @@ def _notify_test(args: argparse.Namespace) -> int:
             f"notifiers: {', '.join(names) or '(none)'}"
         )
         return Exit.INVALID
+    import asyncio
+
     try:
         answer = asyncio.run(_send_test(config, args.name))
     except MonitorError as exc:

@@ -7,12 +7,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor.config import Config, load_config
 from monitor.controls import escape_controls
 from monitor.errors import ConfigError, LockedError, StoreError
-from monitor.store import SQLiteStore
+
+if TYPE_CHECKING:
+    from monitor.config import Config
+    from monitor.store import SQLiteStore
 
 
 class Exit(IntEnum):
@@ -49,6 +51,8 @@ def error(message: str) -> None:
 
 def config_or_none(args: argparse.Namespace) -> Config | None:
     """Load --config; print the error and return None when it is invalid."""
+    from monitor.config import load_config  # pydantic and every kind: not for --help
+
     try:
         return load_config(args.config)
     except ConfigError as exc:
@@ -66,6 +70,8 @@ def open_state(config: Config, *, lock: bool = False) -> Iterator[SQLiteStore | 
         )
         yield None
         return
+    from monitor.store import SQLiteStore
+
     try:
         store = SQLiteStore(config.state, lock=lock)
     except LockedError:

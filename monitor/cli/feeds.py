@@ -11,9 +11,6 @@ from typing import Any
 from monitor.cli.common import Exit, add_command, config_or_none, error
 from monitor.cli.display import ago, shorten, table
 from monitor.errors import StoreError
-from monitor.sources import feeds_health
-from monitor.sources.fulltext import counts_key, pages_health
-from monitor.store import SQLiteStore
 
 
 class _NoState:
@@ -40,6 +37,9 @@ def _feeds(args: argparse.Namespace) -> int:
     config = config_or_none(args)
     if config is None:
         return Exit.INVALID
+    from monitor.sources import feeds_health
+    from monitor.store import SQLiteStore
+
     opened: AbstractContextManager[Any]
     if config.state.exists():
         try:
@@ -62,6 +62,8 @@ def _feeds(args: argparse.Namespace) -> int:
 
 def with_pages(row: dict[str, Any], state: Any) -> dict[str, Any]:
     """The row with its source's page counters (full text), when it fetched any."""
+    from monitor.sources.fulltext import counts_key, pages_health
+
     saved = state.get_state(counts_key(row.get("opml") or row["id"]))
     return {**row, "pages": pages_health(saved)} if saved else row
 

@@ -9,7 +9,6 @@ while the daemon runs; `--dry-run` only lists and works at any time.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import time
@@ -19,22 +18,22 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.cli.common import Exit, add_command, config_or_none, error, open_state, with_state
 from monitor.cli.display import safe, shorten, when
-from monitor.cli.progress import track
-from monitor.config import Config, parse_duration
-from monitor.delivery.render import matched_on
 from monitor.errors import LockedError, MonitorError, RuleError
 from monitor.logs import ctx, setup_logging
-from monitor.models import Alert, Document
-from monitor.store import SQLiteStore
 
 if TYPE_CHECKING:
+    from monitor.config import Config
     from monitor.matching import RuleSet
+    from monitor.models import Alert, Document
+    from monitor.store import SQLiteStore
 
 log = logging.getLogger(__name__)
 
 
 def duration(text: str) -> float:
     """An argparse type: a duration such as 2h or 7d, in seconds."""
+    from monitor.config import parse_duration
+
     try:
         return parse_duration(text)
     except ValueError as exc:
@@ -84,6 +83,8 @@ def register(sub: Any) -> None:
 
 def alert_json(alert: Alert) -> dict[str, Any]:
     """What `matches --json` prints for one alert."""
+    from monitor.delivery.render import matched_on
+
     doc = alert.document
     return {
         "id": alert.id,
@@ -113,6 +114,8 @@ def matched_words(alert: Alert) -> list[str]:
 
 
 def _render_alert(alert: Alert, at: float | None = None) -> str:
+    from monitor.delivery.render import matched_on
+
     doc = alert.document
     at = alert.created.timestamp() if at is None else at
     head = f"{when(at)}  {alert.rule}  {doc.source}  {shorten(doc.title, 100)}"
@@ -189,6 +192,8 @@ def _run_backfill(
     fresh = [a for a in found if a.document.id not in known and a.id not in known]
     recorded = delivered = 0
     if not args.dry_run:
+        import asyncio
+
         from monitor.delivery.routing import rule_targets
 
         targets = rule_targets(rules.rules[args.rule], [n.name for n in config.notifiers])
@@ -240,6 +245,7 @@ def scan(
 ) -> list[Alert]:
     """The alerts `rule` raises on `docs` (a progress bar on a terminal); a document that
     cannot be analysed is logged and skipped."""
+    from monitor.cli.progress import track
     from monitor.pipeline import scan_rule
 
     def skipped(doc: Document, exc: MonitorError) -> None:

@@ -9,15 +9,17 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.cli import history
 from monitor.cli.common import Exit, add_command, config_or_none, error, open_state, with_state
 from monitor.cli.display import ago, size, table, when
-from monitor.config import Config
 from monitor.errors import LockedError
 from monitor.health import SNAPSHOT_EVERY, STATUS_KEY
-from monitor.store import SQLiteStore
+
+if TYPE_CHECKING:
+    from monitor.config import Config
+    from monitor.store import SQLiteStore
 
 DAY = 86400.0
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import signal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.cli.common import Exit, add_command, config_or_none, error
-from monitor.cli.progress import counter
-from monitor.config import Config
 from monitor.errors import LockedError, MonitorError, RuleError
 from monitor.logs import setup_logging
+
+if TYPE_CHECKING:
+    from monitor.config import Config
 
 
 def register(sub: Any) -> None:
@@ -46,6 +46,8 @@ def _run(args: argparse.Namespace) -> int:
     if config is None:
         return Exit.INVALID
     setup_logging(args.log_level or config.log.level, args.log_format or config.log.format)
+    import asyncio
+
     try:
         return asyncio.run(_main(config, once=args.once))
     except _Stopped:
@@ -62,6 +64,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 async def _main(config: Config, *, once: bool) -> int:
+    import asyncio
+
+    from monitor.cli.progress import counter
     from monitor.service import Daemon
 
     async with Daemon(config) as daemon:

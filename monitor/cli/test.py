@@ -7,20 +7,16 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.cli.common import Exit, add_command, error
 from monitor.cli.display import safe
-from monitor.cli.progress import track
-from monitor.cli.test_url import first_lines, is_url, url_documents
-from monitor.config import Config, FolderSourceConfig, load_config
-from monitor.delivery.render import matched_on
 from monitor.errors import ConfigError, DocumentError, RuleError
-from monitor.matching import RuleSet, load_rules
-from monitor.matching.explain import snippets
-from monitor.models import Document, Match
-from monitor.sources.readers import is_candidate, read_file
-from monitor.text.analysis import analyze
+
+if TYPE_CHECKING:
+    from monitor.config import Config, FolderSourceConfig
+    from monitor.matching import RuleSet
+    from monitor.models import Document, Match
 
 MAX_SHOWN_HITS = 12
 
@@ -51,6 +47,8 @@ def register(sub: Any) -> None:
 
 
 def _config(args: argparse.Namespace) -> Config | None:
+    from monitor.config import Config, load_config
+
     path = Path(args.config)
     if not path.exists() and args.rules:
         return Config()  # testing a rules draft needs no config: default languages
@@ -65,6 +63,8 @@ def _test(args: argparse.Namespace) -> int:
     config = _config(args)
     if config is None:
         return Exit.INVALID
+    from monitor.matching import load_rules  # the engine and the languages: only here
+
     rules_path = [Path(p) for p in args.rules] if args.rules else [config.rules]
     try:
         rules = load_rules(rules_path, languages=config.languages, check_examples=False)
@@ -91,6 +91,10 @@ def _test(args: argparse.Namespace) -> int:
 def _documents(
     paths: Sequence[str], config: Config
 ) -> Iterator[tuple[Path, list[Document] | DocumentError]]:
+    from monitor.cli.progress import track
+    from monitor.cli.test_url import is_url, url_documents
+    from monitor.sources.readers import is_candidate, read_file
+
     files: list[tuple[Path, Path, FolderSourceConfig | None]] = []  # (file, root, source)
     for text in paths:
         if is_url(text):
@@ -123,6 +127,8 @@ def _documents(
 
 def _source_for(path: Path, config: Config) -> FolderSourceConfig | None:
     """The configured folder source that contains `path`, so `sources:` filters apply."""
+    from monitor.config import FolderSourceConfig
+
     resolved = path.resolve()
     for source in config.sources:
         if isinstance(source, FolderSourceConfig) and resolved.is_relative_to(
@@ -136,6 +142,11 @@ def _report(
     path: Path, doc: Document, rules: RuleSet, languages: Sequence[str], *, as_json: bool
 ) -> bool:
     """Print what matched the document and why; return whether anything did."""
+    from monitor.cli.test_url import first_lines
+    from monitor.delivery.render import matched_on
+    from monitor.matching.explain import snippets
+    from monitor.text.analysis import analyze
+
     analysis = analyze(doc, languages)
     matches = rules.match(analysis, doc)
     if as_json:

@@ -1,0 +1,70 @@
+"""Commands that only print load no language model, dictionary or matching engine.
+
+Each command runs in a fresh interpreter, which then reports the modules it imported:
+`--help` must not even load the config machinery, and the read-only commands must not
+load what only `run`, `check`, `test` and `backfill` need.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from monitor.store import SQLiteStore
+
+# The language detector, the dictionaries, article extraction and the rule engine.
+HEAVY = ("lingua", "simplemma", "pymorphy3", "trafilatura", "monitor.matching")
+# What --help needs no more than the above: config validation, feeds, HTTP, the store.
+NOT_FOR_HELP = (*HEAVY, "pydantic", "yaml", "monitor.config", "monitor.sources", "httpx",
+                "monitor.store", "asyncio")
+
+_REPORT = """
+import json, sys
+from monitor.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+
+
+def loaded(*args: str, cwd: Path | None = None) -> tuple[int, set[str]]:
+    """Run `monitor ARGS` in a new interpreter: its exit code and the top modules it loaded
+    (`monitor.matching.engine` counts as `monitor.matching` too)."""
+    done = subprocess.run([sys.executable, "-c", _REPORT, *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    names: set[str] = set()
+    for name in report["modules"]:
+        parts = name.split(".")
+        names.update(".".join(parts[: i + 1]) for i in range(len(parts)))
+    return report["code"], names
+
+
+@pytest.mark.parametrize("args", [["--help"], ["status", "--help"], ["test", "--help"]])
+def test_help_loads_no_engine_no_config(args: list[str]) -> None:
+    code, names = loaded(*args)
+    assert code == 0
+    assert not names & set(NOT_FOR_HELP)
+
+
+@pytest.mark.parametrize("command", ["status", "matches", "feeds", "alerts"])
+def test_read_only_commands_load_no_engine(project: Path, command: str) -> None:
+    with SQLiteStore(project / "out" / "state.db"):
+        pass  # a state, as the daemon leaves it
+    code, names = loaded(command, "--config", str(project / "config.yaml"), cwd=project)
+    assert code == 0
+    assert "monitor.config" in names  # it did read the config
+    assert not names & set(HEAVY)
+
+
+def test_test_command_does_load_the_engine(project: Path) -> None:
+    """The guard sees imports made while a command runs (so the tests above can fail)."""
+    code, names = loaded("test", "seeds/", "--config", "config.yaml", cwd=project)
+    assert code == 0
+    assert "monitor.matching" in names
