@@ -7,7 +7,6 @@ from typing import Any
 
 from monitor.cli.common import Exit, add_command, config_or_none, error
 from monitor.errors import RuleError
-from monitor.secrets_env import unset_secrets
 
 
 def register(sub: Any) -> None:
@@ -28,6 +27,7 @@ def _check(args: argparse.Namespace) -> int:
         return Exit.INVALID
     from monitor.dashboard.access import access_problem
     from monitor.pipeline import load_rule_set
+    from monitor.secrets_env import unset_secrets
 
     problem, fatal = access_problem(config.http)
     if problem and fatal:
