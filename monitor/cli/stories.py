@@ -6,14 +6,16 @@ import argparse
 import json
 import time
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.cli.common import Exit, add_command, with_state
 from monitor.cli.display import shorten, when
 from monitor.cli.history import duration
-from monitor.config import Config
-from monitor.store import SQLiteStore
-from monitor.stories.base import StorySummary
+
+if TYPE_CHECKING:
+    from monitor.config import Config
+    from monitor.store import SQLiteStore
+    from monitor.stories.base import StorySummary
 
 
 def register(sub: Any) -> None:

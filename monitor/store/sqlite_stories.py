@@ -6,12 +6,13 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.models import Alert, Outlet
 from monitor.stories.base import StorySummary
-from monitor.stories.grouping import Candidate
-from monitor.stories.signature import from_bytes
+
+if TYPE_CHECKING:
+    from monitor.stories.grouping import Candidate
 
 MIGRATION = """
     CREATE TABLE story_docs (
@@ -56,6 +57,10 @@ class SQLiteStories:
     ) -> list[Candidate]:
         if not bands:
             return []
+        # numpy and datasketch, imported here: commands that only read the state skip them
+        from monitor.stories.grouping import Candidate
+        from monitor.stories.signature import from_bytes
+
         marks = ",".join("?" * len(bands))
         rows = self._db.execute(
             "SELECT document_id, story, shingles FROM story_docs WHERE n IN"

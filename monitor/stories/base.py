@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from monitor.models import Alert, Outlet
-from monitor.stories.grouping import Candidate
+
+if TYPE_CHECKING:  # grouping needs numpy and datasketch: not for every user of the store
+    from monitor.stories.grouping import Candidate
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

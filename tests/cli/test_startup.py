@@ -16,8 +16,10 @@ import pytest
 
 from monitor.store import SQLiteStore
 
-# The language detector, the dictionaries, article extraction and the rule engine.
-HEAVY = ("lingua", "simplemma", "pymorphy3", "trafilatura", "monitor.matching")
+# The language detector, the dictionaries, article extraction, the rule engine, and the
+# near-duplicate signatures of stories (numpy, datasketch).
+HEAVY = ("lingua", "simplemma", "pymorphy3", "trafilatura", "monitor.matching", "numpy",
+         "datasketch")
 # What --help needs no more than the above: config validation, feeds, HTTP, the store.
 NOT_FOR_HELP = (*HEAVY, "pydantic", "yaml", "monitor.config", "monitor.sources", "httpx",
                 "monitor.store", "asyncio")
@@ -53,7 +55,7 @@ def test_help_loads_no_engine_no_config(args: list[str]) -> None:
     assert not names & set(NOT_FOR_HELP)
 
 
-@pytest.mark.parametrize("command", ["status", "matches", "feeds", "alerts"])
+@pytest.mark.parametrize("command", ["status", "matches", "feeds", "alerts", "stories"])
 def test_read_only_commands_load_no_engine(project: Path, command: str) -> None:
     with SQLiteStore(project / "out" / "state.db"):
         pass  # a state, as the daemon leaves it
