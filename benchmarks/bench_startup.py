@@ -51,20 +51,20 @@ def export(ref: str, into: Path) -> str:
     return commit
 
 
-def project(into: Path) -> Path:
-    """A copy of the shipped config, rules and seeds with a state file; its config path."""
+def project(into: Path, tree: Path) -> Path:
+    """A copy of the shipped config, rules and seeds with a state file made by the code in
+    `tree` (each version reads a state of its own schema); its config path."""
     for name in ("rules", "seeds"):
         shutil.copytree(ROOT / name, into / name)
     shutil.copy(ROOT / "config.yaml", into / "config.yaml")
-    sys.path.insert(0, str(ROOT))
-    from monitor.store import SQLiteStore
-
-    with SQLiteStore(into / "out" / "state.db"):
-        pass
+    make_state = ("from pathlib import Path; from monitor.store import SQLiteStore\n"
+                  "with SQLiteStore(Path('out/state.db')): pass")
+    subprocess.run([sys.executable, "-c", make_state], cwd=into, check=True,
+                   env={**os.environ, "PYTHONPATH": str(tree)})
     return into / "config.yaml"
 
 
-def run_once(tree: Path, args: tuple[str, ...], config: Path) -> tuple[float, float]:
+def run_once(tree: Path, config: Path, args: tuple[str, ...]) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of `python -m monitor ARGS` with the code in `tree`."""
     argv = [sys.executable, "-m", "monitor", *args]
     if args[0] != "--help":
@@ -101,15 +101,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
         base = Path(tmp) / "baseline"
         commit = export(args.baseline or baseline_ref(), base)
-        config = project(Path(tmp) / "project")
         trees = {"before": base, "after": ROOT}
+        configs = {name: project(Path(tmp) / name / "project", tree)
+                   for name, tree in trees.items()}
         for tree in trees.values():
             check_tree(tree)
         for command in COMMANDS:
             runs: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
             for _ in range(args.runs):
                 for name, tree in trees.items():  # alternate: both see the same load
-                    runs[name].append(run_once(tree, command, config))
+                    runs[name].append(run_once(tree, configs[name], command))
             medians = {}
             for name, samples in runs.items():
                 medians[name] = statistics.median(wall for wall, _ in samples)
