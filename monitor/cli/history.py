@@ -17,7 +17,9 @@ from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
 from monitor.cli.common import Exit, add_command, config_or_none, error, open_state, with_state
-from monitor.cli.display import safe, shorten, when
+from monitor.cli.display import when
+from monitor.cli.matches import alert_json, render_alert
+from monitor.cli.matches import run as _matches
 from monitor.errors import LockedError, MonitorError, RuleError
 from monitor.logs import ctx, setup_logging
 
@@ -76,71 +78,6 @@ def register(sub: Any) -> None:
         help="only list what the rule would match; record and deliver nothing",
     )
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
-
-
-# ---------------------------------------------------------------- matches
-
-
-def alert_json(alert: Alert) -> dict[str, Any]:
-    """What `matches --json` prints for one alert."""
-    from monitor.delivery.render import matched_on
-
-    doc = alert.document
-    return {
-        "id": alert.id,
-        "rule": alert.rule,
-        "rule_title": alert.rule_title,
-        "created": alert.created.isoformat(timespec="seconds"),
-        "source": doc.source,
-        "document": doc.id,
-        "title": doc.title,
-        "url": doc.url,
-        "path": doc.path,
-        "language": alert.language,
-        "score": alert.score,
-        "story": alert.story,
-        "delivery": "attached" if alert.attached_to else "alerted",
-        "attached_to": alert.attached_to,
-        "matched": [{"term": h.term, "field": h.field, "text": h.text} for h in alert.hits],
-        "author": doc.author,
-        "body_from": doc.body_from,
-        "note": matched_on(doc),
-    }
-
-
-def matched_words(alert: Alert) -> list[str]:
-    """The words as written in the document, each once, in the order they fired."""
-    return list(dict.fromkeys(h.text for h in alert.hits))
-
-
-def _render_alert(alert: Alert, at: float | None = None) -> str:
-    from monitor.delivery.render import matched_on
-
-    doc = alert.document
-    at = alert.created.timestamp() if at is None else at
-    head = f"{when(at)}  {alert.rule}  {doc.source}  {shorten(doc.title, 100)}"
-    words = ", ".join(matched_words(alert)) or "(no words: matched on metadata)"
-    lines = [head, f"    matched: {words}"]
-    if note := matched_on(doc):
-        lines.append(f"    ({note})")
-    if alert.attached_to:
-        lines.append(f"    a copy: attached to story {alert.story} (alert {alert.attached_to})")
-    if doc.url or doc.path:
-        lines.append(f"    {doc.url or doc.path}")
-    return "\n".join(map(safe, lines))
-
-
-def _matches(args: argparse.Namespace, config: Config, store: SQLiteStore) -> int:
-    alerts = store.alerts_since(time.time() - args.since, rule=args.rule)
-    alerts = [a for a in alerts if a.kind == "match"][: args.limit]
-    if args.json:
-        print(json.dumps([alert_json(a) for a in alerts], indent=2, ensure_ascii=False))
-        return Exit.OK
-    for alert in alerts:
-        print(_render_alert(alert))
-    scope = f"rule {args.rule!r}" if args.rule else "all rules"
-    print(f"{len(alerts)} matches for {scope} since {when(time.time() - args.since)}")
-    return Exit.OK
 
 
 # ---------------------------------------------------------------- backfill
@@ -205,7 +142,7 @@ def _run_backfill(
         return Exit.OK
     for alert in found:
         mark = "" if alert in fresh else "  (already alerted)"
-        print(_render_alert(alert, at=article_time(alert)) + mark)
+        print(render_alert(alert, at=article_time(alert)) + mark)
     summary = (
         f"rule {args.rule!r} over {len(docs)} documents stored since {when(since)}: "
         f"{len(found)} match, {len(fresh)} not alerted before"
