@@ -76,18 +76,20 @@ class Compiler:
             return n.AndNode(children)
         if isinstance(node, q.Or):
             return n.OrNode(children)
-        return self._near(children, node.distance)
+        if isinstance(node, q.Same):
+            return n.SameNode(self._positional(children, node.unit.upper()[:4]), node.unit)
+        return n.NearNode(self._positional(children, "NEAR"), node.distance)
 
-    def _near(self, children: tuple[n.Exec, ...], distance: int) -> n.Exec:
+    def _positional(self, children: tuple[n.Exec, ...], operator: str) -> tuple[n.Positional, ...]:
         positional: list[n.Positional] = []
         for child in children:
             if not n.is_positional(child):
                 raise CompileError(
-                    "NEAR works on words, phrases, prefixes, @references and OR-groups of "
-                    "them, not on AND, NOT or filters"
+                    f"{operator} works on words, phrases, prefixes, @references and OR-groups "
+                    "of them, not on AND, NOT or filters"
                 )
             positional.append(child)  # type: ignore[arg-type]
-        return n.NearNode(tuple(positional), distance)
+        return tuple(positional)
 
     def _leaf(
         self,

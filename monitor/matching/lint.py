@@ -147,7 +147,7 @@ def _leaves(
             out += _leaves(term.node, vocab, term_langs, term.location, f" (in @{v.name})",
                            visiting)
         return out
-    if isinstance(node, q.And | q.Or | q.Near):
+    if isinstance(node, q.And | q.Or | q.Near | q.Same):
         return [x for c in node.children for x in _leaves(c, vocab, langs, where, origin,
                                                           visiting)]
     if isinstance(node, q.Scoped):

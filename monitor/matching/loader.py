@@ -223,7 +223,7 @@ def _rules(
                 digest=model.digest,
                 languages=tuple(model.languages) if model.languages is not None else None,
                 sources=tuple(model.sources) if model.sources is not None else None,
-                min_score=model.min_score, file=f.file, line=where.line,
+                min_score=model.min_score, within=model.within, file=f.file, line=where.line,
                 max_per_hour=model.max_per_hour,
                 stories=model.stories, spreading=model.spreading,
             )
@@ -262,6 +262,12 @@ def _query(
             message = _bad_filter(leaf, languages, sources)
         if message:
             problems.append(RuleError(f"{message} ({what})", f.in_value(qpath, leaf.position)))
+    if model.within is not None:
+        try:
+            return q.within(node, model.within)
+        except ValueError as exc:
+            problems.append(RuleError(f"{exc} ({what})", f.where((*path, "within"))))
+            return None
     return node
 
 
@@ -331,7 +337,7 @@ class _LanguageBits:
     def of(self, node: q.Node) -> int:
         if isinstance(node, q.Word | q.Phrase):
             return self.everywhere
-        if isinstance(node, q.And | q.Near):
+        if isinstance(node, q.And | q.Near | q.Same):
             out = self.everywhere
             for c in node.children:
                 out &= self.of(c)

@@ -19,9 +19,24 @@ from monitor.matching.context import (
 from monitor.matching.leaves import FilterLeaf, SubstringLeaf, TermLeaf, _Leaf, word_elements
 
 __all__ = [
-    "ALL_FIELDS", "FIELDS", "FIELD_NUMBER", "AndNode", "Context", "Exec", "FilterLeaf",
-    "NearNode", "NotNode", "Occurrence", "OrNode", "Positional", "RawHit", "SubstringLeaf",
-    "TermLeaf", "is_positional", "word_elements",
+    "ALL_FIELDS",
+    "FIELDS",
+    "FIELD_NUMBER",
+    "AndNode",
+    "Context",
+    "Exec",
+    "FilterLeaf",
+    "NearNode",
+    "NotNode",
+    "Occurrence",
+    "OrNode",
+    "Positional",
+    "RawHit",
+    "SameNode",
+    "SubstringLeaf",
+    "TermLeaf",
+    "is_positional",
+    "word_elements",
 ]
 
 
@@ -135,6 +150,35 @@ class NearNode:
                 FIELD_NUMBER[s[0]] == hit[0] and s[3] <= hit[1] and -hit[2] <= s[4] for s in spans
             )
         ]
+
+
+class SameNode(NearNode):
+    """Children in one sentence or one paragraph (`unit`) of the same field."""
+
+    __slots__ = ("unit",)
+
+    def __init__(self, children: tuple[Positional, ...], unit: str) -> None:
+        super().__init__(children, 0)
+        self.unit = unit
+
+    def occurrences(self, ctx: Context) -> list[Occurrence]:
+        found = ctx.memo.get(self)
+        if found is not None:
+            return found
+        current = self.children[0].occurrences(ctx)
+        for child in self.children[1:]:
+            if not current:
+                break
+            other = child.occurrences(ctx)
+            units = {f: ctx.analysis.field(f).units(self.unit) for f in {o[0] for o in other}}
+            current = [
+                (a[0], min(a[1], b[1]), max(a[2], b[2]), min(a[3], b[3]), max(a[4], b[4]))
+                for a in current
+                for b in other
+                if a[0] == b[0] and units[a[0]][a[1]] == units[b[0]][b[1]]
+            ]
+        found = ctx.memo[self] = current
+        return found
 
 
 def _gap(a: Occurrence, b: Occurrence) -> int:

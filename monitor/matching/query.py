@@ -3,12 +3,13 @@
     query   := or
     or      := and ("OR" and)*
     and     := near (["AND"] near)*          juxtaposition means AND
-    near    := unary ("NEAR/n" unary)*
+    near    := unary ("NEAR/n" unary)* | unary ("SENT" unary)* | unary ("PARA" unary)*
     unary   := "NOT" unary | primary
     primary := "(" or ")" | FIELD ":" primary | "source:"ID | "lang:"CODE | "url:"TEXT
              | '"' words '"' ["~" n] | word | word"*" | "@"name | "@country:"CC
 
 Operators are upper case; lower-case "and", "or", "not" are ordinary words.
+"NEAR/5", "SENT" and "PARA" bind alike; different ones in a row need parentheses.
 """
 
 from __future__ import annotations
@@ -82,7 +83,17 @@ class Near:
     distance: int
 
 
-Node = Word | Phrase | Ref | Filter | Scoped | Not | And | Or | Near
+@dataclass(frozen=True, slots=True)
+class Same:
+    """Children in one sentence (`unit` "sentence", written SENT) or one paragraph
+    ("paragraph", PARA) of the same field."""
+
+    children: tuple[Node, ...]
+    unit: str
+
+
+UNITS = {"SENT": "sentence", "PARA": "paragraph"}
+Node = Word | Phrase | Ref | Filter | Scoped | Not | And | Or | Near | Same
 
 _TOKEN = re.compile(
     r"""
@@ -93,6 +104,7 @@ _TOKEN = re.compile(
   | (?P<open_quote>["«“„])
   | (?P<near>NEAR/(?P<distance>\d+)(?![^\s()]))
   | (?P<bad_near>NEAR(?:/\S*)?(?![^\s()]))
+  | (?P<same>(?:SENT|PARA)(?![^\s()]))
   | (?P<op>(?:AND|OR|NOT)(?![^\s()]))
   | (?P<field>(?:title|body):)
   | (?P<filter>(?:source|lang|url):(?P<value>[^\s()]*))
@@ -178,17 +190,18 @@ class _Parser:
 
     def parse_near(self) -> Node:
         children = [self.parse_unary()]
-        distance: int | None = None
-        while (tok := self.peek()) and tok[0] == "near":
-            d = int(tok[3].group("distance"))
-            if distance is not None and d != distance:
-                raise self.error("mixed NEAR distances need parentheses", tok)
-            distance = d
+        operator: str | None = None  # "NEAR/5", "SENT" or "PARA"
+        while (tok := self.peek()) and tok[0] in ("near", "same"):
+            if operator is not None and tok[1] != operator:
+                raise self.error(f"{operator} and {tok[1]} in a row need parentheses", tok)
+            operator = tok[1]
             self.i += 1
             children.append(self.parse_unary())
-        if distance is None:
+        if operator is None:
             return children[0]
-        return Near(tuple(children), distance)
+        if operator in UNITS:
+            return Same(tuple(children), UNITS[operator])
+        return Near(tuple(children), int(operator.partition("/")[2]))
 
     def parse_unary(self) -> Node:
         tok = self.peek()
@@ -292,7 +305,8 @@ def parse_query_names(query: str) -> tuple[Node, list[Ref | Filter]]:
 
 
 _SYNTAX = re.compile(
-    r"""["«»“”„()*@~]|(?:^|\s)(?:AND|OR|NOT|NEAR/\S*)(?:\s|$)|\b(?:title|body|source|lang|url):"""
+    r"""["«»“”„()*@~]|(?:^|\s)(?:AND|OR|NOT|SENT|PARA|NEAR/\S*)(?:\s|$)"""
+    r"""|\b(?:title|body|source|lang|url):"""
 )
 
 
@@ -319,11 +333,37 @@ def positive(node: Node) -> bool:
     return True
 
 
+def proximal(node: Node) -> bool:
+    """Whether a node can take part in NEAR, SENT or PARA: a word, phrase, prefix,
+    @reference, field-scoped one of these, an OR-group of them, or a NEAR/SENT/PARA.
+    (A topic whose terms are not of this kind is refused when the rule is compiled.)"""
+    if isinstance(node, Or):
+        return all(proximal(c) for c in node.children)
+    if isinstance(node, Scoped):
+        return proximal(node.child)
+    return isinstance(node, Word | Phrase | Ref | Near | Same)
+
+
+def within(node: Node, unit: str) -> Node:
+    """The query with the words, @references and OR-groups of its top-level AND required in
+    one sentence or paragraph (`within:` of a rule); NOT and filters stay as they are.
+    Raises ValueError when the query has no such AND."""
+    children = node.children if isinstance(node, And) else (node,)
+    close = [c for c in children if proximal(c)]
+    if len(close) < 2:
+        raise ValueError(
+            f"within: {unit} needs a query whose top level is an AND of two or more words, "
+            "phrases, @references or OR-groups of them (like '@topic AND @entity')"
+        )
+    rest = [c for c in children if not proximal(c)]
+    return And((Same(tuple(close), unit), *rest)) if rest else Same(tuple(close), unit)
+
+
 def references(node: Node) -> list[Ref]:
     """Every @reference in the tree, in order."""
     if isinstance(node, Ref):
         return [node]
-    if isinstance(node, And | Or | Near):
+    if isinstance(node, And | Or | Near | Same):
         return [r for c in node.children for r in references(c)]
     if isinstance(node, Not | Scoped):
         return references(node.child)

@@ -61,6 +61,7 @@ class Rule:
     languages: tuple[str, ...] | None = None
     sources: tuple[str, ...] | None = None
     min_score: float = 0.0
+    within: str | None = None
     file: str = ""
     line: int = 0
     max_per_hour: int | None = None

@@ -81,6 +81,9 @@ class RuleModel(_Model):
     query: str = Field(description="The query (see docs/rules.md).")
     languages: list[str] | None = Field(None, description="Only documents in these languages.")
     sources: list[str] | None = Field(None, description="Only documents from these sources.")
+    within: Literal["sentence", "paragraph"] | None = Field(
+        None, description="The parts of the query's top-level AND in one sentence or paragraph."
+    )
     min_score: float = Field(0.0, ge=0, description="Matches scoring less are dropped.")
     notify: list[str] | None = Field(None, description="Notifier names; default all.")
     digest: str = Field("immediate", description="immediate | hourly | daily | a cron line.")

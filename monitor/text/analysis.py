@@ -21,6 +21,7 @@ from monitor.models import Document
 from monitor.text.keys import MID_NAME_MARK, NAME_MARK, keyer, name_offers, rule_feature
 from monitor.text.languages import DETECTION_CHARS, SUPPORTED, detect_language
 from monitor.text.normalize import fold, normalize_text
+from monitor.text.segments import paragraph_starts, sentence_starts, units_of
 from monitor.text.tokens import HYPHENS, SPLIT, has_cjk
 
 FIELDS: tuple[str, str] = ("title", "body")
@@ -132,6 +133,16 @@ class FieldAnalysis:
         """The character offsets of every token."""
         bounds = self.bounds
         return list(zip(bounds[:-1:2], bounds[1::2], strict=True))
+
+    def units(self, kind: str) -> list[int]:
+        """For each token, the number of its sentence (`kind` "sentence") or paragraph
+        ("paragraph") in this field, found on first use (see `segments`)."""
+        found: list[int] | None = self._cache.get(kind)
+        if found is None:
+            starts = (sentence_starts(self.text, self.language) if kind == "sentence"
+                      else paragraph_starts(self.text))
+            found = self._cache[kind] = units_of(starts, self.bounds[0:-1:2])
+        return found
 
     def position_at(self, offset: int) -> int:
         """The token position covering (or following) a character offset."""

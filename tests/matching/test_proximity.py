@@ -1,0 +1,143 @@
+"""SENT and PARA, `within:`, and the sentence and paragraph boundaries they rely on."""
+
+from __future__ import annotations
+
+import textwrap
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from monitor.errors import QuerySyntaxError, RuleError
+from monitor.matching import load_rules
+from monitor.matching import query as q
+from monitor.models import Document
+from monitor.text.analysis import analyze
+from monitor.text.segments import paragraph_starts, sentence_starts
+
+
+def sentences(text: str, lang: str) -> list[str]:
+    starts = [*sentence_starts(text, lang), len(text)]
+    return [text[a:b].strip() for a, b in pairwise(starts)]
+
+
+def test_sent_and_para_parse_like_near() -> None:
+    assert q.parse_query("@a SENT (b OR c)") == q.Same(
+        (q.Ref("a"), q.Or((q.Word("b"), q.Word("c")))), "sentence")
+    assert q.parse_query("a PARA b PARA c") == q.Same(
+        (q.Word("a"), q.Word("b"), q.Word("c")), "paragraph")
+    assert q.parse_query("x AND a SENT b") == q.And((q.Word("x"), q.Same(
+        (q.Word("a"), q.Word("b")), "sentence")))
+    with pytest.raises(QuerySyntaxError, match="SENT and PARA in a row need parentheses"):
+        q.parse_query("a SENT b PARA c")
+    with pytest.raises(QuerySyntaxError, match="NEAR/5 and SENT in a row need parentheses"):
+        q.parse_query("a NEAR/5 b SENT c")
+    assert q.parse_term("sent para") == q.Phrase("sent para")  # lower case: words
+
+
+def test_within_joins_the_top_level_and_leaving_not_and_filters() -> None:
+    node = q.within(q.parse_query("@a AND (b OR c) NOT d AND lang:en"), "sentence")
+    assert node == q.And((q.Same((q.Ref("a"), q.Or((q.Word("b"), q.Word("c")))), "sentence"),
+                          q.Not(q.Word("d")), q.Filter("lang", "en")))
+    with pytest.raises(ValueError, match="within: paragraph needs a query whose top level"):
+        q.within(q.parse_query("a OR b"), "paragraph")
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "rules.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+RULES = """
+    topics:
+      sanctions: {terms: {en: [sanctions, embargo], ru: [санкции]}}
+    entities:
+      russia: {terms: {en: [Russia, Moscow], ru: [Россия, Москва]}}
+    rules:
+      - id: anywhere
+        query: '@sanctions AND @russia'
+      - id: sentence
+        query: '@sanctions AND @russia NOT football'
+        within: sentence
+        examples:
+          match: ["EU news\\nThe EU imposed sanctions on Russia. Prices rose."]
+          no_match: ["EU news\\nThe EU imposed sanctions. Russia said no."]
+      - id: paragraph
+        query: '@sanctions AND @russia'
+        within: paragraph
+"""
+
+
+def matched(path: Path, title: str, body: str) -> list[str]:
+    rules = load_rules(path, languages=["en", "ru"])
+    doc = Document(id="d", source="s", title=title, body=body)
+    analysis = analyze(doc, ["en", "ru"])
+    found = [m.rule for m in rules.match(analysis, doc)]
+    assert found == [m.rule for m in rules.match_all(analysis, doc)]  # the prefilter agrees
+    return found
+
+
+def test_within_sentence_and_paragraph(tmp_path: Path) -> None:
+    path = write(tmp_path, RULES)
+    assert matched(path, "EU", "The EU imposed sanctions on Russia.") == [
+        "anywhere", "sentence", "paragraph"]
+    assert matched(path, "EU", "The EU imposed sanctions. Russia said no.") == [
+        "anywhere", "paragraph"]
+    assert matched(path, "EU", "The EU imposed sanctions.\n\nRussia said no.") == ["anywhere"]
+    assert matched(path, "EU sanctions on Russia", "Football sanctions on Russia.") == [
+        "anywhere", "paragraph"]
+
+
+def test_within_on_a_query_without_a_top_level_and_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+        rules:
+          - id: r
+            query: 'a OR b'
+            within: sentence
+        """)
+    with pytest.raises(RuleError) as info:
+        load_rules(path, languages=["en"])
+    assert str(info.value) == (
+        f"{path}:5:13: within: sentence needs a query whose top level is an AND of two or more "
+        "words, phrases, @references or OR-groups of them (like '@topic AND @entity') (rule r)")
+
+
+def test_within_must_be_sentence_or_paragraph(tmp_path: Path) -> None:
+    path = write(tmp_path, "rules:\n  - {id: r, query: a b, within: sentense}\n")
+    with pytest.raises(RuleError, match="'sentense' is not one of the choices \\(did you mean "
+                                        "'sentence'\\?\\); use one of: paragraph, sentence"):
+        load_rules(path, languages=["en"])
+
+
+def test_sent_on_an_and_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "rules:\n  - {id: r, query: '(a AND b) SENT c'}\n")
+    with pytest.raises(RuleError, match="SENT works on words, phrases"):
+        load_rules(path, languages=["en"])
+
+
+def test_paragraphs_from_blank_lines_else_from_lines_ending_a_sentence() -> None:
+    text = "One. Two\n\nThree\nfour."
+    assert [text[s:s + 3] for s in paragraph_starts(text)] == ["One", "Thr"]
+    text = "One line.\nAnother line\nwrapped."
+    assert [text[s:s + 3] for s in paragraph_starts(text)] == ["One", "Ano"]
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    ("en", "Mr. Smith met Dr. Jones in the U.S. on Monday. They talked.",
+     ["Mr. Smith met Dr. Jones in the U.S. on Monday.", "They talked."]),
+    ("en", '"We will act," he said. Then he left.', ['"We will act," he said.', "Then he left."]),
+    ("en", "The list:\n- first item\n- second item\nEnd.",
+     ["The list:", "- first item", "- second item", "End."]),
+    ("en", "Main Points\nThe economy grew.\n1. Tariffs\n2) Quotas",
+     ["Main Points", "The economy grew.", "1. Tariffs", "2) Quotas"]),
+    ("en", "The company said on\nMonday that it would sell.",
+     ["The company said on\nMonday that it would sell."]),
+    ("ru", "В 2020 г. ООО «Ромашка» выросла. Т.е. всё хорошо. По словам В. В. Путина, «всё "
+     "идёт по плану».", ["В 2020 г. ООО «Ромашка» выросла.", "Т.е. всё хорошо.",
+                         "По словам В. В. Путина, «всё идёт по плану»."]),
+    ("ru", "«Мы победим!» — сказал он. Затем ушёл.", ["«Мы победим!» — сказал он.", "Затем ушёл."]),
+    ("ru", "Меры:\n1. санкции\n2. визы", ["Меры:", "1. санкции", "2. визы"]),
+])
+def test_sentences(lang: str, text: str, expected: list[str]) -> None:
+    assert sentences(text, lang) == expected
