@@ -109,6 +109,8 @@ class Match:
     rule: str
     score: float = 1.0
     hits: tuple[Hit, ...] = ()
+    # the relevance score's parts by name ("prominence", "mentions", ...), see docs/rules.md
+    score_parts: tuple[tuple[str, float], ...] = ()
 
 
 class Snippet(Value):
@@ -151,6 +153,7 @@ class Alert(Value):
     document: Document
     language: str | None = None  # the detected language of the document
     score: float = 1.0
+    score_parts: tuple[tuple[str, float], ...] = ()  # the relevance score's parts by name
     hits: tuple[Hit, ...] = ()
     snippets: tuple[Snippet, ...] = ()
     created: datetime = Field(default_factory=utcnow)

@@ -58,6 +58,7 @@ def make_alerts(rules: RuleSet, doc: Document, languages: Sequence[str]) -> list
                 document=doc,
                 language=analysis.language,
                 score=match.score,
+                score_parts=match.score_parts,
                 hits=match.hits,
                 snippets=snippets(doc, match.hits),
             )

@@ -19,7 +19,7 @@ PATTERNS = {
     r"^[A-Za-z0-9][A-Za-z0-9_.-]*$": "letters, digits, '.', '_' and '-', starting with a "
                                       "letter or digit",
 }
-MAX_LISTED = 12  # names listed in an "unknown X" message; more are counted
+MAX_LISTED = 16  # names listed in an "unknown X" message (a rule has 13 keys); more are counted
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

@@ -44,6 +44,7 @@ def alert_json(alert: Alert) -> dict[str, Any]:
         "path": doc.path,
         "language": alert.language,
         "score": alert.score,
+        "score_parts": dict(alert.score_parts),
         "story": alert.story,
         "delivery": "attached" if alert.attached_to else "alerted",
         "attached_to": alert.attached_to,

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from monitor.config import Config, FolderSourceConfig
     from monitor.matching import RuleSet
     from monitor.models import Document, Match
+    from monitor.text.analysis import Analysis
 
 MAX_SHOWN_HITS = 12
 
@@ -37,6 +39,20 @@ def register(sub: Any) -> None:
         "--rules", metavar="PATH", action="append",
         help="a rules folder or one rule file (default: the `rules:` of the config); give it "
         "again to add more, e.g. the rules folder and a draft that uses its topics",
+    )
+    p.add_argument(
+        "--explain", metavar="RULE",
+        help="for each document, the rule's query tree with each node's outcome (which side "
+        "of an AND was missing, which term of an OR fired, how close NEAR/SENT/PARA sides "
+        "are) and its score's parts",
+    )
+    p.add_argument(
+        "--rule", metavar="ID", action="append", dest="only_rules",
+        help="report only this rule (give it again for more)",
+    )
+    p.add_argument(
+        "--only-matches", action="store_true",
+        help="leave out the documents the rules (or the --explain rule) do not match",
     )
     p.add_argument(
         "--json", action="store_true",
@@ -71,6 +87,15 @@ def _test(args: argparse.Namespace) -> int:
     except RuleError as exc:
         error(f"invalid rules:\n{exc}")
         return Exit.INVALID
+    wanted = [r for r in [args.explain, *(args.only_rules or [])] if r]
+    unknown_rules = [r for r in wanted if r not in rules.rules]
+    if unknown_rules:
+        from monitor.wording import unknown
+
+        error("; ".join(unknown("rule", r, rules.rules) for r in unknown_rules))
+        return Exit.INVALID
+    show = Show(rules=frozenset(args.only_rules or ()), only_matches=args.only_matches,
+                as_json=args.json, explain=args.explain)
     failed = documents = matched = 0
     for path, docs in _documents(args.paths, config):
         if isinstance(docs, DocumentError):
@@ -81,7 +106,7 @@ def _test(args: argparse.Namespace) -> int:
             error(f"{path}: no document in it (empty), skipped")
         for doc in docs:
             documents += 1
-            matched += _report(path, doc, rules, config.languages, as_json=args.json)
+            matched += _report(path, doc, rules, config.languages, show)
     if not args.json:
         unread = f"; {failed} file(s) could not be read" if failed else ""
         print(f"{documents} document(s), {matched} matched by at least one rule{unread}")
@@ -138,9 +163,18 @@ def _source_for(path: Path, config: Config) -> FolderSourceConfig | None:
     return None
 
 
-def _report(
-    path: Path, doc: Document, rules: RuleSet, languages: Sequence[str], *, as_json: bool
-) -> bool:
+@dataclass(frozen=True)
+class Show:
+    """What to print: only some rules, only documents that matched, JSON, an explanation."""
+
+    rules: frozenset[str] = frozenset()
+    only_matches: bool = False
+    as_json: bool = False
+    explain: str | None = None
+
+
+def _report(path: Path, doc: Document, rules: RuleSet, languages: Sequence[str],
+            show: Show) -> bool:
     """Print what matched the document and why; return whether anything did."""
     from monitor.cli.test_url import first_lines
     from monitor.delivery.render import matched_on
@@ -148,8 +182,12 @@ def _report(
     from monitor.text.analysis import analyze
 
     analysis = analyze(doc, languages)
-    matches = rules.match(analysis, doc)
-    if as_json:
+    if show.explain:
+        return _explained(path, doc, rules, analysis, show)
+    matches = [m for m in rules.match(analysis, doc) if not show.rules or m.rule in show.rules]
+    if show.only_matches and not matches:
+        return False
+    if show.as_json:
         print(json.dumps(_as_json(path, doc, analysis.language, matches), ensure_ascii=False))
         return bool(matches)
     print(safe(f"{doc.url or path}  [{analysis.language}]  {doc.title}"))
@@ -161,7 +199,7 @@ def _report(
     if not matches:
         print("  no rule matched")
     for m in matches:
-        print(safe(f"  {m.rule} (score {m.score:g}): {rules.rules[m.rule].title}"))
+        print(safe(f"  {m.rule} ({score_text(m)}): {rules.rules[m.rule].title}"))
         for hit in m.hits[:MAX_SHOWN_HITS]:
             print(safe(f"    {hit.field} {hit.start}-{hit.end}  {hit.text!r}  <- {hit.term}"))
         if len(m.hits) > MAX_SHOWN_HITS:
@@ -171,6 +209,41 @@ def _report(
             print(safe(f"    > {snip.field}: {text}"))
     sys.stdout.flush()
     return bool(matches)
+
+
+def score_text(m: Match) -> str:
+    """'score 0.62: prominence 0.80, mentions 0.39, closeness 0.91, concentration 1.00'."""
+    parts = ", ".join(f"{name} {value:.2f}" for name, value in m.score_parts)
+    return f"score {m.score:.2f}" + (f": {parts}" if parts else "")
+
+
+def _explained(path: Path, doc: Document, rules: RuleSet, analysis: Analysis,
+               show: Show) -> bool:
+    rule = rules.rules[show.explain or ""]
+    from monitor.matching.why import explain
+
+    step, found = explain(rules, rule.id, analysis, doc)
+    matched = found is not None and found.score >= rule.min_score
+    if show.only_matches and not matched:
+        return False
+    if show.as_json:
+        line = _as_json(path, doc, analysis.language, [found] if matched and found else [])
+        line["explain"] = {"rule": rule.id, "matched": matched, "tree": step.lines(),
+                           "score": found.score if found else None,
+                           "score_parts": dict(found.score_parts) if found else None}
+        print(json.dumps(line, ensure_ascii=False))
+        return matched
+    print(f"{path}  [{analysis.language}]  {doc.title}")
+    if found is None:
+        print(f"  {rule.id}: no match")
+    elif not matched:
+        print(f"  {rule.id}: no match: {score_text(found)}, under its min_score "
+              f"{rule.min_score:g}")
+    else:
+        print(f"  {rule.id}: matched, {score_text(found)}")
+    print("\n".join(step.lines("    ")))
+    sys.stdout.flush()
+    return matched
 
 
 def _as_json(path: Path, doc: Document, language: str, matches: list[Match]) -> dict[str, Any]:
@@ -184,6 +257,7 @@ def _as_json(path: Path, doc: Document, language: str, matches: list[Match]) -> 
             {
                 "rule": m.rule,
                 "score": m.score,
+                "score_parts": dict(m.score_parts),
                 "hits": [
                     {"term": h.term, "field": h.field, "text": h.text, "start": h.start,
                      "end": h.end}

@@ -23,7 +23,14 @@ from pathlib import Path
 from monitor import __version__
 from monitor.config import AtomNotifierConfig
 from monitor.delivery.base import NotifierBase
-from monitor.delivery.render import Renderer, alert_context, make_renderer, one_line, web_url
+from monitor.delivery.render import (
+    Renderer,
+    alert_context,
+    by_relevance,
+    make_renderer,
+    one_line,
+    web_url,
+)
 from monitor.errors import DeliveryError
 from monitor.models import Alert
 
@@ -229,7 +236,8 @@ class AtomNotifier(NotifierBase[AtomNotifierConfig]):
             if not alerts:
                 return
         async with self._lock:
-            for alert in alerts:
+            # alerts delivered together (a digest): the most relevant first
+            for alert in by_relevance(alerts):
                 ctx = alert_context(alert)
                 summary = self.renderer.render("atom-summary.html", alert=ctx)
                 content = self.renderer.render("atom-content.html", alert=ctx)

@@ -18,7 +18,7 @@ from email.utils import format_datetime
 from typing import Any
 
 from monitor.controls import strip_controls
-from monitor.delivery.render import Renderer, alert_context, one_line
+from monitor.delivery.render import Renderer, alert_context, by_relevance, one_line
 from monitor.models import Alert
 
 SUBJECT_HEADLINE_MAX = 160  # characters of the headline kept in a subject
@@ -155,8 +155,8 @@ def alert_message(
 
 
 def digest_context(alerts: Sequence[Alert], title: str) -> dict[str, Any]:
-    """Template values for a digest: alerts grouped by rule, newest first."""
-    ordered = sorted(alerts, key=lambda a: a.created, reverse=True)
+    """Template values for a digest: alerts grouped by rule, the most relevant first."""
+    ordered = by_relevance(alerts)
     groups: dict[str, dict[str, Any]] = {}
     for alert in ordered:
         ctx = alert_context(alert)

@@ -112,6 +112,7 @@ def alert_context(alert: Alert) -> dict[str, Any]:
         "language": alert.language or doc.language or "",
         "score": f"{alert.score:.2f}",
         "matched": [{"term": t, "text": x} for t, x in terms.items()],
+        "score_parts": [{"name": k, "value": v} for k, v in alert.score_parts],
         "snippets": [
             {"field": s.field, "segments": [list(seg) for seg in s.segments]}
             for s in snippets_for(alert)
@@ -134,6 +135,11 @@ def matched_on(doc: Document) -> str | None:
     """A note when the article's page could not be had and the feed's text was matched."""
     return SUMMARY_NOTE + " (the article's page could not be read)" \
         if doc.body_from == "summary" else None
+
+
+def by_relevance(alerts: Sequence[Alert]) -> list[Alert]:
+    """Alerts in digest order: the most relevant first (score), then the newest."""
+    return sorted(alerts, key=lambda a: (a.score, a.created), reverse=True)
 
 
 def paragraphs(body: str, limit: int = BODY_EXCERPT) -> list[str]:

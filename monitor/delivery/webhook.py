@@ -34,6 +34,7 @@ from monitor.delivery.base import NotifierBase
 from monitor.delivery.message import digest_context, digest_id
 from monitor.delivery.render import (
     alert_context,
+    by_relevance,
     is_web_url,
     snippet_html,
     snippet_text,
@@ -58,6 +59,7 @@ def alert_payload(alert: Alert) -> dict[str, Any]:
         "created": alert.created.isoformat(),
         "rule": {"id": alert.rule, "title": alert.rule_title},
         "score": alert.score,
+        "score_parts": dict(alert.score_parts),
         "document": {
             "id": doc.id,
             "title": doc.title,
@@ -92,8 +94,9 @@ def story_payload(alert: Alert) -> dict[str, Any] | None:
 
 
 def digest_payload(alerts: Sequence[Alert], title: str) -> dict[str, Any]:
-    """The JSON object for a digest: its id and title, and the alerts, newest first."""
-    ordered = sorted(alerts, key=lambda a: a.created, reverse=True)
+    """The JSON object for a digest: its id and title, and the alerts, the most relevant
+    first (then the newest)."""
+    ordered = by_relevance(alerts)
     return {
         "digest": {"id": digest_id(alerts, title), "title": title, "count": len(alerts)},
         "alerts": [alert_payload(a) for a in ordered],

@@ -33,6 +33,10 @@ class Explainers(dict[int, Explained]):
         found = self[rule] = self._of(self._roots[rule])
         return found
 
+    def of(self, node: n.Exec) -> Explained:
+        """The leaves that explain one node (a part of a rule's query)."""
+        return self._of(node)
+
     def _of(self, node: n.Exec) -> Explained:
         key = id(node)
         if key not in self._nodes:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import threading
-from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,13 +11,13 @@ from operator import itemgetter
 from types import MappingProxyType
 
 from monitor.matching import nodes as n
-from monitor.matching.explainers import Explainers
+from monitor.matching.explainers import Explained, Explainers
 from monitor.matching.prefilter import Index, build_index, post_order
+from monitor.matching.relevance import relevance
 from monitor.models import Document, Match
 from monitor.text.analysis import Analysis
 
 MAX_HITS = 20  # per match; enough to explain, bounded for long documents
-TITLE_WEIGHT = 2.0
 
 
 FREEZE_AT = 2000  # rules; below this the collector's passes are cheap anyway
@@ -75,7 +74,8 @@ class RuleSet:
     `match` analyses nothing itself: give it `monitor.text.analysis.analyze(doc, languages)`.
     """
 
-    __slots__ = ("_execs", "_indexes", "_lock", "_nodes", "_order", "languages", "rules")
+    __slots__ = ("_execs", "_indexes", "_lock", "_nodes", "_order", "_parts", "languages",
+                 "rules")
 
     def __init__(
         self, rules: Sequence[Rule], execs: Sequence[n.Exec], languages: Sequence[str]
@@ -84,6 +84,7 @@ class RuleSet:
         self.languages: tuple[str, ...] = tuple(languages)
         self._order: tuple[Rule, ...] = tuple(rules)
         self._execs: tuple[n.Exec, ...] = tuple(execs)
+        self._parts: tuple[tuple[n.Exec, ...], ...] = tuple(map(parts_of, execs))
         self._indexes: dict[str, Index] = {}
         self._nodes: list[n.Exec] | None = None  # every node, children first: for each index
         self._lock = threading.Lock()
@@ -140,10 +141,20 @@ class RuleSet:
                 out.append(m)
         return out
 
-    def match_rule(self, rule_id: str, analysis: Analysis, doc: Document) -> Match | None:
-        """One rule only (used to verify examples), without the prefilter."""
-        i = next(k for k, r in enumerate(self._order) if r.id == rule_id)
-        return self._evaluate(i, self._context(analysis, doc))
+    def match_rule(
+        self, rule_id: str, analysis: Analysis, doc: Document, *, any_score: bool = False
+    ) -> Match | None:
+        """One rule only (used to verify examples), without the prefilter; `any_score`:
+        also a match that scores less than the rule's min_score."""
+        i = self._number(rule_id)
+        return self._evaluate(i, self._context(analysis, doc), any_score=any_score)
+
+    def _number(self, rule_id: str) -> int:
+        return next(k for k, r in enumerate(self._order) if r.id == rule_id)
+
+    def compiled(self, rule_id: str, analysis: Analysis, doc: Document) -> tuple[n.Exec, n.Context]:
+        """A rule's executable query and the document's context, to explain a result."""
+        return self._execs[self._number(rule_id)], self._context(analysis, doc)
 
     def match_all(self, analysis: Analysis, doc: Document) -> list[Match]:
         """Every rule evaluated, no prefilter: the naive baseline, same results as `match`."""
@@ -151,7 +162,8 @@ class RuleSet:
         return [m for i in range(len(self._order)) if (m := self._evaluate(i, ctx))]
 
     def _evaluate(
-        self, i: int, ctx: n.Context, decided: bool = False, explainers: Explainers | None = None
+        self, i: int, ctx: n.Context, decided: bool = False, explainers: Explainers | None = None,
+        *, any_score: bool = False,
     ) -> Match | None:
         """Rule i's match, if it matches; `decided`: the prefilter has shown it does;
         `explainers`: the leaves whose hits explain each rule (else the query's tree is asked)."""
@@ -163,26 +175,49 @@ class RuleSet:
         node = self._execs[i]
         if not decided and not node.matches(ctx):
             return None
-        leaves = None if explainers is None else explainers[i]
-        if leaves is None:
-            raw = _dedupe(node.hits(ctx))
+        raw = _dedupe(_hits(node, ctx, None if explainers is None else explainers[i]))
+        parts = self._parts[i]
+        if parts:
+            found = [_hits(p, ctx, None if explainers is None else explainers.of(p))
+                     for p in parts]
+            rel = relevance(ctx.analysis, found if all(found) else [raw])
         else:
-            memo = ctx.hits
-            present = ctx.present
-            found: list[n.RawHit] = []
-            for leaf, need in leaves:
-                if need is None or need in present:
-                    known = memo.get(leaf)
-                    found += known if known is not None else leaf.hits(ctx)
-            raw = _dedupe(found)
-        in_title = bisect_left(raw, _BODY)  # sorted: the title's hits come first
-        score = len(raw) + (TITLE_WEIGHT - 1.0) * in_title
-        if score < rule.min_score:
+            rel = relevance(ctx.analysis, [raw])
+        if rel.score < rule.min_score and not any_score:
             return None
-        return Match(rule=rule.id, score=score, hits=tuple(map(ctx.hit, raw[:MAX_HITS])))
+        return Match(rule=rule.id, score=rel.score, hits=tuple(map(ctx.hit, raw[:MAX_HITS])),
+                     score_parts=tuple(rel.parts().items()))
 
 
-_BODY = (n.FIELD_NUMBER["body"],)
+def _hits(node: n.Exec, ctx: n.Context, leaves: Explained) -> list[n.RawHit]:
+    """The hits of a node: through the leaves that explain it, when known (a few lookups),
+    else by asking the node."""
+    if leaves is None:
+        return node.hits(ctx)
+    memo = ctx.hits
+    present = ctx.present
+    found: list[n.RawHit] = []
+    for leaf, need in leaves:
+        if need is None or need in present:
+            known = memo.get(leaf)
+            found += known if known is not None else leaf.hits(ctx)
+    return found
+
+
+def parts_of(node: n.Exec) -> tuple[n.Exec, ...]:
+    """The parts of a rule's query for its relevance score: the children of the top-level
+    AND that must be present, or of a top-level NEAR, SENT or PARA (also when it is the
+    only such child of the AND, as `within:` makes it); () for a query of one part."""
+    if isinstance(node, n.NearNode):
+        return tuple(node.children)
+    if isinstance(node, n.AndNode) and not isinstance(node, n.OrNode):
+        present = [c for c in node.children if not isinstance(c, n.NotNode | n.FilterLeaf)]
+        if len(present) == 1:
+            return parts_of(present[0])
+        return tuple(present) if len(present) > 1 else ()
+    return ()
+
+
 _PLACE = itemgetter(0, 1, 2)
 
 

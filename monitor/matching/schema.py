@@ -84,7 +84,9 @@ class RuleModel(_Model):
     within: Literal["sentence", "paragraph"] | None = Field(
         None, description="The parts of the query's top-level AND in one sentence or paragraph."
     )
-    min_score: float = Field(0.0, ge=0, description="Matches scoring less are dropped.")
+    min_score: float = Field(
+        0.0, ge=0, le=1, description="Matches whose relevance score (0 to 1) is lower are dropped."
+    )
     notify: list[str] | None = Field(None, description="Notifier names; default all.")
     digest: str = Field("immediate", description="immediate | hourly | daily | a cron line.")
     max_per_hour: int | None = Field(None, ge=1, description="At most this many alerts an hour.")

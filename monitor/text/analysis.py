@@ -134,13 +134,21 @@ class FieldAnalysis:
         bounds = self.bounds
         return list(zip(bounds[:-1:2], bounds[1::2], strict=True))
 
+    @property
+    def paragraph_starts(self) -> list[int]:
+        """Where each paragraph starts (see `segments.paragraph_starts`)."""
+        found: list[int] | None = self._cache.get("paragraph_starts")
+        if found is None:
+            found = self._cache["paragraph_starts"] = paragraph_starts(self.text)
+        return found
+
     def units(self, kind: str) -> list[int]:
         """For each token, the number of its sentence (`kind` "sentence") or paragraph
         ("paragraph") in this field, found on first use (see `segments`)."""
         found: list[int] | None = self._cache.get(kind)
         if found is None:
             starts = (sentence_starts(self.text, self.language) if kind == "sentence"
-                      else paragraph_starts(self.text))
+                      else self.paragraph_starts)
             found = self._cache[kind] = units_of(starts, self.bounds[0:-1:2])
         return found
 

@@ -72,3 +72,39 @@ def test_invalid_rules_exit_2_with_location(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert f"{rules}:3:" in done.stderr
     assert "unknown reference @nowhere" in done.stderr
+
+
+def test_explain_prints_the_query_tree_and_the_score(project: Path) -> None:
+    (project / "seeds" / "other.txt").write_text(
+        "Китай запустил новый спутник связи\nРакета стартовала утром.\n", encoding="utf-8"
+    )
+    done = monitor("test", "--config", str(project / "config.yaml"), "--explain",
+                   "defence-china", str(project / "seeds"))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    start = lines.index(next(x for x in lines if "Китай запустил" in x))
+    assert lines[start + 1] == "  defence-china: no match"
+    assert lines[start + 2:start + 5] == [  # within: paragraph makes the AND a PARA
+        "    no  PARA", "        no  @defence-cooperation", "        yes @china  'Китай' (title)"]
+    assert any(x.startswith("  defence-china: matched, score 0.") and "prominence 1.00" in x
+               for x in lines)
+    only = monitor("test", "--config", str(project / "config.yaml"), "--explain",
+                   "defence-china", "--only-matches", str(project / "seeds"))
+    assert "Китай запустил" not in only.stdout
+    assert only.stdout.splitlines()[-1] == "2 document(s), 1 matched by at least one rule"
+
+
+def test_rule_filter_and_unknown_rule(project: Path) -> None:
+    done = monitor("test", "--config", str(project / "config.yaml"), "--rule", "defence-chian",
+                   str(project / "seeds"))
+    assert done.returncode == 2
+    assert ("unknown rule 'defence-chian' (did you mean 'defence-china'?); the rules are: "
+            "defence-china") in done.stderr
+
+
+def test_json_carries_the_score_parts(project: Path) -> None:
+    done = monitor("test", "--json", "--config", str(project / "config.yaml"),
+                   str(project / "seeds"))
+    (match,) = json.loads(done.stdout.splitlines()[0])["matches"]
+    assert set(match["score_parts"]) == {"prominence", "mentions", "closeness", "concentration"}
+    assert 0.45 <= match["score"] <= 1

@@ -52,7 +52,7 @@ def test_a_folder_is_read_recursively_in_file_order(tmp_path: Path) -> None:
             digest: '0 8 * * 1-5'
             languages: [ru]
             sources: [seeds]
-            min_score: 2
+            min_score: 0.5
             max_per_hour: 5
         """, "team/x.yaml")
     rules = load_rules(tmp_path, languages=LANGS, notifiers=["analysts"], sources=["seeds"])
@@ -60,7 +60,7 @@ def test_a_folder_is_read_recursively_in_file_order(tmp_path: Path) -> None:
     a = rules.rules["a-rule"]
     assert (a.title, a.notify, a.digest, a.languages, a.sources) == (
         "A", ("analysts",), "0 8 * * 1-5", ("ru",), ("seeds",))
-    assert (a.min_score, a.max_per_hour, a.line) == (2.0, 5, 5)
+    assert (a.min_score, a.max_per_hour, a.line) == (0.5, 5, 5)
     assert a.file.endswith("x.yaml")
     b = rules.rules["b-rule"]
     assert (b.title, b.notify, b.digest, b.languages, b.min_score) == (
@@ -92,7 +92,7 @@ def test_unknown_key_with_did_you_mean(tmp_path: Path) -> None:
     (line,) = problems(path)
     assert line == (f"{path}:13:5: unknown key 'langauges' (did you mean 'languages'?); the keys "
                     "are: description, digest, enabled, examples, id, languages, max_per_hour, "
-                    "min_score, notify, query, sources, spreading and 2 more (rule x)")
+                    "min_score, notify, query, sources, title, within (rule x)")
 
 
 def test_unknown_top_level_key(tmp_path: Path) -> None:

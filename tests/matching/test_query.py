@@ -59,7 +59,7 @@ def test_a_plain_term_is_a_phrase_and_syntax_makes_it_a_query() -> None:
         ('a "b c', "unclosed quote", 2),
         ("a AND", "a term is missing at the end", 5),
         ("a NEAR b", "NEAR needs a distance", 2),
-        ("a NEAR/2 b NEAR/3 c", "mixed NEAR distances", 11),
+        ("a NEAR/2 b NEAR/3 c", "NEAR/2 and NEAR/3 in a row need parentheses", 11),
         ("de*f", "'*' goes at the end", 0),
         ("@ x", "@ needs a name", 0),
         ("@country:China", "two-letter country code", 0),

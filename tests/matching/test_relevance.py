@@ -1,0 +1,108 @@
+"""The relevance score: its parts, min_score on its scale, and the order of digests."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.delivery.message import digest_context
+from monitor.delivery.webhook import digest_payload
+from monitor.errors import RuleError
+from monitor.matching import RuleSet, load_rules
+from monitor.matching.why import explain
+from monitor.models import Alert, Document, Match
+from monitor.text.analysis import analyze
+
+RULES = """
+    topics:
+      sanctions: {terms: [sanctions, embargo]}
+    entities:
+      russia: {terms: [Russia, Moscow]}
+    rules:
+      - {id: plain, query: '@sanctions AND @russia'}
+      - {id: strict, query: '@sanctions AND @russia', min_score: 0.45}
+      - {id: single, query: 'sanctions'}
+"""
+FILLER = "Officials met to discuss the weather, schools and roads in the region. " * 12
+
+
+@pytest.fixture(scope="module")
+def rules(tmp_path_factory: pytest.TempPathFactory) -> RuleSet:
+    path = tmp_path_factory.mktemp("relevance") / "rules.yaml"
+    path.write_text(textwrap.dedent(RULES), encoding="utf-8")
+    return load_rules(path, languages=["en"])
+
+
+def match(rules: RuleSet, rule: str, title: str, body: str) -> Match | None:
+    doc = Document(id="d", source="s", title=title, body=body, language="en")
+    return rules.match_rule(rule, analyze(doc, ["en"]), doc, any_score=True)
+
+
+def parts(m: Match | None) -> dict[str, float]:
+    assert m is not None
+    return dict(m.score_parts)
+
+
+def test_the_subject_in_the_title_and_lead_scores_high(rules: RuleSet) -> None:
+    body = ("The EU extended sanctions on Russia on Monday. Moscow said the sanctions would "
+            "fail, and Russia answered with an embargo of its own.\n\n" + FILLER)
+    m = match(rules, "plain", "New sanctions on Russia", body)
+    assert m is not None
+    # 4 mentions of each part: 1 - e^-1.5
+    assert parts(m) == {"prominence": 1.0, "mentions": pytest.approx(0.777, abs=0.001),
+                        "closeness": 1.0, "concentration": 1.0}
+    assert m.score == pytest.approx(0.3 + 0.3 * parts(m)["mentions"] + 0.3 + 0.1, abs=0.001)
+
+
+def test_a_passing_mention_deep_in_the_text_scores_low(rules: RuleSet) -> None:
+    body = (FILLER + "\n\nRussia was not on the agenda.\n\n" + FILLER
+            + "\n\nOther news: football sanctions were eased.")
+    m = match(rules, "plain", "Regional news", body)
+    assert m is not None
+    p = parts(m)
+    assert p["prominence"] < 0.3 and p["mentions"] == 0.0 and p["concentration"] == 0.0
+    assert p["closeness"] < 0.5 and m.score < 0.3
+
+
+def test_min_score_drops_matches_under_it(rules: RuleSet) -> None:
+    body = FILLER + "\n\nSanctions and Russia, in passing."
+    doc = Document(id="d", source="s", title="Regional news", body=body, language="en")
+    found = [m.rule for m in rules.match(analyze(doc, ["en"]), doc)]
+    assert found == ["plain", "single"]  # "strict" scores under its min_score
+
+
+def test_one_part_rules_are_close_and_concentrated(rules: RuleSet) -> None:
+    p = parts(match(rules, "single", "Sanctions", "More sanctions. Sanctions again."))
+    assert p["closeness"] == 1.0 and p["concentration"] == 1.0 and p["prominence"] == 1.0
+
+
+def test_min_score_is_on_the_zero_to_one_scale(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text("rules:\n  - {id: r, query: x, min_score: 3}\n", encoding="utf-8")
+    with pytest.raises(RuleError, match="min_score: must be at most 1, not 3"):
+        load_rules(path, languages=["en"])
+
+
+def test_explain_shows_each_node_and_the_missing_side(rules: RuleSet) -> None:
+    doc = Document(id="d", source="s", title="Moscow news", body="Nothing else.", language="en")
+    step, found = explain(rules, "plain", analyze(doc, ["en"]), doc)
+    assert found is None
+    assert step.lines() == ["no  AND", "    no  @sanctions", "    yes @russia  'Moscow' (title)"]
+
+
+def alert(rule: str, score: float, minutes: int) -> Alert:
+    doc = Document(id=f"{rule}{score}", source="s", title=f"{rule} {score}")
+    return Alert(id=f"{rule}{score}", rule=rule, rule_title=rule, document=doc, score=score,
+                 score_parts=(("prominence", score),),
+                 created=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes))
+
+
+def test_digests_list_the_most_relevant_first() -> None:
+    alerts = [alert("a", 0.3, 3), alert("a", 0.9, 1), alert("a", 0.6, 2)]
+    ctx = digest_context(alerts, "Daily")
+    assert [a["score"] for a in ctx["groups"][0]["alerts"]] == [0.9, 0.6, 0.3]
+    payload = digest_payload(alerts, "Daily")
+    assert [a["score"] for a in payload["alerts"]] == [0.9, 0.6, 0.3]
