@@ -106,3 +106,14 @@ def test_digests_list_the_most_relevant_first() -> None:
     assert [a["score"] for a in ctx["groups"][0]["alerts"]] == [0.9, 0.6, 0.3]
     payload = digest_payload(alerts, "Daily")
     assert [a["score"] for a in payload["alerts"]] == [0.9, 0.6, 0.3]
+
+
+def test_the_judged_set_of_the_relevance_benchmark_is_complete() -> None:
+    data = Path(__file__).resolve().parents[2] / "benchmarks" / "data"
+    rows = [line.split("\t") for line in (data / "relevance_judged.tsv").read_text(
+        encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    assert all(len(r) == 4 and r[2] in ("0", "1") and r[3] for r in rows)
+    rules = load_rules(data / "relevance_rules.yaml", languages=["en", "ru"])
+    assert {r[0] for r in rows} == set(rules.rules) and len(rules.rules) >= 5
+    assert len({r[1] for r in rows}) >= 300
+    assert {r[1].split("/")[0] for r in rows} >= {"bbc", "reuters", "nerel", "factru"}  # en, ru
