@@ -3,7 +3,7 @@ what nodes find in it (occurrences, raw hits)."""
 
 from __future__ import annotations
 
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from monitor.matching.lexicon import Features
 from monitor.models import Document, Field_, Hit
@@ -29,7 +29,8 @@ UNPLANNED: Plan = ((), frozenset(), False)
 class Context:
     """One document being matched: its analysis, its features and per-document memos."""
 
-    __slots__ = ("analysis", "doc", "features", "hits", "lang", "made", "memo", "present")
+    __slots__ = ("analysis", "doc", "features", "hits", "lang", "made", "memo", "parts",
+                 "present")
 
     def __init__(self, analysis: Analysis, doc: Document, features: Features) -> None:
         self.analysis = analysis
@@ -40,6 +41,7 @@ class Context:
         self.memo: dict[object, list[Occurrence]] = {}  # node (by identity) -> occurrences
         self.hits: dict[object, list[RawHit]] = {}  # leaf (by identity) -> its hits
         self.made: dict[RawHit, Hit] = {}  # the same hit explains many rules: made once
+        self.parts: dict[object, Any] = {}  # part node -> its relevance stats (relevance.py)
 
     def hit(self, raw: RawHit) -> Hit:
         """The Hit of a raw hit, made once per document (the same hit explains many rules)."""

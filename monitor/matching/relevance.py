@@ -56,32 +56,52 @@ class Relevance:
                 "closeness": self.closeness, "concentration": self.concentration}
 
 
-# an occurrence: word position (title occurrences at 0, body ones at their body word) and
-# passage (TITLE, or the body paragraph's number)
-_Place = tuple[int, int]
+# a match without hits (on filters only, under NOT): nothing to weigh
+NO_HITS = Relevance(score=0.0, prominence=0.0, mentions=0.0, closeness=0.0, concentration=0.0)
+
+# what one part contributes, worked out once per document (parts are shared: topics):
+# its occurrences' word positions (title ones at 0, body ones at their body word), sorted;
+# the passages holding them (TITLE, or the body paragraph's number); its prominence; and
+# how many occurrences it has
+PartStats = tuple[list[int], frozenset[int], float, int]
 
 
-def relevance(analysis: Analysis, parts: Sequence[Sequence[RawHit]]) -> Relevance:
-    """The relevance of a match whose parts have these hits (each part's non-empty)."""
+def part_stats(analysis: Analysis, hits: Sequence[RawHit]) -> PartStats:
+    """The occurrences of one part (its hits, not empty) as the score needs them."""
     body = analysis.body
-    body_words = len(body.parts) >> 1
-    words = (len(analysis.title.parts) >> 1) + body_words
     bounds = body.bounds
     starts = body.paragraph_starts
-    places: list[list[_Place]] = []
-    for hits in parts:
-        found = {
-            (0, TITLE) if number == 0 else (
-                (bisect_right(bounds, start) - 1) >> 1, bisect_right(starts, start) - 1)
-            for number, start, _, _ in hits
-        }
-        places.append(sorted(found))
-    prominence = min(_prominence(p, body_words) for p in places)
-    least = min(len(p) for p in places) * min(1.0, MENTION_WORDS / max(words, 1))
+    places = {
+        (0, TITLE) if number == 0 else (
+            (bisect_right(bounds, start) - 1) >> 1, bisect_right(starts, start) - 1)
+        for number, start, _, _ in hits
+    }
+    ordered = sorted(places)
+    first, passage = ordered[0]
+    if passage == TITLE:
+        prominence = 1.0
+    elif first < LEAD_WORDS:
+        prominence = 0.8
+    else:
+        prominence = 0.6 * (1.0 - first / max(len(body.parts) >> 1, 1))
+    positions = sorted({position for position, _ in ordered})
+    return positions, frozenset(p for _, p in ordered), prominence, len(ordered)
+
+
+def relevance(analysis: Analysis, parts: Sequence[PartStats]) -> Relevance:
+    """The relevance of a match from the stats of its parts (one or more)."""
+    words = (len(analysis.title.parts) >> 1) + (len(analysis.body.parts) >> 1)
+    prominence = min(p[2] for p in parts)
+    least = min(p[3] for p in parts) * min(1.0, MENTION_WORDS / max(words, 1))
     mentions = 1.0 - math.exp(-(least - 1.0) / 2.0) if least > 1.0 else 0.0
-    distance = _distance(places) if len(places) > 1 else None
-    closeness = 1.0 if distance is None else 1.0 / (1.0 + distance / CLOSE_WORDS)
-    concentration = _concentration(places)
+    distance: int | None = None
+    if len(parts) > 1:
+        distance = gap = _distance([p[0] for p in parts])
+        closeness = 1.0 / (1.0 + gap / CLOSE_WORDS)
+        every = frozenset.intersection(*(p[1] for p in parts))
+        concentration = len(every) / len(frozenset.union(*(p[1] for p in parts)))
+    else:
+        closeness = concentration = 1.0
     score = (WEIGHTS["prominence"] * prominence + WEIGHTS["mentions"] * mentions
              + WEIGHTS["closeness"] * closeness + WEIGHTS["concentration"] * concentration)
     return Relevance(score=round(score, 3), prominence=round(prominence, 3),
@@ -89,19 +109,21 @@ def relevance(analysis: Analysis, parts: Sequence[Sequence[RawHit]]) -> Relevanc
                      concentration=round(concentration, 3), distance=distance)
 
 
-def _prominence(places: list[_Place], body_words: int) -> float:
-    if places[0][1] == TITLE:
-        return 1.0
-    first = places[0][0]
-    if first < LEAD_WORDS:
-        return 0.8
-    return 0.6 * (1.0 - first / max(body_words, 1))
-
-
-def _distance(places: list[list[_Place]]) -> int:
+def _distance(positions: list[list[int]]) -> int:
     """The fewest words spanned by occurrences of every part (the smallest window)."""
-    merged = sorted((position, part) for part, p in enumerate(places) for position, _ in p)
-    need = len(places)
+    if len(positions) == 2:  # the common case: a walk along both sorted lists
+        a, b = positions
+        i = j = 0
+        best = abs(a[0] - b[0])
+        while i < len(a) and j < len(b) and best:
+            best = min(best, abs(a[i] - b[j]))
+            if a[i] < b[j]:
+                i += 1
+            else:
+                j += 1
+        return best
+    merged = sorted((position, part) for part, p in enumerate(positions) for position in p)
+    need = len(positions)
     count = [0] * need
     have = 0
     best = merged[-1][0] - merged[0][0]
@@ -116,11 +138,3 @@ def _distance(places: list[list[_Place]]) -> int:
             have -= count[gone] == 0
             left += 1
     return best
-
-
-def _concentration(places: list[list[_Place]]) -> float:
-    if len(places) < 2:
-        return 1.0
-    passages = [{passage for _, passage in p} for p in places]
-    every = set.intersection(*passages)
-    return len(every) / len(set.union(*passages))

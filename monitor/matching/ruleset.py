@@ -13,7 +13,7 @@ from types import MappingProxyType
 from monitor.matching import nodes as n
 from monitor.matching.explainers import Explained, Explainers
 from monitor.matching.prefilter import Index, build_index, post_order
-from monitor.matching.relevance import relevance
+from monitor.matching.relevance import NO_HITS, PartStats, part_stats, relevance
 from monitor.models import Document, Match
 from monitor.text.analysis import Analysis
 
@@ -176,17 +176,30 @@ class RuleSet:
         if not decided and not node.matches(ctx):
             return None
         raw = _dedupe(_hits(node, ctx, None if explainers is None else explainers[i]))
-        parts = self._parts[i]
-        if parts:
-            found = [_hits(p, ctx, None if explainers is None else explainers.of(p))
-                     for p in parts]
-            rel = relevance(ctx.analysis, found if all(found) else [raw])
-        else:
-            rel = relevance(ctx.analysis, [raw])
+        stats: list[PartStats] = []
+        for part in self._parts[i]:
+            found = _stats(part, ctx, explainers)
+            if found is None:  # a part without hits of its own: weigh the rule as one part
+                stats = []
+                break
+            stats.append(found)
+        if not stats and raw:
+            stats.append(part_stats(ctx.analysis, raw))
+        rel = relevance(ctx.analysis, stats) if stats else NO_HITS
         if rel.score < rule.min_score and not any_score:
             return None
         return Match(rule=rule.id, score=rel.score, hits=tuple(map(ctx.hit, raw[:MAX_HITS])),
                      score_parts=tuple(rel.parts().items()))
+
+
+def _stats(part: n.Exec, ctx: n.Context, explainers: Explainers | None) -> PartStats | None:
+    """A part's occurrences as the score needs them, once per document (parts are shared)."""
+    memo: dict[object, PartStats | None] = ctx.parts
+    if part in memo:
+        return memo[part]
+    hits = _hits(part, ctx, None if explainers is None else explainers.of(part))
+    found = memo[part] = part_stats(ctx.analysis, hits) if hits else None
+    return found
 
 
 def _hits(node: n.Exec, ctx: n.Context, leaves: Explained) -> list[n.RawHit]:

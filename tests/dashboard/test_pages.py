@@ -113,7 +113,8 @@ async def test_matches_filters_narrow_the_list(served: tuple[WebServer, Desk]) -
     assert total("since=30d&language=ru") == 3
     assert total("since=30d&language=ru&rule=oil-prices") == 2
     assert total("since=24h") == 2
-    assert total("since=30d&min_score=4") == 3
+    assert total("since=30d&min_score=0.7") == 6  # relevance 0.82 each, the seed-like one 0.65
+    assert total("since=30d&min_score=0.9") == 0
     status, body = api(server, "/api/matches?since=soon")
     assert status == 400 and body["error"].startswith("since:")
     assert api(server, "/api/matches?min_score=x")[0] == 400
