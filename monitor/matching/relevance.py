@@ -32,6 +32,7 @@ from monitor.matching.context import RawHit
 from monitor.text.analysis import Analysis
 
 WEIGHTS = {"prominence": 0.3, "mentions": 0.3, "closeness": 0.3, "concentration": 0.1}
+_PROMINENCE, _MENTIONS, _CLOSENESS, _CONCENTRATION = WEIGHTS.values()
 LEAD_WORDS = 60
 MENTION_WORDS = 400
 CLOSE_WORDS = 40
@@ -50,10 +51,10 @@ class Relevance:
     concentration: float
     distance: int | None = None
 
-    def parts(self) -> dict[str, float]:
+    def parts(self) -> tuple[tuple[str, float], ...]:
         """The four parts by name, as shown to users."""
-        return {"prominence": self.prominence, "mentions": self.mentions,
-                "closeness": self.closeness, "concentration": self.concentration}
+        return (("prominence", self.prominence), ("mentions", self.mentions),
+                ("closeness", self.closeness), ("concentration", self.concentration))
 
 
 # a match without hits (on filters only, under NOT): nothing to weigh
@@ -66,26 +67,32 @@ NO_HITS = Relevance(score=0.0, prominence=0.0, mentions=0.0, closeness=0.0, conc
 PartStats = tuple[list[int], frozenset[int], float, int]
 
 
-def part_stats(analysis: Analysis, hits: Sequence[RawHit]) -> PartStats:
-    """The occurrences of one part (its hits, not empty) as the score needs them."""
+Place = tuple[int, int]  # word position (title occurrences at 0), passage
+
+
+def places(analysis: Analysis, hits: Sequence[RawHit]) -> frozenset[Place]:
+    """Where hits are, as the score counts them: word position and passage."""
     body = analysis.body
     bounds = body.bounds
     starts = body.paragraph_starts
-    places = {
+    return frozenset(
         (0, TITLE) if number == 0 else (
             (bisect_right(bounds, start) - 1) >> 1, bisect_right(starts, start) - 1)
         for number, start, _, _ in hits
-    }
-    ordered = sorted(places)
-    first, passage = ordered[0]
+    )
+
+
+def part_stats(analysis: Analysis, where: frozenset[Place]) -> PartStats:
+    """What one part (occurring at `where`, not empty) contributes to the score."""
+    first, passage = min(where)
     if passage == TITLE:
         prominence = 1.0
     elif first < LEAD_WORDS:
         prominence = 0.8
     else:
-        prominence = 0.6 * (1.0 - first / max(len(body.parts) >> 1, 1))
-    positions = sorted({position for position, _ in ordered})
-    return positions, frozenset(p for _, p in ordered), prominence, len(ordered)
+        prominence = 0.6 * (1.0 - first / max(len(analysis.body.parts) >> 1, 1))
+    positions = sorted({position for position, _ in where})
+    return positions, frozenset(p for _, p in where), prominence, len(where)
 
 
 def relevance(analysis: Analysis, parts: Sequence[PartStats]) -> Relevance:
@@ -102,8 +109,8 @@ def relevance(analysis: Analysis, parts: Sequence[PartStats]) -> Relevance:
         concentration = len(every) / len(frozenset.union(*(p[1] for p in parts)))
     else:
         closeness = concentration = 1.0
-    score = (WEIGHTS["prominence"] * prominence + WEIGHTS["mentions"] * mentions
-             + WEIGHTS["closeness"] * closeness + WEIGHTS["concentration"] * concentration)
+    score = (_PROMINENCE * prominence + _MENTIONS * mentions + _CLOSENESS * closeness
+             + _CONCENTRATION * concentration)
     return Relevance(score=round(score, 3), prominence=round(prominence, 3),
                      mentions=round(mentions, 3), closeness=round(closeness, 3),
                      concentration=round(concentration, 3), distance=distance)
@@ -111,16 +118,16 @@ def relevance(analysis: Analysis, parts: Sequence[PartStats]) -> Relevance:
 
 def _distance(positions: list[list[int]]) -> int:
     """The fewest words spanned by occurrences of every part (the smallest window)."""
-    if len(positions) == 2:  # the common case: a walk along both sorted lists
-        a, b = positions
-        i = j = 0
-        best = abs(a[0] - b[0])
-        while i < len(a) and j < len(b) and best:
-            best = min(best, abs(a[i] - b[j]))
-            if a[i] < b[j]:
-                i += 1
-            else:
-                j += 1
+    if len(positions) == 2:  # the common case: each of the fewer looked up among the others
+        few, many = sorted(positions, key=len)
+        best = abs(few[0] - many[0])
+        last = len(many)
+        for position in few:
+            k = bisect_right(many, position)
+            if k < last:
+                best = min(best, many[k] - position)
+            if k:
+                best = min(best, position - many[k - 1])
         return best
     merged = sorted((position, part) for part, p in enumerate(positions) for position in p)
     need = len(positions)

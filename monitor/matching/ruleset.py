@@ -13,7 +13,7 @@ from types import MappingProxyType
 from monitor.matching import nodes as n
 from monitor.matching.explainers import Explained, Explainers
 from monitor.matching.prefilter import Index, build_index, post_order
-from monitor.matching.relevance import NO_HITS, PartStats, part_stats, relevance
+from monitor.matching.relevance import NO_HITS, PartStats, Place, part_stats, places, relevance
 from monitor.models import Document, Match
 from monitor.text.analysis import Analysis
 
@@ -184,21 +184,37 @@ class RuleSet:
                 break
             stats.append(found)
         if not stats and raw:
-            stats.append(part_stats(ctx.analysis, raw))
+            stats.append(part_stats(ctx.analysis, places(ctx.analysis, raw)))
         rel = relevance(ctx.analysis, stats) if stats else NO_HITS
         if rel.score < rule.min_score and not any_score:
             return None
         return Match(rule=rule.id, score=rel.score, hits=tuple(map(ctx.hit, raw[:MAX_HITS])),
-                     score_parts=tuple(rel.parts().items()))
+                     score_parts=rel.parts())
 
 
 def _stats(part: n.Exec, ctx: n.Context, explainers: Explainers | None) -> PartStats | None:
-    """A part's occurrences as the score needs them, once per document (parts are shared)."""
+    """A part's occurrences as the score needs them, once per document (parts are shared),
+    from those of its leaves (shared more still), when the leaves that explain it are known."""
     memo: dict[object, PartStats | None] = ctx.parts
     if part in memo:
         return memo[part]
-    hits = _hits(part, ctx, None if explainers is None else explainers.of(part))
-    found = memo[part] = part_stats(ctx.analysis, hits) if hits else None
+    leaves = None if explainers is None else explainers.of(part)
+    if leaves is None:
+        where = places(ctx.analysis, part.hits(ctx))
+    else:
+        present = ctx.present
+        where = frozenset().union(*[
+            _places(leaf, ctx) for leaf, need in leaves if need is None or need in present])
+    found = memo[part] = part_stats(ctx.analysis, where) if where else None
+    return found
+
+
+def _places(leaf: n.Exec, ctx: n.Context) -> frozenset[Place]:
+    memo: dict[object, frozenset[Place]] = ctx.places
+    found = memo.get(leaf)
+    if found is None:
+        hits = ctx.hits.get(leaf)
+        found = memo[leaf] = places(ctx.analysis, hits if hits is not None else leaf.hits(ctx))
     return found
 
 
