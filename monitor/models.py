@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -101,16 +102,57 @@ class Hit:
     end: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Match:
-    """A rule that matched a document, with the hits that explain why (a plain frozen
-    dataclass, like Hit: made by the matcher, never read back)."""
+ScoreParts = tuple[tuple[str, float], ...]  # the relevance score's parts by name
 
-    rule: str
-    score: float = 1.0
-    hits: tuple[Hit, ...] = ()
-    # the relevance score's parts by name ("prominence", "mentions", ...), see docs/rules.md
-    score_parts: tuple[tuple[str, float], ...] = ()
+
+class Match:
+    """A rule that matched a document, with the hits that explain why and its relevance
+    score (docs/rules.md), made by the matcher and never read back.
+
+    The score is worked out when first asked for (`later`): matching costs the same whether
+    or not anything looks at it, and a rule with a `min_score` gets it at once. Read-only.
+    """
+
+    __slots__ = ("_later", "_parts", "_score", "hits", "rule")
+
+    def __init__(
+        self, *, rule: str, hits: tuple[Hit, ...] = (), score: float = 1.0,
+        score_parts: ScoreParts = (), later: Callable[[], tuple[float, ScoreParts]] | None = None,
+    ) -> None:
+        self.rule = rule
+        self.hits = hits
+        self._score = score
+        self._parts = score_parts
+        self._later = later
+
+    def _resolve(self) -> None:
+        if self._later is not None:
+            self._score, self._parts = self._later()
+            self._later = None
+
+    @property
+    def score(self) -> float:
+        """The relevance score, 0 to 1."""
+        self._resolve()
+        return self._score
+
+    @property
+    def score_parts(self) -> ScoreParts:
+        """The score's parts by name ("prominence", "mentions", ...)."""
+        self._resolve()
+        return self._parts
+
+    def _key(self) -> tuple[str, tuple[Hit, ...], float, ScoreParts]:
+        return self.rule, self.hits, self.score, self.score_parts
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Match) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Match(rule={self.rule!r}, score={self.score}, hits={len(self.hits)})"
 
 
 class Snippet(Value):

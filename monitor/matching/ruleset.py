@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from operator import itemgetter
 from types import MappingProxyType
 
@@ -176,20 +177,32 @@ class RuleSet:
         if not decided and not node.matches(ctx):
             return None
         raw = _dedupe(_hits(node, ctx, None if explainers is None else explainers[i]))
-        stats: list[PartStats] = []
-        for part in self._parts[i]:
-            found = _stats(part, ctx, explainers)
-            if found is None:  # a part without hits of its own: weigh the rule as one part
-                stats = []
-                break
-            stats.append(found)
-        if not stats and raw:
-            stats.append(part_stats(ctx.analysis, places(ctx.analysis, raw)))
-        rel = relevance(ctx.analysis, stats) if stats else NO_HITS
-        if rel.score < rule.min_score and not any_score:
+        hits = tuple(map(ctx.hit, raw[:MAX_HITS]))
+        score = partial(_score, self._parts[i], ctx, explainers, raw)
+        if not rule.min_score and not any_score:
+            return Match(rule=rule.id, hits=hits, later=score)  # scored when asked
+        value, parts = score()
+        if value < rule.min_score and not any_score:
             return None
-        return Match(rule=rule.id, score=rel.score, hits=tuple(map(ctx.hit, raw[:MAX_HITS])),
-                     score_parts=rel.parts())
+        return Match(rule=rule.id, hits=hits, score=value, score_parts=parts)
+
+
+def _score(
+    parts: tuple[n.Exec, ...], ctx: n.Context, explainers: Explainers | None,
+    raw: list[n.RawHit],
+) -> tuple[float, tuple[tuple[str, float], ...]]:
+    """A match's relevance score and its parts (see relevance.py)."""
+    stats: list[PartStats] = []
+    for part in parts:
+        found = _stats(part, ctx, explainers)
+        if found is None:  # a part without hits of its own: weigh the rule as one part
+            stats = []
+            break
+        stats.append(found)
+    if not stats and raw:
+        stats.append(part_stats(ctx.analysis, places(ctx.analysis, raw)))
+    rel = relevance(ctx.analysis, stats) if stats else NO_HITS
+    return rel.score, rel.parts()
 
 
 def _stats(part: n.Exec, ctx: n.Context, explainers: Explainers | None) -> PartStats | None:
