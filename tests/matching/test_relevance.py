@@ -103,7 +103,7 @@ def alert(rule: str, score: float, minutes: int) -> Alert:
 def test_digests_list_the_most_relevant_first() -> None:
     alerts = [alert("a", 0.3, 3), alert("a", 0.9, 1), alert("a", 0.6, 2)]
     ctx = digest_context(alerts, "Daily")
-    assert [a["score"] for a in ctx["groups"][0]["alerts"]] == [0.9, 0.6, 0.3]
+    assert [a["score"] for a in ctx["groups"][0]["alerts"]] == ["0.90", "0.60", "0.30"]
     payload = digest_payload(alerts, "Daily")
     assert [a["score"] for a in payload["alerts"]] == [0.9, 0.6, 0.3]
 
