@@ -233,7 +233,7 @@ def _explained(path: Path, doc: Document, rules: RuleSet, analysis: Analysis,
                            "score_parts": dict(found.score_parts) if found else None}
         print(json.dumps(line, ensure_ascii=False))
         return matched
-    print(f"{path}  [{analysis.language}]  {doc.title}")
+    print(safe(f"{path}  [{analysis.language}]  {doc.title}"))
     if found is None:
         print(f"  {rule.id}: no match")
     elif not matched:
@@ -241,7 +241,8 @@ def _explained(path: Path, doc: Document, rules: RuleSet, analysis: Analysis,
               f"{rule.min_score:g}")
     else:
         print(f"  {rule.id}: matched, {score_text(found)}")
-    print("\n".join(step.lines("    ")))
+    for text in step.lines("    "):
+        print(safe(text))
     sys.stdout.flush()
     return matched
 
