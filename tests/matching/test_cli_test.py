@@ -52,7 +52,7 @@ def test_json_lines_one_per_document_including_non_matching(project: Path) -> No
     by_title = {d["title"]: d for d in lines}
     seed = by_title["Азербайджан начинает диалог с Китаем в оборонной промышленности"]
     assert seed["language"] == "ru"
-    assert set(seed) == {"path", "title", "language", "url", "matches"}
+    assert set(seed) == {"path", "title", "language", "matches"}
     (match,) = seed["matches"]
     assert match["rule"] == "defence-china"
     hits = [(h["field"], h["text"], h["start"], h["end"]) for h in match["hits"]]
