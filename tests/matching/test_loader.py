@@ -92,7 +92,7 @@ def test_unknown_key_with_did_you_mean(tmp_path: Path) -> None:
     (line,) = problems(path)
     assert line == (f"{path}:13:5: unknown key 'langauges' (did you mean 'languages'?); the keys "
                     "are: description, digest, enabled, examples, id, languages, max_per_hour, "
-                    "min_score, notify, query, sources, title, within (rule x)")
+                    "min_score, notify, query, sources, spreading, stories, title, within (rule x)")
 
 
 def test_unknown_top_level_key(tmp_path: Path) -> None:
