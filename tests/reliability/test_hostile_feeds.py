@@ -170,7 +170,9 @@ async def test_a_feed_with_100000_entries_in_bounded_time(
     took = time.monotonic() - started
     assert len(docs) == 100_000
     assert len({d.id for d in docs}) == 100_000
-    assert took < 60, f"{took:.1f} s"
+    # a guard against work that grows faster than the entries, not a speed test (that is
+    # benchmarks/bench_feeds.py): 15-40 s here, up to 99 s when the machine is shared
+    assert took < 240, f"{took:.1f} s"
 
 
 ABSURD = [
