@@ -11,15 +11,15 @@ from pathlib import Path
 from monitor.errors import Location, QuerySyntaxError, RuleError
 from monitor.matching import query as q
 from monitor.matching.compiler import CompileError, Compiler, VocabTerm, Vocabulary
-from monitor.matching.countries import is_country
 from monitor.matching.examples import ExampleCase, example_cases
 from monitor.matching.examples import check_examples as run_examples
 from monitor.matching.files import RuleFile, read_rule_file, rule_files
 from monitor.matching.lint import LintRule, lint
+from monitor.matching.references import LanguageBits, bad_filter, bad_ref, find_cycles
 from monitor.matching.ruleset import Rule, RuleSet, quiet_gc, settle
 from monitor.matching.schema import NAME, EntityModel, RuleModel
 from monitor.text.languages import SUPPORTED
-from monitor.wording import did_you_mean, listing, unknown
+from monitor.wording import unknown
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,7 +71,7 @@ def _load(
     vocab = _vocabularies(files, languages, problems)
     _term_references(vocab, problems)
     parsed = _rules(files, vocab, languages, notifiers, sources, problems)
-    _cycles(vocab, problems)
+    find_cycles(vocab, problems)
     _raise(problems)
     _reachable(parsed, vocab, languages, problems)
     _raise(problems)
@@ -188,7 +188,7 @@ def _term_references(vocab: dict[str, Vocabulary], problems: list[RuleError]) ->
     for v in vocab.values():
         for term in v.terms:
             for ref in q.references(term.node):
-                message = _bad_ref(ref, vocab)
+                message = bad_ref(ref, vocab)
                 if message:
                     problems.append(RuleError(f"{message} ({v.kind} {v.name})", term.location))
 
@@ -257,9 +257,9 @@ def _query(
         return None
     for leaf in named:
         if isinstance(leaf, q.Ref):
-            message = _bad_ref(leaf, vocab)
+            message = bad_ref(leaf, vocab)
         else:
-            message = _bad_filter(leaf, languages, sources)
+            message = bad_filter(leaf, languages, sources)
         if message:
             problems.append(RuleError(f"{message} ({what})", f.in_value(qpath, leaf.position)))
     if model.within is not None:
@@ -271,29 +271,6 @@ def _query(
     return node
 
 
-def _bad_ref(ref: q.Ref, vocab: dict[str, Vocabulary]) -> str | None:
-    if ref.country is not None:
-        if is_country(ref.country):
-            return None
-        return (f"unknown country code {ref.country!r}: use an ISO 3166 two-letter code, such "
-                f"as CN, RU, US or DE")
-    if ref.name in vocab:
-        return None
-    return (f"unknown reference @{ref.name}{did_you_mean(ref.name, vocab)}; the topics and "
-            f"entities are: {listing(vocab)}")
-
-
-def _bad_filter(
-    flt: q.Filter, languages: Sequence[str], sources: Collection[str] | None
-) -> str | None:
-    # a lang: or source: filter naming nothing configured would silently never match
-    if flt.kind == "lang" and flt.value not in languages:
-        return f"lang:{flt.value}: " + unknown("language", flt.value, languages, "in config.yaml")
-    if flt.kind == "source" and sources is not None and flt.value not in sources:
-        return f"source:{flt.value}: " + unknown("source", flt.value, sources, "in config.yaml")
-    return None
-
-
 def _reachable(
     parsed: list[_Parsed],
     vocab: dict[str, Vocabulary],
@@ -302,7 +279,7 @@ def _reachable(
 ) -> None:
     """A rule whose query can match in none of its languages is refused: e.g. `languages:
     [de]` with topics whose terms are all under `ru:`, or `lang:de` with such a topic."""
-    bits = _LanguageBits(languages, vocab)
+    bits = LanguageBits(languages, vocab)
     for p in parsed:
         can = bits.of(p.node)
         wanted = bits.mask(p.rule.languages) if p.rule.languages else bits.everywhere
@@ -315,53 +292,6 @@ def _reachable(
             message = ("the query can match in no language: the languages of its terms and "
                        "lang: filters have none in common")
         problems.append(RuleError(f"{message} (rule {p.rule.id})", p.where))
-
-
-class _LanguageBits:
-    """The configured languages in which a query tree can match, as a bit set (terms listed
-    under a language key apply to that language only); each topic is worked out once."""
-
-    def __init__(self, languages: Sequence[str], vocab: dict[str, Vocabulary]) -> None:
-        self.languages = tuple(languages)
-        self.bit = {lang: 1 << i for i, lang in enumerate(self.languages)}
-        self.everywhere = (1 << len(self.languages)) - 1
-        self.vocab = vocab
-        self.topics: dict[str, int] = {}
-
-    def mask(self, languages: Collection[str]) -> int:
-        return sum(self.bit.get(lang, 0) for lang in set(languages))
-
-    def names(self, mask: int) -> str:
-        return ", ".join(sorted(lang for lang, b in self.bit.items() if mask & b))
-
-    def of(self, node: q.Node) -> int:
-        if isinstance(node, q.Word | q.Phrase):
-            return self.everywhere
-        if isinstance(node, q.And | q.Near | q.Same):
-            out = self.everywhere
-            for c in node.children:
-                out &= self.of(c)
-            return out
-        if isinstance(node, q.Or):
-            out = 0
-            for c in node.children:
-                out |= self.of(c)
-            return out
-        if isinstance(node, q.Scoped):
-            return self.of(node.child)
-        if isinstance(node, q.Filter) and node.kind == "lang":
-            return self.bit.get(node.value, 0)
-        if isinstance(node, q.Ref) and node.country is None:
-            found = self.topics.get(node.name)
-            if found is None:
-                v = self.vocab[node.name]
-                found = self.everywhere if v.country else 0
-                for t in v.terms:
-                    found |= self.of(t.node) & (self.mask(t.languages) if t.languages
-                                                else self.everywhere)
-                self.topics[node.name] = found
-            return found
-        return self.everywhere  # NOT (absence), other filters, @country:
 
 
 def _names(
@@ -387,38 +317,3 @@ def _names(
                 message = unknown(noun, value, known, "in config.yaml")
                 problems.append(RuleError(f"{message} ({what})",
                                           f.where((*path, key, i))))
-
-
-def _cycles(vocab: dict[str, Vocabulary], problems: list[RuleError]) -> None:
-    graph = {
-        name: [r.name for t in v.terms for r in q.references(t.node) if r.country is None]
-        for name, v in vocab.items()
-    }
-    done: set[str] = set()
-    for name in graph:
-        _visit(name, [], graph, done, vocab, problems)
-
-
-def _visit(
-    name: str,
-    stack: list[str],
-    graph: dict[str, list[str]],
-    done: set[str],
-    vocab: dict[str, Vocabulary],
-    problems: list[RuleError],
-) -> None:
-    # a module-level function, not a closure: a recursive closure is a reference cycle,
-    # which would keep every vocabulary alive until the cyclic collector ran
-    if name in stack:
-        cycle = [*stack[stack.index(name):], name]
-        v = vocab[name]
-        problems.append(RuleError("reference cycle: " + " -> ".join(f"@{c}" for c in cycle)
-                                  + f" ({v.kind} {name})", v.location))
-        return
-    if name in done or name not in graph:
-        return
-    stack.append(name)
-    for nxt in graph[name]:
-        _visit(nxt, stack, graph, done, vocab, problems)
-    stack.pop()
-    done.add(name)
