@@ -10,6 +10,7 @@ from typing import Any
 from monitor.config import Config
 from monitor.errors import DocumentError, FetchError
 from monitor.models import Document
+from monitor.sources.base import MemoryState
 from monitor.sources.entries import entries_to_documents, parse_feed
 from monitor.sources.extract import decode_page, extract_page
 from monitor.sources.fulltext import FullTextSource, PageReader
@@ -22,19 +23,6 @@ SHOWN_LINES = 3
 
 def is_url(text: str) -> bool:
     return text.lower().startswith(("http://", "https://"))
-
-
-class _Memory:
-    """State for one test run: nothing is remembered, nothing is written."""
-
-    def __init__(self) -> None:
-        self.data: dict[str, dict[str, Any]] = {}
-
-    def get_state(self, key: str) -> dict[str, Any]:
-        return dict(self.data.get(key, {}))
-
-    def set_state(self, key: str, state: dict[str, Any]) -> None:
-        self.data[key] = dict(state)
 
 
 def url_documents(url: str, config: Config) -> list[Document]:
@@ -70,7 +58,7 @@ async def _read(url: str, config: Config) -> list[Document]:
 
 
 async def _with_pages(docs: list[Document], http: FeedHttp, config: Config) -> list[Document]:
-    state = _Memory()
+    state = MemoryState()
     reader = PageReader(PoliteFetcher(http, config.pages), state, languages=config.languages)
 
     class _Given:

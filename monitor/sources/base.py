@@ -21,6 +21,20 @@ class StateStore(Protocol):
         ...
 
 
+class MemoryState:
+    """A StateStore that remembers for its own lifetime only and writes nothing (`monitor
+    test` of a URL, tests)."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, dict[str, Any]] = {}
+
+    def get_state(self, key: str) -> dict[str, Any]:
+        return dict(self.data.get(key, {}))
+
+    def set_state(self, key: str, state: dict[str, Any]) -> None:
+        self.data[key] = dict(state)
+
+
 class Source(Protocol):
     """A place documents come from: a folder, a feed.
 

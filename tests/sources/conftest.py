@@ -5,26 +5,13 @@ an in-memory state store and an RSS writer."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
+from monitor.sources.base import MemoryState
 from tests.helpers import HttpTestServer, Route, http_server
 
 __all__ = ["FeedServer", "MemoryState", "Route", "feed_server", "rss"]
-
-
-class MemoryState:
-    """A feed source's state store kept in memory (what the daemon keeps in SQLite)."""
-
-    def __init__(self) -> None:
-        self.data: dict[str, dict[str, Any]] = {}
-
-    def get_state(self, key: str) -> dict[str, Any]:
-        return dict(self.data.get(key, {}))
-
-    def set_state(self, key: str, state: dict[str, Any]) -> None:
-        self.data[key] = dict(state)
 
 
 FeedServer = HttpTestServer
