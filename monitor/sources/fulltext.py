@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import logging
 import multiprocessing
+import os
 import time
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 Outcome = Literal["extracted", "short", "robots", "type", "failed", "paused"]
 CACHED: frozenset[str] = frozenset({"extracted", "short", "robots", "type"})
 COUNTS = ("fetched", "extracted", "robots", "summary", "skipped")
+MAX_EXTRACTION_WORKERS = 4
 
 
 def page_key(url: str) -> str:
@@ -62,15 +64,22 @@ class PageResult:
     fetched: bool = False  # a request was made for it now (not remembered from before)
 
 
+def extraction_workers() -> int:
+    """One extraction process per core, at most MAX_EXTRACTION_WORKERS (each takes ~110 MB):
+    on 2 cores, 181 real pages went through fetch and extraction at 1.5x the rate of the
+    extractor called alone in one process, against 0.87x with one worker."""
+    return max(1, min(os.cpu_count() or 1, MAX_EXTRACTION_WORKERS))
+
+
 class PageReader:
     """Fetch, decode and extract pages; one per daemon, shared by its sources."""
 
     def __init__(self, fetcher: PoliteFetcher, state: StateStore, *,
-                 languages: Sequence[str] = (), workers: int = 1) -> None:
+                 languages: Sequence[str] = (), workers: int | None = None) -> None:
         self.fetcher = fetcher
         self._state = state
         self._languages = tuple(languages)
-        self._workers = workers
+        self._workers = workers or extraction_workers()
         self._pool: ProcessPoolExecutor | None = None
         self._users = 0
 
@@ -87,8 +96,8 @@ class PageReader:
         await self.fetcher.__aexit__(*exc)
 
     def _executor(self) -> ProcessPoolExecutor:
-        """The extraction worker: a process of its own (started on first use), so the
-        event loop and the matching thread keep running while a page is extracted."""
+        """The extraction workers: processes of their own (started on first use), so the
+        event loop and the matching thread keep running while pages are extracted."""
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
             # forked from a small server started once, with the extractor already imported
