@@ -270,7 +270,12 @@ def _handler(server: HttpTestServer) -> type[BaseHTTPRequestHandler]:
             return self._send(route.status, out, _encoded(route, out))
 
         def do_POST(self) -> None:
-            request = self._record(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+            length = int(self.headers.get("Content-Length", 0))
+            body = self.rfile.read(length)
+            if len(body) < length:  # the sender died mid-request (as a real server, drop it)
+                self.close_connection = True
+                return
+            request = self._record(body)
             status, headers, delay = server._post_answer()
             if status < 300:
                 with server.lock:
