@@ -44,14 +44,14 @@ class Lexicon(dict[str, tuple[str, ...]]):
         positional = set()
         for feature in set(keys):
             for alternative in alternatives_of(feature):
-                if alternative[0] == MID_NAME_MARK:  # offered as a name, kept by its place
+                if alternative.startswith(MID_NAME_MARK):  # offered as a name, kept by its place
                     alternative = NAME_MARK + alternative[1:]
                     positional.add(feature)
                 accepted[alternative].append(feature)
         # features a word carries only where it is no common word written with a capital
         self.positional: frozenset[str] = frozenset(positional)
         self._accepted = {k: tuple(v) for k, v in accepted.items()}
-        self._literal = any(k[0] == SURFACE_MARK for k in self._accepted)
+        self._literal = any(k.startswith(SURFACE_MARK) for k in self._accepted)
         self._prefixes = frozenset(prefixes)
         self._lengths = sorted({len(p) for p in self._prefixes})
         # the shortest prefix's length, and every prefix cut to it: most words start

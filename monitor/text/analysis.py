@@ -221,5 +221,5 @@ def term_keys(text: str, language: str) -> list[str]:
             feature = table[word] = rule_feature(word, language)
         out.append(feature)
     if len(words) > 1:  # in a full name ("Bill Gates") a name is a name at any place
-        return [NAME_MARK + f[1:] if f[0] == MID_NAME_MARK else f for f in out]
+        return [NAME_MARK + f[1:] if f.startswith(MID_NAME_MARK) else f for f in out]
     return out
