@@ -3,13 +3,13 @@ relative to the config file, and identifiers."""
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-import httpx
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
 
 # Bounds: what is accepted must run (a size beyond what can be read, a duration beyond
@@ -61,21 +61,48 @@ def parse_size(value: Any) -> int:
     return size
 
 
+_IPV4_LIKE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$")
+_MAX_URL = 65536  # what the HTTP client (httpx) accepts
+
+
 def check_web_url(value: str) -> str:
     """`value` when it is an http(s) URL with a host that the HTTP client can request;
-    ValueError saying why not (`http://[::1/x`, a space in the host, port 99999)."""
+    ValueError saying why not (`http://[::1/x`, a space in the host, port 99999).
+
+    The checks are those httpx makes when it parses a URL (length, control characters,
+    IPv4 and IPv6 addresses, internationalised host names), done without importing it:
+    every command reads config.yaml, few of them fetch anything."""
     value = value.strip()
     try:
         parts = urlsplit(value)
         port = parts.port  # a bad port or IPv6 bracket raises ValueError
-        url = httpx.URL(value)
-    except (ValueError, httpx.InvalidURL) as exc:
+        _check_host(value, parts.hostname or "")
+    except ValueError as exc:
         raise ValueError(f"{value!r} is not a valid URL: {exc}") from None
-    if url.scheme not in ("http", "https") or not url.host:
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{value!r} is not an http:// or https:// URL with a host")
     if re.search(r"[\s\x00-\x1f]", parts.netloc) or (port is not None and not 0 < port < 65536):
         raise ValueError(f"{value!r} is not a valid URL: bad host or port")
     return value
+
+
+def _check_host(url: str, host: str) -> None:
+    if len(url) > _MAX_URL:
+        raise ValueError("URL too long")
+    bad = next((c for c in url if c.isascii() and not c.isprintable()), None)
+    if bad is not None:
+        raise ValueError(f"invalid non-printable ASCII character {bad!r}")
+    if _IPV4_LIKE.match(host):
+        ipaddress.IPv4Address(host)  # ValueError names the address
+    elif ":" in host:  # urlsplit gives an IPv6 address without its brackets
+        ipaddress.IPv6Address(host.partition("%")[0])
+    elif not host.isascii():
+        import idna  # what httpx encodes such names with; only for them
+
+        try:
+            idna.encode(host)
+        except idna.IDNAError as exc:
+            raise ValueError(f"invalid international host name {host!r}: {exc}") from None
 
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]

@@ -1,12 +1,16 @@
 """Plug-in registries: a config `type:` -> the kind's config model and its class.
 
-There is one `Registry` per plug-in kind (sources, notifiers, stores, mail transports),
-each built from an explicit list of its built-in classes where the kind lives
-(`monitor.sources.SOURCES`, `monitor.delivery.NOTIFIERS`, `monitor.store.STORES`,
-`monitor.delivery.transports.TRANSPORTS`). A class enters a registry with its config
-model (`config_model`, a pydantic model whose `type` field is a one-value Literal) and a
-uniform constructor `from_config(cfg, ctx)`; `ctx` (`Resources`) carries what kinds share:
-the store, the HTTP client, the clock, the languages.
+There is one `Registry` per plug-in kind (sources, notifiers, stores), each built from an
+explicit list of its built-in kinds where the kind lives (`monitor.sources.SOURCES`,
+`monitor.delivery.NOTIFIERS`, `monitor.store.STORES`). A class enters a registry with its
+config model (`config_model`, a pydantic model whose `type` field is a one-value Literal)
+and a uniform constructor `from_config(cfg, ctx)`; `ctx` (`Resources`) carries what kinds
+share: the store, the HTTP client, the clock, the languages.
+
+A built-in kind is declared by its config model and where its class is
+(`"monitor.sources.feed:FeedSource"`): the class, with what it imports (HTTP client,
+feed parser, templates), is imported when the first one is built, so reading config.yaml
+(every command does) costs only the config models.
 
 Installed packages add kinds through the entry point groups `monitor.sources` and
 `monitor.notifiers` (an entry point names the class); `monitor.kinds.load_plugins` loads
@@ -19,6 +23,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from importlib import import_module
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar, Union, get_args
@@ -61,14 +66,41 @@ class Resources:
         return self.store
 
 
-@dataclass(frozen=True, kw_only=True)
 class Kind(Generic[T]):
-    """One registered kind: its `type:` tag, its config model and its constructor."""
+    """One registered kind: its `type:` tag, its config model and its class (given, or
+    imported from `where`, "module:Class", the first time it is asked for)."""
 
-    tag: str
-    config: type[BaseModel]
-    cls: type[Any]
-    build: Callable[[Any, Resources], T]
+    __slots__ = ("_cls", "config", "tag", "where")
+
+    def __init__(self, config: type[BaseModel], cls: type[Any] | None = None,
+                 where: str = "") -> None:
+        self.tag = type_tag(config)
+        self.config = config
+        self.where = f"{cls.__module__}:{cls.__qualname__}" if cls is not None else where
+        self._cls = cls
+
+    @property
+    def cls(self) -> type[Any]:
+        if self._cls is None:
+            module, _, name = self.where.partition(":")
+            self._cls = checked(getattr(import_module(module), name))
+            if self._cls.config_model is not self.config:
+                raise TypeError(f"{self.where}.config_model is not {self.config.__name__}")
+        return self._cls
+
+    def build(self, cfg: BaseModel, ctx: Resources) -> T:
+        """The plug-in for a validated config section."""
+        made: T = self.cls.from_config(cfg, ctx)
+        return made
+
+
+def checked(cls: type[Any]) -> type[Any]:
+    """`cls`, when it has a `config_model` and a `from_config(cfg, ctx)`; TypeError if not."""
+    model = getattr(cls, "config_model", None)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)) or not callable(
+            getattr(cls, "from_config", None)):
+        raise TypeError(f"{cls.__name__} needs `config_model` and `from_config(cfg, ctx)`")
+    return cls
 
 
 def type_tag(model: type[BaseModel]) -> str:
@@ -83,30 +115,29 @@ def type_tag(model: type[BaseModel]) -> str:
 class Registry(Generic[T]):
     """The kinds of one plug-in family, keyed by the config `type:` string."""
 
-    def __init__(self, noun: str, group: str, classes: Iterable[type[Any]] = ()) -> None:
+    def __init__(self, noun: str, group: str,
+                 builtin: Iterable[tuple[type[BaseModel], str]] = ()) -> None:
         self.noun = noun  # "source", "notifier": used in messages
         self.group = group  # the entry point group installed packages register under
         self._kinds: dict[str, Kind[T]] = {}
         self._loaded = False
         self.version = 0  # bumped on every change, so derived config models are rebuilt
-        for cls in classes:
-            self.add(cls)
+        for model, where in builtin:
+            self._enter(Kind(model, where=where))
 
     def add(self, cls: type[Any]) -> type[Any]:
         """Register a class with a `config_model` and a `from_config(cfg, ctx)` classmethod
         under its model's `type:` tag; returns the class (usable as a decorator)."""
-        model = getattr(cls, "config_model", None)
-        build = getattr(cls, "from_config", None)
-        if not (isinstance(model, type) and issubclass(model, BaseModel)) or build is None:
-            raise TypeError(f"{cls.__name__} needs `config_model` and `from_config(cfg, ctx)`")
-        tag = type_tag(model)
-        known = self._kinds.get(tag)
-        if known is not None and known.cls is not cls:
-            raise ConfigError(f"two {self.noun} kinds for type {tag!r}: "
-                              f"{known.cls.__qualname__} and {cls.__qualname__}")
-        self._kinds[tag] = Kind(tag=tag, config=model, cls=cls, build=build)
-        self.version += 1
+        self._enter(Kind(checked(cls).config_model, cls))
         return cls
+
+    def _enter(self, kind: Kind[T]) -> None:
+        known = self._kinds.get(kind.tag)
+        if known is not None and known.where != kind.where:
+            raise ConfigError(f"two {self.noun} kinds for type {kind.tag!r}: "
+                              f"{known.where} and {kind.where}")
+        self._kinds[kind.tag] = kind
+        self.version += 1
 
     def remove(self, tag: str) -> None:
         """Forget a kind (tests register kinds of their own and take them out again)."""

@@ -3,23 +3,28 @@
 `NOTIFIERS` is the registry of notifier kinds: config `type:` -> class, each made with
 `from_config(cfg, ctx)`; `build_notifier` makes one from its config section. The daemon
 enters each notifier once (they are async context managers) and hands them to an `Outbox`
-(monitor.delivery.outbox).
+(monitor.delivery.outbox). A kind's module (templates, HTTP client, Apprise) is imported when
+the first notifier of that kind is built.
 """
 
 from __future__ import annotations
 
-from monitor.config import NotifierSection
-from monitor.delivery.apprise import AppriseNotifier
-from monitor.delivery.atom import AtomNotifier
+from monitor.config import (
+    AppriseNotifierConfig,
+    AtomNotifierConfig,
+    EmailNotifierConfig,
+    NotifierSection,
+    WebhookNotifierConfig,
+)
 from monitor.delivery.base import Notifier
-from monitor.delivery.email import EmailNotifier
-from monitor.delivery.webhook import WebhookNotifier
 from monitor.registry import Registry, Resources
 
-NOTIFIERS: Registry[Notifier] = Registry(
-    "notifier", "monitor.notifiers",
-    [EmailNotifier, AtomNotifier, WebhookNotifier, AppriseNotifier],
-)
+NOTIFIERS: Registry[Notifier] = Registry("notifier", "monitor.notifiers", [
+    (EmailNotifierConfig, "monitor.delivery.email:EmailNotifier"),
+    (AtomNotifierConfig, "monitor.delivery.atom:AtomNotifier"),
+    (WebhookNotifierConfig, "monitor.delivery.webhook:WebhookNotifier"),
+    (AppriseNotifierConfig, "monitor.delivery.apprise:AppriseNotifier"),
+])
 
 
 def build_notifier(cfg: NotifierSection, ctx: Resources | None = None) -> Notifier:
@@ -27,12 +32,4 @@ def build_notifier(cfg: NotifierSection, ctx: Resources | None = None) -> Notifi
     return NOTIFIERS.build(cfg, ctx or Resources())
 
 
-__all__ = [
-    "NOTIFIERS",
-    "AppriseNotifier",
-    "AtomNotifier",
-    "EmailNotifier",
-    "Notifier",
-    "WebhookNotifier",
-    "build_notifier",
-]
+__all__ = ["NOTIFIERS", "Notifier", "build_notifier"]

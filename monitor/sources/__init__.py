@@ -2,7 +2,9 @@
 
 `SOURCES` is the registry of source kinds: config `type:` -> class, each made with
 `from_config(cfg, ctx)`; `build_source` makes one from its config section. Fetching
-sources share the HTTP client the owner (the daemon) puts in `ctx.http`.
+sources share the HTTP client the owner (the daemon) puts in `ctx.http`. A kind's module
+(and the HTTP client, feed parser or file watcher it needs) is imported when the first
+source of that kind is built: commands that only read the state never pay for them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from monitor.config import (
     FeedSourceConfig,
+    FolderSourceConfig,
     OpmlSourceConfig,
     PageSourceConfig,
     SitemapSourceConfig,
@@ -21,24 +24,23 @@ from monitor.config import (
 from monitor.errors import SourceError
 from monitor.registry import Registry, Resources
 from monitor.sources.base import Source, StateStore
-from monitor.sources.directory import DirectorySource
-from monitor.sources.feed import FeedSource
 from monitor.sources.feed_state import feed_health, saved_state, state_key
-from monitor.sources.fulltext import with_full_text
-from monitor.sources.opml import OpmlSource, read_opml
-from monitor.sources.page import PageSource
-from monitor.sources.sitemap import SitemapSource
 
-SOURCES: Registry[Source] = Registry(
-    "source", "monitor.sources",
-    [DirectorySource, FeedSource, OpmlSource, SitemapSource, PageSource],
-)
+SOURCES: Registry[Source] = Registry("source", "monitor.sources", [
+    (FolderSourceConfig, "monitor.sources.directory:DirectorySource"),
+    (FeedSourceConfig, "monitor.sources.feed:FeedSource"),
+    (OpmlSourceConfig, "monitor.sources.opml:OpmlSource"),
+    (SitemapSourceConfig, "monitor.sources.sitemap:SitemapSource"),
+    (PageSourceConfig, "monitor.sources.page:PageSource"),
+])
 
 
 def build_source(cfg: SourceSection, ctx: Resources) -> Source:
     """The source described by `cfg`, made with the shared resources in `ctx`; a source
     whose entries link to articles reads them from their pages (fulltext.py): feeds as
     their `full_text:` says, sitemaps and listing pages always."""
+    from monitor.sources.fulltext import with_full_text
+
     source = SOURCES.build(cfg, ctx)
     mode = getattr(type(source), "reads_pages", None) or getattr(cfg, "full_text", None)
     return with_full_text(source, mode, ctx) if mode else source
@@ -57,6 +59,8 @@ def feeds_health(
         if isinstance(cfg, FeedSourceConfig | SitemapSourceConfig | PageSourceConfig):
             out.append(_saved(cfg.id, cfg.url, state, enabled=cfg.enabled))
         elif isinstance(cfg, OpmlSourceConfig):
+            from monitor.sources.opml import read_opml
+
             try:
                 listed = read_opml(Path(cfg.path), cfg.id)
             except SourceError as exc:

@@ -11,7 +11,9 @@ from monitor.registry import Registry, Resources
 from monitor.store.base import Delivery, DocumentStatus, Store
 from monitor.store.sqlite import SQLiteStore
 
-STORES: Registry[Store] = Registry("store", "monitor.stores", [SQLiteStore])
+STORES: Registry[Store] = Registry("store", "monitor.stores", [
+    (SQLiteStoreConfig, "monitor.store.sqlite:SQLiteStore"),
+])
 
 
 def open_store(config: Config, ctx: Resources | None = None) -> Store:
