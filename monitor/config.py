@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from monitor import USER_AGENT
+from monitor.config_nodes import NodesConfig as NodesConfig
 from monitor.config_notifiers import AppriseNotifierConfig as AppriseNotifierConfig
 from monitor.config_notifiers import AtomNotifierConfig as AtomNotifierConfig
 from monitor.config_notifiers import EmailNotifierConfig as EmailNotifierConfig
@@ -313,6 +314,9 @@ class Config(Section):
     )
     http: HttpConfig = Field(default_factory=HttpConfig, description="The HTTP server.")
     delivery: DeliveryConfig = Field(default_factory=DeliveryConfig, description="The outbox.")
+    nodes: NodesConfig = Field(
+        default_factory=NodesConfig, description="Several daemons on one PostgreSQL state."
+    )
     feeds: FeedsConfig = Field(
         default_factory=FeedsConfig, description="Limits and failure handling for all feeds."
     )

@@ -12,8 +12,10 @@
     │   │                    into a SourceError naming itself
     │   └── DecodeError      an answer's content encoding cannot be decoded
     ├── DocumentError        one input file or entry could not be turned into a document
-    └── DeliveryError        a notifier could not deliver (notifier name); `retryable` says if
-                             a later attempt may succeed
+    ├── DeliveryError        a notifier could not deliver (notifier name); `retryable` says if
+    │                        a later attempt may succeed
+    └── ClusterError         the nodes' coordination (leases, heartbeats, the document queue)
+                             cannot be reached now (node name); retried at the next turn
 
 Messages name the file, line and id involved, so a user can act on them without a traceback.
 """
@@ -134,3 +136,12 @@ class DeliveryError(MonitorError):
         self.retryable = retryable
         self.retry_after = retry_after
         super().__init__(f"notifier {notifier!r}: {message}")
+
+
+class ClusterError(MonitorError):
+    """The coordination of several daemons (leases, heartbeats, the document queue) failed
+    this time, e.g. PostgreSQL restarting; the node logs it and tries again at its next turn."""
+
+    def __init__(self, node: str, message: str) -> None:
+        self.node = node
+        super().__init__(f"node {node!r}: {message}")

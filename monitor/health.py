@@ -74,11 +74,12 @@ def source_status(polls: Mapping[str, Any], own: Mapping[str, Any]) -> dict[str,
 
 def healthz(
     *, running: bool, last_pass: float, now: float | None = None, max_age: float = MAX_PASS_AGE,
-    rules_error: str | None = None,
+    rules_error: str | None = None, nodes_error: str | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """The `/healthz` answer: (200, {"status": "ok"}) when the scheduler runs and passed
     recently; (200, {"status": "degraded", "rules_error": ...}) when it does so with the
-    last good rules because the rule files are broken; else (503, {"status": "unhealthy",
+    last good rules because the rule files are broken, or (..., "nodes_error": ...) when
+    nodes sharing the state run different rules; else (503, {"status": "unhealthy",
     "reason": ...})."""
     now = time.time() if now is None else now
     age = now - last_pass if last_pass else None
@@ -97,6 +98,9 @@ def healthz(
         first = rules_error.splitlines()[0] if rules_error.strip() else rules_error
         reason = f"the rule files are broken, the last good rules are in force: {first}"
         return 200, {"status": "degraded", "reason": reason, "rules_error": rules_error, **body}
+    if nodes_error:
+        return 200, {"status": "degraded", "reason": nodes_error, "nodes_error": nodes_error,
+                     **body}
     return 200, {"status": "ok", **body}
 
 

@@ -24,6 +24,9 @@ def register(sub: Any) -> None:
         "--once", action="store_true",
         help="one pass over all sources, deliver what is due, then exit (for cron)",
     )
+    p.add_argument("--node", metavar="NAME",
+                   help="this daemon's name among several sharing a PostgreSQL state "
+                   "(default: nodes.name, else host name and process id)")
     p.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                    help="override the config's log level")
     p.add_argument("--log-format", choices=["text", "json"],
@@ -46,6 +49,9 @@ def _run(args: argparse.Namespace) -> int:
     if config is None:
         return Exit.INVALID
     setup_logging(args.log_level or config.log.level, args.log_format or config.log.format)
+    if args.node:
+        config = config.model_copy(
+            update={"nodes": config.nodes.model_copy(update={"name": args.node})})
     import asyncio
 
     try:

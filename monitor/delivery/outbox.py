@@ -15,6 +15,10 @@ of its own (a stalled webhook holds up no mail),
   by `monitor alerts --failed`) on a permanent error or after `max_attempts`.
 
 A notifier failure never escapes `run_once`: it is logged with the notifier and alert.
+
+Several daemons on one state send through the same outbox: a notifier's lane runs on the
+node that takes its lease (`Lanes`), which checks it still holds it before every send, so
+a node that hung and wakes up after another took over sends nothing that one sends.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import random
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Protocol
 
 from monitor.config import DeliveryConfig
 from monitor.delivery.base import Notifier
@@ -41,13 +46,44 @@ MAX_RETRY_AFTER = 86400.0  # a server asking for more than a day is capped at a 
 THROTTLE_DIGEST = "hourly"
 
 
+class Lanes(Protocol):
+    """Which notifiers this process may send for (the daemon's node and its leases)."""
+
+    def take_lane(self, notifier: str) -> bool:
+        """Whether this process may send for `notifier` now (then it holds the lane)."""
+        ...
+
+    def keep_lane(self, notifier: str) -> bool:
+        """Whether it still holds the lane (asked before every send)."""
+        ...
+
+    def give_lane(self, notifier: str) -> None:
+        """The lane's pass is over."""
+        ...
+
+
+class OwnLanes:
+    """One process on its own state: every lane is its own."""
+
+    def take_lane(self, notifier: str) -> bool:
+        return True
+
+    def keep_lane(self, notifier: str) -> bool:
+        return True
+
+    def give_lane(self, notifier: str) -> None:
+        return None
+
+
 class Outbox:
     """Drives the notifiers from the store's delivery rows."""
 
     def __init__(
-        self, store: Store, notifiers: Mapping[str, Notifier], config: DeliveryConfig
+        self, store: Store, notifiers: Mapping[str, Notifier], config: DeliveryConfig,
+        lanes: Lanes | None = None,
     ) -> None:
         self.store = store
+        self.lanes = lanes or OwnLanes()
         self.notifiers = notifiers
         self.config = config
         try:
@@ -87,7 +123,7 @@ class Outbox:
         names.update(r.notifier for r in self.store.due_deliveries(now, limit=BATCH))
         started = []
         for name in sorted(names):
-            if name not in self._lanes:
+            if name not in self._lanes and self.lanes.take_lane(name):
                 lane = asyncio.create_task(self._lane(name, now), name=f"deliver:{name}")
                 lane.add_done_callback(self._lane_done)
                 self._lanes[name] = lane
@@ -118,13 +154,16 @@ class Outbox:
         await asyncio.gather(*(lane for _, lane in lanes), return_exceptions=True)
 
     async def _lane(self, name: str, now: float) -> int:
-        sent = await self._immediate(name, now)
-        for notifier, spec in self.store.pending_digests():
-            if self.stopping:
-                break
-            if notifier == name:
-                sent += await self._digest(name, spec, now)
-        return sent
+        try:
+            sent = await self._immediate(name, now)
+            for notifier, spec in self.store.pending_digests():
+                if self.stopping:
+                    break
+                if notifier == name:
+                    sent += await self._digest(name, spec, now)
+            return sent
+        finally:
+            self.lanes.give_lane(name)
 
     # ------------------------------------------------------------ immediate
 
@@ -172,7 +211,7 @@ class Outbox:
             return 0
         sent = 0
         for batch in _batches(notifier, rows):
-            if self.stopping:
+            if self.stopping or not self.lanes.keep_lane(name):
                 break
             try:
                 if len(batch) == 1:
@@ -250,6 +289,8 @@ class Outbox:
         ]
         if rows and min(r.next_attempt for r in rows) > now:
             return 0  # backing off after a failure
+        if not self.lanes.keep_lane(name):
+            return 0  # another node took the notifier over: it sends this window
         notifier = self._notifier(name, rows) if rows else None
         title = window_title(spec, close)
         if notifier is not None:

@@ -16,6 +16,7 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 from monitor import metrics
+from monitor.cluster import open_coordinator
 from monitor.config import Config
 from monitor.dashboard import add_dashboard
 from monitor.delivery.base import Notifier
@@ -29,6 +30,8 @@ from monitor.service import pruning
 from monitor.service.feed_alerts import HealthEvent, report_feeds
 from monitor.service.ingest import Ingest
 from monitor.service.live_rules import LiveRules
+from monitor.service.nodes import Node
+from monitor.service.queue import SharedQueue
 from monitor.service.scheduler import job_table, watch_source
 from monitor.service.status import ServiceStatus
 from monitor.service.timings import Timings
@@ -61,6 +64,8 @@ class Daemon:
         self.store: Store
         self.ingest: Ingest
         self.outbox: Outbox
+        self.node: Node  # this daemon among the nodes sharing the state
+        self.queue: SharedQueue  # the documents any node matches (a shared state only)
         self.sources: dict[str, Source] = {}
         self.notifiers: dict[str, Notifier] = {}
         self.vitals = ServiceStatus(clock)
@@ -91,6 +96,9 @@ class Daemon:
         self.store = self._given_store or open_store(config)
         if self._given_store is None:
             stack.callback(self.store.close)
+        coordinator = open_coordinator(config)
+        stack.callback(coordinator.close)
+        self.node = Node(coordinator, config.nodes, self.clock)
         # invalid rules are fatal only when the state keeps no good set to fall back on
         self.live = LiveRules(config, self._rules_reloaded, self.store)
         http = self._http or await stack.enter_async_context(FeedHttp.from_config(config.feeds))
@@ -101,12 +109,16 @@ class Daemon:
             self.sources[cfg.id] = await stack.enter_async_context(build_source(cfg, ctx))
             self._source_locks[cfg.id] = asyncio.Lock()
         self.notifiers = await open_notifiers(config.notifiers, ctx, stack)
-        self.outbox = Outbox(self.store, self.notifiers, config.delivery)
+        self.outbox = Outbox(self.store, self.notifiers, config.delivery, lanes=self.node)
         self.ingest = Ingest(self.store, lambda: self.live.current, self.notifiers,
                              config.languages, stopping=lambda: self.work.stopping,
                              batch=self.timings.match_batch,
                              stories=story_keeper(config, self.store))
         stack.callback(self.ingest.close)
+        self.queue = SharedQueue(self.node, self.store, self.ingest,
+                                 batch=self.timings.match_batch,
+                                 stopping=lambda: self.work.stopping,
+                                 matched=lambda count: self.deliver_soon())
         self._rules_reloaded(self.live.current)
         if (broken := self.live.start_alert()) is not None:
             self.store.add_alert(broken, everyone(self.notifiers))
@@ -120,17 +132,30 @@ class Daemon:
         await self._stack.aclose()
 
     def _rules_reloaded(self, rules: RuleSet) -> None:
-        """A new rule set is in force: the outbox throttles by its rules' `max_per_hour`."""
+        """A new rule set is in force: the outbox throttles by its rules' `max_per_hour`;
+        the other nodes hear of its content hash."""
+        self.node.set_rules(self.config.rules, len(rules.rules))
         self.outbox.limit_rules({r.id: r.max_per_hour for r in rules.rules.values()
                                  if r.max_per_hour is not None})
 
     # ------------------------------------------------------------ one pass
 
-    async def poll_source(self, source_id: str) -> int:
-        """Poll one source and ingest what it returns; return the number of new alerts."""
+    async def poll_source(self, source_id: str, *, turn: bool = False) -> int:
+        """Poll one source and ingest what it returns; return the number of new alerts.
+        With several nodes, only the node holding the source's lease polls it; `turn`
+        (a scheduled poll): only when its interval has passed since any node polled it."""
         source = self.sources[source_id]
         if self.work.stopping:
             return 0
+        lease = f"source:{source_id}"
+        if self.node.take(lease, every=source.interval if turn else 0.0) is None:
+            return 0
+        try:
+            return await self._poll(source_id, source)
+        finally:
+            self.node.give(lease)
+
+    async def _poll(self, source_id: str, source: Source) -> int:
         async with self._source_locks[source_id], self.work.busy():
             started = time.monotonic()
             try:
@@ -145,12 +170,23 @@ class Daemon:
                 self.vitals.record_poll(source_id, started,
                                          error=f"unexpected error: {exc!r}")
                 return 0
+            if self.node.shared:  # any node matches them
+                docs = self.queue.take_kept(source_id) + docs
+                self.queue.put(source_id, docs)
+                self.vitals.record_poll(source_id, started, documents=len(docs))
+                return 0
             docs = self.ingest.take_kept(source_id) + docs
             count = await self.ingest.ingest(source_id, docs)
             self.vitals.record_poll(source_id, started, documents=len(docs))
         if count:
             await self.deliver()
         return count
+
+    def deliver_soon(self) -> None:
+        """In the service, start sending what is due without waiting (else nothing: a
+        pass delivers at its end)."""
+        if self.vitals.running:
+            self.outbox.start()
 
     async def deliver(self) -> int:
         """Send whatever the outbox has due (in the service, start sending it: each notifier
@@ -173,6 +209,8 @@ class Daemon:
             return count
 
         total = sum(await asyncio.gather(*map(poll, self.sources)))
+        if self.node.shared:
+            total += await self.queue.drain()
         await self.deliver()
         self.prune_if_due()
         self.vitals.mark_pass()
@@ -187,6 +225,9 @@ class Daemon:
         watchers = [asyncio.create_task(watch_source(self, sid, s))
                     for sid, s in self.sources.items()]
         watchers.append(asyncio.create_task(self.live.watch(self._stopped)))
+        if self.node.shared:
+            self.node.heartbeat()
+            watchers.append(asyncio.create_task(self.queue.run()))
         scheduler.start()
         self.vitals.running = True
         log.info("running; stop with Ctrl-C or SIGTERM")
@@ -196,6 +237,7 @@ class Daemon:
             self.outbox.stop()
             await self.work.finish(self.timings.stop_grace, lambda: self.outbox.busy)
             await self.outbox.abandon()
+            self.node.goodbye()
             self._stopped.set()
             scheduler.shutdown()
             self.vitals.running = False
@@ -209,7 +251,7 @@ class Daemon:
         """A source's scheduled poll. Cancelled at the end of a stop's grace period, what
         it had in hand is read and matched again at the next start."""
         try:
-            await self.poll_source(source_id)
+            await self.poll_source(source_id, turn=True)
         except asyncio.CancelledError:
             if not self.work.stopping:
                 raise
@@ -217,10 +259,16 @@ class Daemon:
     # ------------------------------------------------------------ jobs and status
 
     async def check_health(self, now: float | None = None) -> list[HealthEvent]:
-        """Report feeds failing for longer than `feeds.alert_after` (once), and recoveries."""
-        events = report_feeds(self.store, self.sources.values(), self.notifiers,
-                              alert_after=self.config.feeds.alert_after,
-                              now=self.clock() if now is None else now)
+        """Report feeds failing for longer than `feeds.alert_after` (once), and recoveries
+        (with several nodes, by one of them at a time)."""
+        if self.node.take("job:health") is None:
+            return []
+        try:
+            events = report_feeds(self.store, self.sources.values(), self.notifiers,
+                                  alert_after=self.config.feeds.alert_after,
+                                  now=self.clock() if now is None else now)
+        finally:
+            self.node.give("job:health")
         if events:
             await self.deliver()
         return events
@@ -230,13 +278,20 @@ class Daemon:
         return pruning.prune(self.store, self.config.retention, self.clock())
 
     def prune_if_due(self) -> None:
-        """Prune once `timings.prune_every` has passed since the last prune."""
-        pruning.prune_if_due(self.store, self.config.retention, self.clock(),
-                             self.timings.prune_every)
+        """Prune once `timings.prune_every` has passed since the last prune (by one node
+        at a time)."""
+        if self.node.take("job:prune") is None:
+            return
+        try:
+            pruning.prune_if_due(self.store, self.config.retention, self.clock(),
+                                 self.timings.prune_every)
+        finally:
+            self.node.give("job:prune")
 
     def save_status(self) -> None:
         """Save `status()` in the store for `monitor status`; a failure is only logged."""
-        self.vitals.save(self.store, self.sources, self.live)
+        node = self.node.status() if self.node.shared else None
+        self.vitals.save(self.store, self.sources, self.live, node)
 
     def status(self) -> dict[str, Any]:
         """What `monitor status` shows about the running daemon (JSON-able)."""
@@ -244,7 +299,7 @@ class Daemon:
 
     def health(self) -> tuple[int, dict[str, Any]]:
         """The `/healthz` answer: (200 or 503, a JSON-able body with the reason)."""
-        return self.vitals.healthz(self.live.error)
+        return self.vitals.healthz(self.live.error, self.node.rules_mismatch())
 
     @property
     def last_pass(self) -> float:

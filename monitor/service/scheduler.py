@@ -96,6 +96,9 @@ def job_table(d: Daemon) -> Scheduler:
     scheduler.every("pass", t.pass_every, _in_loop(d.vitals.mark_pass))
     scheduler.every("health", t.health_every, d.check_health, now=False)
     scheduler.every("status", t.status_every, _in_loop(d.save_status))
+    if d.node.shared:  # several daemons: say this one is alive, renew its leases
+        scheduler.every("heartbeat", d.config.nodes.heartbeat, _in_loop(d.node.heartbeat),
+                        now=False)
     return scheduler
 
 

@@ -41,11 +41,13 @@ class ServiceStatus:
         self.last_pass = self.clock()
         metrics.record_pass(self.last_pass)
 
-    def healthz(self, rules_error: str | None = None) -> tuple[int, dict[str, Any]]:
+    def healthz(self, rules_error: str | None = None,
+                nodes_error: str | None = None) -> tuple[int, dict[str, Any]]:
         """The `/healthz` answer: (200 or 503, a JSON-able body with the reason);
-        `rules_error` says the rule files are broken (the last good rules in force)."""
+        `rules_error` says the rule files are broken (the last good rules in force),
+        `nodes_error` that the nodes sharing the state run different rules."""
         return health.healthz(running=self.running, last_pass=self.last_pass,
-                              rules_error=rules_error)
+                              rules_error=rules_error, nodes_error=nodes_error)
 
     def snapshot(self, sources: Mapping[str, Source], live: LiveRules) -> dict[str, Any]:
         """What `monitor status` shows about the running daemon (JSON-able)."""
@@ -57,10 +59,14 @@ class ServiceStatus:
             rules_error=live.error, sources=states,
         )
 
-    def save(self, store: Store, sources: Mapping[str, Source], live: LiveRules) -> None:
-        """Save the snapshot in the store for `monitor status`; a failure is only logged."""
+    def save(self, store: Store, sources: Mapping[str, Source], live: LiveRules,
+             node: dict[str, Any] | None = None) -> None:
+        """Save the snapshot in the store for `monitor status`, with `node` (this daemon
+        among several: then under a key of its own); a failure is only logged."""
+        key = health.STATUS_KEY if node is None else f"{health.STATUS_KEY}:{node['node']}"
         try:
-            store.set_state(health.STATUS_KEY, self.snapshot(sources, live))
+            store.set_state(key, {**self.snapshot(sources, live), **({"node": node} if node
+                                                                     else {})})
         except Exception:
             log.exception("could not save the status that `monitor status` shows")
 

@@ -1,0 +1,38 @@
+"""Several daemons on one state: who polls which source, sends for which notifier, matches
+which documents. `open_coordinator` picks the implementation the state allows: PostgreSQL
+coordinates any number of nodes; a SQLite file admits one daemon (its lock), which then
+coordinates with nobody.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import TYPE_CHECKING
+
+from monitor.cluster.base import Claim, Coordinator, Lease, NodeInfo
+from monitor.cluster.local import LocalCoordinator
+
+if TYPE_CHECKING:
+    from monitor.config import Config
+
+__all__ = ["Claim", "Coordinator", "Lease", "LocalCoordinator", "NodeInfo", "default_name",
+           "open_coordinator", "shared_url"]
+
+
+def default_name() -> str:
+    """A node's name when the config gives none: host name and process id."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def shared_url(config: Config) -> str | None:
+    """The PostgreSQL connection string of a shared state, None for a SQLite file."""
+    url = getattr(config.store, "url", None) or str(config.state)
+    return url if url.startswith(("postgresql://", "postgres://")) else None
+
+
+def open_coordinator(config: Config, *, node: str | None = None) -> Coordinator:
+    """The coordinator of this process's state, as node `node` (the config's `nodes.name`,
+    else `default_name()`)."""
+    name = node or config.nodes.name or default_name()
+    return LocalCoordinator(name)

@@ -1,0 +1,116 @@
+"""The Coordinator protocol: how daemons sharing one state divide the work.
+
+A *lease* is a named, exclusive and expiring claim: `source:<id>` (a poll), `notifier:<name>`
+(a notifier's deliveries, digests and feed files), `job:<name>` (pruning, feed health). Its
+`generation` grows each time it changes hands, so a node that hung and wakes up after its
+lease expired finds out (`renew` answers None) before it acts: that is the fence.
+
+Documents found by a poll go through a queue: any node claims a batch, matches it and
+marks it done; a batch claimed by a node that dies is claimed again once its lease expires.
+
+The single-node implementation (local.py, used with SQLite) grants everything at once and
+queues nothing; the PostgreSQL one (postgres.py) coordinates through the shared database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from monitor.models import Document
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Lease:
+    """A claim on `name` held by `node` until `expires` (unix time), as its `generation`-th
+    holder."""
+
+    name: str
+    node: str
+    generation: int
+    expires: float
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NodeInfo:
+    """A node as its last heartbeat described it."""
+
+    node: str
+    pid: int
+    host: str
+    started: float  # unix time
+    seen: float  # unix time of the last heartbeat
+    rules_hash: str  # the content hash of the rule files in force (rules_hash())
+    rules: int  # how many rules
+    alive: bool  # heard from within the lease time
+    stopped: bool = False  # said goodbye (a graceful stop)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Claim:
+    """A document claimed from the queue: its queue row id and the document."""
+
+    id: int
+    document: Document
+
+
+class Coordinator(Protocol):
+    """The nodes' shared view of who does what. Every method may raise ClusterError when
+    the coordination store cannot be reached; the caller logs it and tries again later."""
+
+    node: str  # this node's name
+    shared: bool  # False: one daemon only (every lease granted, no queue)
+
+    def heartbeat(self, *, rules_hash: str, rules: int, started: float) -> None:
+        """Say this node is alive (and which rules it runs)."""
+        ...
+
+    def goodbye(self) -> None:
+        """A graceful stop: release this node's leases and queue claims, mark it stopped."""
+        ...
+
+    def nodes(self) -> list[NodeInfo]:
+        """Every node heard from recently, alive or not, by name."""
+        ...
+
+    def acquire(self, name: str, ttl: float, *, every: float = 0.0) -> Lease | None:
+        """The lease on `name` for `ttl` seconds, or None when another node holds it. With
+        `every`, only when its last turn began at least `every` seconds ago (a source is
+        polled once per interval, by whichever node comes first)."""
+        ...
+
+    def renew(self, lease: Lease, ttl: float) -> Lease | None:
+        """The lease extended by `ttl` seconds, or None when it changed hands (fenced:
+        the caller must stop acting on it)."""
+        ...
+
+    def release(self, lease: Lease) -> None:
+        """Let the lease go (its turn stays recorded)."""
+        ...
+
+    def leases(self) -> list[Lease]:
+        """The leases held now, by name."""
+        ...
+
+    def enqueue(self, docs: Sequence[Document]) -> int:
+        """Queue documents for matching (a document already queued with the same text is
+        not queued again); return how many were queued."""
+        ...
+
+    def claim(self, limit: int, ttl: float) -> list[Claim]:
+        """Up to `limit` queued documents no live node has claimed, oldest first, claimed
+        for `ttl` seconds."""
+        ...
+
+    def done(self, ids: Sequence[int]) -> None:
+        """These claimed documents are matched and recorded: remove them from the queue."""
+        ...
+
+    def depths(self) -> dict[str, Any]:
+        """Queue depths for `monitor status`: queued and claimed documents."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
