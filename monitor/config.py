@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import (
     Field,
@@ -24,6 +24,10 @@ from monitor.config_notifiers import AtomNotifierConfig as AtomNotifierConfig
 from monitor.config_notifiers import EmailNotifierConfig as EmailNotifierConfig
 from monitor.config_notifiers import SmtpConfig as SmtpConfig
 from monitor.config_notifiers import WebhookNotifierConfig as WebhookNotifierConfig
+from monitor.config_stores import POSTGRES_SCHEMES, postgres_url
+from monitor.config_stores import PostgresStoreConfig as PostgresStoreConfig
+from monitor.config_stores import SQLiteStoreConfig as SQLiteStoreConfig
+from monitor.config_stores import StoreSection as StoreSection
 from monitor.config_values import Duration, Identifier, RelPath, Size, check_web_url
 from monitor.config_values import parse_duration as parse_duration
 from monitor.config_values import parse_size as parse_size
@@ -213,19 +217,6 @@ class PagesConfig(Section):
 # ---------------------------------------------------------------- the rest
 
 
-class StoreSection(Section):
-    """What every store section has; a kind's model narrows `type` to its own tag."""
-
-    type: str = Field(description="Selects the kind of store.")
-
-
-class SQLiteStoreConfig(StoreSection):
-    """The state in one SQLite file (the default store)."""
-
-    type: Literal["sqlite"] = Field(description="Selects the SQLite store.")
-    path: RelPath | None = Field(None, description="The SQLite file; `state` when absent.")
-
-
 class HttpConfig(Section):
     """The optional HTTP server: the dashboard, Atom feeds, /healthz, /metrics."""
 
@@ -303,7 +294,10 @@ class Config(Section):
         description="ISO 639-1 codes of the languages documents may be written in.",
         min_length=1,
     )
-    state: RelPath = Field(Path("out/state.db"), description="The SQLite state file.")
+    state: RelPath = Field(
+        Path("out/state.db"), description="The SQLite state file, or a PostgreSQL database "
+        "as postgresql://user@host:port/dbname (the password in PGPASSWORD or ~/.pgpass)."
+    )
     rules: RelPath = Field(Path("rules"), description="Folder of rule files (*.yaml).")
     store: StoreSection | None = Field(
         None, description="Where the state is kept; the SQLite file `state` when absent."
@@ -342,6 +336,28 @@ class Config(Section):
             if code not in SUPPORTED:
                 raise ValueError(f"unsupported language {code!r}; supported: {sorted(SUPPORTED)}")
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _state_url(cls, data: Any) -> Any:
+        """`state: postgresql://...` selects the PostgreSQL store."""
+        state = data.get("state") if isinstance(data, dict) else None
+        if not (isinstance(state, str) and state.startswith(POSTGRES_SCHEMES)):
+            return data
+        if data.get("store") is not None:
+            raise ValueError("state: a PostgreSQL URL and a `store:` section; keep one")
+        try:
+            postgres_url(state)
+        except ValueError as exc:
+            raise ValueError(f"state: {exc}") from None
+        rest = {k: v for k, v in data.items() if k != "state"}
+        return {**rest, "store": {"type": "postgresql", "url": state}}
+
+    @property
+    def state_url(self) -> str | None:
+        """The PostgreSQL URL the state is kept at, or None (the SQLite file `state`)."""
+        url = getattr(self.store, "url", None)
+        return url if isinstance(url, str) and url.startswith(POSTGRES_SCHEMES) else None
 
     @model_validator(mode="after")
     def _unique_names(self) -> Config:

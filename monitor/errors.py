@@ -6,7 +6,8 @@
     ├── RuleError            a rule file is invalid (file, line, column, rule id)
     │   └── QuerySyntaxError a query does not parse (position within the query)
     ├── StoreError           the state file is corrupt, foreign, locked or unwritable
-    │   └── LockedError      another instance holds the state file
+    │   ├── LockedError      another instance holds the state file
+    │   └── StoreUnavailable the state cannot be reached for now (retried later)
     ├── SourceError          a source could not be read this time (source id); retried later
     ├── FetchError           no HTTP answer (refused, timeout, too large); a source turns it
     │   │                    into a SourceError naming itself
@@ -95,6 +96,11 @@ class StoreError(MonitorError):
 
 class LockedError(StoreError):
     """Another monitor process holds the state file."""
+
+
+class StoreUnavailable(StoreError):
+    """The state cannot be reached for now (a database server restarting, a full disk); what
+    was being stored is kept and tried again later."""
 
 
 class SourceError(MonitorError):

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from monitor import metrics
 from monitor.delivery.routing import rule_targets
-from monitor.errors import MonitorError
+from monitor.errors import MonitorError, StoreUnavailable
 from monitor.matching import RuleSet
 from monitor.models import Alert, Document
 from monitor.pipeline import make_alerts
@@ -80,7 +79,7 @@ class Ingest:
             try:
                 fresh = [(first + i, d) for i, d in enumerate(docs[first:first + self._batch])
                          if self._is_new(d)]
-            except (sqlite3.OperationalError, OSError) as exc:
+            except (StoreUnavailable, OSError) as exc:
                 self._keep(source_id, docs[first:], exc)
                 break
             added, done = await self._match(source_id, docs, fresh)
@@ -103,12 +102,12 @@ class Ingest:
                 if isinstance(result, Exception):
                     raise result
                 count += self._record(rules, doc, result)
+            except (StoreUnavailable, OSError) as exc:  # e.g. a full disk, a server restarting
+                self._keep(source_id, docs[at:], exc)
+                return count, False
             except MonitorError as exc:
                 log.warning("source %r, document %s: %s", source_id, doc.id, exc,
                             extra={"source": source_id, "document": doc.id})
-            except (sqlite3.OperationalError, OSError) as exc:  # e.g. its disk is full
-                self._keep(source_id, docs[at:], exc)
-                return count, False
             except Exception:  # one odd document must not cost the rest of the batch
                 log.exception("source %r, document %s: skipped after an unexpected error",
                               source_id, doc.id, extra={"source": source_id, "document": doc.id})
@@ -140,7 +139,7 @@ class Ingest:
         return recorded
 
     def _keep(self, source_id: str, docs: list[Document], exc: Exception) -> None:
-        """The state file cannot be written: keep the documents for the next poll."""
+        """The state cannot be written: keep the documents for the next poll."""
         self._kept[source_id] = docs
         log.error("source %r: the state file cannot be written (%s); %d document(s) kept "
                   "for the next poll", source_id, exc, len(docs), extra={"source": source_id})

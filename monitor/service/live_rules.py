@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +14,7 @@ from watchfiles import awatch
 
 from monitor import metrics
 from monitor.config import Config
-from monitor.errors import RuleError
+from monitor.errors import RuleError, StoreError
 from monitor.matching import RuleSet
 from monitor.matching.files import rule_files
 from monitor.models import Alert
@@ -78,7 +77,7 @@ class LiveRules:
             files = rule_memory.snapshot(self.config.rules)
             if fingerprint(self.config.rules) == loaded:
                 rule_memory.save(self._store, files, single=self.config.rules.is_file())
-        except (OSError, RuleError, sqlite3.Error) as exc:
+        except (OSError, RuleError, StoreError) as exc:
             log.warning("could not keep a copy of the rules in the state: %s", exc)
 
     def start_alert(self) -> Alert | None:

@@ -1,18 +1,20 @@
 """State: seen documents, source state (feed validators, health), alerts and the outbox.
 
 `STORES` is the registry of store kinds (config `store: {type: ...}`); `open_store` makes
-the one a config names, SQLite at `state` when it names none.
+the one a config names: SQLite at `state` when it names none, PostgreSQL for
+`state: postgresql://...`.
 """
 
 from __future__ import annotations
 
-from monitor.config import Config, SQLiteStoreConfig
+from monitor.config import Config, PostgresStoreConfig, SQLiteStoreConfig
 from monitor.registry import Registry, Resources
 from monitor.store.base import Delivery, DocumentStatus, Store
 from monitor.store.sqlite import SQLiteStore
 
 STORES: Registry[Store] = Registry("store", "monitor.stores", [
     (SQLiteStoreConfig, "monitor.store.sqlite:SQLiteStore"),
+    (PostgresStoreConfig, "monitor.store.postgres:PostgresStore"),
 ])
 
 

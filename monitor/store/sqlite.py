@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config import SQLiteStoreConfig
-from monitor.errors import StoreError
+from monitor.errors import StoreError, StoreUnavailable
 from monitor.models import Alert, Document
 from monitor.registry import Resources
 from monitor.store.base import Delivery, DeliveryStatus, DocumentStatus
@@ -81,26 +81,39 @@ class SQLiteStore(SQLiteStories):
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
+        with self._errors():
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """SQLite's errors as the store's: StoreUnavailable when the file cannot be written
+        for now (a full disk, a lock held too long), StoreError otherwise."""
         try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+            yield
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(f"{self.path}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: {exc}") from exc
 
     # ------------------------------------------------------------ documents
 
     def document_status(self, doc: Document) -> DocumentStatus:
         """What `put_document` would answer, without recording anything."""
-        row = self._db.execute(
-            "SELECT content_hash FROM documents WHERE id = ?", (doc.id,)
-        ).fetchone()
-        if row is not None:
-            return "unchanged" if row["content_hash"] == doc.content_hash else "changed"
-        dup = self._db.execute(
-            "SELECT 1 FROM documents WHERE content_hash = ? LIMIT 1", (doc.content_hash,)
-        ).fetchone()
+        with self._errors():
+            row = self._db.execute(
+                "SELECT content_hash FROM documents WHERE id = ?", (doc.id,)
+            ).fetchone()
+            if row is not None:
+                return "unchanged" if row["content_hash"] == doc.content_hash else "changed"
+            dup = self._db.execute(
+                "SELECT 1 FROM documents WHERE content_hash = ? LIMIT 1", (doc.content_hash,)
+            ).fetchone()
         return "duplicate" if dup else "new"
 
     def put_document(self, doc: Document) -> DocumentStatus:

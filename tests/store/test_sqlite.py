@@ -1,4 +1,5 @@
-"""SQLiteStore on a real file: document identity, alert de-duplication, outbox, lock, safety."""
+"""SQLiteStore on a real file: the lock, foreign files, schema upgrades (the contract both
+stores keep is tested in test_contract.py)."""
 
 from __future__ import annotations
 
@@ -26,54 +27,6 @@ def store(tmp_path: Path) -> Iterator[SQLiteStore]:
     s = SQLiteStore(tmp_path / "state.db")
     yield s
     s.close()
-
-
-def test_document_versions_and_duplicates(store: SQLiteStore) -> None:
-    assert store.put_document(doc()) == "new"
-    assert store.put_document(doc()) == "unchanged"
-    assert store.put_document(doc(body="Changed")) == "changed"
-    assert store.put_document(doc(id="seeds:copy.txt", body="Changed")) == "duplicate"
-    assert store.document_status(doc(id="seeds:b.txt", body="Other")) == "new"
-    stored = store.get_document("seeds:a.txt")
-    assert stored is not None and stored.body == "Changed"
-
-
-def test_same_alert_is_never_recorded_twice(store: SQLiteStore) -> None:
-    d = doc()
-    assert store.add_alert(alert(d), [("mail", "immediate"), ("atom", "immediate")])
-    assert not store.add_alert(alert(d), [("mail", "immediate")])
-    # the same rule on a new version of the same document does not alert again
-    assert not store.add_alert(alert(doc(body="v2")), [("mail", "immediate")])
-    # another rule does
-    assert store.add_alert(alert(d, rule="r2"), [("mail", "immediate")])
-    assert len(store.due_deliveries(now=1e12)) == 3
-
-
-def test_outbox_lifecycle(store: SQLiteStore) -> None:
-    store.add_alert(alert(doc()), [("mail", "immediate"), ("digest", "daily")])
-    [due] = store.due_deliveries(now=1e12)
-    assert due.notifier == "mail" and due.alert.document.title == "Headline"
-    store.mark_retry([due.id], "connection refused", next_attempt=2e12)
-    assert store.due_deliveries(now=1e12) == []
-    [again] = store.due_deliveries(now=3e12)
-    assert again.attempts == 1 and again.last_error == "connection refused"
-    store.mark_failed([again.id], "gave up")
-    assert [d.id for d in store.deliveries("failed")] == [again.id]
-    assert store.retry_failed(now=0) == 1
-    store.mark_delivered([again.id], now=5)
-    assert store.due_deliveries(now=1e12) == []
-    assert store.delivery_counts() == {"pending": 1, "delivered": 1, "failed": 0}
-    assert [d.notifier for d in store.digest_deliveries("digest", "daily")] == ["digest"]
-
-
-def test_state_survives_reopen(tmp_path: Path) -> None:
-    with SQLiteStore(tmp_path / "s.db") as s:
-        s.set_state("source:feed", {"etag": '"abc"', "failures": 2})
-        s.put_document(doc())
-    with SQLiteStore(tmp_path / "s.db") as s:
-        assert s.get_state("source:feed") == {"etag": '"abc"', "failures": 2}
-        assert s.get_state("missing") == {}
-        assert s.document_status(doc()) == "unchanged"
 
 
 def test_second_writer_is_refused(store: SQLiteStore) -> None:

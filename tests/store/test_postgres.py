@@ -1,0 +1,80 @@
+"""The PostgreSQL store: chosen by `state: postgresql://...`, never with a password in
+config.yaml, its schema migrated once and refused when newer or foreign."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from monitor.cli import main
+from monitor.config import PostgresStoreConfig, load_config
+from monitor.errors import StoreError
+from monitor.store import open_store
+from monitor.store.pg_schema import MIGRATIONS
+from monitor.store.postgres import PostgresStore
+
+
+def _config(project: Path, state: str) -> Path:
+    path = project / "config.yaml"
+    text = re.sub(r"(?m)^state: \S+", f"state: {state}", path.read_text(encoding="utf-8"))
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_postgresql_url_selects_the_postgresql_store(project: Path) -> None:
+    config = load_config(_config(project, "postgresql://monitor@db.example:5433/news"))
+    assert isinstance(config.store, PostgresStoreConfig)
+    assert config.state_url == "postgresql://monitor@db.example:5433/news"
+    assert load_config(project / "config.yaml").state_url is not None
+    assert load_config(_config(project, "out/other.db")).state_url is None
+
+
+@pytest.mark.parametrize("url", ["postgresql://monitor:secret@db.example/news",
+                                 "postgresql://db.example/news?password=secret"])
+def test_check_refuses_a_password_in_the_url(
+    project: Path, capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    path = _config(project, url)
+    assert main(["check", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "password" in err and "PGPASSWORD" in err and "config.yaml" in err
+    assert "secret" not in err
+
+
+def test_the_daemon_opens_the_database_the_config_names(project: Path, postgres_url: str) -> None:
+    config = load_config(_config(project, postgres_url))
+    store = open_store(config)
+    try:
+        store.set_state("k", {"v": 1})
+        assert isinstance(store, PostgresStore) and store.get_state("k") == {"v": 1}
+    finally:
+        store.close()
+
+
+def test_schema_is_migrated_once_and_a_newer_one_refused(postgres_url: str) -> None:
+    PostgresStore(postgres_url).close()
+    PostgresStore(postgres_url).close()  # already up to date: nothing to do
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        row = conn.execute("SELECT version FROM monitor_schema").fetchone()
+        assert row == (len(MIGRATIONS),)
+        conn.execute("UPDATE monitor_schema SET version = 999")
+    with pytest.raises(StoreError, match="newer monitor"):
+        PostgresStore(postgres_url)
+
+
+def test_another_applications_tables_are_left_alone(postgres_url: str) -> None:
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE documents (x int)")
+    with pytest.raises(StoreError, match="another application"):
+        PostgresStore(postgres_url)
+
+
+def test_an_unreachable_server_is_a_clear_error() -> None:
+    from tests.pg import free_port
+
+    url = f"postgresql://monitor@127.0.0.1:{free_port()}/none"
+    with pytest.raises(StoreError, match="cannot use the PostgreSQL state"):
+        PostgresStore(url)
