@@ -325,6 +325,10 @@ class Config(Section):
     templates: RelPath | None = Field(
         None, description="Folder of templates overriding the shipped ones."
     )
+    cache: RelPath | None = Field(
+        None, description="Folder for what is expensive to rebuild (the compiled rules); "
+        "`cache/` beside the state file when absent. Safe to delete at any time."
+    )
     path: Path | None = Field(None, exclude=True, description="(set by the loader)")
 
     @field_validator("languages")
@@ -371,6 +375,11 @@ class Config(Section):
                     raise ValueError(f"duplicate {what} {name!r}")
                 seen.add(name)
         return self
+
+    @property
+    def cache_dir(self) -> Path | None:
+        """`cache`, else `cache/` beside the state file; None for a config made in code."""
+        return self.cache or (self.state.parent / "cache" if self.path else None)
 
     @property
     def base_dir(self) -> Path:

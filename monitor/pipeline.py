@@ -12,7 +12,8 @@ from pathlib import Path
 from monitor import metrics
 from monitor.config import Config
 from monitor.errors import MonitorError, RuleError
-from monitor.matching import RuleSet, load_rules
+from monitor.matching import RuleSet
+from monitor.matching.cached import load_cached
 from monitor.matching.explain import snippets
 from monitor.models import Alert, Document
 from monitor.text.analysis import analyze
@@ -28,9 +29,11 @@ def load_rule_set(
     """The rules as the daemon and `monitor check` load them (same code, same checks),
     with the prefilter of the languages in `prepare` built (else on first use); `warnings`
     collects what `monitor check` warns about; from `path` instead of `config.rules` when
-    given (the last good copy kept in the state)."""
-    rules = load_rules(
-        config.rules if path is None else path,
+    given (the last good copy kept in the state). The compiled set is kept in the cache
+    folder and read back while nothing it depends on changes (monitor.matching.cached)."""
+    rules = load_cached(
+        [config.rules if path is None else path],
+        folder=config.cache_dir,
         languages=config.languages,
         notifiers=[n.name for n in config.notifiers],
         sources=[s.id for s in config.sources],

@@ -25,11 +25,14 @@ def _check(args: argparse.Namespace) -> int:
     config = config_or_none(args)
     if config is None:
         return Exit.INVALID
-    from monitor.dashboard.access import access_problem
     from monitor.pipeline import load_rule_set
     from monitor.secrets_env import unset_secrets
 
-    problem, fatal = access_problem(config.http)
+    problem, fatal = None, False
+    if config.http.enabled:  # the dashboard (its templates, its tester) only then
+        from monitor.dashboard.access import access_problem
+
+        problem, fatal = access_problem(config.http)
     if problem and fatal:
         error(f"{config.path}: {problem}")
         return Exit.INVALID

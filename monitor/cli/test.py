@@ -79,11 +79,12 @@ def _test(args: argparse.Namespace) -> int:
     config = _config(args)
     if config is None:
         return Exit.INVALID
-    from monitor.matching import load_rules  # the engine and the languages: only here
+    from monitor.matching.cached import keep_prepared, load_cached  # the engine: only here
 
     rules_path = [Path(p) for p in args.rules] if args.rules else [config.rules]
     try:
-        rules = load_rules(rules_path, languages=config.languages, check_examples=False)
+        rules = load_cached(rules_path, folder=config.cache_dir, languages=config.languages,
+                            check_examples=False)
     except RuleError as exc:
         error(f"invalid rules:\n{exc}")
         return Exit.INVALID
@@ -107,6 +108,7 @@ def _test(args: argparse.Namespace) -> int:
         for doc in docs:
             documents += 1
             matched += _report(path, doc, rules, config.languages, show)
+    keep_prepared(rules)  # the next run finds the prefilters of these documents' languages
     if not args.json:
         unread = f"; {failed} file(s) could not be read" if failed else ""
         print(f"{documents} document(s), {matched} matched by at least one rule{unread}")

@@ -99,6 +99,18 @@ class RuleSet:
         for lang in languages or self.languages:
             self._index_for(lang)
 
+    def __getstate__(self) -> dict[str, object]:
+        """What is pickled into the cache folder (monitor.matching.cached): the compiled
+        rules and the prefilters built so far, one pickle, so shared nodes stay shared."""
+        return {name: getattr(self, name) for name in self.__slots__
+                if name not in ("_lock", "rules")}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        self.rules = MappingProxyType({r.id: r for r in self._order})
+        self._lock = threading.Lock()
+
     @property
     def prepared(self) -> tuple[str, ...]:
         """The languages whose prefilter is built (those documents have come in)."""

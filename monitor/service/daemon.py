@@ -24,6 +24,7 @@ from monitor.delivery.outbox import Outbox
 from monitor.delivery.routing import everyone, open_notifiers
 from monitor.errors import MonitorError
 from monitor.matching import RuleSet
+from monitor.matching.cached import keep_prepared
 from monitor.registry import Resources
 from monitor.secrets_env import unset_secrets
 from monitor.service import pruning
@@ -129,6 +130,8 @@ class Daemon:
             await stack.enter_async_context(server)
 
     async def __aexit__(self, *exc: object) -> None:
+        if hasattr(self, "live"):  # the next start finds the languages met so far prepared
+            keep_prepared(self.live.current)
         await self._stack.aclose()
 
     def _rules_reloaded(self, rules: RuleSet) -> None:
