@@ -117,3 +117,20 @@ def test_the_judged_set_of_the_relevance_benchmark_is_complete() -> None:
     assert {r[0] for r in rows} == set(rules.rules) and len(rules.rules) >= 5
     assert len({r[1] for r in rows}) >= 300
     assert {r[1].split("/")[0] for r in rows} >= {"bbc", "reuters", "nerel", "factru"}  # en, ru
+
+
+def test_the_held_out_set_is_judged_apart_from_the_tuning_set() -> None:
+    data = Path(__file__).resolve().parents[2] / "benchmarks" / "data"
+
+    def pairs(name: str) -> set[tuple[str, str]]:
+        rows = [line.split("\t") for line in (data / name).read_text(
+            encoding="utf-8").splitlines() if line and not line.startswith("#")]
+        assert all(len(r) == 4 and r[2] in ("0", "1") and r[3] for r in rows)
+        return {(r[0], r[1]) for r in rows}
+
+    tuning, held = pairs("relevance_judged.tsv"), pairs("relevance_heldout.tsv")
+    assert not tuning & held and len(held) >= 140
+    rules = load_rules([data / "relevance_rules.yaml", data / "relevance_heldout_rules.yaml"],
+                       languages=["en", "ru"])
+    assert {rule for rule, _ in held} <= set(rules.rules)
+    assert len({rule for rule, _ in held} - {rule for rule, _ in tuning}) >= 5  # unseen rules
