@@ -2,8 +2,10 @@
 
 The feeds are the notifier's only state: on start it reads its own files back, so the
 entries survive a restart, and an alert delivered again replaces its entry (same id)
-instead of adding one. Each file is written to a temporary file and renamed over the
-old one, so a reader never sees half a feed. Valid per RFC 4287.
+instead of adding one. A rule's file written meanwhile by another process (another node
+sharing the folder and the state) is read again before the next write, so no entry is lost
+when the notifier's deliveries move between nodes. Each file is written to a temporary
+file and renamed over the old one, so a reader never sees half a feed. Valid per RFC 4287.
 """
 
 from __future__ import annotations
@@ -168,6 +170,12 @@ def read_entries(path: Path) -> list[Entry]:
     return out
 
 
+def _signature(path: Path) -> tuple[int, int, int]:
+    """What changes when a file is replaced: inode, modification time, size."""
+    st = path.stat()
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
 class AtomNotifier(NotifierBase[AtomNotifierConfig]):
     """Keeps the Atom feeds in `config.path` up to date."""
 
@@ -176,6 +184,7 @@ class AtomNotifier(NotifierBase[AtomNotifierConfig]):
     def _setup(self) -> None:
         self.renderer: Renderer = make_renderer(self.templates, owner=self.name)
         self.entries: dict[str, list[Entry]] = {}  # rule -> newest first
+        self._known: dict[str, tuple[int, int, int]] = {}  # file name -> its stat as read
         self._lock = asyncio.Lock()
 
     async def __aenter__(self) -> AtomNotifier:
@@ -190,13 +199,30 @@ class AtomNotifier(NotifierBase[AtomNotifierConfig]):
 
     def _load(self) -> None:
         self.config.path.mkdir(parents=True, exist_ok=True)
+        self._refresh()
+        if not (self.config.path / f"{ALL_FEED}.atom").exists():
+            self._write({ALL_FEED})
+
+    def _refresh(self) -> None:
+        """Read back every rule's feed written by someone else since this notifier last
+        read or wrote it (its entries replace those held for its rules)."""
         for path in sorted(self.config.path.glob("*.atom")):
             if path.stem in (ALL_FEED, TEST_FEED):
                 continue
+            try:
+                seen = _signature(path)
+            except OSError:
+                continue
+            if self._known.get(path.name) == seen:
+                continue
+            read: dict[str, list[Entry]] = {}
             for entry in read_entries(path):
-                self._add(entry)
-        if not (self.config.path / f"{ALL_FEED}.atom").exists():
-            self._write({ALL_FEED})
+                read.setdefault(entry.rule, []).append(entry)
+            for rule, entries in read.items():
+                self.entries.pop(rule, None)
+                for entry in entries:
+                    self._add(entry)
+            self._known[path.name] = seen
 
     def url(self, stem: str) -> str:
         base = self.config.base_url
@@ -223,7 +249,9 @@ class AtomNotifier(NotifierBase[AtomNotifierConfig]):
                 label = entries[0].rule_title if entries else rule
                 title, stem = f"monitor: {label}", feed_name(rule)
             data = build_feed(entries=entries, title=title, self_url=self.url(stem), now=now)
-            write_atomic(self.config.path / f"{stem}.atom", data)
+            path = self.config.path / f"{stem}.atom"
+            write_atomic(path, data)
+            self._known[path.name] = _signature(path)
 
     async def send(self, alert: Alert) -> None:
         await self.send_digest([alert], "")
@@ -236,6 +264,7 @@ class AtomNotifier(NotifierBase[AtomNotifierConfig]):
             if not alerts:
                 return
         async with self._lock:
+            await asyncio.to_thread(self._refresh)
             # alerts delivered together (a digest): the most relevant first
             for alert in by_relevance(alerts):
                 ctx = alert_context(alert)

@@ -178,3 +178,19 @@ async def test_newsboat_reads_the_feeds(tmp_path: Path, alert_factory: AlertFact
         "Arms & <script>alert(1)</script>": "",
         "中国 国防 合作": "https://example.org/2?a=1&b=2",
     }
+
+
+async def test_two_nodes_writing_one_folder_in_turn_keep_each_others_entries(
+    tmp_path: Path, alert_factory: AlertFactory
+) -> None:
+    # the notifier's deliveries move between daemons sharing the folder: each one must
+    # read back what the other wrote before writing, or its older copy drops entries
+    async with _notifier(tmp_path) as one, _notifier(tmp_path) as two:
+        await one.send(alert_factory("First, sent by one", n=1))
+        await two.send(alert_factory("Second, sent by two", n=2))
+        await one.send(alert_factory("Third, sent by one", n=3))
+        await two.send(alert_factory("Other rule, by two", rule="other", rule_title="Other", n=4))
+    feeds = tmp_path / "feeds"
+    assert [e.title for e in _parse(feeds / "defence-china.atom").entries] == [
+        "Third, sent by one", "Second, sent by two", "First, sent by one"]
+    assert len(_parse(feeds / "all.atom").entries) == 4
