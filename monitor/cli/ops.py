@@ -86,6 +86,7 @@ def collect_status(config: Config, store: SQLiteStore, now: float) -> dict[str, 
         for d in store.deliveries("failed", limit=5)
     ]
     return {
+        "nodes": _nodes(config),
         "config": str(config.path),
         "state": {"path": str(config.state), "size_bytes": store.size_bytes()},
         "http": {"enabled": config.http.enabled, "bind": config.http.bind},
@@ -97,6 +98,24 @@ def collect_status(config: Config, store: SQLiteStore, now: float) -> dict[str, 
         "recent_failures": failed,
         "last_24h": store.rule_counts_since(now - DAY),
     }
+
+
+def _nodes(config: Config) -> dict[str, Any] | None:
+    """The nodes sharing a PostgreSQL state (None for a SQLite file: one daemon)."""
+    from monitor.cluster import open_coordinator, shared_url
+    from monitor.cluster.report import nodes_report
+    from monitor.errors import ClusterError
+
+    if shared_url(config) is None:
+        return None
+    try:
+        coordinator = open_coordinator(config, node="monitor-status")
+        try:
+            return nodes_report(coordinator)
+        finally:
+            coordinator.close()
+    except ClusterError as exc:
+        return {"error": str(exc)}
 
 
 def _daemon_state(snap: dict[str, Any], now: float) -> dict[str, Any]:
@@ -130,6 +149,8 @@ def render_status(data: dict[str, Any], now: float) -> str:
     if d["pid"] and daemon != "never run":
         daemon += f" (pid {d['pid']}, started {when(d['started'])})"
     out = [f"daemon:      {daemon}; last pass {ago(d['last_pass'], now)}"]
+    if data.get("nodes") is not None:
+        out += _render_nodes(data["nodes"], now)
     out.append(_render_rules(data["rules"]))
     dl = data["deliveries"]
     out.append(
@@ -160,6 +181,22 @@ def render_status(data: dict[str, Any], now: float) -> str:
                 f"  {f['notifier']} / rule {f['rule']} after {f['attempts']} attempts: {f['error']}"
             )
     return "\n".join(out)
+
+
+def _render_nodes(nodes: dict[str, Any], now: float) -> list[str]:
+    if "error" in nodes:
+        return [f"nodes:       cannot be listed: {nodes['error']}"]
+    states = [n["state"] for n in nodes["nodes"]]
+    counts = ", ".join(f"{states.count(s)} {s}" for s in sorted(set(states))) or "none yet"
+    q = nodes["queue"]
+    out = [f"nodes:       {counts}; queue: {q['queued']} to match, {q['claimed']} being matched"]
+    rows = [(n["node"], n["host"], n["pid"], n["state"], ago(n["seen"], now), n["rules_hash"],
+             ", ".join(n["leases"]) or "-") for n in nodes["nodes"]]
+    if rows:
+        out.append(table(("NODE", "HOST", "PID", "STATE", "SEEN", "RULES", "LEASES"), rows))
+    if nodes["rules_mismatch"]:
+        out.append(f"  WARNING: {nodes['rules_mismatch']}")
+    return out
 
 
 def _render_rules(rules: dict[str, Any]) -> str:

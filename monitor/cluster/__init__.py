@@ -27,12 +27,16 @@ def default_name() -> str:
 
 def shared_url(config: Config) -> str | None:
     """The PostgreSQL connection string of a shared state, None for a SQLite file."""
-    url = getattr(config.store, "url", None) or str(config.state)
-    return url if url.startswith(("postgresql://", "postgres://")) else None
+    return config.state_url
 
 
 def open_coordinator(config: Config, *, node: str | None = None) -> Coordinator:
     """The coordinator of this process's state, as node `node` (the config's `nodes.name`,
     else `default_name()`)."""
     name = node or config.nodes.name or default_name()
-    return LocalCoordinator(name)
+    url = shared_url(config)
+    if url is None:
+        return LocalCoordinator(name)
+    from monitor.cluster.postgres import PostgresCoordinator
+
+    return PostgresCoordinator(url, name, lease=config.nodes.lease)

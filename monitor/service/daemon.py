@@ -86,9 +86,10 @@ class Daemon:
         metrics.RULES.set(len(self.live.current.rules))
         for warning in unset_secrets(self.config):
             log.warning("%s", warning)
-        log.info("started: %d sources, %d rules, %d notifiers, state %s",
+        log.info("started: %d sources, %d rules, %d notifiers, state %s%s",
                  len(self.sources), len(self.live.current.rules), len(self.notifiers),
-                 self.config.state)
+                 self.node.where or self.config.state,
+                 f", node {self.node.name}" if self.node.shared else "")
         return self
 
     async def _open(self) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from monitor.cluster import Claim, Coordinator, Lease, NodeInfo
+from monitor.cluster.report import mismatch
 from monitor.config_nodes import NodesConfig
 from monitor.errors import ClusterError, RuleError
 from monitor.models import Document
@@ -50,6 +51,7 @@ class Node:
                  clock: Callable[[], float] = time.time) -> None:
         self.coordinator = coordinator
         self.name = coordinator.node
+        self.where: str | None = getattr(coordinator, "where", None)  # the shared state
         self.config = config
         self.clock = clock
         self.started = clock()
@@ -134,13 +136,9 @@ class Node:
             self._call(self.coordinator.goodbye)
 
     def rules_mismatch(self) -> str | None:
-        """Which live nodes run other rules than this one, or None when all agree."""
-        others = [p for p in self.peers if p.alive and not p.stopped and p.node != self.name
-                  and p.rules_hash != self.rules_hash]
-        if not others:
-            return None
-        names = ", ".join(f"{p.node} ({p.rules_hash or 'unreadable'})" for p in others)
-        return f"nodes run different rules: this node {self.name} has {self.rules_hash}, {names}"
+        """Which running nodes run which rules, when they do not all run the same (as of
+        the last heartbeat); None when they agree."""
+        return mismatch(self.peers)
 
     def status(self) -> dict[str, Any]:
         """This node's part of the `monitor status` snapshot."""

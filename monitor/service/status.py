@@ -61,12 +61,17 @@ class ServiceStatus:
 
     def save(self, store: Store, sources: Mapping[str, Source], live: LiveRules,
              node: dict[str, Any] | None = None) -> None:
-        """Save the snapshot in the store for `monitor status`, with `node` (this daemon
-        among several: then under a key of its own); a failure is only logged."""
-        key = health.STATUS_KEY if node is None else f"{health.STATUS_KEY}:{node['node']}"
+        """Save the snapshot in the store for `monitor status`; a failure is only logged.
+        With `node` (one daemon among several) it is also kept under a key of its own,
+        and only a running node writes the common one (a node stopping while others run
+        must not make the service look stopped)."""
+        snap = {**self.snapshot(sources, live), **({"node": node} if node else {})}
+        keys = [health.STATUS_KEY] if node is None or self.running else []
+        if node is not None:
+            keys.append(f"{health.STATUS_KEY}:{node['node']}")
         try:
-            store.set_state(key, {**self.snapshot(sources, live), **({"node": node} if node
-                                                                     else {})})
+            for key in keys:
+                store.set_state(key, snap)
         except Exception:
             log.exception("could not save the status that `monitor status` shows")
 
