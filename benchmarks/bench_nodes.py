@@ -1,0 +1,227 @@
+"""Several daemons on one PostgreSQL: matching spread over 1, 2 and 4 nodes, and source polls
+shared by 3 nodes, each node a real `monitor run` process.
+
+"match": N real news articles (../shared/corpora/news; generated text without it) are put in
+a folder source's folder once every node is running; the figure is documents matched per
+second while the documents table fills from 10% to 100% (the nodes' start-up and first
+prefilter build left out), for 1, 2 and 4 nodes, and for one node on a SQLite file (the
+cost of the network store). `vs_1_node` is the speed-up over one node on PostgreSQL in the
+same run.
+
+"polls": F feeds (a local threaded HTTP server answering 304 to the ETag it gave) polled by
+3 nodes on an interval of I seconds for a window of W seconds: polls per second, and the
+shortest gap between two polls of one feed (`min_gap_s`, to hold against the interval:
+no feed is polled twice in an interval) and how many feeds were polled twice within
+`interval - slack` (`early_repeats`, must be 0).
+
+    .venv/bin/python benchmarks/bench_nodes.py [--docs 800] [--nodes 1,2,4] [--feeds 10000]
+        [--interval 60] [--window 60] [--skip match|polls]
+
+One JSON line per configuration. Uses tests/pg.py's throwaway server (PostgreSQL's initdb
+and pg_ctl must be installed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.pg import PgServer  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "corpora" / "news"
+
+
+def articles(n: int) -> list[str]:
+    """n article texts (headline first line), real when the corpus is there."""
+    paths = sorted(CORPUS.glob("*/*.txt")) if CORPUS.is_dir() else []
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in paths[:n]]
+    while len(texts) < n:
+        i = len(texts)
+        texts.append(f"Generated story {i}\n\n" + " ".join(f"word{(i * 7 + k) % 997}"
+                                                         for k in range(400)))
+    return texts
+
+
+def config(tmp: Path, state: str, sources: str, nodes: str = "") -> Path:
+    shutil.copytree(ROOT / "rules", tmp / "rules", dirs_exist_ok=True)
+    path = tmp / "config.yaml"
+    path.write_text(f"languages: [en, ru]\nstate: {state}\nrules: rules/\n{nodes}"
+                    f"sources:\n{sources}notifiers: []\nlog: {{level: WARNING}}\n")
+    return path
+
+
+def start(cfg: Path, n: int) -> subprocess.Popen[bytes]:
+    log = (cfg.parent / f"node{n}.log").open("ab")
+    return subprocess.Popen([sys.executable, "-m", "monitor", "run", "--config", str(cfg),
+                             "--node", f"node{n}", "--log-level", "INFO"],
+                            cwd=cfg.parent, stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_running(cfg: Path, count: int, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        logs = [p.read_text(errors="replace") for p in cfg.parent.glob("node*.log")]
+        if sum("running; stop with" in t for t in logs) >= count:
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"nodes did not start in {timeout:.0f} s; see {cfg.parent}/node*.log")
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def counter(state: str) -> Any:
+    """A function returning how many documents the state holds."""
+    if state.startswith("postgresql://"):
+        import psycopg
+
+        conn = psycopg.connect(state, autocommit=True)
+        return lambda: conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+    return lambda: sqlite3.connect(state).execute("SELECT count(*) FROM documents").fetchone()[0]
+
+
+def match_rate(state: str, nodes: int, texts: list[str]) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        (tmp / "inbox").mkdir()
+        db = state if state.startswith("postgresql://") else str(tmp / "state.db")
+        cfg = config(tmp, db, "  - {id: inbox, type: folder, path: inbox/, interval: 1s}\n")
+        procs = [start(cfg, n) for n in range(nodes)]
+        try:
+            wait_running(cfg, nodes)
+            count = counter(db)
+            for i, text in enumerate(texts):  # renamed in: a whole file at once
+                (tmp / f".{i}.txt").write_text(text, encoding="utf-8")
+                (tmp / f".{i}.txt").rename(tmp / "inbox" / f"{i:05d}.txt")
+            low, high = len(texts) // 10, len(texts)
+            while count() < low:
+                time.sleep(0.05)
+            t0 = time.perf_counter()
+            while count() < high:
+                time.sleep(0.05)
+            seconds = time.perf_counter() - t0
+        finally:
+            stop(procs)
+    return {"bench": "match", "store": "postgresql" if nodes and "://" in db else "sqlite",
+            "nodes": nodes, "docs": high - low, "seconds": round(seconds, 2),
+            "docs_per_s": round((high - low) / seconds, 1)}
+
+
+class Feeds:
+    """F tiny feeds at /f/<i>.xml answering 304 to their ETag; records each GET's time."""
+
+    def __init__(self, feeds: int) -> None:
+        self.hits: dict[int, list[float]] = {}
+        self.lock = threading.Lock()
+        body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>f</title><item>'
+                b"<guid>urn:f:1</guid><title>Quiet news</title></item></channel></rss>")
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                feed = int(self.path.removeprefix("/f/").removesuffix(".xml"))
+                with outer.lock:
+                    outer.hits.setdefault(feed, []).append(time.monotonic())
+                if self.headers.get("If-None-Match") == '"v1"':
+                    self.send_response(304)
+                    self.send_header("ETag", '"v1"')
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml")
+                self.send_header("ETag", '"v1"')
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def poll_rate(url: str, feeds: int, interval: float, window: float) -> dict[str, Any]:
+    server = Feeds(feeds)
+    sources = "".join(f"  - {{id: f{i}, type: feed, url: 'http://127.0.0.1:{server.port}"
+                      f"/f/{i}.xml', interval: {interval}s}}\n" for i in range(feeds))
+    limits = "feeds: {max_concurrent: 64, per_host: 64}\n"
+    with tempfile.TemporaryDirectory() as d:
+        cfg = config(Path(d), url, sources, "nodes: {lease: 30s, heartbeat: 5s}\n" + limits)
+        procs = [start(cfg, n) for n in range(3)]
+        try:
+            wait_running(cfg, 3, timeout=900)
+            time.sleep(interval)  # the first turn of every feed is behind us
+            with server.lock:
+                before = sum(len(v) for v in server.hits.values())
+            time.sleep(window)
+            with server.lock:
+                after = sum(len(v) for v in server.hits.values())
+                hits = {k: list(v) for k, v in server.hits.items()}
+        finally:
+            stop(procs)
+            server.server.shutdown()
+    gaps = [b - a for times in hits.values() for a, b in itertools.pairwise(times)]
+    slack = min(interval * 0.05, 1.0)
+    return {"bench": "polls", "nodes": 3, "feeds": feeds, "interval_s": interval,
+            "window_s": window, "polls_per_s": round((after - before) / window, 1),
+            "feeds_polled": len(hits), "min_gap_s": round(min(gaps), 2) if gaps else None,
+            "early_repeats": sum(g < interval - slack - 0.05 for g in gaps)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=800)
+    parser.add_argument("--nodes", default="1,2,4")
+    parser.add_argument("--feeds", type=int, default=10000)
+    parser.add_argument("--interval", type=float, default=60.0)
+    parser.add_argument("--window", type=float, default=60.0)
+    parser.add_argument("--skip", choices=["match", "polls"])
+    args = parser.parse_args()
+    pg = PgServer().start()
+    try:
+        if args.skip != "match":
+            texts = articles(args.docs)
+            base = None
+            for n in [int(x) for x in args.nodes.split(",")]:
+                line = match_rate(pg.database(), n, texts)
+                base = base or line["docs_per_s"]
+                print(json.dumps({**line, "vs_1_node": round(line["docs_per_s"] / base, 2)}),
+                      flush=True)
+            line = match_rate("sqlite", 1, texts)
+            print(json.dumps({**line, "vs_1_node": round(line["docs_per_s"] / base, 2)}),
+                  flush=True)
+        if args.skip != "polls":
+            print(json.dumps(poll_rate(pg.database(), args.feeds, args.interval, args.window)),
+                  flush=True)
+    finally:
+        pg.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
