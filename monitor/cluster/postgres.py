@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -29,6 +30,7 @@ from monitor.models import Document
 
 log = logging.getLogger(__name__)
 
+START_WAIT = 30.0  # seconds a starting node waits for an unreachable server
 MAX_CLAIMS = 10  # a document claimed this often without being done (it kills its matcher)
 FORGET_NODES = 86400.0  # a node not heard from for a day leaves the list
 NOW = "extract(epoch from clock_timestamp())"
@@ -92,15 +94,28 @@ class PostgresCoordinator:
     shared = True
 
     def __init__(self, url: str, node: str, *, lease: float = 30.0,
-                 connect_timeout: float = 5.0) -> None:
+                 connect_timeout: float = 5.0, wait: float = START_WAIT) -> None:
+        """Connect and create the tables; a server that cannot be reached (restarting) is
+        tried again for `wait` seconds, then ClusterError."""
         self.url = url
         self.node = node
         self.lease = lease
         self.where = describe(url)
         self._timeout = connect_timeout
         self._db: psycopg.Connection[Any] | None = None
-        with self._cursor() as cur:
-            migrate(cur)
+        deadline, said = time.monotonic() + wait, False
+        while True:
+            try:
+                with self._cursor() as cur:
+                    migrate(cur)
+                return
+            except ClusterError as exc:
+                if time.monotonic() >= deadline:
+                    raise
+                if not said:
+                    log.warning("%s; retrying for %.0f s", exc, wait)
+                said = True
+                time.sleep(1.0)
 
     @contextmanager
     def _cursor(self) -> Iterator[psycopg.Cursor[Any]]:

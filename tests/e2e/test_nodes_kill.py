@@ -69,7 +69,7 @@ def rss(titles: list[str]) -> bytes:
 
 
 class Articles:
-    """Writes an article file every 0.3 s and a feed entry every second, in a thread."""
+    """Writes an article file every 0.4 s and a feed entry every second, in a thread."""
 
     def __init__(self, inbox: Path, http: HttpTestServer) -> None:
         self.inbox, self.http = inbox, http
@@ -80,13 +80,13 @@ class Articles:
 
     def _run(self) -> None:
         n = 0
-        while not self.stop.wait(0.3):
+        while not self.stop.wait(0.4):
             title = f"Folder story {n} nodestest"
             (self.inbox / f"doc-{n}.txt").write_text(f"{title}\n\nThe nodestest body {n}.\n")
             self.titles.append(title)
             if n % 3 == 0:
                 self.feed.append(f"Feed story f{n} nodestest")
-                self.http.routes["/feed.xml"] = (200, RSS, rss(self.feed[-200:]))
+                self.http.routes["/feed.xml"] = (200, RSS, rss(self.feed))
                 self.titles.append(self.feed[-1])
             n += 1
 

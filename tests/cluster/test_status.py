@@ -1,0 +1,61 @@
+"""`monitor status` on a shared state: the nodes, their leases and rules hash, the queue, and
+a warning when the running nodes' rules differ."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from monitor.cli.ops import collect_status, render_status
+from monitor.cluster.postgres import PostgresCoordinator
+from monitor.config import load_config
+from monitor.models import Document
+from monitor.store.postgres import PostgresStore
+
+
+def test_status_lists_the_nodes_their_leases_the_queue_and_a_rules_mismatch(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "config.yaml").write_text(f"state: {postgres_url}\nrules: rules/\n")
+    config = load_config(tmp_path / "config.yaml")
+    alpha = PostgresCoordinator(postgres_url, "alpha")
+    beta = PostgresCoordinator(postgres_url, "beta")
+    gone = PostgresCoordinator(postgres_url, "gone")
+    store = PostgresStore(postgres_url)
+    try:
+        alpha.heartbeat(rules_hash="aaaa000011112222", rules=5, started=time.time())
+        beta.heartbeat(rules_hash="bbbb000011112222", rules=6, started=time.time())
+        gone.heartbeat(rules_hash="aaaa000011112222", rules=5, started=time.time())
+        gone.goodbye()
+        assert alpha.acquire("notifier:desk", 30.0) is not None
+        assert beta.acquire("source:wire", 30.0) is not None
+        beta.enqueue([Document(id=f"d{i}", source="wire", title=f"T{i}", body="b")
+                      for i in range(3)])
+        assert len(alpha.claim(1, 30.0)) == 1
+        data = collect_status(config, store, time.time())
+        text = render_status(data, time.time())
+    finally:
+        for c in (alpha, beta, gone):
+            c.close()
+        store.close()
+    nodes = {n["node"]: n for n in data["nodes"]["nodes"]}
+    assert nodes["alpha"]["leases"] == ["notifier:desk"]
+    assert nodes["beta"]["leases"] == ["source:wire"]
+    assert nodes["gone"]["state"] == "stopped"
+    assert data["nodes"]["queue"] == {"queued": 2, "claimed": 1}
+    assert "nodes:       2 running, 1 stopped; queue: 2 to match, 1 being matched" in text
+    assert "WARNING: nodes run different rules:" in text
+    assert "aaaa000011112222 on alpha" in text and "bbbb000011112222 on beta" in text
+
+
+def test_status_of_a_sqlite_state_has_no_nodes(tmp_path: Path) -> None:
+    from monitor.store.sqlite import SQLiteStore
+
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "config.yaml").write_text("state: state.db\nrules: rules/\n")
+    config = load_config(tmp_path / "config.yaml")
+    with SQLiteStore(tmp_path / "state.db", lock=False) as store:
+        data = collect_status(config, store, time.time())
+    assert data["nodes"] is None
+    assert "nodes:" not in render_status(data, time.time())
