@@ -33,7 +33,7 @@ def test_status_lists_the_nodes_their_leases_the_queue_and_a_rules_mismatch(
         beta.enqueue([Document(id=f"d{i}", source="wire", title=f"T{i}", body="b")
                       for i in range(3)])
         assert len(alpha.claim(1, 30.0)) == 1
-        data = collect_status(config, store, time.time())
+        data = collect_status(config, store, time.time())  # type: ignore[arg-type]
         text = render_status(data, time.time())
     finally:
         for c in (alpha, beta, gone):
