@@ -62,9 +62,11 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
+from benchmarks.frequent import frequent_rules  # noqa: E402
 from benchmarks.keying import analyser_cost, keying  # noqa: E402
 from monitor.matching import RuleSet, load_rules  # noqa: E402
-from monitor.models import Document  # noqa: E402
+from monitor.matching.explain import snippets  # noqa: E402
+from monitor.models import Document, Match  # noqa: E402
 from monitor.text.analysis import analyze  # noqa: E402
 from monitor.text.keys import word_key  # noqa: E402
 from monitor.text.languages import DETECTION_CHARS, detect_language  # noqa: E402
@@ -253,6 +255,15 @@ def rule(vocab: Vocabulary, i: int, refs: tuple[int, int]) -> dict[str, Any]:
     return out
 
 
+def write_frequent_rules(path: Path, size: int, articles: dict[str, list[tuple[str, str]]]) -> None:
+    """The frequent workload's rules (benchmarks/frequent.py), each for its language."""
+    rules = [{"id": r["id"], "query": r["query"], "languages": [r["language"]]}
+             for r in frequent_rules(articles, size)]
+    with path.open("w", encoding="utf-8") as f:
+        yaml.dump({"rules": rules}, f, allow_unicode=True, sort_keys=False,
+                  Dumper=yaml.CSafeDumper)
+
+
 def write_rules(path: Path, size: int, vocab: Vocabulary) -> None:
     refs = (max(10, size // 100), max(10, size // 20))  # topics, entities
     data = {"topics": topics(vocab, refs[0]), "entities": entities(vocab, refs[1]),
@@ -278,20 +289,47 @@ def tokenizing_rate(docs: list[Document]) -> float:
     return len(docs) / best
 
 
+def match_documents(rules: RuleSet, docs: list[Document]) -> list[list[Match]]:
+    """Analyse and match each document with a compiled rule set: what is timed."""
+    return [rules.match(analyze(doc, LANGUAGES), doc) for doc in docs]
+
+
 def timed_pass(rules: RuleSet, docs: list[Document]) -> float:
     """Seconds to analyse and match these documents."""
     start = time.perf_counter()
-    for doc in docs:
-        rules.match(analyze(doc, LANGUAGES), doc)
+    match_documents(rules, docs)
     return time.perf_counter() - start
 
 
+def explaining(rules: RuleSet, docs: list[Document]) -> tuple[float, int, int]:
+    """CPU seconds to explain every match of the documents as an alert does (score, snippets,
+    hits as JSON), and the matches and hits there are."""
+    found = [(doc, rules.match(analyze(doc, LANGUAGES), doc)) for doc in docs]
+    start = time.process_time()
+    for doc, matches in found:
+        for m in matches:
+            json.dumps([m.score_parts, [snip.segments for snip in snippets(doc, m.hits)],
+                        [(h.term, h.field, h.text, h.start, h.end) for h in m.hits]])
+    spent = time.process_time() - start
+    return (spent, sum(len(ms) for _, ms in found),
+            sum(len(m.hits) for _, ms in found for m in ms))
+
+
+def generate(path: Path, size: int, articles: dict[str, list[tuple[str, str]]],
+             stop_share: float, workload: str) -> None:
+    """Write `size` rules of the workload."""
+    if workload == "frequent":
+        write_frequent_rules(path, size, articles)
+    else:
+        write_rules(path, size, Vocabulary(articles, random.Random(size), stop_share))
+
+
 def small_reference(
-    tmp: Path, articles: dict[str, list[tuple[str, str]]], stop_share: float
+    tmp: Path, articles: dict[str, list[tuple[str, str]]], stop_share: float, workload: str
 ) -> RuleSet:
     """The 100-rule set (the same rules as the 100-rule run), for the in-process ratio."""
     path = tmp / "reference.yaml"
-    write_rules(path, REFERENCE, Vocabulary(articles, random.Random(REFERENCE), stop_share))
+    generate(path, REFERENCE, articles, stop_share, workload)
     reference = load_rules(path, languages=LANGUAGES)
     reference.prepare(sorted(articles))
     return reference
@@ -318,6 +356,8 @@ class Timings:
     analysis_ms: list[float] = field(default_factory=list)
     match_ms: list[float] = field(default_factory=list)
     found: dict[str, list[str]] = field(default_factory=dict)
+    hits: int = 0
+    match_cpu: float = 0.0
     wall: float = 0.0
     ref_wall: float = 0.0
 
@@ -334,8 +374,11 @@ def measure(rules: RuleSet, reference: RuleSet | None, docs: list[Document]) -> 
             t0 = time.perf_counter()
             analysis = analyze(doc, LANGUAGES)
             t1 = time.perf_counter()
+            c1 = time.process_time()
             matches = rules.match(analysis, doc)
+            out.match_cpu += time.process_time() - c1
             t2 = time.perf_counter()
+            out.hits += sum(len(m.hits) for m in matches)
             out.analysis_ms.append((t1 - t0) * 1000)
             out.match_ms.append((t2 - t1) * 1000)
             out.found[doc.id] = [m.rule for m in matches]
@@ -345,7 +388,14 @@ def measure(rules: RuleSet, reference: RuleSet | None, docs: list[Document]) -> 
     return out
 
 
-def run_size(size: int, n_docs: int, stop_share: float) -> dict[str, Any]:
+GENERATORS = {
+    "selective": "selective: AND of 2-3 requirements (OR of 1-3 terms or @reference)",
+    "frequent": "frequent: OR of 3 words, AND, AND NOT, NEAR/5, phrases, prefixes of "
+                "frequent words (benchmarks/frequent.py)",
+}
+
+
+def run_size(size: int, n_docs: int, stop_share: float, workload: str) -> dict[str, Any]:
     articles = read_articles() if CORPUS.is_dir() else {}
     corpus = "shared/corpora/news" if articles else "generated"
     articles = articles or generated_articles(600)
@@ -353,12 +403,13 @@ def run_size(size: int, n_docs: int, stop_share: float) -> dict[str, Any]:
     docs, warm = pool[:n_docs], pool[n_docs:]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "rules.yaml"
-        write_rules(path, size, Vocabulary(articles, random.Random(size), stop_share))
+        generate(path, size, articles, stop_share, workload)
         start = time.perf_counter()
         rules = load_rules(path, languages=LANGUAGES)
         rules.prepare(sorted(articles))
         compile_s = time.perf_counter() - start
-        reference = small_reference(Path(tmp), articles, stop_share) if size != REFERENCE else None
+        reference = (small_reference(Path(tmp), articles, stop_share, workload)
+                     if size != REFERENCE else None)
     for doc in warm:  # a daemon that has been running knows most words already
         rules.match(analyze(doc, LANGUAGES), doc)
         if reference is not None:
@@ -367,9 +418,12 @@ def run_size(size: int, n_docs: int, stop_share: float) -> dict[str, Any]:
     candidates = [len(rules.candidates(analyze(doc, LANGUAGES))) for doc in docs]
     naive_rate, agree = naive(rules, docs, t.found)
     tokenizing = tokenizing_rate(docs)
+    explain_cpu, explained, explained_hits = explaining(rules, docs[:200])
+    matches = sum(len(v) for v in t.found.values())
     return {
-        "rules": size, "docs": len(docs), "stop_share": stop_share, "corpus": corpus,
-        "generator": "selective: AND of 2-3 requirements (OR of 1-3 terms or @reference)",
+        "workload": workload, "rules": size, "docs": len(docs), "corpus": corpus,
+        "stop_share": stop_share if workload == "selective" else None,
+        "generator": GENERATORS[workload],
         "avg_doc_chars": round(statistics.mean(len(d.title) + len(d.body) for d in docs)),
         "compile_s": round(compile_s, 2),
         "docs_per_s": round(len(docs) / t.wall, 1),
@@ -382,6 +436,10 @@ def run_size(size: int, n_docs: int, stop_share: float) -> dict[str, Any]:
         "rule_match_pct": round(
             100 * statistics.mean(len(v) for v in t.found.values()) / size, 3
         ),
+        "hits_per_doc": round(t.hits / len(docs), 1),
+        "match_us_per_match": round(1e6 * t.match_cpu / max(matches, 1), 1),
+        "explain_us_per_match": round(1e6 * explain_cpu / max(explained, 1), 1),
+        "explain_hits_per_match": round(explained_hits / max(explained, 1), 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "naive_docs_per_s": round(naive_rate, 1),
         "agree": agree,
@@ -425,7 +483,10 @@ def main() -> int:
         help="rule words are drawn from the corpus vocabulary without the words found in more "
         "than this share of its articles (less makes rules rarer to match)",
     )
+    parser.add_argument("--workloads", default="selective,frequent",
+                        help="selective (analysts' rules), frequent (rules that match often)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child: one size
+    parser.add_argument("--workload", default="selective", help=argparse.SUPPRESS)
     parser.add_argument(
         "--detection", action="store_true",
         help="only compare language detection with reading 1,000 characters, on the corpus",
@@ -439,21 +500,20 @@ def main() -> int:
         print(json.dumps(detection()), flush=True)
         return 0
     if args.one:
-        print(json.dumps(run_size(args.one, args.docs, args.stop_share)), flush=True)
+        print(json.dumps(run_size(args.one, args.docs, args.stop_share, args.workload)),
+              flush=True)
         return 0
-    results: list[dict[str, Any]] = []
-    for size in (int(s) for s in args.sizes.split(",")):
+    runs = [(w, int(s)) for w in args.workloads.split(",") for s in args.sizes.split(",")]
+    for workload, size in runs:
         done = subprocess.run(
             [sys.executable, __file__, "--one", str(size), "--docs", str(args.docs),
-             "--stop-share", str(args.stop_share)],
+             "--stop-share", str(args.stop_share), "--workload", workload],
             capture_output=True, text=True, check=False,
         )
         if done.returncode != 0:
             print(done.stderr, file=sys.stderr)
             return 1
-        line = json.loads(done.stdout.strip().splitlines()[-1])
-        results.append(line)
-        print(json.dumps(line), flush=True)
+        print(done.stdout.strip().splitlines()[-1], flush=True)
     return print_keying(args.docs)
 
 
