@@ -103,6 +103,7 @@ class Hit:
 
 
 ScoreParts = tuple[tuple[str, float], ...]  # the relevance score's parts by name
+TermCounts = tuple[tuple[str, int], ...]  # query term -> how many hits it has
 
 
 class Match:
@@ -113,14 +114,16 @@ class Match:
     or not anything looks at it, and a rule with a `min_score` gets it at once. Read-only.
     """
 
-    __slots__ = ("_later", "_parts", "_score", "hits", "rule")
+    __slots__ = ("_later", "_parts", "_score", "counts", "hits", "rule")
 
     def __init__(
         self, *, rule: str, hits: tuple[Hit, ...] = (), score: float = 1.0,
         score_parts: ScoreParts = (), later: Callable[[], tuple[float, ScoreParts]] | None = None,
+        counts: TermCounts = (),
     ) -> None:
         self.rule = rule
-        self.hits = hits
+        self.hits = hits  # the first few of each term's (matching.ruleset.PER_TERM, MAX_HITS)
+        self.counts = counts  # how many hits each term that fired has in the document
         self._score = score
         self._parts = score_parts
         self._later = later
@@ -142,8 +145,8 @@ class Match:
         self._resolve()
         return self._parts
 
-    def _key(self) -> tuple[str, tuple[Hit, ...], float, ScoreParts]:
-        return self.rule, self.hits, self.score, self.score_parts
+    def _key(self) -> tuple[str, tuple[Hit, ...], float, ScoreParts, TermCounts]:
+        return self.rule, self.hits, self.score, self.score_parts, self.counts
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Match) and self._key() == other._key()
@@ -196,7 +199,8 @@ class Alert(Value):
     language: str | None = None  # the detected language of the document
     score: float = 1.0
     score_parts: tuple[tuple[str, float], ...] = ()  # the relevance score's parts by name
-    hits: tuple[Hit, ...] = ()
+    hits: tuple[Hit, ...] = ()  # the first few of each term's
+    counts: TermCounts = ()  # how many hits each term has in the document
     snippets: tuple[Snippet, ...] = ()
     created: datetime = Field(default_factory=utcnow)
     kind: Literal["match", "health", "test"] = "match"

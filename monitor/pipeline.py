@@ -63,6 +63,7 @@ def make_alerts(rules: RuleSet, doc: Document, languages: Sequence[str]) -> list
                 score=match.score,
                 score_parts=match.score_parts,
                 hits=match.hits,
+                counts=match.counts,
                 snippets=snippets(doc, match.hits),
             )
         )

@@ -58,7 +58,8 @@ def register(sub: Any) -> None:
         "--json", action="store_true",
         help='one JSON object per document per line: {"path" (or "url" for what a URL gave), '
         '"title", "language", '
-        '"matches": [{"rule", "score", "hits": [{"term", "field", "text", "start", "end"}]}]}',
+        '"matches": [{"rule", "score", "counts": {term: hits in the document}, '
+        '"hits": [{"term", "field", "text", "start", "end"}] (the first few of each term)}]}',
     )
 
 
@@ -204,13 +205,19 @@ def _report(path: Path, doc: Document, rules: RuleSet, languages: Sequence[str],
         print(safe(f"  {m.rule} ({score_text(m)}): {rules.rules[m.rule].title}"))
         for hit in m.hits[:MAX_SHOWN_HITS]:
             print(safe(f"    {hit.field} {hit.start}-{hit.end}  {hit.text!r}  <- {hit.term}"))
-        if len(m.hits) > MAX_SHOWN_HITS:
-            print(f"    ... and {len(m.hits) - MAX_SHOWN_HITS} more hits")
+        more = sum(count for _, count in m.counts) - min(len(m.hits), MAX_SHOWN_HITS)
+        if more > 0:
+            print(safe(f"    ... and {more} more hits: {counts_text(m)}"))
         for snip in snippets(doc, m.hits):
             text = "".join(f"[{t}]" if hit else t for t, hit in snip.segments)
             print(safe(f"    > {snip.field}: {text}"))
     sys.stdout.flush()
     return bool(matches)
+
+
+def counts_text(m: Match) -> str:
+    """'the 142, and 96': how many hits each term of the match has in the document."""
+    return ", ".join(f"{term} {count}" for term, count in m.counts)
 
 
 def score_text(m: Match) -> str:
@@ -261,6 +268,7 @@ def _as_json(path: Path, doc: Document, language: str, matches: list[Match]) -> 
                 "rule": m.rule,
                 "score": m.score,
                 "score_parts": dict(m.score_parts),
+                "counts": dict(m.counts),
                 "hits": [
                     {"term": h.term, "field": h.field, "text": h.text, "start": h.start,
                      "end": h.end}

@@ -99,6 +99,7 @@ def alert_context(alert: Alert) -> dict[str, Any]:
     terms: dict[str, str] = {}
     for hit in alert.hits:
         terms.setdefault(hit.term, hit.text)
+    counts = dict(alert.counts)
     return {
         "id": alert.id,
         "kind": alert.kind,
@@ -111,7 +112,7 @@ def alert_context(alert: Alert) -> dict[str, Any]:
         "created": format_date(alert.created),
         "language": alert.language or doc.language or "",
         "score": f"{alert.score:.2f}",
-        "matched": [{"term": t, "text": x} for t, x in terms.items()],
+        "matched": [{"term": t, "text": x, "count": counts.get(t, 1)} for t, x in terms.items()],
         "score_parts": [{"name": k, "value": v} for k, v in alert.score_parts],
         "snippets": [
             {"field": s.field, "segments": [list(seg) for seg in s.segments]}

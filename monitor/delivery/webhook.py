@@ -69,6 +69,7 @@ def alert_payload(alert: Alert) -> dict[str, Any]:
             "language": alert.language or doc.language,
         },
         "hits": [asdict(h) for h in alert.hits],
+        "counts": dict(alert.counts),
         "snippets": [
             {"field": s.field, "text": snippet_text(s), "html": snippet_html(s)}
             for s in snippets_for(alert)

@@ -30,7 +30,7 @@ class Context:
     """One document being matched: its analysis, its features and per-document memos."""
 
     __slots__ = ("analysis", "doc", "features", "hits", "lang", "made", "memo", "parts",
-                 "places", "present")
+                 "places", "present", "shown")
 
     def __init__(self, analysis: Analysis, doc: Document, features: Features) -> None:
         self.analysis = analysis
@@ -40,6 +40,8 @@ class Context:
         self.present = features.present
         self.memo: dict[object, list[Occurrence]] = {}  # node (by identity) -> occurrences
         self.hits: dict[object, list[RawHit]] = {}  # leaf (by identity) -> its hits
+        # leaf -> its first hits (what a match shows) and how many it has
+        self.shown: dict[object, tuple[list[RawHit], int]] = {}
         self.made: dict[RawHit, Hit] = {}  # the same hit explains many rules: made once
         self.parts: dict[object, Any] = {}  # part node -> its relevance stats (relevance.py)
         self.places: dict[object, Any] = {}  # leaf -> where it occurs, for those stats

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import heapq
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from monitor.models import Document, Match
 from monitor.text.analysis import Analysis
 
 MAX_HITS = 20  # per match; enough to explain, bounded for long documents
+PER_TERM = 5  # hits per term of a match: its first occurrences (Match.counts has them all)
 
 
 FREEZE_AT = 2000  # rules; below this the collector's passes are cheap anyway
@@ -160,7 +162,9 @@ class RuleSet:
         """One rule only (used to verify examples), without the prefilter; `any_score`:
         also a match that scores less than the rule's min_score."""
         i = self._number(rule_id)
-        return self._evaluate(i, self._context(analysis, doc), any_score=any_score)
+        ctx = self._context(analysis, doc)
+        explainers = self._indexes[ctx.lang].explainers
+        return self._evaluate(i, ctx, explainers=explainers, any_score=any_score)
 
     def _number(self, rule_id: str) -> int:
         return next(k for k, r in enumerate(self._order) if r.id == rule_id)
@@ -172,7 +176,9 @@ class RuleSet:
     def match_all(self, analysis: Analysis, doc: Document) -> list[Match]:
         """Every rule evaluated, no prefilter: the naive baseline, same results as `match`."""
         ctx = self._context(analysis, doc)
-        return [m for i in range(len(self._order)) if (m := self._evaluate(i, ctx))]
+        explainers = self._indexes[ctx.lang].explainers  # the same hits as `match`
+        return [m for i in range(len(self._order))
+                if (m := self._evaluate(i, ctx, explainers=explainers))]
 
     def _evaluate(
         self, i: int, ctx: n.Context, decided: bool = False, explainers: Explainers | None = None,
@@ -188,20 +194,19 @@ class RuleSet:
         node = self._execs[i]
         if not decided and not node.matches(ctx):
             return None
-        raw = _dedupe(_hits(node, ctx, None if explainers is None else explainers[i]))
-        hits = tuple(map(ctx.hit, raw[:MAX_HITS]))
-        score = partial(_score, self._parts[i], ctx, explainers, raw)
-        if not rule.min_score and not any_score:
-            return Match(rule=rule.id, hits=hits, later=score)  # scored when asked
+        raw, counts = _shown(node, ctx, None if explainers is None else explainers[i])
+        hits = tuple(map(ctx.hit, raw))
+        score = partial(_score, self._parts[i], ctx, explainers, node)
+        if not rule.min_score and not any_score:  # scored when asked
+            return Match(rule=rule.id, hits=hits, counts=counts, later=score)
         value, parts = score()
         if value < rule.min_score and not any_score:
             return None
-        return Match(rule=rule.id, hits=hits, score=value, score_parts=parts)
+        return Match(rule=rule.id, hits=hits, counts=counts, score=value, score_parts=parts)
 
 
 def _score(
-    parts: tuple[n.Exec, ...], ctx: n.Context, explainers: Explainers | None,
-    raw: list[n.RawHit],
+    parts: tuple[n.Exec, ...], ctx: n.Context, explainers: Explainers | None, root: n.Exec
 ) -> tuple[float, tuple[tuple[str, float], ...]]:
     """A match's relevance score and its parts (see relevance.py)."""
     stats: list[PartStats] = []
@@ -211,8 +216,9 @@ def _score(
             stats = []
             break
         stats.append(found)
-    if not stats and raw:
-        stats.append(part_stats(ctx.analysis, places(ctx.analysis, raw)))
+    if not stats:
+        whole = _stats(root, ctx, explainers)
+        stats = [whole] if whole is not None else []
     rel = relevance(ctx.analysis, stats) if stats else NO_HITS
     return rel.score, rel.parts()
 
@@ -243,18 +249,80 @@ def _places(leaf: n.Exec, ctx: n.Context) -> frozenset[Place]:
     return found
 
 
-def _hits(node: n.Exec, ctx: n.Context, leaves: Explained) -> list[n.RawHit]:
-    """The hits of a node: through the leaves that explain it, when known (a few lookups),
-    else by asking the node."""
+Counts = tuple[tuple[str, int], ...]
+
+
+def _shown(node: n.Exec, ctx: n.Context, leaves: Explained) -> tuple[list[n.RawHit], Counts]:
+    """What a match shows: the first PER_TERM hits of each term (at most MAX_HITS in all,
+    in order, one per place) and how many places each term has hits at. Through the leaves
+    that explain the rule when known: a few lookups, whatever the number of occurrences."""
     if leaves is None:
-        return node.hits(ctx)
-    memo = ctx.hits
-    present = ctx.present
+        return _capped(node.hits(ctx))
+    counts: dict[str, int] = {}
+    shared: list[n.Exec] = []  # leaves whose term another leaf has too (title:x OR x)
     found: list[n.RawHit] = []
+    present = ctx.present
     for leaf, need in leaves:
         if need is None or need in present:
-            known = memo.get(leaf)
-            found += known if known is not None else leaf.hits(ctx)
+            first, count = ctx.shown.get(leaf) or _first(leaf, ctx)
+            if count:
+                found += first
+                term = first[0][3]
+                shared += [leaf] if term in counts else []
+                counts[term] = count
+    if shared:
+        every = [h for leaf, _ in leaves if leaf in shared or _named(leaf, shared)
+                 for h in ctx.hits.get(leaf) or leaf.hits(ctx)]
+        counts.update(_places_per_term(every))
+    return _cap(_dedupe(found)), tuple(counts.items())
+
+
+def _named(leaf: n.Exec, shared: list[n.Exec]) -> bool:
+    term = getattr(leaf, "term", None)
+    return term is not None and any(getattr(s, "term", None) == term for s in shared)
+
+
+def _capped(hits: list[n.RawHit]) -> tuple[list[n.RawHit], Counts]:
+    """`_shown` from every hit of a rule (a rule with NEAR, SENT or PARA)."""
+    counts = _places_per_term(hits)
+    kept: dict[str, int] = {}
+    first: list[n.RawHit] = []
+    for hit in sorted(set(hits), key=_PLACE):  # each term's first places
+        seen = kept[hit[3]] = kept.get(hit[3], 0) + 1
+        if seen <= PER_TERM:
+            first.append(hit)
+    order = {hit: k for k, hit in enumerate(hits)}
+    first.sort(key=order.__getitem__)  # in the order the node lists them, as _dedupe wants
+    return _cap(_dedupe(first)), tuple(counts.items())
+
+
+def _places_per_term(hits: list[n.RawHit]) -> dict[str, int]:
+    places: dict[str, set[tuple[int, int, int]]] = {}
+    for hit in hits:
+        places.setdefault(hit[3], set()).add(hit[:3])
+    return {term: len(found) for term, found in places.items()}
+
+
+def _cap(hits: list[n.RawHit]) -> list[n.RawHit]:
+    """At most PER_TERM hits of each term, MAX_HITS in all, in order."""
+    kept: dict[str, int] = {}
+    out: list[n.RawHit] = []
+    for hit in hits:
+        seen = kept[hit[3]] = kept.get(hit[3], 0) + 1
+        if seen <= PER_TERM:
+            out.append(hit)
+            if len(out) == MAX_HITS:
+                break
+    return out
+
+
+def _first(leaf: n.Exec, ctx: n.Context) -> tuple[list[n.RawHit], int]:
+    """A leaf's first PER_TERM hits and at how many places it has hits, once per document."""
+    hits = ctx.hits.get(leaf)
+    if hits is None:
+        hits = leaf.hits(ctx)
+    first = sorted(hits) if len(hits) <= PER_TERM else heapq.nsmallest(PER_TERM, hits)
+    found = ctx.shown[leaf] = (first, len({h[:3] for h in hits}))
     return found
 
 
