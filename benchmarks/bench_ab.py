@@ -26,6 +26,8 @@ CHILD = """
 import json, sys, time
 sys.path.insert(0, {root!r}); sys.path.insert(0, {root!r} + "/benchmarks")
 import bench_matching as bm
+from pathlib import Path
+bm.CORPUS = Path({corpus!r})  # the corpus beside this checkout, wherever the other one is
 from monitor.matching import load_rules
 from monitor.text.analysis import analyze
 articles = bm.read_articles()
@@ -49,7 +51,8 @@ print(json.dumps({{"cpu_ms_per_doc": round(1000 * cpu / len(docs), 3),
 
 
 def run(root: Path, path: Path, docs: int) -> dict[str, float]:
-    code = CHILD.format(root=str(root), path=str(path), docs=docs)
+    code = CHILD.format(root=str(root), path=str(path), docs=docs,
+                        corpus=str(ROOT.parent / "shared" / "corpora" / "news"))
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -6,6 +6,8 @@ The boolean nodes live here; the leaves are in `leaves.py` and what they all wor
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+
 from monitor.matching.context import (
     ALL_FIELDS,
     FIELD_NUMBER,
@@ -129,6 +131,9 @@ class NearNode:
             if not current:
                 return []
             other = child.occurrences(ctx)
+            if len(current) * len(other) > _FEW:
+                current = _near(current, other, self.distance)
+                continue
             current = [
                 (a[0], min(a[1], b[1]), max(a[2], b[2]), min(a[3], b[3]), max(a[4], b[4]))
                 for a in current
@@ -142,10 +147,12 @@ class NearNode:
 
     def hits(self, ctx: Context) -> list[RawHit]:
         spans = self.occurrences(ctx)
+        hits = [hit for child in self.children for hit in child.hits(ctx)]
+        if len(hits) * len(spans) > _FEW:
+            return _inside(hits, spans)
         return [
             hit
-            for child in self.children
-            for hit in child.hits(ctx)
+            for hit in hits
             if any(
                 FIELD_NUMBER[s[0]] == hit[0] and s[3] <= hit[1] and -hit[2] <= s[4] for s in spans
             )
@@ -179,6 +186,45 @@ class SameNode(NearNode):
             ]
         found = ctx.memo[self] = current
         return found
+
+
+_FEW = 256  # pairs: below this, trying every pair costs less than sorting
+
+
+def _near(current: list[Occurrence], other: list[Occurrence], distance: int) -> list[Occurrence]:
+    """The spans of every pair (a of current, b of other) at most `distance` words apart,
+    in the order of trying every pair, for a look at only the b that start near each a."""
+    order = sorted(range(len(other)), key=lambda k: (other[k][0], other[k][1]))
+    keys = [(other[k][0], other[k][1]) for k in order]
+    longest = max(b[2] - b[1] for b in other)
+    out: list[Occurrence] = []
+    for a in current:
+        lo = bisect_left(keys, (a[0], a[1] - longest - distance - 1))
+        hi = bisect_right(keys, (a[0], a[2] + distance + 1))
+        for k in sorted(order[lo:hi]):
+            b = other[k]
+            if _gap(a, b) <= distance:
+                out.append(
+                    (a[0], min(a[1], b[1]), max(a[2], b[2]), min(a[3], b[3]), max(a[4], b[4])))
+    return out
+
+
+def _inside(hits: list[RawHit], spans: list[Occurrence]) -> list[RawHit]:
+    """The hits inside some span: per field, the spans by start with the furthest end of
+    those starting so far, each hit looked up once."""
+    reach: dict[int, tuple[list[int], list[int]]] = {}
+    for field, _, _, start, end in sorted(spans, key=lambda s: (s[0], s[3])):
+        starts, ends = reach.setdefault(FIELD_NUMBER[field], ([], []))
+        starts.append(start)
+        ends.append(max(end, ends[-1]) if ends else end)
+    out: list[RawHit] = []
+    for hit in hits:
+        found = reach.get(hit[0])
+        if found is not None:
+            k = bisect_right(found[0], hit[1]) - 1
+            if k >= 0 and -hit[2] <= found[1][k]:
+                out.append(hit)
+    return out
 
 
 def _gap(a: Occurrence, b: Occurrence) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import textwrap
 from itertools import pairwise
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import QuerySyntaxError, RuleError
-from monitor.matching import load_rules
+from monitor.matching import load_rules, nodes
 from monitor.matching import query as q
 from monitor.models import Document
 from monitor.text.analysis import analyze
@@ -141,3 +142,29 @@ def test_paragraphs_from_blank_lines_else_from_lines_ending_a_sentence() -> None
 ])
 def test_sentences(lang: str, text: str, expected: list[str]) -> None:
     assert sentences(text, lang) == expected
+
+
+def test_near_of_many_occurrences_finds_the_same_spans_and_hits_as_every_pair() -> None:
+    """Frequent words have hundreds of occurrences: NEAR then looks only at nearby ones
+    (sorted, bisected), which must give exactly what trying every pair gives."""
+
+
+    rng = random.Random(1)
+
+    def occurrences(k: int) -> list[nodes.Occurrence]:
+        out = []
+        for _ in range(k):
+            t0 = rng.randrange(60)
+            t1 = t0 + rng.randrange(4)
+            out.append((rng.choice(["title", "body"]), t0, t1, t0 * 5, t1 * 5 + 4))
+        return out
+
+    for _ in range(500):
+        a, b, distance = occurrences(rng.randrange(20, 40)), occurrences(20), rng.randrange(6)
+        pairs = [(x[0], min(x[1], y[1]), max(x[2], y[2]), min(x[3], y[3]), max(x[4], y[4]))
+                 for x in a for y in b if x[0] == y[0] and nodes._gap(x, y) <= distance]
+        assert nodes._near(a, b, distance) == pairs
+        hits = [(nodes.FIELD_NUMBER[o[0]], o[3], -o[4], "t") for o in occurrences(30)]
+        inside = [h for h in hits if any(nodes.FIELD_NUMBER[s[0]] == h[0] and s[3] <= h[1]
+                                         and -h[2] <= s[4] for s in pairs)]
+        assert nodes._inside(hits, pairs) == inside
