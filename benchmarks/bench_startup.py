@@ -1,22 +1,28 @@
-"""How long the quick commands take to start and how much memory they use, before and after.
+"""How long the commands take and how much memory they use, before and after.
 
-    .venv/bin/python benchmarks/bench_startup.py [--baseline REF] [--runs 5]
+    .venv/bin/python benchmarks/bench_startup.py [--baseline REF] [--runs 5] [--only NAME...]
 
-Runs `monitor --help`, `status`, `matches`, `feeds` and `alerts` on a copy of the shipped
-config with a state file, each in a fresh process, alternating between the baseline (the
-code at git REF, exported to a temporary folder; default: the code before the command line
-imported lazily) and this tree, so both meet the same load on a shared machine. Prints one
-JSON line per command and version: the median wall time of the runs and the peak RSS, then
-one line per command comparing the two.
+Runs `monitor --help`, `status`, `matches`, `feeds`, `alerts`, `check` and `test seeds/`
+(one document) on a copy of the shipped config with a state file, each in a fresh process,
+alternating between the baseline (the code at git REF, exported to a temporary folder;
+default: the code before the command line imported lazily) and this tree, so both meet
+the same load on a shared machine. `check` and `test` run with a cold cache (the cache
+folder deleted before each run) and a warm one (filled by an untimed run first). "first
+alert" starts `monitor run` on a fresh state and times the first mail to appear in the
+Maildir, cold and warm (after a `monitor check`, as `make check` then `make run` would).
+Prints one JSON line per command and version: the median wall time of the runs and the
+peak RSS, then one line per command comparing the two.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -26,9 +32,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMANDS: tuple[tuple[str, ...], ...] = (
-    ("--help",), ("status",), ("matches",), ("feeds",), ("alerts",),
+# (name, arguments, cache: "cold" deleted before each run, "warm" filled first, "" none)
+COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("--help", ("--help",), ""), ("status", ("status",), ""), ("matches", ("matches",), ""),
+    ("feeds", ("feeds",), ""), ("alerts", ("alerts",), ""),
+    ("check cold", ("check",), "cold"), ("check warm", ("check",), "warm"),
+    ("test cold", ("test", "seeds/"), "cold"), ("test warm", ("test", "seeds/"), "warm"),
+    ("first alert cold", ("run",), "cold"), ("first alert warm", ("run",), "warm"),
 )
+FIRST_ALERT_LIMIT = 120.0  # seconds to wait for the daemon's first mail
 
 
 def baseline_ref() -> str:
@@ -65,21 +77,51 @@ def project(into: Path, tree: Path) -> Path:
 
 
 def run_once(tree: Path, config: Path, args: tuple[str, ...]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of `python -m monitor ARGS` with the code in `tree`."""
+    """Wall seconds and peak RSS (MB) of `python -m monitor ARGS` with the code in `tree`;
+    for `run`, the seconds until the first mail is in the Maildir (then it is stopped)."""
     argv = [sys.executable, "-m", "monitor", *args]
     if args[0] != "--help":
         argv += ["--config", str(config)]
     env = {**os.environ, "PYTHONPATH": str(tree)}
+    mail = config.parent / "out" / "mail" / "new"
+    if args[0] == "run":  # a fresh state: the seed is new again
+        for name in ("state.db", "state.db-wal", "state.db-shm", "mail", "feeds"):
+            path = config.parent / "out" / name
+            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=config.parent, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = 0.0
+    if args[0] == "run":
+        wall = first_mail(proc, mail, start)
+        proc.send_signal(signal.SIGTERM)
     _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
+    wall = wall or time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed in {tree}: {err}")
     return wall, usage.ru_maxrss / 1024  # KB on Linux
+
+
+def first_mail(proc: subprocess.Popen[bytes], mail: Path, start: float) -> float:
+    """Seconds from `start` until a file is in the Maildir folder `mail`."""
+    while time.perf_counter() - start < FIRST_ALERT_LIMIT:
+        with contextlib.suppress(FileNotFoundError):
+            if any(mail.iterdir()):
+                return time.perf_counter() - start
+        if proc.poll() is not None:
+            raise SystemExit(f"monitor run ended before its first alert (exit {proc.returncode})")
+        time.sleep(0.01)
+    proc.kill()
+    raise SystemExit(f"no alert within {FIRST_ALERT_LIMIT} s of monitor run")
+
+
+def measure(tree: Path, config: Path, args: tuple[str, ...], cache: str) -> tuple[float, float]:
+    """One run, with the cache folder deleted first ("cold"), or kept ("warm")."""
+    if cache == "cold":
+        shutil.rmtree(config.parent / "out" / "cache", ignore_errors=True)
+    return run_once(tree, config, args)
 
 
 def check_tree(tree: Path) -> None:
@@ -97,6 +139,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", metavar="REF", help="git ref to compare against")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", nargs="*", metavar="NAME",
+                        help="only these commands (e.g. 'check warm' status)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
         base = Path(tmp) / "baseline"
@@ -106,26 +150,36 @@ def main() -> None:
                    for name, tree in trees.items()}
         for tree in trees.values():
             check_tree(tree)
-        for command in COMMANDS:
-            runs: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
+        for name, command, cache in COMMANDS:
+            if args.only and name not in args.only:
+                continue
+            if cache == "warm":  # untimed: fills the cache as a first run would
+                for code, tree in trees.items():
+                    measure(tree, configs[code], ("check",), "cold")
+            runs: dict[str, list[tuple[float, float]]] = {code: [] for code in trees}
             for _ in range(args.runs):
-                for name, tree in trees.items():  # alternate: both see the same load
-                    runs[name].append(run_once(tree, configs[name], command))
-            medians = {}
-            for name, samples in runs.items():
-                medians[name] = statistics.median(wall for wall, _ in samples)
-                print(json.dumps({
-                    "bench": "startup", "command": " ".join(command), "code": name,
-                    "ref": commit if name == "before" else "working tree",
-                    "median_s": round(medians[name], 3),
-                    "peak_rss_mb": round(max(rss for _, rss in samples), 1),
-                    "runs": args.runs,
-                }), flush=True)
-            print(json.dumps({
-                "bench": "startup", "command": " ".join(command), "summary": True,
-                "before_s": round(medians["before"], 3), "after_s": round(medians["after"], 3),
-                "speedup": round(medians["before"] / medians["after"], 2),
-            }), flush=True)
+                for code, tree in trees.items():  # alternate: both see the same load
+                    runs[code].append(measure(tree, configs[code], command, cache))
+            report(name, runs, commit, args.runs)
+
+
+def report(name: str, runs: dict[str, list[tuple[float, float]]], commit: str,
+           count: int) -> None:
+    medians = {}
+    for code, samples in runs.items():
+        medians[code] = statistics.median(wall for wall, _ in samples)
+        print(json.dumps({
+            "bench": "startup", "command": name, "code": code,
+            "ref": commit if code == "before" else "working tree",
+            "median_s": round(medians[code], 3),
+            "peak_rss_mb": round(max(rss for _, rss in samples), 1),
+            "runs": count,
+        }), flush=True)
+    print(json.dumps({
+        "bench": "startup", "command": name, "summary": True,
+        "before_s": round(medians["before"], 3), "after_s": round(medians["after"], 3),
+        "speedup": round(medians["before"] / medians["after"], 2),
+    }), flush=True)
 
 
 if __name__ == "__main__":

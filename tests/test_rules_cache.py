@@ -93,3 +93,20 @@ def test_the_cache_folder_is_configurable_and_test_says_the_same_warm(
     assert outputs[0] == outputs[1] and '"rule": "defence-china"' in outputs[0]
     assert list((project / "elsewhere").glob("rules-*.pickle"))
     assert not (project / "out" / "cache").exists()
+
+
+def test_dictionaries_kept_as_tries_give_the_same_lemmas(tmp_path: Path) -> None:
+    """Every entry of a simplemma dictionary reads back the same from the trie kept in
+    the cache folder, in a second process's worth of loading (from the file)."""
+    from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
+
+    from monitor.text.dictionaries import KeptTries
+
+    plain = DefaultDictionaryFactory().get_dictionary("en")
+    KeptTries(tmp_path).get_dictionary("en")  # builds and writes it
+    [kept] = list(tmp_path.rglob("en.dic"))
+    assert not list(tmp_path.rglob("*.tmp"))
+    trie = KeptTries(tmp_path).get_dictionary("en")  # read from the file
+    assert len(trie) == len(plain)
+    assert all(trie.get(word) == lemma for word, lemma in plain.items())
+    assert kept.stat().st_mode & 0o077 == 0

@@ -120,12 +120,13 @@ def _documents(
     paths: Sequence[str], config: Config
 ) -> Iterator[tuple[Path, list[Document] | DocumentError]]:
     from monitor.cli.progress import track
-    from monitor.cli.test_url import is_url, url_documents
     from monitor.sources.readers import is_candidate, read_file
 
     files: list[tuple[Path, Path, FolderSourceConfig | None]] = []  # (file, root, source)
     for text in paths:
-        if is_url(text):
+        if text.lower().startswith(("http://", "https://")):
+            from monitor.cli.test_url import url_documents  # the HTTP client: only for URLs
+
             try:
                 yield Path(text), url_documents(text, config)
             except DocumentError as exc:

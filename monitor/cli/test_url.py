@@ -21,10 +21,6 @@ MAX_ENTRIES = 20  # a feed's first entries read (each may cost a page fetch)
 SHOWN_LINES = 3
 
 
-def is_url(text: str) -> bool:
-    return text.lower().startswith(("http://", "https://"))
-
-
 def url_documents(url: str, config: Config) -> list[Document]:
     """The documents at `url`: its entries if it is a feed, else the page's article."""
     return asyncio.run(_read(url, config))

@@ -26,11 +26,12 @@ from monitor.errors import RuleError
 from monitor.matching.files import rule_files
 from monitor.matching.loader import load_rules
 from monitor.matching.ruleset import RuleSet, quiet_gc, settle
+from monitor.text.lemma import keep_dictionaries
 
 # the code a compiled set is made by, and the data it reads, besides the rule files
 _CODE = ("matching/*.py", "text/*.py", "models.py", "errors.py")
 _DATA = ("simplemma", "pymorphy3", "pymorphy3_dicts_ru", "pymorphy3_dicts_uk", "lemminflect",
-         "pystemmer", "lingua_language_detector", "sentencex")
+         "pystemmer", "lingua_language_detector", "sentencex", "marisa_trie")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,6 +76,7 @@ def load_cached(
         key = _key(files, languages, notifiers, sources)
     except (OSError, RuleError):  # load_rules says what is wrong with them
         return load(warnings=warnings)
+    keep_dictionaries(folder / "dictionaries")
     cache = Cache(folder)
     name = "rules-" + _digest(*(str(f.resolve()) for f in files))[:16]
     with quiet_gc():

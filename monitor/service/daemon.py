@@ -18,7 +18,6 @@ from typing import Any
 from monitor import metrics
 from monitor.cluster import open_coordinator
 from monitor.config import Config
-from monitor.dashboard import add_dashboard
 from monitor.delivery.base import Notifier
 from monitor.delivery.outbox import Outbox
 from monitor.delivery.routing import everyone, open_notifiers
@@ -127,6 +126,8 @@ class Daemon:
         if config.http.enabled:
             server = WebServer(config.http, feeds=feeds_folder(config))
             add_health_routes(server, self.health)
+            from monitor.dashboard import add_dashboard  # templates, tester: only with HTTP
+
             add_dashboard(server, config, lambda: self.live.current)  # the last route
             await stack.enter_async_context(server)
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import unicodedata
 from functools import cache
+from pathlib import Path
+from typing import Any
 
 import simplemma
 import Stemmer
-from simplemma.strategies import DictionaryLookupStrategy
+from simplemma.strategies import DefaultStrategy, DictionaryLookupStrategy
 
 from monitor.text.normalize import fold, unify
 
@@ -41,7 +43,34 @@ ACCENTS_DROPPED: dict[str, dict[str, str]] = {
     "it": {"a": "à", "e": "èé", "i": "ì", "o": "ò", "u": "ù"},
     "ca": {"a": "à", "e": "èé", "i": "í", "o": "òó", "u": "ú", "c": "ç"},
 }
-_LOOKUP = DictionaryLookupStrategy()
+
+
+class _Dictionaries:
+    """simplemma's lookups, through the process's dictionary factory: its default one
+    (each dictionary decoded in memory), or tries kept in the cache folder."""
+
+    def __init__(self) -> None:
+        self.lookup = DictionaryLookupStrategy()
+        self.lemmatize: Any = simplemma.lemmatize
+        self.folder: Path | None = None
+
+
+_DICTS = _Dictionaries()
+
+
+def keep_dictionaries(folder: Path) -> None:
+    """From now on, read simplemma's dictionaries from tries kept in `folder`, made there
+    the first time (monitor.text.dictionaries). The first folder a process is given stays
+    its folder: the dictionaries already loaded stay in use."""
+    if _DICTS.folder is not None:
+        return
+    from monitor.text.dictionaries import KeptTries
+
+    factory = KeptTries(folder)
+    _DICTS.folder = folder
+    _DICTS.lookup = DictionaryLookupStrategy(factory)
+    _DICTS.lemmatize = simplemma.Lemmatizer(
+        lemmatization_strategy=DefaultStrategy(dictionary_factory=factory)).lemmatize
 
 
 @cache
@@ -71,9 +100,9 @@ def _known(word: str, language: str) -> str | None:
     does what `is_known` then `lemmatize` would; words with an apostrophe or made of digits
     take that longer way, where `lemmatize` has rules of its own.
     """
-    lemma = _LOOKUP.get_lemma(unicodedata.normalize("NFC", word), language)
+    lemma = _DICTS.lookup.get_lemma(unicodedata.normalize("NFC", word), language)
     if lemma is None or "'" in word or word.isnumeric():
-        return lemma and str(simplemma.lemmatize(word, lang=language))
+        return lemma and str(_DICTS.lemmatize(word, language))
     return str(lemma)
 
 
@@ -98,10 +127,11 @@ def _accented(word: str, language: str) -> str | None:
     for candidate in tries:
         for i, c in enumerate(candidate):
             for accented in letters.get(c, ""):
-                lemma = _LOOKUP.get_lemma(candidate[:i] + accented + candidate[i + 1 :], language)
+                lemma = _DICTS.lookup.get_lemma(
+                    candidate[:i] + accented + candidate[i + 1 :], language)
                 if lemma is not None:
                     return str(lemma)
-        lemma = _LOOKUP.get_lemma(candidate, language) if candidate != lower else None
+        lemma = _DICTS.lookup.get_lemma(candidate, language) if candidate != lower else None
         if lemma is not None:
             return str(lemma)
     return None
