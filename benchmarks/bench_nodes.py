@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import random
 import shutil
 import signal
 import sqlite3
@@ -44,6 +45,8 @@ sys.path.insert(0, str(ROOT))
 from tests.pg import PgServer  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpora" / "news"
+RULES: dict[str, Any] = {"folder": ROOT / "rules", "count": 0}  # the rule set in use
+WARM = 64  # documents per node matched before timing (two batches each, on average)
 
 
 def articles(n: int) -> list[str]:
@@ -57,8 +60,22 @@ def articles(n: int) -> list[str]:
     return texts
 
 
+def generate_rules(folder: Path, size: int) -> None:
+    """`size` rules like analysts' (bench_matching.py's generator), or the shipped ones."""
+    RULES["folder"], RULES["count"] = folder, size
+    if size == 0:
+        shutil.copytree(ROOT / "rules", folder)
+        return
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_matching as bm
+
+    texts = bm.read_articles() if bm.CORPUS.is_dir() else bm.generated_articles(600)
+    folder.mkdir()
+    bm.write_rules(folder / "generated.yaml", size, bm.Vocabulary(texts, random.Random(size)))
+
+
 def config(tmp: Path, state: str, sources: str, nodes: str = "") -> Path:
-    shutil.copytree(ROOT / "rules", tmp / "rules", dirs_exist_ok=True)
+    shutil.copytree(RULES["folder"], tmp / "rules", dirs_exist_ok=True)
     path = tmp / "config.yaml"
     path.write_text(f"languages: [en, ru]\nstate: {state}\nrules: rules/\n{nodes}"
                     f"sources:\n{sources}notifiers: []\nlog: {{level: WARNING}}\n")
@@ -102,6 +119,12 @@ def counter(state: str) -> Any:
     return lambda: sqlite3.connect(state).execute("SELECT count(*) FROM documents").fetchone()[0]
 
 
+def put(tmp: Path, texts: list[str], prefix: str) -> None:
+    for i, text in enumerate(texts):  # renamed in: a whole file at once
+        (tmp / f".{i}.txt").write_text(text, encoding="utf-8")
+        (tmp / f".{i}.txt").rename(tmp / "inbox" / f"{prefix}{i:05d}.txt")
+
+
 def match_rate(state: str, nodes: int, texts: list[str]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -112,10 +135,14 @@ def match_rate(state: str, nodes: int, texts: list[str]) -> dict[str, Any]:
         try:
             wait_running(cfg, nodes)
             count = counter(db)
-            for i, text in enumerate(texts):  # renamed in: a whole file at once
-                (tmp / f".{i}.txt").write_text(text, encoding="utf-8")
-                (tmp / f".{i}.txt").rename(tmp / "inbox" / f"{i:05d}.txt")
-            low, high = len(texts) // 10, len(texts)
+            # warm-up: every node claims some of these, loading its languages' models
+            warm, texts = texts[:WARM * nodes], texts[WARM * nodes:]
+            put(tmp, warm, "w")
+            while count() < len(warm):
+                time.sleep(0.1)
+            time.sleep(2.0)
+            put(tmp, texts, "m")
+            low, high = len(warm) + len(texts) // 10, len(warm) + len(texts)
             while count() < low:
                 time.sleep(0.05)
             t0 = time.perf_counter()
@@ -125,7 +152,8 @@ def match_rate(state: str, nodes: int, texts: list[str]) -> dict[str, Any]:
         finally:
             stop(procs)
     return {"bench": "match", "store": "postgresql" if nodes and "://" in db else "sqlite",
-            "nodes": nodes, "docs": high - low, "seconds": round(seconds, 2),
+            "nodes": nodes, "docs": high - low, "warm_up_docs": WARM * nodes,
+            "rules": RULES["count"], "seconds": round(seconds, 2),
             "docs_per_s": round((high - low) / seconds, 1)}
 
 
@@ -200,12 +228,16 @@ def main() -> int:
     parser.add_argument("--feeds", type=int, default=10000)
     parser.add_argument("--interval", type=float, default=60.0)
     parser.add_argument("--window", type=float, default=60.0)
+    parser.add_argument("--rules", type=int, default=5000,
+                        help="generated rules (0: the shipped rules/)")
     parser.add_argument("--skip", choices=["match", "polls"])
     args = parser.parse_args()
     pg = PgServer().start()
+    rules_dir = tempfile.TemporaryDirectory()
     try:
+        generate_rules(Path(rules_dir.name) / "rules", args.rules)
         if args.skip != "match":
-            texts = articles(args.docs)
+            texts = articles(args.docs + WARM * 4)
             base = None
             for n in [int(x) for x in args.nodes.split(",")]:
                 line = match_rate(pg.database(), n, texts)
@@ -220,6 +252,7 @@ def main() -> int:
                   flush=True)
     finally:
         pg.close()
+        rules_dir.cleanup()
     return 0
 
 

@@ -58,6 +58,7 @@ class Resources:
     pages: PagesConfig = field(default_factory=PagesConfig)  # how article pages are fetched
     templates: Path | None = None  # a folder of templates overriding the shipped ones
     read_only: bool = False  # a store opened by a command that only looks (no lock)
+    shared: bool = False  # the store is shared by several daemons (PostgreSQL)
 
     def state(self, who: str) -> StateStore:
         """The store, for a plug-in that must remember things; ConfigError without one."""

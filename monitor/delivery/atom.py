@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monitor import __version__
 from monitor.config import AtomNotifierConfig
@@ -35,6 +36,10 @@ from monitor.delivery.render import (
 )
 from monitor.errors import DeliveryError
 from monitor.models import Alert
+from monitor.registry import Resources
+
+if TYPE_CHECKING:
+    from monitor.delivery.atom_shared import SharedState
 
 log = logging.getLogger(__name__)
 
@@ -153,10 +158,14 @@ def write_atomic(path: Path, data: bytes) -> None:
 def read_entries(path: Path) -> list[Entry]:
     """The entries of a feed this notifier wrote (empty, with a warning, when unreadable)."""
     try:
-        root = ET.parse(path).getroot()
+        return entries_of(ET.parse(path).getroot())
     except (OSError, ET.ParseError) as exc:
         log.warning("%s: cannot read the feed back (%s); starting it afresh", path, exc)
         return []
+
+
+def entries_of(root: ET.Element) -> list[Entry]:
+    """The entries of a feed document this notifier wrote."""
     out: list[Entry] = []
     for el in root.findall(_Q + "entry"):
         cat = el.find(_Q + "category")
@@ -167,6 +176,13 @@ def read_entries(path: Path) -> list[Entry]:
         out.append(
             Entry(updated=upd, id=eid, rule=term, rule_title=cat.get("label", term), element=el)
         )
+    return out
+
+
+def _by_rule(entries: list[Entry]) -> dict[str, list[Entry]]:
+    out: dict[str, list[Entry]] = {}
+    for entry in entries:
+        out.setdefault(entry.rule, []).append(entry)
     return out
 
 
@@ -181,10 +197,20 @@ class AtomNotifier(NotifierBase[AtomNotifierConfig]):
 
     config_model = AtomNotifierConfig
 
+    @classmethod
+    def from_config(cls, cfg: AtomNotifierConfig, ctx: Resources) -> AtomNotifier:
+        """The notifier; with a state shared by several daemons, it keeps the feeds there
+        too (delivery/atom_shared.py)."""
+        notifier = cls(cfg, templates=ctx.templates)
+        notifier.shared = ctx.store if ctx.shared else None
+        return notifier
+
     def _setup(self) -> None:
         self.renderer: Renderer = make_renderer(self.templates, owner=self.name)
         self.entries: dict[str, list[Entry]] = {}  # rule -> newest first
         self._known: dict[str, tuple[int, int, int]] = {}  # file name -> its stat as read
+        self.shared: SharedState | None = None  # the state several daemons share
+        self._stamps: dict[str, str] = {}  # file name -> the stamp of its last write known
         self._lock = asyncio.Lock()
 
     async def __aenter__(self) -> AtomNotifier:
@@ -215,14 +241,25 @@ class AtomNotifier(NotifierBase[AtomNotifierConfig]):
                 continue
             if self._known.get(path.name) == seen:
                 continue
-            read: dict[str, list[Entry]] = {}
-            for entry in read_entries(path):
-                read.setdefault(entry.rule, []).append(entry)
-            for rule, entries in read.items():
-                self.entries.pop(rule, None)
-                for entry in entries:
-                    self._add(entry)
+            read = _by_rule(read_entries(path))
+            self._replace(read)
             self._known[path.name] = seen
+        if self.shared is not None:
+            from monitor.delivery.atom_shared import changed_feeds
+
+            for data in changed_feeds(self.shared, self._stamps).values():
+                try:
+                    self._replace(_by_rule(entries_of(ET.fromstring(data))))
+                except ET.ParseError as exc:
+                    log.warning("notifier %r: a feed kept in the state is unreadable (%s)",
+                                self.name, exc)
+
+    def _replace(self, read: dict[str, list[Entry]]) -> None:
+        """These rules' entries, as read back, replace those held."""
+        for rule, entries in read.items():
+            self.entries.pop(rule, None)
+            for entry in entries:
+                self._add(entry)
 
     def url(self, stem: str) -> str:
         base = self.config.base_url
@@ -252,6 +289,10 @@ class AtomNotifier(NotifierBase[AtomNotifierConfig]):
             path = self.config.path / f"{stem}.atom"
             write_atomic(path, data)
             self._known[path.name] = _signature(path)
+            if self.shared is not None:
+                from monitor.delivery.atom_shared import save_feed
+
+                self._stamps[path.name] = save_feed(self.shared, path.name, data)
 
     async def send(self, alert: Alert) -> None:
         await self.send_digest([alert], "")

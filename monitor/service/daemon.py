@@ -105,7 +105,8 @@ class Daemon:
         http = self._http or await stack.enter_async_context(FeedHttp.from_config(config.feeds))
         ctx = Resources(store=self.store, http=http, clock=self.clock,
                         languages=tuple(config.languages), feeds=config.feeds,
-                        pages=config.pages, templates=config.templates)
+                        pages=config.pages, templates=config.templates,
+                        shared=self.node.shared)
         for cfg in (c for c in config.sources if c.enabled):
             self.sources[cfg.id] = await stack.enter_async_context(build_source(cfg, ctx))
             self._source_locks[cfg.id] = asyncio.Lock()
@@ -124,7 +125,12 @@ class Daemon:
         if (broken := self.live.start_alert()) is not None:
             self.store.add_alert(broken, everyone(self.notifiers))
         if config.http.enabled:
-            server = WebServer(config.http, feeds=feeds_folder(config))
+            folder = feeds_folder(config)
+            server = WebServer(config.http, feeds=folder)
+            if folder is not None and self.node.shared:  # the feeds kept in the state
+                from monitor.delivery.atom_shared import shared_feeds
+
+                server.route("/feeds/", shared_feeds(self.store, folder))
             add_health_routes(server, self.health)
             from monitor.dashboard import add_dashboard  # templates, tester: only with HTTP
 
