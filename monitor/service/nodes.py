@@ -94,8 +94,9 @@ class Node:
         renewed = self._call(lambda: self.coordinator.renew(lease, self.config.lease))
         if renewed is None:
             self.held.pop(name, None)
-            log.warning("node %s: lost the lease on %s (generation %d) to another node; "
-                        "it stops acting on it", self.name, name, lease.generation)
+            if self._down is None:  # (unreachable: said once already, by _call)
+                log.warning("node %s: lost the lease on %s (generation %d) to another node; "
+                            "it stops acting on it", self.name, name, lease.generation)
             return False
         self.held[name] = renewed
         return True
