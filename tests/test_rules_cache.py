@@ -95,14 +95,18 @@ def test_the_cache_folder_is_configurable_and_test_says_the_same_warm(
     assert not (project / "out" / "cache").exists()
 
 
-def test_dictionaries_kept_as_tries_give_the_same_lemmas(tmp_path: Path) -> None:
+def test_dictionaries_kept_as_tries_give_the_same_lemmas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every entry of a simplemma dictionary reads back the same from the trie kept in
     the cache folder, in a second process's worth of loading (from the file)."""
     from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
 
+    from monitor.text import dictionaries
     from monitor.text.dictionaries import KeptTries
 
     plain = DefaultDictionaryFactory().get_dictionary("en")
+    monkeypatch.setattr(dictionaries, "LARGE", 0)  # English too (small, quick to check)
     KeptTries(tmp_path).get_dictionary("en")  # builds and writes it
     [kept] = list(tmp_path.rglob("en.dic"))
     assert not list(tmp_path.rglob("*.tmp"))
@@ -110,3 +114,6 @@ def test_dictionaries_kept_as_tries_give_the_same_lemmas(tmp_path: Path) -> None
     assert len(trie) == len(plain)
     assert all(trie.get(word) == lemma for word, lemma in plain.items())
     assert kept.stat().st_mode & 0o077 == 0
+    monkeypatch.undo()  # a small dictionary stays in memory: no trie is built for it
+    assert KeptTries(tmp_path / "small").get_dictionary("en").get("houses") == "house"
+    assert not (tmp_path / "small").exists()
