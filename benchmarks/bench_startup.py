@@ -10,8 +10,8 @@ the same load on a shared machine. `check` and `test` run with a cold cache (the
 folder deleted before each run) and a warm one (filled by an untimed run first). "first
 alert" starts `monitor run` on a fresh state and times the first mail to appear in the
 Maildir, cold and warm (after a `monitor check`, as `make check` then `make run` would).
-Prints one JSON line per command and version: the median wall time of the runs and the
-peak RSS, then one line per command comparing the two.
+Prints one JSON line per command and version: the median wall time and CPU time (user +
+system) of the runs and the peak RSS, then one line per command comparing the two.
 """
 
 from __future__ import annotations
@@ -76,9 +76,13 @@ def project(into: Path, tree: Path) -> Path:
     return into / "config.yaml"
 
 
-def run_once(tree: Path, config: Path, args: tuple[str, ...]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of `python -m monitor ARGS` with the code in `tree`;
-    for `run`, the seconds until the first mail is in the Maildir (then it is stopped)."""
+Sample = tuple[float, float, float]  # wall seconds, CPU seconds, peak RSS (MB)
+
+
+def run_once(tree: Path, config: Path, args: tuple[str, ...]) -> Sample:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (MB) of `python -m monitor
+    ARGS` with the code in `tree`; for `run`, the seconds until the first mail is in the
+    Maildir (then it is stopped: its CPU seconds are those until it stopped)."""
     argv = [sys.executable, "-m", "monitor", *args]
     if args[0] != "--help":
         argv += ["--config", str(config)]
@@ -101,7 +105,7 @@ def run_once(tree: Path, config: Path, args: tuple[str, ...]) -> tuple[float, fl
     err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed in {tree}: {err}")
-    return wall, usage.ru_maxrss / 1024  # KB on Linux
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024  # KB on Linux
 
 
 def first_mail(proc: subprocess.Popen[bytes], mail: Path, start: float) -> float:
@@ -117,7 +121,7 @@ def first_mail(proc: subprocess.Popen[bytes], mail: Path, start: float) -> float
     raise SystemExit(f"no alert within {FIRST_ALERT_LIMIT} s of monitor run")
 
 
-def measure(tree: Path, config: Path, args: tuple[str, ...], cache: str) -> tuple[float, float]:
+def measure(tree: Path, config: Path, args: tuple[str, ...], cache: str) -> Sample:
     """One run, with the cache folder deleted first ("cold"), or kept ("warm")."""
     if cache == "cold":
         shutil.rmtree(config.parent / "out" / "cache", ignore_errors=True)
@@ -156,23 +160,25 @@ def main() -> None:
             if cache == "warm":  # untimed: fills the cache as a first run would
                 for code, tree in trees.items():
                     measure(tree, configs[code], ("check",), "cold")
-            runs: dict[str, list[tuple[float, float]]] = {code: [] for code in trees}
+            runs: dict[str, list[Sample]] = {code: [] for code in trees}
             for _ in range(args.runs):
                 for code, tree in trees.items():  # alternate: both see the same load
                     runs[code].append(measure(tree, configs[code], command, cache))
             report(name, runs, commit, args.runs)
 
 
-def report(name: str, runs: dict[str, list[tuple[float, float]]], commit: str,
-           count: int) -> None:
+def report(name: str, runs: dict[str, list[Sample]], commit: str, count: int) -> None:
+    """The medians of wall and CPU time per version, then the two compared. CPU seconds
+    say more than wall time on a loaded machine (waiting for a core is not counted)."""
     medians = {}
     for code, samples in runs.items():
-        medians[code] = statistics.median(wall for wall, _ in samples)
+        medians[code] = statistics.median(wall for wall, _, _ in samples)
         print(json.dumps({
             "bench": "startup", "command": name, "code": code,
             "ref": commit if code == "before" else "working tree",
             "median_s": round(medians[code], 3),
-            "peak_rss_mb": round(max(rss for _, rss in samples), 1),
+            "median_cpu_s": round(statistics.median(cpu for _, cpu, _ in samples), 3),
+            "peak_rss_mb": round(max(rss for _, _, rss in samples), 1),
             "runs": count,
         }), flush=True)
     print(json.dumps({
