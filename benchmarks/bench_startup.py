@@ -7,9 +7,9 @@ Runs `monitor --help`, `status`, `matches`, `feeds`, `alerts`, `check` and `test
 alternating between the baseline (the code at git REF, exported to a temporary folder;
 default: the code before the command line imported lazily) and this tree, so both meet
 the same load on a shared machine. `check` and `test` run with a cold cache (the cache
-folder deleted before each run) and a warm one (filled by an untimed run first). "first
-alert" starts `monitor run` on a fresh state and times the first mail to appear in the
-Maildir, cold and warm (after a `monitor check`, as `make check` then `make run` would).
+folder deleted before each run) and a warm one (filled by an untimed run of the same
+command first). "first alert" starts `monitor run` on a fresh state and times the first
+mail to appear in the Maildir, with a cold and a warm cache.
 Prints one JSON line per command and version: the median wall time and CPU time (user +
 system) of the runs and the peak RSS, then one line per command comparing the two.
 """
@@ -157,9 +157,9 @@ def main() -> None:
         for name, command, cache in COMMANDS:
             if args.only and name not in args.only:
                 continue
-            if cache == "warm":  # untimed: fills the cache as a first run would
+            if cache == "warm":  # untimed: a first run fills the cache
                 for code, tree in trees.items():
-                    measure(tree, configs[code], ("check",), "cold")
+                    measure(tree, configs[code], command, "cold")
             runs: dict[str, list[Sample]] = {code: [] for code in trees}
             for _ in range(args.runs):
                 for code, tree in trees.items():  # alternate: both see the same load

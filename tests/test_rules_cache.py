@@ -99,21 +99,37 @@ def test_dictionaries_kept_as_tries_give_the_same_lemmas(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every entry of a simplemma dictionary reads back the same from the trie kept in
-    the cache folder, in a second process's worth of loading (from the file)."""
+    the cache folder, once built (here English, made to count as large)."""
     from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
 
     from monitor.text import dictionaries
     from monitor.text.dictionaries import KeptTries
 
     plain = DefaultDictionaryFactory().get_dictionary("en")
-    monkeypatch.setattr(dictionaries, "LARGE", 0)  # English too (small, quick to check)
-    KeptTries(tmp_path).get_dictionary("en")  # builds and writes it
+    monkeypatch.setattr(dictionaries, "LARGE", 0)
+    KeptTries(tmp_path, build=True).get_dictionary("en")  # what the builder process does
     [kept] = list(tmp_path.rglob("en.dic"))
     assert not list(tmp_path.rglob("*.tmp"))
+    assert kept.stat().st_mode & 0o077 == 0
     trie = KeptTries(tmp_path).get_dictionary("en")  # read from the file
     assert len(trie) == len(plain)
     assert all(trie.get(word) == lemma for word, lemma in plain.items())
-    assert kept.stat().st_mode & 0o077 == 0
-    monkeypatch.undo()  # a small dictionary stays in memory: no trie is built for it
-    assert KeptTries(tmp_path / "small").get_dictionary("en").get("houses") == "house"
-    assert not (tmp_path / "small").exists()
+
+
+def test_a_missing_trie_is_built_in_the_background_and_small_ones_never(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without its trie, a large dictionary is decoded as before (the same lemmas at once)
+    and its trie left to a background process; a small one is only decoded."""
+    from monitor.text import dictionaries
+    from monitor.text.dictionaries import KeptTries
+
+    started: list[tuple[Path, str]] = []
+    monkeypatch.setattr(dictionaries, "build_in_background",
+                        lambda folder, lang: started.append((folder, lang)))
+    assert KeptTries(tmp_path).get_dictionary("en").get("houses") == "house"
+    assert started == []  # small: no trie
+    monkeypatch.setattr(dictionaries, "LARGE", 0)
+    assert KeptTries(tmp_path).get_dictionary("en").get("houses") == "house"
+    assert started == [(tmp_path, "en")]
+    assert not list(tmp_path.rglob("*.dic"))
