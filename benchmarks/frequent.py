@@ -42,7 +42,7 @@ class FrequentWords:
             script = SCRIPTS.get(lang, re.compile(r"[^\W\d_]{3,}"))
             for title, body in items:
                 tokens = [w.lower() for w in script.findall(f"{title} {body}")]
-                spread.update(dict.fromkeys(tokens))  # in order: ties rank the same each run
+                spread.update(list(dict.fromkeys(tokens)))  # in order: ties rank alike each run
                 pairs.update(f"{a} {b}" for a, b in itertools.pairwise(tokens))
             self.words[lang] = [w for w, _ in spread.most_common()]
             common = set(self.words[lang][:200])
