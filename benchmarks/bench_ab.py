@@ -8,13 +8,13 @@ checkout the CPU ms per document and the CPU seconds to load the rules; the chec
 turns, `--rounds` times.
 
     .venv/bin/python benchmarks/bench_ab.py --base ../main-copy [--size 10000] [--rounds 3]
+        [--workload selective|frequent]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
 import statistics
 import subprocess
 import sys
@@ -64,6 +64,7 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=10000)
     parser.add_argument("--docs", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workload", default="selective", choices=["selective", "frequent"])
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import bench_matching as bm
@@ -71,16 +72,17 @@ def main() -> int:
     out: dict[str, list[dict[str, float]]] = {"base": [], "new": []}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "rules.yaml"
-        bm.write_rules(path, args.size,
-                       bm.Vocabulary(bm.read_articles(), random.Random(args.size), 0.05))
+        bm.generate(path, args.size, bm.read_articles(), 0.05, args.workload)
         for i in range(args.rounds):
             order = [("base", args.base), ("new", ROOT)]
             for name, root in order if i % 2 == 0 else order[::-1]:
                 line = run(root.resolve(), path, args.docs)
                 out[name].append(line)
                 print(json.dumps({"round": i + 1, "checkout": name, "rules": args.size,
+                                  "workload": args.workload,
                                   **line}), flush=True)
-    summary: dict[str, object] = {"rules": args.size, "rounds": args.rounds}
+    summary: dict[str, object] = {"rules": args.size, "workload": args.workload,
+                                  "rounds": args.rounds}
     for key in ("cpu_ms_per_doc", "compile_cpu_s"):
         for name in out:
             summary[f"{name}_{key}_median"] = statistics.median(r[key] for r in out[name])

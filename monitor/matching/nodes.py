@@ -126,10 +126,13 @@ class NearNode:
         self.distance = distance
 
     def occurrences(self, ctx: Context) -> list[Occurrence]:
+        found = ctx.memo.get(self)  # asked twice when it matches: for the match, for hits
+        if found is not None:
+            return found
         current = self.children[0].occurrences(ctx)
         for child in self.children[1:]:
             if not current:
-                return []
+                break
             other = child.occurrences(ctx)
             if len(current) * len(other) > _FEW:
                 current = _near(current, other, self.distance)
@@ -140,7 +143,8 @@ class NearNode:
                 for b in other
                 if a[0] == b[0] and _gap(a, b) <= self.distance
             ]
-        return current
+        found = ctx.memo[self] = current
+        return found
 
     def matches(self, ctx: Context) -> bool:
         return bool(self.occurrences(ctx))

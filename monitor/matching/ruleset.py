@@ -262,19 +262,26 @@ def _shown(node: n.Exec, ctx: n.Context, leaves: Explained) -> tuple[list[n.RawH
     shared: list[n.Exec] = []  # leaves whose term another leaf has too (title:x OR x)
     found: list[n.RawHit] = []
     present = ctx.present
+    memo = ctx.shown
+    fired = 0
     for leaf, need in leaves:
         if need is None or need in present:
-            first, count = ctx.shown.get(leaf) or _first(leaf, ctx)
+            first, count = memo.get(leaf) or _first(leaf, ctx)
             if count:
+                fired += 1
                 found += first
                 term = first[0][3]
-                shared += [leaf] if term in counts else []
+                if term in counts:
+                    shared.append(leaf)
                 counts[term] = count
+    if fired == 1:  # one leaf's first hits: in order, one per place, few
+        return found, tuple(counts.items())
     if shared:
         every = [h for leaf, _ in leaves if leaf in shared or _named(leaf, shared)
                  for h in ctx.hits.get(leaf) or leaf.hits(ctx)]
         counts.update(_places_per_term(every))
-    return _cap(_dedupe(found)), tuple(counts.items())
+        return _cap(_dedupe(found)), tuple(counts.items())
+    return _dedupe(found)[:MAX_HITS], tuple(counts.items())  # PER_TERM each already
 
 
 def _named(leaf: n.Exec, shared: list[n.Exec]) -> bool:
@@ -322,7 +329,10 @@ def _first(leaf: n.Exec, ctx: n.Context) -> tuple[list[n.RawHit], int]:
     if hits is None:
         hits = leaf.hits(ctx)
     first = sorted(hits) if len(hits) <= PER_TERM else heapq.nsmallest(PER_TERM, hits)
-    found = ctx.shown[leaf] = (first, len({h[:3] for h in hits}))
+    places = len({h[:3] for h in hits})
+    if places < len(hits):  # two hits at one place (a phrase with slop): one shown
+        first = _dedupe(first)
+    found = ctx.shown[leaf] = (first, places)
     return found
 
 
