@@ -7,6 +7,7 @@ rules are compiled once) and their results are memoised per document in `Context
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator
 
 from monitor.matching.context import (
@@ -150,6 +151,29 @@ class TermLeaf(_Leaf):
                     found += [(number, b[2 * p], -b[2 * p + 1], term) for p in positions]
         return found
 
+    def first(self, ctx: Context, k: int) -> tuple[list[RawHit], int]:
+        """The first k hits, in order, and at how many places there are hits: for one word
+        or prefix, from where it occurs, without making every hit."""
+        plan = self._plans.get(ctx.lang, UNPLANNED)
+        if plan is UNPLANNED:
+            plan = self.plan(ctx.lang)
+        found = ctx.hits.get(self)
+        if found is not None or plan is None or len(plan[0]) > 1:
+            return first_of(self.hits(ctx) if found is None else found, k)
+        out: list[RawHit] = []
+        count = 0
+        if plan[0][0] in ctx.present:
+            term = self.term
+            for field in self.fields:
+                positions = ctx.features.positions(field, plan[0][0])
+                count += len(positions)
+                if positions and len(out) < k:
+                    b = ctx.analysis.field(field).bounds  # token p spans b[2p] to b[2p + 1]
+                    number = FIELD_NUMBER[field]
+                    out += [(number, b[2 * p], -b[2 * p + 1], term)
+                            for p in positions[: k - len(out)]]
+        return out, count
+
     def _find(self, ctx: Context) -> list[Occurrence]:
         plan = self.plan(ctx.lang)
         if plan is None or not plan[1] <= ctx.present:
@@ -173,6 +197,15 @@ class TermLeaf(_Leaf):
             else:
                 out.extend(_occurrences(field, ctx.analysis.field(field), sets, self.slop))
         return out
+
+
+def first_of(hits: list[RawHit], k: int) -> tuple[list[RawHit], int]:
+    """The first k of some hits, in order, one per place, and at how many places they are."""
+    first = sorted(hits) if len(hits) <= k else heapq.nsmallest(k, hits)
+    places = len({h[:3] for h in hits})
+    if places < len(hits):  # two hits at one place (a phrase with slop): one shown
+        first = sorted({h[:3]: h for h in reversed(first)}.values())
+    return first, places
 
 
 def word_elements(word: str, lang: str) -> list[Element]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import heapq
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -14,6 +13,7 @@ from types import MappingProxyType
 
 from monitor.matching import nodes as n
 from monitor.matching.explainers import Explained, Explainers
+from monitor.matching.leaves import first_of
 from monitor.matching.prefilter import Index, build_index, post_order
 from monitor.matching.relevance import NO_HITS, PartStats, Place, part_stats, places, relevance
 from monitor.models import Document, Match
@@ -325,14 +325,10 @@ def _cap(hits: list[n.RawHit]) -> list[n.RawHit]:
 
 def _first(leaf: n.Exec, ctx: n.Context) -> tuple[list[n.RawHit], int]:
     """A leaf's first PER_TERM hits and at how many places it has hits, once per document."""
-    hits = ctx.hits.get(leaf)
-    if hits is None:
-        hits = leaf.hits(ctx)
-    first = sorted(hits) if len(hits) <= PER_TERM else heapq.nsmallest(PER_TERM, hits)
-    places = len({h[:3] for h in hits})
-    if places < len(hits):  # two hits at one place (a phrase with slop): one shown
-        first = _dedupe(first)
-    found = ctx.shown[leaf] = (first, places)
+    if isinstance(leaf, n.TermLeaf):
+        found = ctx.shown[leaf] = leaf.first(ctx, PER_TERM)
+    else:
+        found = ctx.shown[leaf] = first_of(leaf.hits(ctx), PER_TERM)
     return found
 
 
