@@ -102,6 +102,17 @@ class PgServer:
     def start_again(self) -> None:
         self._ctl("start")
 
+    def running(self) -> bool:
+        env = {**os.environ, "HOME": str(self.root)}
+        done = subprocess.run([str(self.bin / "pg_ctl"), "-D", str(self.data), "status"],
+                              capture_output=True, env=env, timeout=30, **self._as)
+        return done.returncode == 0
+
+    def ensure_running(self) -> None:
+        """Start the server again if a test left it stopped."""
+        if not self.running():
+            self.start_again()
+
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{USER}@127.0.0.1:{self.port}/{database}"
 

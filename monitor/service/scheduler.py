@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from monitor.errors import StoreUnavailable
+
 if TYPE_CHECKING:
     from monitor.service.daemon import Daemon
     from monitor.sources.base import Source
@@ -55,7 +57,7 @@ class Scheduler:
         if jitter and not now:
             first += timedelta(seconds=random.uniform(0, seconds * jitter))
         self._scheduler.add_job(
-            func,
+            _unavailable_logged(job_id, func),
             "interval",
             seconds=max(seconds, 0.05),
             jitter=seconds * jitter or None,
@@ -78,6 +80,21 @@ class Scheduler:
     @property
     def running(self) -> bool:
         return bool(self._scheduler.running)
+
+
+def _unavailable_logged(job_id: str, func: Job) -> Job:
+    """`func`, with the state out of reach (a database restarting) logged in one line rather
+    than as a traceback: the job runs again at its next interval."""
+
+    async def job() -> object:
+        try:
+            return await func()
+        except StoreUnavailable as exc:
+            log.warning("%s: the state cannot be reached (%s); trying again at the next run",
+                        job_id, exc)
+            return None
+
+    return job
 
 
 def job_table(d: Daemon) -> Scheduler:

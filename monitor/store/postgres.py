@@ -80,7 +80,8 @@ class PostgresStore(PostgresStories):
         delay = 0.1
         while True:
             try:
-                with self._pool.connection() as conn:
+                wait = max(deadline - time.monotonic(), 0.5)
+                with self._pool.connection(timeout=wait) as conn:
                     return work(conn)
             except RETRYABLE as exc:
                 if time.monotonic() + delay > deadline:
