@@ -25,7 +25,7 @@ from monitor.errors import MonitorError
 if TYPE_CHECKING:
     from monitor.config import Config
     from monitor.models import Alert
-    from monitor.store import SQLiteStore
+    from monitor.store import Store
     from monitor.store.base import Delivery, DeliveryStatus
 
 
@@ -116,10 +116,10 @@ def _line(d: Delivery) -> str:
     return "\n".join(lines)
 
 
-def _alerts(args: argparse.Namespace, config: Config, store: SQLiteStore) -> int:
+def _alerts(args: argparse.Namespace, config: Config, store: Store) -> int:
     if args.retry:
         count = store.retry_failed(time.time())
-        running = daemon_running(config.state)
+        running = config.state_url is None and daemon_running(config.state)
         if args.json:
             print(json.dumps({"pending_again": count, "daemon_running": running}))
         elif running:

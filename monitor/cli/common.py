@@ -14,7 +14,7 @@ from monitor.errors import ConfigError, LockedError, StoreError
 
 if TYPE_CHECKING:
     from monitor.config import Config
-    from monitor.store import SQLiteStore
+    from monitor.store import Store
 
 
 class Exit(IntEnum):
@@ -61,31 +61,35 @@ def config_or_none(args: argparse.Namespace) -> Config | None:
 
 
 @contextmanager
-def open_state(config: Config, *, lock: bool = False) -> Iterator[SQLiteStore | None]:
-    """The config's state, read-only unless `lock`; None (error printed) when unusable."""
-    if not config.state.exists():
+def open_state(config: Config, *, lock: bool = False) -> Iterator[Store | None]:
+    """The config's state (the SQLite file, or the PostgreSQL database), read-only unless
+    `lock`; None (error printed) when unusable."""
+    if config.state_url is None and not config.state.exists():
         error(
             f"{config.state} does not exist yet: the daemon has not run with this config "
             "(start it with `monitor run`)"
         )
         yield None
         return
-    from monitor.store import SQLiteStore
+    from monitor.registry import Resources
+    from monitor.store import open_store
 
     try:
-        store = SQLiteStore(config.state, lock=lock)
+        store = open_store(config, Resources(read_only=not lock))
     except LockedError:
         raise
     except StoreError as exc:
         error(str(exc))
         yield None
         return
-    with store:
+    try:
         yield store
+    finally:
+        store.close()
 
 
 def with_state(
-    run: Callable[[argparse.Namespace, Config, SQLiteStore], int],
+    run: Callable[[argparse.Namespace, Config, Store], int],
 ) -> Callable[[argparse.Namespace], int]:
     """The handler of a command that looks at the state: it loads --config and opens the
     state read-only (exit 2, or 1, with the error printed when either cannot be had), then

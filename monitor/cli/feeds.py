@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, closing, nullcontext
 from typing import Any
 
 from monitor.cli.common import Exit, add_command, config_or_none, error
@@ -37,13 +37,14 @@ def _feeds(args: argparse.Namespace) -> int:
     config = config_or_none(args)
     if config is None:
         return Exit.INVALID
+    from monitor.registry import Resources
     from monitor.sources import feeds_health
-    from monitor.store import SQLiteStore
+    from monitor.store import open_store
 
     opened: AbstractContextManager[Any]
-    if config.state.exists():
+    if config.state_url or config.state.exists():
         try:
-            opened = SQLiteStore(config.state, lock=False)
+            opened = closing(open_store(config, Resources(read_only=True)))
         except StoreError as exc:
             error(str(exc))
             return Exit.ERROR

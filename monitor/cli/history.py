@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from monitor.config import Config
     from monitor.matching import RuleSet
     from monitor.models import Alert, Document
-    from monitor.store import SQLiteStore
+    from monitor.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def _backfill(args: argparse.Namespace) -> int:
 
 
 def _run_backfill(
-    config: Config, store: SQLiteStore, rules: RuleSet, args: argparse.Namespace
+    config: Config, store: Store, rules: RuleSet, args: argparse.Namespace
 ) -> int:
     since = time.time() - args.since
     docs = store.documents_since(since)
@@ -191,7 +191,7 @@ def scan(
     return scan_rule(rules, rule, track(docs, f"backfill {rule}"), languages, skipped)
 
 
-async def deliver_once(config: Config, store: SQLiteStore) -> int:
+async def deliver_once(config: Config, store: Store) -> int:
     """Send what the outbox has due, with the config's notifiers, once."""
     from monitor.delivery.outbox import Outbox
     from monitor.delivery.routing import open_notifiers

@@ -22,7 +22,7 @@ from monitor.cli.display import safe, shorten, when
 if TYPE_CHECKING:
     from monitor.config import Config
     from monitor.models import Alert, Hit
-    from monitor.store import SQLiteStore
+    from monitor.store import Store
 
 FEW_RULES = 12  # an unknown --rule lists the valid ids when there are at most this many
 
@@ -126,7 +126,7 @@ def rule_ids(path: Path) -> set[str] | None:
     return ids
 
 
-def unknown_rule(rule: str, config: Config, store: SQLiteStore) -> str | None:
+def unknown_rule(rule: str, config: Config, store: Store) -> str | None:
     """Why `--rule` names no rule (neither in the rule files nor in the stored matches),
     with the close ids, or None when it names one."""
     from monitor.wording import did_you_mean
@@ -141,7 +141,7 @@ def unknown_rule(rule: str, config: Config, store: SQLiteStore) -> str | None:
     return f"--rule: no rule {rule!r} in {config.rules}{did_you_mean(rule, known)}{listed}"
 
 
-def run(args: argparse.Namespace, config: Config, store: SQLiteStore) -> int:
+def run(args: argparse.Namespace, config: Config, store: Store) -> int:
     alerts = [a for a in store.alerts_since(time.time() - args.since, rule=args.rule)
               if a.kind == "match"]
     if args.rule and not alerts and (problem := unknown_rule(args.rule, config, store)):

@@ -19,7 +19,7 @@ from monitor.health import SNAPSHOT_EVERY, STATUS_KEY
 
 if TYPE_CHECKING:
     from monitor.config import Config
-    from monitor.store import SQLiteStore
+    from monitor.store import Store
 
 DAY = 86400.0
 
@@ -46,7 +46,7 @@ def register(sub: Any) -> None:
 # ---------------------------------------------------------------- status
 
 
-def _status(args: argparse.Namespace, config: Config, store: SQLiteStore) -> int:
+def _status(args: argparse.Namespace, config: Config, store: Store) -> int:
     data = collect_status(config, store, time.time())
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
@@ -55,7 +55,7 @@ def _status(args: argparse.Namespace, config: Config, store: SQLiteStore) -> int
     return Exit.OK
 
 
-def collect_status(config: Config, store: SQLiteStore, now: float) -> dict[str, Any]:
+def collect_status(config: Config, store: Store, now: float) -> dict[str, Any]:
     """Everything `monitor status` shows, as JSON-able data."""
     snap = store.get_state(STATUS_KEY)
     daemon = _daemon_state(snap, now)
@@ -88,7 +88,7 @@ def collect_status(config: Config, store: SQLiteStore, now: float) -> dict[str, 
     return {
         "nodes": _nodes(config),
         "config": str(config.path),
-        "state": {"path": str(config.state), "size_bytes": store.size_bytes()},
+        "state": {"path": _where(config), "size_bytes": store.size_bytes()},
         "http": {"enabled": config.http.enabled, "bind": config.http.bind},
         "daemon": daemon,
         "sources": sources,
@@ -243,6 +243,11 @@ def _render_sources(sources: list[dict[str, Any]], now: float) -> str:
 # ---------------------------------------------------------------- state
 
 
+def _where(config: Config) -> str:
+    """The state's place for messages: the SQLite file or the PostgreSQL URL."""
+    return config.state_url or str(config.state)
+
+
 def _state(args: argparse.Namespace) -> int:
     config = config_or_none(args)
     if config is None:
@@ -254,12 +259,13 @@ def _state(args: argparse.Namespace) -> int:
             before = store.size_bytes()
             if args.vacuum:
                 store.vacuum()
-                print(f"vacuumed {config.state}: {size(before)} -> {size(store.size_bytes())}")
+                print(f"vacuumed {_where(config)}: {size(before)} -> "
+                      f"{size(store.size_bytes())}")
                 return Exit.OK
             counts = store.delivery_counts()
             documents = sum(int(c["documents"]) for c in store.source_counts().values())
             print(
-                f"{config.state}: {size(before)}; {documents} documents; deliveries: "
+                f"{_where(config)}: {size(before)}; {documents} documents; deliveries: "
                 + ", ".join(f"{n} {k}" for k, n in counts.items())
             )
     except LockedError as exc:

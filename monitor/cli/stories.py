@@ -14,7 +14,7 @@ from monitor.cli.history import duration
 
 if TYPE_CHECKING:
     from monitor.config import Config
-    from monitor.store import SQLiteStore
+    from monitor.store import Store
     from monitor.stories.base import StorySummary
 
 
@@ -52,7 +52,7 @@ def render(story: StorySummary) -> str:
     return "\n".join(lines)
 
 
-def _stories(args: argparse.Namespace, config: Config, store: SQLiteStore) -> int:
+def _stories(args: argparse.Namespace, config: Config, store: Store) -> int:
     found = store.stories_since(time.time() - args.since, rule=args.rule, limit=args.limit)
     if args.json:
         print(json.dumps([story_json(s) for s in found], indent=2, ensure_ascii=False))

@@ -133,6 +133,18 @@ class Store(StoryStore, Protocol):
         still lists it raises no alert again. Return how many rows were pruned."""
         ...
 
+    def delivery_counts(self) -> dict[str, int]:
+        """How many deliveries are pending, delivered and failed."""
+        ...
+
+    def size_bytes(self) -> int:
+        """The state's size on disk."""
+        ...
+
+    def vacuum(self) -> None:
+        """Return the space of deleted rows to the filesystem."""
+        ...
+
     def close(self) -> None:
         """Release the file and the lock."""
         ...

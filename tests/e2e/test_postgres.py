@@ -6,11 +6,20 @@ losing and repeating nothing."""
 from __future__ import annotations
 
 import collections
+import json
 import time
 from pathlib import Path
 
 from tests.pg import PgServer
-from tests.reliability.helpers import add_docs, log_text, start, terminate, wait_for, write_project
+from tests.reliability.helpers import (
+    add_docs,
+    log_text,
+    run,
+    start,
+    terminate,
+    wait_for,
+    write_project,
+)
 from tests.servers import SmtpSink, http_server, smtp_server
 
 
@@ -60,6 +69,14 @@ def test_a_feed_alert_is_delivered_once_from_postgresql(tmp_path: Path, postgres
             terminate(daemon)
         [subject] = subjects(sink)
         assert subject.endswith("Bridge opens reliabilitytest")
+    # the commands that look at the state read it from the database
+    state = run(cfg, command="state")
+    assert state.returncode == 0 and "postgresql://" in state.stdout, state.stderr
+    assert "1 delivered" in state.stdout and "2 documents" in state.stdout, state.stdout
+    status = json.loads(run(cfg, "--json", command="status").stdout)
+    assert status["state"]["path"] == postgres_url and status["deliveries"]["delivered"] == 1
+    matches = run(cfg, command="matches")
+    assert "Bridge opens reliabilitytest" in matches.stdout, matches.stderr
 
 
 def test_postgresql_restarted_and_down_loses_and_repeats_nothing(
