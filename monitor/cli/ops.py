@@ -34,12 +34,18 @@ def register(sub: Any) -> None:
     history.register(sub)
     p = add_command(
         sub, "state", _state,
-        "show the state file (size and row counts); --vacuum compacts it",
+        "show the state (size and row counts); --vacuum compacts it; --migrate-to copies a "
+        "SQLite state into PostgreSQL",
     )
     p.add_argument(
         "--vacuum",
         action="store_true",
         help="rebuild the file to give free space back (the daemon must be stopped)",
+    )
+    p.add_argument(
+        "--migrate-to", metavar="URL",
+        help="copy the SQLite state into the empty PostgreSQL database postgresql://user@"
+        "host:port/dbname (password from PGPASSWORD or ~/.pgpass; the daemon must be stopped)",
     )
 
 
@@ -252,6 +258,10 @@ def _state(args: argparse.Namespace) -> int:
     config = config_or_none(args)
     if config is None:
         return Exit.INVALID
+    if args.migrate_to:
+        from monitor.cli.migrate import migrate_to
+
+        return migrate_to(config, args.migrate_to)
     try:
         with open_state(config, lock=args.vacuum) as store:
             if store is None:

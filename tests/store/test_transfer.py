@@ -1,0 +1,106 @@
+"""`monitor state --migrate-to`: a SQLite state copied into PostgreSQL keeps its seen
+documents (also pruned ones), alerts, the outbox with every status, source state and
+stories; a filled target and a running daemon are refused."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from monitor.cli import main
+from monitor.models import Alert, Document, Outlet
+from monitor.store import SQLiteStore
+from monitor.store.postgres import PostgresStore
+
+
+def doc(n: int) -> Document:
+    return Document(id=f"inbox:{n}", source="inbox", title=f"T{n}", body=f"Body {n}")
+
+
+def alert(d: Document, rule: str = "r1") -> Alert:
+    return Alert(id=Alert.make_id(rule, d.content_hash), rule=rule, rule_title="R", document=d)
+
+
+def fill(path: Path) -> dict[str, list[int]]:
+    """A state with a pruned document, alerts in every outbox status, a digest, source
+    state and a story; returns the delivery ids by status."""
+    with SQLiteStore(path) as s:
+        for n in range(5):
+            s.put_document(doc(n))
+            s.add_alert(alert(doc(n)), [("mail", "immediate"), ("digest", "daily")])
+        s._db.execute("UPDATE documents SET data = '' WHERE id = 'inbox:0'")  # pruned text
+        ids = [d.id for d in s.due_deliveries(now=1e12)]
+        s.mark_delivered(ids[:2], now=10)
+        s.mark_retry(ids[2:3], "refused", next_attempt=2e12)
+        s.mark_failed(ids[3:4], "gave up")
+        s.set_state("source:wire", {"etag": '"x"', "failures": 1})
+        seen = datetime.fromtimestamp(1000, UTC)
+        for n in range(2):
+            s.join_story(story="S", outlet=Outlet(document=f"inbox:{n}", source="inbox",
+                         host="h", title=f"T{n}", seen=seen), language="en",
+                         shingles=bytes([n, 1, 2, 3]), bands=[7, 8], index_cap=10)
+        return {status: sorted(d.id for d in s.deliveries(status))  # type: ignore[arg-type]
+                for status in ("pending", "delivered", "failed")}
+
+
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "rules").mkdir()
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("languages: [en]\nstate: state.db\nrules: rules/\n")
+    return cfg
+
+
+def migrate(cfg: Path, url: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(["state", "--config", str(cfg), "--migrate-to", url])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_everything_is_copied(
+    tmp_path: Path, postgres_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = project(tmp_path)
+    before = fill(tmp_path / "state.db")
+    code, out = migrate(cfg, postgres_url, capsys)
+    assert code == 0, out
+    assert "5 documents" in out and "10 deliveries" in out and f"state: {postgres_url}" in out
+    with PostgresStore(postgres_url) as pg:
+        assert all(pg.document_status(doc(n)) == "unchanged" for n in range(5))
+        kept = pg.get_document("inbox:1")
+        assert pg.get_document("inbox:0") is None and kept is not None and kept.body == "Body 1"
+        assert {status: sorted(d.id for d in pg.deliveries(status))  # type: ignore[arg-type]
+                for status in ("pending", "delivered", "failed")} == before
+        [retried] = [d for d in pg.deliveries("pending") if d.last_error]
+        assert retried.attempts == 1 and retried.next_attempt == 2e12
+        assert pg.digest_deliveries("digest", "daily")[0].alert.rule == "r1"
+        assert not pg.add_alert(alert(doc(3)), [("mail", "immediate")])  # raised once only
+        assert pg.get_state("source:wire") == {"etag": '"x"', "failures": 1}
+        assert [o.document for o in pg.story_outlets("S")] == ["inbox:0", "inbox:1"]
+        assert {c.document for c in pg.story_candidates([7], since=0, language="en",
+                                                        limit=5)} == {"inbox:1", "inbox:0"}
+        # new rows get new ids after the copied ones
+        assert pg.add_alert(alert(doc(9)), [("mail", "immediate")])
+        copied = [i for ids in before.values() for i in ids]
+        assert max(d.id for d in pg.due_deliveries(now=1e12, limit=100)) > max(copied)
+        pg.join_story(story="S", outlet=Outlet(document="inbox:9", source="inbox", host="h",
+                      title="T9", seen=datetime.fromtimestamp(1001, UTC)), language="en",
+                      shingles=b"abcd", bands=[7], index_cap=10)
+        assert len(pg.story_outlets("S")) == 3
+
+
+def test_a_filled_database_and_a_running_daemon_are_refused(
+    tmp_path: Path, postgres_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = project(tmp_path)
+    fill(tmp_path / "state.db")
+    assert migrate(cfg, postgres_url, capsys)[0] == 0
+    code, out = migrate(cfg, postgres_url, capsys)  # a second time: not merged
+    assert code == 1 and "already holds a monitor state" in out and "empty database" in out
+    with SQLiteStore(tmp_path / "state.db"):  # a daemon holds the state
+        code, out = migrate(cfg, postgres_url.rsplit("/", 1)[0] + "/other", capsys)
+    assert code == 3 and "stop the daemon" in out
+    code, out = migrate(cfg, re.sub("monitor@", "monitor:pw@", postgres_url), capsys)
+    assert code == 2 and "PGPASSWORD" in out
