@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from monitor.config import Config
-from monitor.dashboard.state import StateReader
+from monitor.dashboard.state import open_reader
 from monitor.errors import MonitorError, RuleError
 from monitor.matching import RuleSet, load_rules
 from monitor.matching.files import rule_files
@@ -61,7 +61,7 @@ def run_test(config: Config, rules: RuleSet, *, rule: str | None, query: str | N
     if not _LOCK.acquire(timeout=30):
         raise TesterError("another test is running; try again in a moment")
     try:
-        with StateReader.open(config.state) as reader:
+        with open_reader(config) as reader:
             docs, stored = reader.documents_since(time.time() - days * 86400, MAX_DOCUMENTS)
             found = scan_rule(rules, rule, docs, config.languages)
             alerted = reader.alerted(rule, [a.document.id for a in found])

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from monitor import health
 from monitor.config import Config, parse_duration
 from monitor.dashboard.charts import bar_chart, day_labels, day_starts, per_day
-from monitor.dashboard.state import MatchFilter, StateReader
+from monitor.dashboard.state import MatchFilter, StateReader, open_reader
 from monitor.dashboard.tester import MAX_DAYS, TesterError, TestRun, run_test
 from monitor.delivery.render import alert_context, format_date
 from monitor.errors import MonitorError
@@ -40,7 +40,7 @@ class Desk:
     clock: Callable[[], float] = time.time
 
     def reader(self) -> Any:
-        return StateReader.open(self.config.state)
+        return open_reader(self.config)
 
     @property
     def zone(self) -> str:

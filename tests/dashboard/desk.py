@@ -16,7 +16,7 @@ from pathlib import Path
 from monitor.config import Config, load_config
 from monitor.models import Document
 from monitor.pipeline import load_rule_set, make_alerts
-from monitor.store import SQLiteStore
+from monitor.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = 86400.0
@@ -61,9 +61,11 @@ class Desk:
     config: Config
 
 
-def make_project(tmp_path: Path, bind: str = "127.0.0.1:0", extra_http: str = "") -> Desk:
+def make_project(tmp_path: Path, bind: str = "127.0.0.1:0", extra_http: str = "",
+                 state: str = "out/state.db") -> Desk:
     """A copy of the shipped project with an extra rule, a folder source per outlet, HTTP on
-    `bind`, and the state holding ARTICLES' matches (created days ago as listed)."""
+    `bind`, and the state (a SQLite file, or a PostgreSQL URL) holding ARTICLES' matches
+    (created days ago as listed)."""
     shutil.copytree(ROOT / "rules", tmp_path / "rules")
     (tmp_path / "seeds").mkdir()  # empty: the running daemon adds nothing of its own
     (tmp_path / "rules" / "extra.yaml").write_text(EXTRA_RULES, encoding="utf-8")
@@ -71,7 +73,7 @@ def make_project(tmp_path: Path, bind: str = "127.0.0.1:0", extra_http: str = ""
         (tmp_path / outlet).mkdir()
     (tmp_path / "config.yaml").write_text(f"""\
 languages: [en, ru]
-state: out/state.db
+state: {state}
 rules: rules/
 sources:
   - {{id: seeds, type: folder, path: seeds/, interval: 1s}}
@@ -91,7 +93,8 @@ def store_matches(config: Config) -> None:
     now = time.time()
     from datetime import UTC, datetime
 
-    with SQLiteStore(config.state) as store:
+    store = open_store(config)
+    try:
         for n, (source, days, lang, title, body, url) in enumerate(ARTICLES):
             when = datetime.fromtimestamp(now - days * DAY, UTC)
             doc = Document(id=f"{source}:{n}.txt", source=source, title=title, body=body,
@@ -99,6 +102,8 @@ def store_matches(config: Config) -> None:
             for alert in make_alerts(rules, doc, config.languages):
                 store.add_alert(alert.model_copy(update={"created": when}), [])
             store.put_document(doc)
+    finally:
+        store.close()
 
 
 def expected_per_day(rule: str, days: int) -> list[int]:

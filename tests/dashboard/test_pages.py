@@ -18,9 +18,15 @@ from monitor.web import WebServer
 from tests.dashboard.desk import HOSTILE_TITLE, Desk, expected_per_day, make_project
 
 
-@pytest.fixture
-async def served(tmp_path: Path) -> AsyncIterator[tuple[WebServer, Desk]]:
-    desk = make_project(tmp_path)
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def served(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[tuple[WebServer, Desk]]:
+    """The dashboard over the state on each store (the same pages, the same answers)."""
+    state = "out/state.db"
+    if request.param == "postgresql":
+        state = request.getfixturevalue("postgres_url")
+    desk = make_project(tmp_path, state=state)
     rules = load_rule_set(desk.config)
     async with WebServer(desk.config.http) as server:
         add_dashboard(server, desk.config, lambda: rules)
