@@ -256,7 +256,9 @@ class DeliveryConfig(Section):
         try:
             ZoneInfo(value)
         except (KeyError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (use e.g. UTC, Europe/Berlin)") from exc
+            from monitor.wording import unknown_zone
+
+            raise ValueError(unknown_zone(value)) from exc
         return value
 
 
@@ -335,10 +337,11 @@ class Config(Section):
     @classmethod
     def _known_languages(cls, value: list[str]) -> list[str]:
         from monitor.text.languages import SUPPORTED
+        from monitor.wording import unknown
 
         for code in value:
             if code not in SUPPORTED:
-                raise ValueError(f"unsupported language {code!r}; supported: {sorted(SUPPORTED)}")
+                raise ValueError(unknown("language", code, SUPPORTED, "the monitor knows"))
         return value
 
     @model_validator(mode="before")
@@ -389,7 +392,10 @@ class Config(Section):
         for s in self.sources:
             if s.id == source_id:
                 return s
-        raise ConfigError(f"no source with the id {source_id!r}")
+        from monitor.wording import unknown
+
+        raise ConfigError(unknown("source", source_id, [s.id for s in self.sources],
+                                  "in config.yaml"))
 
 
 def load_config(path: Path | str) -> Config:

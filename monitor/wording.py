@@ -28,6 +28,14 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def unknown_zone(name: str) -> str:
+    """"unknown time zone 'Europe/Berlim' (did you mean 'Europe/Berlin'?); use ..."."""
+    from zoneinfo import available_timezones
+
+    return (f"unknown time zone {name!r}{did_you_mean(name, available_timezones())}; use a name "
+            "of the IANA time zone database, e.g. UTC, Europe/Berlin")
+
+
 def listing(names: Collection[str]) -> str:
     """'a, b, c' (sorted), or the first MAX_LISTED and how many more."""
     ordered = sorted(names)

@@ -139,3 +139,19 @@ def test_a_duplicate_id_between_files_names_both(tmp_path: Path) -> None:
     message = str(info.value)
     assert message.startswith(f"{second}:2:")
     assert f"duplicate rule id 'same', first defined at {first}:2:" in message
+
+
+def test_unknown_language_time_zone_and_source_list_or_hint_the_valid_names(
+    tmp_path: Path,
+) -> None:
+    message = config_error(tmp_path, "languages: [en, rus]\n")
+    assert "unknown language 'rus' (did you mean 'ru'?); the languages the monitor knows are: " \
+        in message and "'de'" not in message  # names, not a Python list
+    message = config_error(tmp_path, "delivery: {timezone: Europe/Berlim}\n")
+    assert "unknown time zone 'Europe/Berlim' (did you mean 'Europe/Berlin'?)" in message
+    path = tmp_path / "config.yaml"
+    path.write_text("sources:\n  - {id: seeds, type: folder, path: seeds/}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path).source("seed")
+    assert str(info.value) == ("unknown source 'seed' (did you mean 'seeds'?); the sources in "
+                               "config.yaml are: seeds")

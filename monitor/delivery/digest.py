@@ -67,4 +67,6 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (KeyError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r} (use e.g. UTC, Europe/Berlin)") from exc
+        from monitor.wording import unknown_zone  # only on this error: pydantic is heavy
+
+        raise ValueError(unknown_zone(name)) from exc
