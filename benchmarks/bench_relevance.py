@@ -8,7 +8,7 @@ English and Russian) are run in several forms on real news articles from
               relevance_judged.tsv: the vocabularies and the recommended form were chosen here
     held-out  trade-china's 62 other matches and six more rules
               (relevance_heldout_rules.yaml, written before any of their documents was read)
-              on relevance_heldout.tsv, used for nothing but this check
+              on relevance_heldout.tsv, judged after the vocabularies and forms were fixed
 
 The forms:
 
