@@ -94,6 +94,19 @@ def test_explain_prints_the_query_tree_and_the_score(project: Path) -> None:
     assert only.stdout.splitlines()[-1] == "2 document(s), 1 matched by at least one rule"
 
 
+def test_rule_reports_only_that_rule_of_a_draft_merged_with_the_folder(project: Path) -> None:
+    draft = project / "draft.yaml"
+    draft.write_text("rules:\n  - {id: china-any, query: '@china'}\n", encoding="utf-8")
+    both = monitor("test", "--config", str(project / "config.yaml"), "--rules",
+                   str(project / "rules"), "--rules", str(draft), str(project / "seeds"))
+    assert both.returncode == 0, both.stderr
+    assert "  defence-china (" in both.stdout and "  china-any (" in both.stdout
+    only = monitor("test", "--config", str(project / "config.yaml"), "--rules",
+                   str(project / "rules"), "--rules", str(draft), "--rule", "china-any",
+                   str(project / "seeds"))
+    assert "  china-any (" in only.stdout and "defence-china" not in only.stdout
+
+
 def test_rule_filter_and_unknown_rule(project: Path) -> None:
     done = monitor("test", "--config", str(project / "config.yaml"), "--rule", "defence-chian",
                    str(project / "seeds"))
