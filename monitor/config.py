@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     Field,
@@ -324,6 +324,10 @@ class Config(Section):
         default_factory=StoriesConfig, description="Grouping copies of a story."
     )
     retention: Duration = Field(90 * 86400.0, description="How long documents are kept.")
+    workers: Annotated[int, Field(ge=1)] | Literal["auto"] = Field(
+        "auto", description="Processes matching documents: `auto` one per core, 1 matches in "
+        "the daemon's own process (docs/operations.md, Workers)."
+    )
     templates: RelPath | None = Field(
         None, description="Folder of templates overriding the shipped ones."
     )

@@ -13,6 +13,7 @@
     │   │                    into a SourceError naming itself
     │   └── DecodeError      an answer's content encoding cannot be decoded
     ├── DocumentError        one input file or entry could not be turned into a document
+    ├── WorkerCrashed        a worker process died on every try at one item (workers.py)
     ├── DeliveryError        a notifier could not deliver (notifier name); `retryable` says if
     │                        a later attempt may succeed
     └── ClusterError         the nodes' coordination (leases, heartbeats, the document queue)
@@ -121,6 +122,10 @@ class DecodeError(FetchError):
 
 class DocumentError(MonitorError):
     """One file or feed entry could not be turned into a document; it is skipped with a warning."""
+
+
+class WorkerCrashed(MonitorError):
+    """A worker process died each time it was given one item (a document, a page)."""
 
 
 class DeliveryError(MonitorError):

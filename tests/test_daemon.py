@@ -50,7 +50,10 @@ def documents(source: str) -> float:
     return found or 0.0
 
 
-async def test_rule_edits_take_effect_without_restart(project: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])  # 2: matching in worker processes
+async def test_rule_edits_take_effect_without_restart(project: Path, workers: int) -> None:
+    with (project / "config.yaml").open("a", encoding="utf-8") as cfg:
+        cfg.write(f"workers: {workers}\n")
     (project / "seeds" / "satellite.txt").write_text(
         "Китай запустил новый спутник связи\n\nСпутник выведен на орбиту.\n", encoding="utf-8"
     )

@@ -42,6 +42,7 @@ from monitor.sources.http import FeedHttp
 from monitor.store import Store, open_store
 from monitor.stories.keeper import story_keeper
 from monitor.web import WebServer, add_health_routes, feeds_folder
+from monitor.workers import worker_count
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,8 @@ class Daemon:
         self.ingest = Ingest(self.store, lambda: self.live.current, self.notifiers,
                              config.languages, stopping=lambda: self.work.stopping,
                              batch=self.timings.match_batch,
-                             stories=story_keeper(config, self.store))
+                             stories=story_keeper(config, self.store),
+                             workers=worker_count(config.workers))
         stack.callback(self.ingest.close)
         self.queue = SharedQueue(self.node, self.store, self.ingest,
                                  batch=self.timings.match_batch,

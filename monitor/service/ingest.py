@@ -3,7 +3,8 @@
 Matching runs in one thread of its own, `batch` documents per hand-over (handing each one
 over on its own cost about a fifth more time), so the event loop (health page, deliveries,
 other sources) keeps moving while documents are matched, even while a language's prefilter
-is built first (seconds, with 100,000 rules).
+is built first (seconds, with 100,000 rules). That thread hands the documents on to the
+matching workers (`workers:`, match_workers.py) and waits for their results, in order.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from monitor import metrics
 from monitor.delivery.routing import rule_targets
 from monitor.errors import MonitorError, StoreUnavailable
+from monitor.match_workers import MatchWorkers
 from monitor.matching import RuleSet
 from monitor.models import Alert, Document
-from monitor.pipeline import make_alerts
 from monitor.store import Store
 from monitor.stories.keeper import StoryKeeper, language_of
 
@@ -44,6 +45,7 @@ class Ingest:
         stopping: Callable[[], bool] = lambda: False,
         batch: int = MATCH_BATCH,
         stories: StoryKeeper | None = None,
+        workers: int = 1,
     ) -> None:
         self.store = store
         self._rules = rules
@@ -54,10 +56,13 @@ class Ingest:
         self._stories = stories  # None: copies are not grouped (`stories.enabled: false`)
         self._kept: dict[str, list[Document]] = {}  # the state file could not take them
         self.matcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matcher")
+        self.workers = MatchWorkers(workers, self._languages)  # used in the matching thread
 
     def close(self) -> None:
-        """Stop the matching thread (work not begun is dropped: it is matched next start)."""
+        """Stop the matching thread and its workers (work not begun is dropped: it is
+        matched next start)."""
         self.matcher.shutdown(wait=True, cancel_futures=True)
+        self.workers.close()
 
     def take_kept(self, source_id: str) -> list[Document]:
         """The documents of a source kept from an earlier poll (then forgotten here)."""
@@ -95,7 +100,7 @@ class Ingest:
         """Match one batch and record it: (new alerts, whether the poll may go on)."""
         rules = self._rules()
         results = await asyncio.get_running_loop().run_in_executor(
-            self.matcher, alerts_or_errors, rules, [d for _, d in fresh], self._languages)
+            self.matcher, self.workers.alerts, rules, [d for _, d in fresh])
         count = 0
         for (at, doc), result in zip(fresh, results, strict=True):
             try:
@@ -143,16 +148,3 @@ class Ingest:
         self._kept[source_id] = docs
         log.error("source %r: the state file cannot be written (%s); %d document(s) kept "
                   "for the next poll", source_id, exc, len(docs), extra={"source": source_id})
-
-
-def alerts_or_errors(
-    rules: RuleSet, docs: list[Document], languages: Sequence[str]
-) -> list[list[Alert] | Exception]:
-    """Each document's alerts, or the error matching it raised (in the matching thread)."""
-    out: list[list[Alert] | Exception] = []
-    for doc in docs:
-        try:
-            out.append(make_alerts(rules, doc, languages))
-        except Exception as exc:
-            out.append(exc)
-    return out

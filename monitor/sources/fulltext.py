@@ -13,11 +13,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import multiprocessing
 import os
 import time
 from collections.abc import AsyncIterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -30,6 +28,7 @@ from monitor.sources.base import Source, StateStore
 from monitor.sources.extract import Extracted, extract_bytes
 from monitor.sources.http import FeedHttp, Fetched
 from monitor.sources.polite import PageUnavailable, PoliteFetcher, SiteHealth, host_of
+from monitor.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +78,11 @@ class PageReader:
         self.fetcher = fetcher
         self._state = state
         self._languages = tuple(languages)
-        self._workers = workers or extraction_workers()
-        self._pool: ProcessPoolExecutor | None = None
+        # processes of their own (started on first use), so the event loop and the matching
+        # thread keep running while pages are extracted; forked from a small server started
+        # once, with the extractor already imported
+        self._pool = WorkerPool(workers or extraction_workers(), name="page extraction",
+                                preload=["monitor.sources.extract", "trafilatura"])
         self._users = 0
 
     async def __aenter__(self) -> PageReader:
@@ -90,20 +92,9 @@ class PageReader:
 
     async def __aexit__(self, *exc: object) -> None:
         self._users -= 1
-        if self._users <= 0 and self._pool is not None:
-            pool, self._pool = self._pool, None
-            pool.shutdown(wait=False, cancel_futures=True)
+        if self._users <= 0:
+            self._pool.close()
         await self.fetcher.__aexit__(*exc)
-
-    def _executor(self) -> ProcessPoolExecutor:
-        """The extraction workers: processes of their own (started on first use), so the
-        event loop and the matching thread keep running while pages are extracted."""
-        if self._pool is None:
-            context = multiprocessing.get_context("forkserver")
-            # forked from a small server started once, with the extractor already imported
-            context.set_forkserver_preload(["monitor.sources.extract", "trafilatura"])
-            self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
-        return self._pool
 
     async def read(self, url: str) -> PageResult:
         """The page's remembered outcome, or a fresh fetch and extraction (remembered when
@@ -127,7 +118,7 @@ class PageReader:
         try:
             page = await self._extract(fetched)
         except BrokenProcessPool:  # the worker died (a crash in a C library): this page only
-            self._pool = None
+            self._pool.restart(f"{url} not used")
             note = f"{url}: the extractor's worker stopped while reading the page"
             log.warning("page not used: %s", note)
             return PageResult(url=url, outcome="failed", note=note, fetched=True)
@@ -144,10 +135,9 @@ class PageReader:
         )
 
     async def _extract(self, fetched: Fetched) -> Extracted:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._executor(), extract_bytes, fetched.body,
-            fetched.headers.get("content-type", ""), fetched.url, self._languages)
+        return await asyncio.wrap_future(self._pool.submit(
+            extract_bytes, fetched.body, fetched.headers.get("content-type", ""), fetched.url,
+            self._languages))
 
 
 def wants_page(doc: Document, mode: FullTextMode, short: int) -> bool:

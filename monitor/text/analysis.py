@@ -185,11 +185,16 @@ def language_hint(hint: str | None) -> str | None:
     return code if code in SUPPORTED else None
 
 
-def analyze(doc: Document, languages: Sequence[str]) -> Analysis:
-    """Analyse a document: its language (the hint, or detected among `languages`), tokens, keys."""
-    language = language_hint(doc.language) or detect_language(
+def document_language(doc: Document, languages: Sequence[str]) -> str:
+    """A document's language: the hint, or detected among `languages`."""
+    return language_hint(doc.language) or detect_language(
         f"{doc.title}\n{doc.body[:DETECTION_CHARS]}", languages
     )
+
+
+def analyze(doc: Document, languages: Sequence[str]) -> Analysis:
+    """Analyse a document: its language (the hint, or detected among `languages`), tokens, keys."""
+    language = document_language(doc, languages)
     return Analysis(
         language=language,
         title=analyze_field(doc.title, language),

@@ -1,0 +1,229 @@
+"""Matching in worker processes (`workers:`), for the daemon, `monitor test` and `backfill`.
+
+The rule set is compiled once, here, and the workers are forked from this process after it
+(workers.py), so they share its pages instead of each compiling their own: with N workers
+the rules cost one compile. This process also works out each document's language and builds
+that language's prefilter before handing the document over, so the workers never build one
+of their own; when a document brings a language not seen before, its prefilter is built here
+and the workers are forked again. A new rule set (a reload) gets new workers the same way.
+
+What a worker does is what the single process does: `make_alerts` (or the rule set's `match`
+for `monitor test`) on the document, with its language given; results come back in the
+documents' order. With one worker (`workers: 1`) nothing is started and the documents are
+matched in this process, as they always were.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, TypeVar, cast
+
+from monitor import metrics
+from monitor.errors import MonitorError, WorkerCrashed
+from monitor.matching import RuleSet
+from monitor.models import Alert, Document, Hit, Match, ScoreParts
+from monitor.pipeline import make_alerts
+from monitor.text.analysis import analyze, document_language
+from monitor.workers import WorkerPool
+
+MAX_CHUNK = 16  # documents handed to a worker at a time
+WINDOW = 64  # documents of a stream matched together (monitor test, backfill)
+
+R = TypeVar("R")
+Job = tuple[Document, str]  # a document and its language
+Found = tuple[str, list[Match]]  # a document's language and its matches (monitor test)
+_Sent = tuple[str, list[tuple[str, tuple[Hit, ...], float, ScoreParts]]]
+
+_RULES: RuleSet | None = None  # in a worker: the rule set it was forked with
+Timed = tuple[R | Exception, float, float]  # a result, its analysis and matching seconds
+
+if TYPE_CHECKING:
+    from prometheus_client import Histogram
+
+
+class MatchWorkers:
+    """Documents matched by `workers` processes sharing the compiled rule set (1: here)."""
+
+    def __init__(self, workers: int, languages: Sequence[str]) -> None:
+        self.workers = workers
+        self._languages = tuple(languages)
+        self._pool: WorkerPool | None = None
+        self._rules: RuleSet | None = None  # the set the workers were forked with
+        self._prepared: tuple[str, ...] = ()
+
+    def close(self) -> None:
+        """Stop the workers."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def pids(self) -> list[int]:
+        """The running workers' process ids."""
+        return self._pool.pids() if self._pool else []
+
+    @property
+    def restarts(self) -> int:
+        """How often workers that died were replaced (for the current rule set)."""
+        return self._pool.restarts if self._pool else 0
+
+    def alerts(self, rules: RuleSet, docs: Sequence[Document]) -> list[list[Alert] | Exception]:
+        """Each document's alerts (`make_alerts`), or the error matching it raised."""
+        if self.workers <= 1:
+            return [_try(make_alerts, rules, doc, self._languages) for doc in docs]
+        return self._run(rules, docs, _alerts_chunk)
+
+    def matches(self, rules: RuleSet, docs: Sequence[Document]) -> list[Found | Exception]:
+        """Each document's language and matches (scores worked out), or the error."""
+        if self.workers <= 1:
+            return [_try(_found, rules, doc, self._languages) for doc in docs]
+        return [r if isinstance(r, Exception) else _received(r)
+                for r in self._run(rules, docs, _matches_chunk)]
+
+    def stream(
+        self, rules: RuleSet, docs: Iterable[Document], *, found: bool = False
+    ) -> Iterator[tuple[Document, list[Alert] | Found | Exception]]:
+        """Each document with its alerts (or `found`: its language and matches), matched
+        WINDOW at a time, in order."""
+        window: list[Document] = []
+        for doc in docs:
+            window.append(doc)
+            if len(window) == WINDOW:
+                yield from self._window(rules, window, found)
+                window = []
+        if window:
+            yield from self._window(rules, window, found)
+
+    def _window(self, rules: RuleSet, docs: list[Document], found: bool
+                ) -> Iterator[tuple[Document, list[Alert] | Found | Exception]]:
+        results = self.matches(rules, docs) if found else self.alerts(rules, docs)
+        return zip(docs, results, strict=True)
+
+    def _run(self, rules: RuleSet, docs: Sequence[Document],
+             fn: Callable[[list[Job]], list[Timed[R]]]) -> list[R | Exception]:
+        out: list[R | Exception | None] = [None] * len(docs)
+        jobs: list[Job] = []
+        at: list[int] = []
+        for i, doc in enumerate(docs):
+            try:
+                jobs.append((doc, document_language(doc, self._languages)))
+                at.append(i)
+            except Exception as exc:
+                out[i] = exc
+        if jobs:
+            new = sorted({lang for _, lang in jobs} - set(rules.prepared))
+            if new:
+                rules.prepare(new)
+            size = min(MAX_CHUNK, math.ceil(len(jobs) / (2 * self.workers)))
+            chunks = [jobs[k:k + size] for k in range(0, len(jobs), size)]
+            results: list[Timed[R] | WorkerCrashed] = self._workers(rules).map(fn, chunks)
+            for i, result in zip(at, results, strict=True):
+                out[i] = _observed(result)
+        return [r for r in out if r is not None]
+
+    def _workers(self, rules: RuleSet) -> WorkerPool:
+        """The workers forked with `rules` and its prefilters as they are now."""
+        if self._pool is None or self._rules is not rules or self._prepared != rules.prepared:
+            self.close()
+            self._rules, self._prepared = rules, rules.prepared
+            self._pool = WorkerPool(self.workers, name="matching", start="fork",
+                                    initializer=_install, initargs=(rules,))
+        return self._pool
+
+
+def _try(fn: Callable[[RuleSet, Document, tuple[str, ...]], R], rules: RuleSet,
+         doc: Document, languages: tuple[str, ...]) -> R | Exception:
+    try:
+        return fn(rules, doc, languages)
+    except Exception as exc:
+        return exc
+
+
+def _found(rules: RuleSet, doc: Document, languages: Sequence[str]) -> Found:
+    analysis = analyze(doc, languages)
+    return analysis.language, rules.match(analysis, doc)
+
+
+def _observed(result: Timed[R] | Exception) -> R | Exception:
+    """A worker's result, its durations observed in this process's metrics."""
+    if isinstance(result, Exception):  # the worker died on it
+        return result
+    value, analysis, matching = result
+    for histogram, seconds in ((metrics.ANALYSIS_SECONDS, analysis),
+                               (metrics.MATCHING_SECONDS, matching)):
+        if seconds >= 0:
+            histogram.observe(seconds)
+    return value
+
+
+def _received(sent: _Sent) -> Found:
+    language, matches = sent
+    return language, [Match(rule=rule, hits=hits, score=score, score_parts=parts)
+                      for rule, hits, score, parts in matches]
+
+
+# ---------------------------------------------------------------- in the workers
+
+
+class _Kept:
+    """In a worker, in place of a histogram: the last duration `metrics.timed` observed,
+    sent back with the result and observed in the parent's metrics (a worker's own would
+    never be seen)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = -1.0
+
+    def labels(self, **_: str) -> _Kept:
+        return self
+
+    def observe(self, amount: float) -> None:
+        self.value = amount
+
+
+_ANALYSIS, _MATCHING = _Kept(), _Kept()
+
+
+def _install(rules: RuleSet) -> None:
+    global _RULES
+    _RULES = rules
+    metrics.ANALYSIS_SECONDS = cast("Histogram", _ANALYSIS)
+    metrics.MATCHING_SECONDS = cast("Histogram", _MATCHING)
+
+
+def _timed(result: R | Exception) -> Timed[R]:
+    timed = (_portable(result), _ANALYSIS.value, _MATCHING.value)
+    _ANALYSIS.value = _MATCHING.value = -1.0
+    return timed
+
+
+def _alerts_chunk(jobs: list[Job]) -> list[Timed[list[Alert]]]:
+    assert _RULES is not None
+    return [_timed(_try(make_alerts, _RULES, doc, (lang,))) for doc, lang in jobs]
+
+
+def _matches_chunk(jobs: list[Job]) -> list[Timed[_Sent]]:
+    assert _RULES is not None
+    out: list[Timed[_Sent]] = []
+    for doc, lang in jobs:
+        found = _try(_found, _RULES, doc, (lang,))
+        if isinstance(found, Exception):
+            out.append(_timed(found))
+        else:
+            sent = [(m.rule, m.hits, m.score, m.score_parts) for m in found[1]]
+            out.append(_timed((found[0], sent)))
+    return out
+
+
+def _portable(result: R | Exception) -> R | Exception:
+    """An error as it can travel back (one that cannot be pickled, as its text)."""
+    if not isinstance(result, Exception):
+        return result
+    try:
+        pickle.loads(pickle.dumps(result))
+    except Exception:
+        kind = MonitorError if isinstance(result, MonitorError) else RuntimeError
+        return kind(f"{type(result).__name__}: {result}")
+    return result

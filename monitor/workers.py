@@ -1,0 +1,148 @@
+"""Worker processes for CPU-bound work: the one mechanism for page extraction and matching.
+
+A `WorkerPool` is a `ProcessPoolExecutor` that outlives its workers: when one dies (killed,
+out of memory, a crash in a C library) the executor is broken, so the pool logs it, starts
+new processes and, for `map`, does the lost work again. A piece of work that kills its worker
+every time is found by redoing the lost pieces one at a time, then their items one by one;
+the item that still kills its worker gets a `WorkerCrashed` error instead of a result, and
+the rest is kept.
+
+Two ways to start the processes:
+- "forkserver": forked from a small server process that imported `preload` once (page
+  extraction: nothing of the parent is needed, and nothing of it is copied);
+- "fork": forked from this process when the first piece of work is submitted, so what it
+  built (a compiled rule set, handed over as `initargs` without pickling) is shared with
+  the workers page by page, copy-on-write, instead of being built again in each.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Literal, TypeVar
+
+from monitor.errors import WorkerCrashed
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+Start = Literal["fork", "forkserver"]
+Workers = int | Literal["auto"]
+
+
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity, else the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def worker_count(setting: Workers) -> int:
+    """How many worker processes `workers:` asks for ("auto": one per core)."""
+    return cores() if setting == "auto" else max(1, setting)
+
+
+class WorkerPool:
+    """Up to `workers` processes, started on first use and again after one dies."""
+
+    def __init__(
+        self, workers: int, *, name: str, start: Start = "forkserver",
+        preload: Sequence[str] = (), initializer: Callable[..., object] | None = None,
+        initargs: tuple[Any, ...] = (),
+    ) -> None:
+        self.workers = workers
+        self.name = name
+        self.restarts = 0  # how often dead workers were replaced
+        self._start = start
+        self._preload = list(preload)
+        self._initializer = initializer
+        self._initargs = initargs
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            context = multiprocessing.get_context(self._start)
+            if self._start == "forkserver" and self._preload:
+                context.set_forkserver_preload(self._preload)
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=context,
+                initializer=self._initializer, initargs=self._initargs)
+        return self._executor
+
+    def submit(self, fn: Callable[..., R], *args: Any) -> Future[R]:
+        """Run `fn(*args)` in a worker (a new set of workers when the last one broke)."""
+        try:
+            return self._pool().submit(fn, *args)
+        except BrokenProcessPool:  # a worker died while idle
+            self.restart()
+            return self._pool().submit(fn, *args)
+
+    def restart(self, lost: str = "") -> None:
+        """Replace the workers after one died (logged); `lost` says what is done again.
+        Nothing when they were replaced already (another caller saw the same death)."""
+        broken = self._executor
+        if broken is None or not getattr(broken, "_broken", False):
+            return
+        self._executor = None
+        codes = [p.exitcode for p in broken._processes.values()] if broken._processes else []
+        broken.shutdown(wait=False, cancel_futures=True)
+        self.restarts += 1
+        died = ", ".join(str(c) for c in codes if c) or "unknown"
+        log.warning("a %s worker process stopped (exit codes: %s); workers restarted%s",
+                    self.name, died, f", {lost}" if lost else "")
+
+    def pids(self) -> list[int]:
+        """The process ids of the running workers (none before the first piece of work)."""
+        executor = self._executor
+        return list(executor._processes) if executor and executor._processes else []
+
+    def close(self) -> None:
+        """Stop the workers (work not begun is dropped)."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def map(self, fn: Callable[[list[T]], list[R]], chunks: Sequence[list[T]]
+            ) -> list[R | WorkerCrashed]:
+        """`fn` over each chunk in the workers, the results of every item in order.
+
+        `fn` returns one result per item of its chunk. Chunks lost with a dead worker are
+        done again, one at a time, and the items of a chunk lost twice one by one.
+        """
+        futures = [self.submit(fn, chunk) for chunk in chunks]
+        done: list[list[R | WorkerCrashed] | None] = []
+        for future in futures:
+            try:
+                done.append(list(future.result()))
+            except BrokenProcessPool:
+                done.append(None)
+        lost = [i for i, result in enumerate(done) if result is None]
+        if lost:
+            items = sum(len(chunks[i]) for i in lost)
+            self.restart(f"{items} item(s) done again")
+            for i in lost:
+                done[i] = self._again(fn, chunks[i])
+        return [item for result in done if result is not None for item in result]
+
+    def _again(self, fn: Callable[[list[T]], list[R]], chunk: list[T]
+               ) -> list[R | WorkerCrashed]:
+        """A lost chunk done alone, then (lost again) item by item."""
+        try:
+            return list(self.submit(fn, chunk).result())
+        except BrokenProcessPool:
+            self.restart(f"its {len(chunk)} item(s) done one by one")
+        out: list[R | WorkerCrashed] = []
+        for item in chunk:
+            try:
+                out += self.submit(fn, [item]).result()
+            except BrokenProcessPool:
+                self.restart("one item given up")
+                out.append(WorkerCrashed(f"the {self.name} worker stopped three times on "
+                                         "this item; it was given up"))
+        return out

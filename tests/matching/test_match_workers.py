@@ -1,0 +1,160 @@
+"""Matching in worker processes gives what matching in one process gives: the conformance
+file and the indexed-vs-naive agreement with workers on and off, documents in order, a
+killed worker, a new rule set and a new language reaching the workers."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+from pathlib import Path
+
+import pytest
+import yaml
+
+from monitor.match_workers import MatchWorkers
+from monitor.matching import RuleSet, load_rules
+from monitor.models import Alert, Document
+from monitor.text.analysis import analyze
+from tests.matching.test_conformance import CASES, DATA
+from tests.matching.test_conformance import LANGUAGES as CASE_LANGUAGES
+from tests.matching.test_prefilter import FORMS, random_query
+
+WORKERS = [1, 2]  # 1: in this process, as before
+
+
+def rule_file(path: Path, rules: list[dict[str, str]], **extra: object) -> Path:
+    path.write_text(yaml.safe_dump({**extra, "rules": rules}, allow_unicode=True),
+                    encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def conformance(tmp_path_factory: pytest.TempPathFactory) -> RuleSet:
+    path = tmp_path_factory.mktemp("conformance") / "rules.yaml"
+    rules = [{"id": f"case-{i}", "query": c["query"]} for i, c in enumerate(CASES)]
+    return load_rules(rule_file(path, rules, **DATA["vocabulary"]), languages=CASE_LANGUAGES)
+
+
+def case_document(i: int, case: dict[str, str]) -> Document:
+    if "text" in case:
+        title, _, body = case["text"].partition("\n")
+    else:
+        title, body = case["title"], case.get("body", "")
+    return Document(id=f"case-{i}", source=case.get("source", "news"), title=title,
+                    body=body, url=case.get("url"), language=case["lang"])
+
+
+@pytest.mark.parametrize("workers", WORKERS)
+def test_the_conformance_file_holds_with_and_without_workers(
+    conformance: RuleSet, workers: int
+) -> None:
+    docs = [case_document(i, c) for i, c in enumerate(CASES)]
+    pool = MatchWorkers(workers, CASE_LANGUAGES)
+    try:
+        results = pool.matches(conformance, docs)
+    finally:
+        pool.close()
+    for i, (case, result) in enumerate(zip(CASES, results, strict=True)):
+        assert not isinstance(result, Exception), result
+        language, matches = result
+        assert language == case["lang"]
+        found = [m for m in matches if m.rule == f"case-{i}"]
+        if case["expect"] == "no_match":
+            assert not found, f"{case['query']!r} should not match"
+            continue
+        assert found, f"{case['query']!r} should match {case.get('text', case.get('title'))!r}"
+        texts = [h.text for h in found[0].hits]
+        assert all(expected in texts for expected in case.get("hits", [])), texts
+
+
+@pytest.mark.parametrize("workers", WORKERS)
+def test_indexed_matching_in_workers_equals_naive_matching(tmp_path: Path, workers: int) -> None:
+    rng = random.Random(11)
+    topics = {"t": {"terms": {"en": ["arms sales", "navy"], "ru": ["ракета", "спутник"]}}}
+    queries = [{"id": f"r{i}", "query": random_query(rng, rng.choice(["en", "ru"]))}
+               for i in range(400)]
+    rules = load_rules(rule_file(tmp_path / "rules.yaml", queries, topics=topics),
+                       languages=["en", "ru"])
+    docs = []
+    for i in range(150):
+        lang = rng.choice(["en", "ru"])
+        title = " ".join(rng.choices(FORMS[lang], k=5))
+        body = " ".join(rng.choices(FORMS[lang], k=rng.randint(0, 40)))
+        docs.append(Document(id=str(i), source="s", title=title, body=body))
+    naive = []
+    for doc in docs:
+        analysis = analyze(doc, ["en", "ru"])
+        naive.append((analysis.language, rules.match_all(analysis, doc)))
+    pool = MatchWorkers(workers, ["en", "ru"])
+    try:
+        assert pool.matches(rules, docs) == naive
+        assert sum(len(m) for _, m in naive) > 100  # the comparison is not vacuous
+    finally:
+        pool.close()
+
+
+def numbered(tmp_path: Path, name: str, count: int) -> RuleSet:
+    """Rule n matches the documents whose headline says word n (and nothing else)."""
+    rules = [{"id": f"{name}-{n}", "query": f"word{n}x"} for n in range(count)]
+    return load_rules(rule_file(tmp_path / f"{name}.yaml", rules), languages=["en", "ru"])
+
+
+def headlines(count: int, *, lang: str | None = "en") -> list[Document]:
+    return [Document(id=str(n), source="s", title=f"Report word{n % 10}x today",
+                     body="The rest of the story.", language=lang) for n in range(count)]
+
+
+def rules_of(pool: MatchWorkers, rules: RuleSet, docs: list[Document]) -> list[list[str]]:
+    out = []
+    for result in pool.alerts(rules, docs):
+        assert not isinstance(result, Exception), result
+        out.append([a.rule for a in result])
+    return out
+
+
+def dumped(results: list[list[Alert] | Exception]) -> list[list[dict[str, object]]]:
+    """The alerts as values (all but when each was made)."""
+    assert not any(isinstance(r, Exception) for r in results)
+    return [[a.model_dump(exclude={"created"}) for a in r] for r in results]  # type: ignore[union-attr]
+
+
+def test_alerts_come_back_in_document_order_as_in_one_process(tmp_path: Path) -> None:
+    rules, docs = numbered(tmp_path, "n", 10), headlines(97)
+    alone, pool = MatchWorkers(1, ["en", "ru"]), MatchWorkers(2, ["en", "ru"])
+    try:
+        assert rules_of(pool, rules, docs) == [[f"n-{n % 10}"] for n in range(97)]
+        assert dumped(pool.alerts(rules, docs)) == dumped(alone.alerts(rules, docs))
+        assert len(pool.pids()) == 2
+    finally:
+        pool.close()
+
+
+def test_a_killed_worker_is_restarted_and_no_document_is_lost(tmp_path: Path) -> None:
+    rules, docs = numbered(tmp_path, "n", 10), headlines(200)
+    pool = MatchWorkers(2, ["en", "ru"])
+    try:
+        assert rules_of(pool, rules, docs[:4]) == [["n-0"], ["n-1"], ["n-2"], ["n-3"]]
+        killed = pool.pids()[0]
+        os.kill(killed, signal.SIGKILL)
+        assert rules_of(pool, rules, docs) == [[f"n-{n % 10}"] for n in range(200)]
+        assert pool.restarts == 1 and killed not in pool.pids()
+    finally:
+        pool.close()
+
+
+def test_a_new_rule_set_and_a_new_language_reach_the_workers(tmp_path: Path) -> None:
+    first, second = numbered(tmp_path, "a", 10), numbered(tmp_path, "b", 10)
+    pool = MatchWorkers(2, ["en", "ru"])
+    try:
+        assert rules_of(pool, first, headlines(3)) == [["a-0"], ["a-1"], ["a-2"]]
+        before = set(pool.pids())
+        assert rules_of(pool, second, headlines(3)) == [["b-0"], ["b-1"], ["b-2"]]
+        assert before.isdisjoint(pool.pids())  # forked again, from the new set
+        assert second.prepared == ("en",)
+        russian = [Document(id="ru", source="s", title="Доклад word3x сегодня",
+                            body="Остальная часть истории.", language=None)]
+        assert rules_of(pool, second, russian) == [["b-3"]]
+        assert set(second.prepared) == {"en", "ru"}  # built here, then shared by the workers
+    finally:
+        pool.close()

@@ -1,0 +1,84 @@
+"""Worker processes (monitor/workers.py): a worker that dies is replaced and its work done
+again; the one item that kills its worker every time is given up alone, the rest kept."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from monitor.errors import WorkerCrashed
+from monitor.workers import WorkerPool, worker_count
+
+
+def doubled(items: list[tuple[int, str]]) -> list[int]:
+    """Each number doubled; an item naming a file that exists kills its worker the first
+    time (the file is removed), and "always" kills it every time."""
+    out = []
+    for number, marker in items:
+        if marker == "always" or (marker and _take(marker)):
+            os.kill(os.getpid(), signal.SIGKILL)
+        out.append(number * 2)
+    return out
+
+
+def _take(marker: str) -> bool:
+    try:
+        os.remove(marker)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def chunks(items: list[tuple[int, str]], size: int) -> list[list[tuple[int, str]]]:
+    return [items[k:k + size] for k in range(0, len(items), size)]
+
+
+@pytest.fixture(params=["fork", "forkserver"])
+def pool(request: pytest.FixtureRequest) -> WorkerPool:
+    pool = WorkerPool(2, name="test", start=request.param)
+    yield pool  # type: ignore[misc]
+    pool.close()
+
+
+def test_results_come_back_in_order(pool: WorkerPool) -> None:
+    items = [(n, "") for n in range(100)]
+    assert pool.map(doubled, chunks(items, 3)) == [n * 2 for n in range(100)]
+    assert pool.restarts == 0
+
+
+def test_a_worker_killed_at_work_is_replaced_and_its_items_done_again(
+    pool: WorkerPool, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    marker = tmp_path / "kill-once"
+    marker.touch()
+    items = [(n, str(marker) if n == 37 else "") for n in range(60)]
+    with caplog.at_level(logging.WARNING, logger="monitor.workers"):
+        assert pool.map(doubled, chunks(items, 4)) == [n * 2 for n in range(60)]
+    assert pool.restarts == 1
+    [record] = [r for r in caplog.records if "worker process stopped" in r.getMessage()]
+    assert "-9" in record.getMessage() and "done again" in record.getMessage()
+
+
+def test_a_worker_killed_while_idle_is_replaced(pool: WorkerPool) -> None:
+    assert pool.map(doubled, [[(1, "")], [(2, "")]]) == [2, 4]
+    [pid, *_] = pool.pids()
+    os.kill(pid, signal.SIGKILL)
+    assert pool.map(doubled, chunks([(n, "") for n in range(20)], 3)) == [
+        n * 2 for n in range(20)]
+    assert pid not in pool.pids()
+
+
+def test_the_item_that_always_kills_its_worker_is_given_up_alone(pool: WorkerPool) -> None:
+    items = [(n, "always" if n == 5 else "") for n in range(12)]
+    found = pool.map(doubled, chunks(items, 4))
+    assert isinstance(found[5], WorkerCrashed)
+    assert found[:5] + found[6:] == [n * 2 for n in range(12) if n != 5]
+
+
+def test_auto_is_one_worker_per_core() -> None:
+    assert worker_count("auto") == len(os.sched_getaffinity(0))
+    assert worker_count(3) == 3
