@@ -10,7 +10,9 @@ and the workers are forked again. A new rule set (a reload) gets new workers the
 What a worker does is what the single process does: `make_alerts` (or the rule set's `match`
 for `monitor test`) on the document, with its language given; results come back in the
 documents' order. With one worker (`workers: 1`) nothing is started and the documents are
-matched in this process, as they always were.
+matched in this process, as they always were; so is a single document (one file given to
+`monitor test`, a poll that brought one article): starting workers would cost it more than
+it gains.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 from monitor import metrics
 from monitor.errors import MonitorError, WorkerCrashed
 from monitor.matching import RuleSet
-from monitor.models import Alert, Document, Hit, Match, ScoreParts
+from monitor.models import Alert, Document, Hit, Match, ScoreParts, TermCounts
 from monitor.pipeline import make_alerts
 from monitor.text.analysis import analyze, document_language
 from monitor.workers import WorkerPool
@@ -32,9 +34,10 @@ MAX_CHUNK = 16  # documents handed to a worker at a time
 WINDOW = 64  # documents of a stream matched together (monitor test, backfill)
 
 R = TypeVar("R")
+K = TypeVar("K")
 Job = tuple[Document, str]  # a document and its language
 Found = tuple[str, list[Match]]  # a document's language and its matches (monitor test)
-_Sent = tuple[str, list[tuple[str, tuple[Hit, ...], float, ScoreParts]]]
+_Sent = tuple[str, list[tuple[str, tuple[Hit, ...], float, ScoreParts, TermCounts]]]
 
 _RULES: RuleSet | None = None  # in a worker: the rule set it was forked with
 Timed = tuple[R | Exception, float, float]  # a result, its analysis and matching seconds
@@ -70,35 +73,31 @@ class MatchWorkers:
 
     def alerts(self, rules: RuleSet, docs: Sequence[Document]) -> list[list[Alert] | Exception]:
         """Each document's alerts (`make_alerts`), or the error matching it raised."""
-        if self.workers <= 1:
+        if self.workers <= 1 or len(docs) == 1:
             return [_try(make_alerts, rules, doc, self._languages) for doc in docs]
         return self._run(rules, docs, _alerts_chunk)
 
     def matches(self, rules: RuleSet, docs: Sequence[Document]) -> list[Found | Exception]:
         """Each document's language and matches (scores worked out), or the error."""
-        if self.workers <= 1:
+        if self.workers <= 1 or len(docs) == 1:
             return [_try(_found, rules, doc, self._languages) for doc in docs]
         return [r if isinstance(r, Exception) else _received(r)
                 for r in self._run(rules, docs, _matches_chunk)]
 
     def stream(
-        self, rules: RuleSet, docs: Iterable[Document], *, found: bool = False
-    ) -> Iterator[tuple[Document, list[Alert] | Found | Exception]]:
-        """Each document with its alerts (or `found`: its language and matches), matched
-        WINDOW at a time, in order."""
-        window: list[Document] = []
-        for doc in docs:
-            window.append(doc)
+        self, match: Callable[[RuleSet, Sequence[Document]], list[R]], rules: RuleSet,
+        docs: Iterable[tuple[K, Document]],
+    ) -> Iterator[tuple[K, Document, R]]:
+        """Each (tag, document) with what `match` (`self.alerts` or `self.matches`) gives
+        for it, WINDOW documents at a time, in order."""
+        window: list[tuple[K, Document]] = []
+        for item in docs:
+            window.append(item)
             if len(window) == WINDOW:
-                yield from self._window(rules, window, found)
+                yield from _zipped(window, match(rules, [doc for _, doc in window]))
                 window = []
         if window:
-            yield from self._window(rules, window, found)
-
-    def _window(self, rules: RuleSet, docs: list[Document], found: bool
-                ) -> Iterator[tuple[Document, list[Alert] | Found | Exception]]:
-        results = self.matches(rules, docs) if found else self.alerts(rules, docs)
-        return zip(docs, results, strict=True)
+            yield from _zipped(window, match(rules, [doc for _, doc in window]))
 
     def _run(self, rules: RuleSet, docs: Sequence[Document],
              fn: Callable[[list[Job]], list[Timed[R]]]) -> list[R | Exception]:
@@ -132,6 +131,11 @@ class MatchWorkers:
         return self._pool
 
 
+def _zipped(window: list[tuple[K, Document]], results: list[R]
+            ) -> Iterator[tuple[K, Document, R]]:
+    return ((tag, doc, result) for (tag, doc), result in zip(window, results, strict=True))
+
+
 def _try(fn: Callable[[RuleSet, Document, tuple[str, ...]], R], rules: RuleSet,
          doc: Document, languages: tuple[str, ...]) -> R | Exception:
     try:
@@ -159,8 +163,8 @@ def _observed(result: Timed[R] | Exception) -> R | Exception:
 
 def _received(sent: _Sent) -> Found:
     language, matches = sent
-    return language, [Match(rule=rule, hits=hits, score=score, score_parts=parts)
-                      for rule, hits, score, parts in matches]
+    return language, [Match(rule=rule, hits=hits, score=score, score_parts=parts, counts=counts)
+                      for rule, hits, score, parts, counts in matches]
 
 
 # ---------------------------------------------------------------- in the workers
@@ -212,7 +216,7 @@ def _matches_chunk(jobs: list[Job]) -> list[Timed[_Sent]]:
         if isinstance(found, Exception):
             out.append(_timed(found))
         else:
-            sent = [(m.rule, m.hits, m.score, m.score_parts) for m in found[1]]
+            sent = [(m.rule, m.hits, m.score, m.score_parts, m.counts) for m in found[1]]
             out.append(_timed((found[0], sent)))
     return out
 

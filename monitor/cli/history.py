@@ -121,7 +121,7 @@ def _run_backfill(
 ) -> int:
     since = time.time() - args.since
     docs = store.documents_since(since)
-    found = scan(rules, args.rule, docs, config.languages)
+    found = scan(rules, args.rule, docs, config)
     # alerted before: this document, or the same text under another id (which the store
     # refuses as the same alert)
     before = store.alerts_since(0.0, rule=args.rule)
@@ -178,17 +178,29 @@ def _iso(ts: float) -> str:
 
 
 def scan(
-    rules: RuleSet, rule: str, docs: Sequence[Document], languages: Sequence[str]
+    rules: RuleSet, rule: str, docs: Sequence[Document], config: Config
 ) -> list[Alert]:
-    """The alerts `rule` raises on `docs` (a progress bar on a terminal); a document that
-    cannot be analysed is logged and skipped."""
+    """The alerts `rule` raises on `docs`, matched by the workers (`workers:`; a progress
+    bar on a terminal); a document that cannot be analysed is logged and skipped."""
     from monitor.cli.progress import track
-    from monitor.pipeline import scan_rule
+    from monitor.match_workers import MatchWorkers
+    from monitor.workers import worker_count
 
-    def skipped(doc: Document, exc: MonitorError) -> None:
-        log.warning("skipped: %s", exc, extra=ctx(rule=rule, document=doc.id, source=doc.source))
-
-    return scan_rule(rules, rule, track(docs, f"backfill {rule}"), languages, skipped)
+    workers = MatchWorkers(worker_count(config.workers), config.languages)
+    found: list[Alert] = []
+    try:
+        items = ((None, doc) for doc in track(docs, f"backfill {rule}"))
+        for _, doc, alerts in workers.stream(workers.alerts, rules, items):
+            if isinstance(alerts, MonitorError):
+                log.warning("skipped: %s", alerts,
+                            extra=ctx(rule=rule, document=doc.id, source=doc.source))
+            elif isinstance(alerts, Exception):
+                raise alerts
+            else:
+                found += [a for a in alerts if a.rule == rule]
+    finally:
+        workers.close()
+    return found
 
 
 async def deliver_once(config: Config, store: Store) -> int:

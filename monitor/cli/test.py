@@ -16,6 +16,7 @@ from monitor.errors import ConfigError, DocumentError, RuleError
 
 if TYPE_CHECKING:
     from monitor.config import Config, FolderSourceConfig
+    from monitor.match_workers import Found
     from monitor.matching import RuleSet
     from monitor.models import Document, Match
     from monitor.text.analysis import Analysis
@@ -98,22 +99,54 @@ def _test(args: argparse.Namespace) -> int:
         return Exit.INVALID
     show = Show(rules=frozenset(args.only_rules or ()), only_matches=args.only_matches,
                 as_json=args.json, explain=args.explain)
-    failed = documents = matched = 0
-    for path, docs in _documents(args.paths, config):
+    documents = matched = 0
+    unread: list[Path] = []
+    for path, doc, found in _matched(_readable(args.paths, config, unread), rules, config,
+                                     show):
+        documents += 1
+        if isinstance(found, Exception):
+            error(f"{path}: {doc.title[:80]!r} could not be matched: {found}")
+            unread.append(path)
+        else:
+            matched += _report(path, doc, rules, found, show, config.languages)
+    keep_prepared(rules)  # the next run finds the prefilters of these documents' languages
+    if not args.json:
+        note = f"; {len(unread)} file(s) could not be read" if unread else ""
+        print(f"{documents} document(s), {matched} matched by at least one rule{note}")
+    return Exit.ERROR if unread else Exit.OK
+
+
+def _readable(paths: Sequence[str], config: Config, unread: list[Path]
+              ) -> Iterator[tuple[Path, Document]]:
+    """The documents of the files and URLs given (a file that cannot be read is said so
+    on stderr as it comes, and added to `unread`)."""
+    for path, docs in _documents(paths, config):
         if isinstance(docs, DocumentError):
             error(str(docs))
-            failed += 1
+            unread.append(path)
             continue
         if not docs:
             error(f"{path}: no document in it (empty), skipped")
         for doc in docs:
-            documents += 1
-            matched += _report(path, doc, rules, config.languages, show)
-    keep_prepared(rules)  # the next run finds the prefilters of these documents' languages
-    if not args.json:
-        unread = f"; {failed} file(s) could not be read" if failed else ""
-        print(f"{documents} document(s), {matched} matched by at least one rule{unread}")
-    return Exit.ERROR if failed else Exit.OK
+            yield path, doc
+
+
+def _matched(
+    items: Iterator[tuple[Path, Document]], rules: RuleSet, config: Config, show: Show
+) -> Iterator[tuple[Path, Document, Found | Exception]]:
+    """Each document with its language and matches, from the workers (`workers:`); with
+    --explain, nothing yet (the one rule is explained here)."""
+    if show.explain:
+        yield from ((path, doc, ("", [])) for path, doc in items)
+        return
+    from monitor.match_workers import MatchWorkers
+    from monitor.workers import worker_count
+
+    workers = MatchWorkers(worker_count(config.workers), config.languages)
+    try:
+        yield from workers.stream(workers.matches, rules, items)
+    finally:
+        workers.close()
 
 
 def _documents(
@@ -177,24 +210,24 @@ class Show:
     explain: str | None = None
 
 
-def _report(path: Path, doc: Document, rules: RuleSet, languages: Sequence[str],
-            show: Show) -> bool:
+def _report(path: Path, doc: Document, rules: RuleSet, found: Found, show: Show,
+            languages: Sequence[str]) -> bool:
     """Print what matched the document and why; return whether anything did."""
     from monitor.cli.test_url import first_lines
     from monitor.delivery.render import matched_on
     from monitor.matching.explain import snippets
     from monitor.text.analysis import analyze
 
-    analysis = analyze(doc, languages)
     if show.explain:
-        return _explained(path, doc, rules, analysis, show)
-    matches = [m for m in rules.match(analysis, doc) if not show.rules or m.rule in show.rules]
+        return _explained(path, doc, rules, analyze(doc, languages), show)
+    language, every = found
+    matches = [m for m in every if not show.rules or m.rule in show.rules]
     if show.only_matches and not matches:
         return False
     if show.as_json:
-        print(json.dumps(_as_json(path, doc, analysis.language, matches), ensure_ascii=False))
+        print(json.dumps(_as_json(path, doc, language, matches), ensure_ascii=False))
         return bool(matches)
-    print(safe(f"{doc.url or path}  [{analysis.language}]  {doc.title}"))
+    print(safe(f"{doc.url or path}  [{language}]  {doc.title}"))
     if doc.body_from is not None:
         note = matched_on(doc) or "the text of the page"
         print(safe(f"  text ({note}):"))

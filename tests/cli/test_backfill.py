@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import sqlite3
 import time
 from pathlib import Path
@@ -118,3 +119,21 @@ def test_unknown_rule_is_an_invalid_argument(
     )
     err = capsys.readouterr().err
     assert code == 2 and "no rule 'no-such-rule'" in err and RULE in err
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_backfill_finds_the_same_with_workers_on_and_off(
+    stored: Path, capsys: pytest.CaptureFixture[str], workers: int
+) -> None:
+    with SQLiteStore(stored / "out" / "state.db") as store:
+        for n in range(40):  # more documents than one worker's share
+            store.put_document(MATCHING.model_copy(update={
+                "id": f"seeds:kz{n}.txt", "body": f"{MATCHING.body} Заметка {n}."}))
+    with (stored / "config.yaml").open("a", encoding="utf-8") as cfg:
+        cfg.write(f"workers: {workers}\n")
+    code = main(["backfill", RULE, "--config", str(stored / "config.yaml"), "--since", "7d",
+                 "--dry-run", "--json"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    found = json.loads(out)
+    assert found["documents"] == 42 and len(found["matches"]) == 41

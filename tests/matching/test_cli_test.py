@@ -121,3 +121,24 @@ def test_json_carries_the_score_parts(project: Path) -> None:
     (match,) = json.loads(done.stdout.splitlines()[0])["matches"]
     assert set(match["score_parts"]) == {"prominence", "mentions", "closeness", "concentration"}
     assert 0.45 <= match["score"] <= 1
+
+
+def test_workers_on_and_off_give_the_same_lines_in_the_same_order(project: Path) -> None:
+    # eighty documents, of which every fourth matches: enough for several workers' shares
+    for n in range(80):
+        title = ("Китай и Баку: оборонная промышленность" if n % 4 == 0
+                 else f"Погода в городе номер {n}")
+        (project / "seeds" / f"doc{n:02d}.txt").write_text(
+            f"{title}\nТекст заметки {n}.\n", encoding="utf-8")
+    outputs = []
+    for workers in (1, 2):
+        config = project / f"config-{workers}.yaml"
+        config.write_text((project / "config.yaml").read_text() + f"workers: {workers}\n",
+                          encoding="utf-8")
+        done = monitor("test", "--json", "--config", str(config), str(project / "seeds"))
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    lines = [json.loads(line) for line in outputs[0].splitlines()]
+    assert outputs[0] == outputs[1]
+    assert [Path(d["path"]).name for d in lines] == sorted(Path(d["path"]).name for d in lines)
+    assert sum(bool(d["matches"]) for d in lines) == 21  # 20 written + the seed
