@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,9 +39,9 @@ def chunks(items: list[tuple[int, str]], size: int) -> list[list[tuple[int, str]
 
 
 @pytest.fixture(params=["fork", "forkserver"])
-def pool(request: pytest.FixtureRequest) -> WorkerPool:
+def pool(request: pytest.FixtureRequest) -> Iterator[WorkerPool]:
     pool = WorkerPool(2, name="test", start=request.param)
-    yield pool  # type: ignore[misc]
+    yield pool
     pool.close()
 
 
