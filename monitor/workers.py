@@ -17,9 +17,12 @@ Two ways to start the processes:
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -71,8 +74,8 @@ class WorkerPool:
             if self._start == "forkserver" and self._preload:
                 context.set_forkserver_preload(self._preload)
             self._executor = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=context,
-                initializer=self._initializer, initargs=self._initargs)
+                max_workers=self.workers, mp_context=context, initializer=_started,
+                initargs=(self._initializer, *self._initargs))
         return self._executor
 
     def submit(self, fn: Callable[..., R], *args: Any) -> Future[R]:
@@ -93,9 +96,9 @@ class WorkerPool:
         codes = [p.exitcode for p in broken._processes.values()] if broken._processes else []
         broken.shutdown(wait=False, cancel_futures=True)
         self.restarts += 1
-        died = ", ".join(str(c) for c in codes if c) or "unknown"
-        log.warning("a %s worker process stopped (exit codes: %s); workers restarted%s",
-                    self.name, died, f", {lost}" if lost else "")
+        died = ", ".join(str(c) for c in codes if c)  # -9: killed (not always known yet)
+        log.warning("a %s worker process stopped%s; workers restarted%s", self.name,
+                    f" (exit code {died})" if died else "", f", {lost}" if lost else "")
 
     def pids(self) -> list[int]:
         """The process ids of the running workers (none before the first piece of work)."""
@@ -146,3 +149,23 @@ class WorkerPool:
                 out.append(WorkerCrashed(f"the {self.name} worker stopped three times on "
                                          "this item; it was given up"))
         return out
+
+
+PR_SET_PDEATHSIG = 1  # prctl(2)
+
+
+def _started(initializer: Callable[..., object] | None, *initargs: Any) -> None:
+    """In a new worker: leave stopping to the process that started it, and die with it.
+
+    Ctrl-C and a service manager's SIGTERM reach every process of the group; the parent
+    stops its workers itself, in order. A worker forked from the daemon shares its state
+    lock and its signal wake-up socket: it must not outlive it (a SIGKILLed daemon's
+    workers would keep the lock from the next start), nor wake its event loop.
+    """
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: no such call
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if initializer is not None:
+        initializer(*initargs)
