@@ -35,6 +35,7 @@ memory.
 
     .venv/bin/python benchmarks/bench_matching.py [--sizes 100,1000,10000,100000] [--docs 1000]
         [--stop-share 0.05]
+    .venv/bin/python benchmarks/bench_matching.py --workers auto  # + 1 worker vs auto, memory
     .venv/bin/python benchmarks/bench_matching.py --keying      # keying and analyser cost only
     .venv/bin/python benchmarks/bench_matching.py --detection   # language detection only
 """
@@ -64,6 +65,7 @@ import yaml  # noqa: E402
 
 from benchmarks.frequent import frequent_rules  # noqa: E402
 from benchmarks.keying import analyser_cost, keying  # noqa: E402
+from benchmarks.workers import workers_line  # noqa: E402
 from monitor.matching import RuleSet, load_rules  # noqa: E402
 from monitor.matching.explain import snippets  # noqa: E402
 from monitor.models import Document, Match  # noqa: E402
@@ -395,7 +397,8 @@ GENERATORS = {
 }
 
 
-def run_size(size: int, n_docs: int, stop_share: float, workload: str) -> dict[str, Any]:
+def run_size(size: int, n_docs: int, stop_share: float, workload: str,
+             workers: str | None = None) -> dict[str, Any]:
     articles = read_articles() if CORPUS.is_dir() else {}
     corpus = "shared/corpora/news" if articles else "generated"
     articles = articles or generated_articles(600)
@@ -420,6 +423,8 @@ def run_size(size: int, n_docs: int, stop_share: float, workload: str) -> dict[s
     tokenizing = tokenizing_rate(docs)
     explain_cpu, explained, explained_hits = explaining(rules, docs[:200])
     matches = sum(len(v) for v in t.found.values())
+    parallel = workers_line(rules, docs, LANGUAGES, int(workers) if workers.isdigit() else "auto"
+                            ) if workers else {}
     return {
         "workload": workload, "rules": size, "docs": len(docs), "corpus": corpus,
         "stop_share": stop_share if workload == "selective" else None,
@@ -446,7 +451,7 @@ def run_size(size: int, n_docs: int, stop_share: float, workload: str) -> dict[s
         "vs_100_rules": round(t.ref_wall / t.wall, 2) if reference is not None else 1.0,
         "tokenize_docs_per_s": round(tokenizing),
         "vs_tokenizing": round(len(docs) / t.wall / tokenizing, 4),
-    }
+    } | parallel
 
 
 def detection() -> dict[str, Any]:
@@ -485,6 +490,8 @@ def main() -> int:
     )
     parser.add_argument("--workloads", default="selective,frequent",
                         help="selective (analysts' rules), frequent (rules that match often)")
+    parser.add_argument("--workers", metavar="N|auto",
+                        help="also docs/s with 1 worker and with N (benchmarks/workers.py)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child: one size
     parser.add_argument("--workload", default="selective", help=argparse.SUPPRESS)
     parser.add_argument(
@@ -500,14 +507,15 @@ def main() -> int:
         print(json.dumps(detection()), flush=True)
         return 0
     if args.one:
-        print(json.dumps(run_size(args.one, args.docs, args.stop_share, args.workload)),
-              flush=True)
+        print(json.dumps(run_size(args.one, args.docs, args.stop_share, args.workload,
+                                  args.workers)), flush=True)
         return 0
     runs = [(w, int(s)) for w in args.workloads.split(",") for s in args.sizes.split(",")]
     for workload, size in runs:
         done = subprocess.run(
             [sys.executable, __file__, "--one", str(size), "--docs", str(args.docs),
-             "--stop-share", str(args.stop_share), "--workload", workload],
+             "--stop-share", str(args.stop_share), "--workload", workload,
+             *(["--workers", args.workers] if args.workers else [])],
             capture_output=True, text=True, check=False,
         )
         if done.returncode != 0:

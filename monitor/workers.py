@@ -155,16 +155,18 @@ PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 def _started(initializer: Callable[..., object] | None, *initargs: Any) -> None:
-    """In a new worker: leave stopping to the process that started it, and die with it.
+    """In a new worker: die with the process that started it, and by SIGTERM.
 
-    Ctrl-C and a service manager's SIGTERM reach every process of the group; the parent
-    stops its workers itself, in order. A worker forked from the daemon shares its state
-    lock and its signal wake-up socket: it must not outlive it (a SIGKILLed daemon's
-    workers would keep the lock from the next start), nor wake its event loop.
+    A worker forked from the daemon shares its state lock: it must not outlive it (a
+    SIGKILLed daemon's workers would keep the lock from the next start). It inherits the
+    daemon's signal handlers too: SIGTERM is what the pool stops a worker with after another
+    died (a no-op handler would leave it running, and the pool waiting for it, forever), and
+    the wake-up socket is the daemon's event loop's. Ctrl-C reaches every process of the
+    terminal's group: the parent stops its workers itself.
     """
     signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     with contextlib.suppress(OSError, AttributeError):  # not Linux: no such call
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if initializer is not None:

@@ -61,9 +61,13 @@ def test_a_worker_killed_at_work_is_replaced_and_its_items_done_again(
     marker = tmp_path / "kill-once"
     marker.touch()
     items = [(n, str(marker) if n == 37 else "") for n in range(60)]
+    assert pool.map(doubled, [[(1, "")], [(2, "")]]) == [2, 4]
+    before = pool.pids()
     with caplog.at_level(logging.WARNING, logger="monitor.workers"):
         assert pool.map(doubled, chunks(items, 4)) == [n * 2 for n in range(60)]
     assert pool.restarts == 1
+    # the other worker of the broken set is stopped too, not left waiting forever
+    assert wait_for(lambda: not any(_alive(pid) for pid in before), 30)
     [record] = [r for r in caplog.records if "worker process stopped" in r.getMessage()]
     assert re.search(r"\d+ item\(s\) done again", record.getMessage())
 

@@ -1,0 +1,73 @@
+"""Matching in worker processes, for bench_matching.py --workers.
+
+The same documents are matched as `monitor test` does (`MatchWorkers.matches`, 64 documents
+at a time) with one worker (in the process, as `workers: 1`) and with N, two passes each,
+alternating, in the same process: machine load weighs on both alike. The workers are forked
+(and given a first window) before timing, as a running daemon's are. Memory: the resident
+and proportional (PSS: a page shared by k processes counts 1/k in each) sizes of the main
+process and of every worker, summed, read from /proc after the passes.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from monitor.match_workers import WINDOW, MatchWorkers
+from monitor.matching import RuleSet
+from monitor.models import Document
+from monitor.workers import Workers, worker_count
+
+PASSES = 2
+
+
+def memory_mb(pids: Sequence[int]) -> dict[str, float]:
+    """Rss and Pss of these processes, in MB, summed (Linux /proc/PID/smaps_rollup)."""
+    total = {"Rss": 0.0, "Pss": 0.0}
+    for pid in pids:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                key, _, rest = line.partition(":")
+                if key in total:
+                    total[key] += int(rest.split()[0]) / 1024
+    return total
+
+
+def _pass(pool: MatchWorkers, rules: RuleSet, docs: list[Document]) -> float:
+    start = time.perf_counter()
+    for at in range(0, len(docs), WINDOW):
+        pool.matches(rules, docs[at:at + WINDOW])
+    return time.perf_counter() - start
+
+
+def workers_line(rules: RuleSet, docs: list[Document], languages: Sequence[str],
+                 setting: Workers) -> dict[str, Any]:
+    """docs/s with 1 worker and with `setting` (e.g. "auto"), and the memory with them."""
+    n = worker_count(setting)
+    one, many = MatchWorkers(1, languages), MatchWorkers(n, languages)
+    try:
+        main_alone = memory_mb([os.getpid()])
+        many.matches(rules, docs[:WINDOW])  # forked and started before timing
+        seconds = {"one": 0.0, "many": 0.0}
+        for _ in range(PASSES):
+            seconds["one"] += _pass(one, rules, docs)
+            seconds["many"] += _pass(many, rules, docs)
+        pids = many.pids()
+        main, workers = memory_mb([os.getpid()]), memory_mb(pids)
+        agree = one.matches(rules, docs[:WINDOW]) == many.matches(rules, docs[:WINDOW])
+    finally:
+        many.close()
+    rate = {k: PASSES * len(docs) / v for k, v in seconds.items()}
+    return {
+        "workers": n, "cores": os.cpu_count(),
+        "docs_per_s_1_worker": round(rate["one"], 1),
+        "docs_per_s_workers": round(rate["many"], 1),
+        "workers_speedup": round(rate["many"] / rate["one"], 2),
+        "workers_agree": agree,
+        "main_rss_mb_before_workers": round(main_alone["Rss"]),
+        "rss_mb_all_processes": round(main["Rss"] + workers["Rss"]),
+        "pss_mb_all_processes": round(main["Pss"] + workers["Pss"]),
+        "pss_mb_per_worker": round(workers["Pss"] / max(len(pids), 1)),
+    }
