@@ -5,7 +5,10 @@ at a time) with one worker (in the process, as `workers: 1`) and with N, two pas
 alternating, in the same process: machine load weighs on both alike. The workers are forked
 (and given a first window) before timing, as a running daemon's are. Memory: the resident
 and proportional (PSS: a page shared by k processes counts 1/k in each) sizes of the main
-process and of every worker, summed, read from /proc after the passes.
+process and of every worker, summed, read from /proc after the passes. CPU: the CPU time
+of the main process and of the workers per document, which machine load does not change
+(on a machine whose cores are all busy with other work, workers cannot make the clock
+faster; this says whether they cost more work).
 """
 
 from __future__ import annotations
@@ -35,11 +38,24 @@ def memory_mb(pids: Sequence[int]) -> dict[str, float]:
     return total
 
 
-def _pass(pool: MatchWorkers, rules: RuleSet, docs: list[Document]) -> float:
-    start = time.perf_counter()
+def cpu_s(pids: Sequence[int]) -> float:
+    """User and system CPU seconds of these processes so far (/proc/PID/stat)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def _pass(pool: MatchWorkers, rules: RuleSet, docs: list[Document]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (this process and the workers) of one pass."""
+    pids = pool.pids()
+    start, cpu = time.perf_counter(), time.process_time() + cpu_s(pids)
     for at in range(0, len(docs), WINDOW):
         pool.matches(rules, docs[at:at + WINDOW])
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() + cpu_s(pids) - cpu
 
 
 def workers_line(rules: RuleSet, docs: list[Document], languages: Sequence[str],
@@ -51,9 +67,12 @@ def workers_line(rules: RuleSet, docs: list[Document], languages: Sequence[str],
         main_alone = memory_mb([os.getpid()])
         many.matches(rules, docs[:WINDOW])  # forked and started before timing
         seconds = {"one": 0.0, "many": 0.0}
+        cpu = {"one": 0.0, "many": 0.0}
         for _ in range(PASSES):
-            seconds["one"] += _pass(one, rules, docs)
-            seconds["many"] += _pass(many, rules, docs)
+            for name, pool in (("one", one), ("many", many)):
+                wall, used = _pass(pool, rules, docs)
+                seconds[name] += wall
+                cpu[name] += used
         pids = many.pids()
         main, workers = memory_mb([os.getpid()]), memory_mb(pids)
         agree = one.matches(rules, docs[:WINDOW]) == many.matches(rules, docs[:WINDOW])
@@ -65,6 +84,8 @@ def workers_line(rules: RuleSet, docs: list[Document], languages: Sequence[str],
         "docs_per_s_1_worker": round(rate["one"], 1),
         "docs_per_s_workers": round(rate["many"], 1),
         "workers_speedup": round(rate["many"] / rate["one"], 2),
+        "cpu_ms_per_doc_1_worker": round(1000 * cpu["one"] / (PASSES * len(docs)), 2),
+        "cpu_ms_per_doc_workers": round(1000 * cpu["many"] / (PASSES * len(docs)), 2),
         "workers_agree": agree,
         "main_rss_mb_before_workers": round(main_alone["Rss"]),
         "rss_mb_all_processes": round(main["Rss"] + workers["Rss"]),
