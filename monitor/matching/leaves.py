@@ -166,6 +166,9 @@ class TermLeaf(_Leaf):
             term = self.term
             for field in self.fields:
                 positions = ctx.features.positions(field, plan[0][0])
+                distinct = set(positions)  # a word may carry a prefix twice
+                if len(distinct) < len(positions):
+                    positions = sorted(distinct)
                 count += len(positions)
                 if positions and len(out) < k:
                     b = ctx.analysis.field(field).bounds  # token p spans b[2p] to b[2p + 1]

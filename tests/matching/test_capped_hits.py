@@ -5,6 +5,7 @@ fired is shown."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from monitor.delivery.render import alert_context
@@ -13,6 +14,8 @@ from monitor.matching.ruleset import MAX_HITS, PER_TERM
 from monitor.models import Document
 from monitor.pipeline import make_alerts
 from monitor.text.analysis import analyze
+from monitor.text.normalize import normalize_text
+from tests.conftest import shared_path
 from tests.helpers import run_cli
 
 LANGUAGES = ["en", "ru"]
@@ -65,3 +68,18 @@ def test_monitor_test_caps_hits_of_very_common_words_and_counts_them(tmp_path: P
     done = run_cli("test", None, "--rules", str(rules), str(doc), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert f"... and {601 + 300 - 2 * PER_TERM} more hits: the 601, and 300" in done.stdout
+
+
+def test_a_prefix_counts_each_word_once(tmp_path: Path) -> None:
+    """A word can carry a prefix's feature twice (found in a news article): each place is
+    one hit, shown once and counted once."""
+    text = shared_path("corpora", "news", "bbc",
+                       "business-amex-shares-up-on-spin-off-news.txt").read_text(encoding="utf-8")
+    title, _, body = text.partition("\n")
+    doc = Document(id="amex", source="test", title=title, body=body)
+    rules = load_rules(rules_file(tmp_path, "unit*"), languages=LANGUAGES)
+    (match,) = rules.match(analyze(doc, LANGUAGES), doc)
+    places = [(h.field, h.start, h.end) for h in match.hits]
+    assert len(places) == len(set(places))
+    words = re.findall(r"\w+", normalize_text(title) + "\n" + normalize_text(body))
+    assert dict(match.counts) == {"unit*": sum(w.lower().startswith("unit") for w in words)}
