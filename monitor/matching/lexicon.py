@@ -71,6 +71,8 @@ class Lexicon(dict[str, tuple[str, ...]]):
             found = list(dict.fromkeys(found))
         if self._heads and form[: self._shortest] in self._heads:
             for n in self._lengths:
+                if n > len(form):
+                    break  # longer prefixes would cut the whole word again
                 if form[:n] in self._prefixes:
                     found.append(PREFIX_MARK + form[:n])
         if self._needles and not word.isascii():

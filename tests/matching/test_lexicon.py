@@ -68,3 +68,9 @@ def test_a_full_lexicon_starts_over_without_losing_positions(
             i for i, w in enumerate(words) if w.startswith("Пекин")
         ]
     assert len(lexicon) <= 4  # it was cleared on the way
+
+
+def test_a_word_carries_each_prefix_once_however_many_lengths_the_rules_use() -> None:
+    lexicon = Lexicon("en", [], ["unit", "unite", "united"], [])
+    assert lexicon["unit"] == (PREFIX_MARK + "unit",)
+    assert lexicon["united"] == tuple(PREFIX_MARK + p for p in ("unit", "unite", "united"))
