@@ -85,6 +85,10 @@ class Coordinator(Protocol):
         the caller must stop acting on it)."""
         ...
 
+    def renew_all(self, leases: Sequence[Lease], ttl: float) -> list[Lease]:
+        """`renew` for many leases in one go (a heartbeat): the ones still held, extended."""
+        ...
+
     def release(self, lease: Lease) -> None:
         """Let the lease go (its turn stays recorded)."""
         ...

@@ -44,6 +44,9 @@ class LocalCoordinator:
     def renew(self, lease: Lease, ttl: float) -> Lease | None:
         return lease
 
+    def renew_all(self, leases: Sequence[Lease], ttl: float) -> list[Lease]:
+        return list(leases)
+
     def release(self, lease: Lease) -> None:
         return None
 

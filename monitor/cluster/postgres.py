@@ -194,6 +194,20 @@ class PostgresCoordinator:
         return Lease(name=lease.name, node=lease.node, generation=lease.generation,
                      expires=row[0])
 
+    def renew_all(self, leases: Sequence[Lease], ttl: float) -> list[Lease]:
+        if not leases:
+            return []
+        with self._cursor() as cur:
+            cur.execute(
+                f"UPDATE cluster_leases l SET expires = {NOW} + %s"
+                " FROM unnest(%s::text[], %s::bigint[]) AS h(name, generation)"
+                " WHERE l.name = h.name AND l.generation = h.generation AND l.node = %s"
+                " RETURNING l.name, l.expires",
+                (ttl, [x.name for x in leases], [x.generation for x in leases], self.node))
+            kept = dict(cur.fetchall())
+        return [Lease(name=x.name, node=x.node, generation=x.generation, expires=kept[x.name])
+                for x in leases if x.name in kept]
+
     def release(self, lease: Lease) -> None:
         with self._cursor() as cur:
             cur.execute(f"UPDATE cluster_leases SET expires = {NOW}"

@@ -126,9 +126,26 @@ class Node:
             return
         self._call(lambda: self.coordinator.heartbeat(
             rules_hash=self.rules_hash, rules=self.rules, started=self.started))
-        for name in list(self.held):
-            self.keep(name)
+        self._renew_held()
         self.peers = self._call(self.coordinator.nodes) or self.peers
+
+    def _renew_held(self) -> None:
+        """Renew every lease held, in one call; say which were lost to other nodes."""
+        held = list(self.held.values())
+        renewed = self._call(lambda: self.coordinator.renew_all(held, self.config.lease))
+        if renewed is None:
+            return  # unreachable: said by _call; the leases may expire meanwhile
+        kept = {x.name: x for x in renewed}
+        lost = [x.name for x in held if x.name not in kept]
+        for x in held:
+            if x.name in kept and self.held.get(x.name) == x:
+                self.held[x.name] = kept[x.name]
+            elif x.name not in kept and self.held.get(x.name) == x:
+                del self.held[x.name]
+        if lost:
+            shown = ", ".join(sorted(lost)[:5]) + (", ..." if len(lost) > 5 else "")
+            log.warning("node %s: lost %d lease(s) to other nodes (%s); it stops acting on "
+                        "them", self.name, len(lost), shown)
 
     def goodbye(self) -> None:
         """A graceful stop: every lease and claimed document goes back at once."""

@@ -142,3 +142,16 @@ def test_a_restarted_server_is_an_error_naming_the_node_then_works_again(
     finally:
         postgres.start_again()
     assert a.acquire("job:health", 30.0) is not None  # reconnected by itself
+
+
+def test_a_heartbeat_renews_every_lease_still_held_in_one_call(nodes: Nodes) -> None:
+    a, b = nodes("a"), nodes("b")
+    short = a.acquire("source:one", 0.3)
+    long = a.acquire("source:two", 30.0)
+    assert short is not None and long is not None
+    while b.acquire("source:one", 30.0) is None:  # a hangs: source:one changes hands
+        time.sleep(0.05)
+    renewed = a.renew_all([short, long], 30.0)
+    assert [x.name for x in renewed] == ["source:two"]
+    assert renewed[0].expires > long.expires
+    assert a.renew_all([], 30.0) == []
