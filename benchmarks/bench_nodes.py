@@ -15,7 +15,7 @@ feed was polled twice in it; the window is as long as the interval) and how many
 pairs were closer than `interval - slack` (`early_repeats`, must be 0).
 
     .venv/bin/python benchmarks/bench_nodes.py [--docs 800] [--nodes 1,2,4] [--feeds 10000]
-        [--interval 60] [--window 60] [--skip match|polls]
+        [--interval 60] [--window 60] [--skip match|polls] [--workers 1]
 
 One JSON line per configuration. Uses tests/pg.py's throwaway server (PostgreSQL's initdb
 and pg_ctl must be installed).
@@ -74,10 +74,16 @@ def generate_rules(folder: Path, size: int) -> None:
     bm.write_rules(folder / "generated.yaml", size, bm.Vocabulary(texts, random.Random(size)))
 
 
+# matching processes per node: 1 measures what nodes add (with `auto` one node already
+# uses every core of this machine); --workers changes it
+WORKERS: dict[str, str] = {"per_node": "1"}
+
+
 def config(tmp: Path, state: str, sources: str, nodes: str = "") -> Path:
     shutil.copytree(RULES["folder"], tmp / "rules", dirs_exist_ok=True)
     path = tmp / "config.yaml"
     path.write_text(f"languages: [en, ru]\nstate: {state}\nrules: rules/\n{nodes}"
+                    f"workers: {WORKERS['per_node']}\n"
                     f"sources:\n{sources}notifiers: []\nlog: {{level: WARNING}}\n")
     return path
 
@@ -234,7 +240,10 @@ def main() -> int:
     parser.add_argument("--rules", type=int, default=5000,
                         help="generated rules (0: the shipped rules/)")
     parser.add_argument("--skip", choices=["match", "polls"])
+    parser.add_argument("--workers", default="1", metavar="N|auto",
+                        help="matching processes per node (default 1: one process a node)")
     args = parser.parse_args()
+    WORKERS["per_node"] = args.workers
     pg = PgServer().start()
     rules_dir = tempfile.TemporaryDirectory()
     try:
