@@ -76,8 +76,10 @@ class Coordinator(Protocol):
 
     def acquire(self, name: str, ttl: float, *, every: float = 0.0) -> Lease | None:
         """The lease on `name` for `ttl` seconds, or None when another node holds it. With
-        `every`, only when its last turn began at least `every` seconds ago (a source is
-        polled once per interval, by whichever node comes first)."""
+        `every`, only when its last turn ended (was released) at least `every` seconds
+        ago, or began that long ago when it never ended (its node died): a source is
+        polled once per interval, by whichever node comes first, and a poll that waited
+        long for a connection does not let another node's next turn catch up with it."""
         ...
 
     def renew(self, lease: Lease, ttl: float) -> Lease | None:
@@ -90,7 +92,7 @@ class Coordinator(Protocol):
         ...
 
     def release(self, lease: Lease) -> None:
-        """Let the lease go (its turn stays recorded)."""
+        """Let the lease go; a turn (a lease taken with `every`) is recorded as ended now."""
         ...
 
     def leases(self) -> list[Lease]:

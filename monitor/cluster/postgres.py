@@ -210,7 +210,8 @@ class PostgresCoordinator:
 
     def release(self, lease: Lease) -> None:
         with self._cursor() as cur:
-            cur.execute(f"UPDATE cluster_leases SET expires = {NOW}"
+            cur.execute(f"UPDATE cluster_leases SET expires = {NOW},"
+                        f" turn = CASE WHEN turn > 0 THEN {NOW} ELSE turn END"
                         " WHERE name = %s AND node = %s AND generation = %s",
                         (lease.name, lease.node, lease.generation))
 

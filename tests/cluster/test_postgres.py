@@ -72,6 +72,21 @@ def test_a_turn_comes_once_per_interval_whichever_node_asks(nodes: Nodes) -> Non
     assert second is not None and second.generation == first.generation + 2
 
 
+def test_the_next_turn_counts_from_the_end_of_a_slow_poll(nodes: Nodes) -> None:
+    """A poll that waited for a connection longer than its interval does not let another
+    node's next turn start at once: both requests would leave together."""
+    a, b = nodes("a"), nodes("b")
+    slow = a.acquire("source:wire", 30.0, every=2.0)
+    assert slow is not None
+    time.sleep(2.2)  # the poll is still under way when the interval has passed
+    assert b.acquire("source:wire", 30.0, every=2.0) is None  # a still holds it
+    a.release(slow)
+    assert b.acquire("source:wire", 30.0, every=2.0) is None, "a turn right after a poll"
+    while (turn := b.acquire("source:wire", 30.0, every=2.0)) is None:  # an interval later
+        time.sleep(0.05)
+    assert turn.node == "b"
+
+
 def test_each_queued_document_goes_to_one_claimer_until_its_claim_expires(nodes: Nodes) -> None:
     a, b = nodes("a"), nodes("b")
     assert a.enqueue([doc(i) for i in range(5)]) == 5
