@@ -119,7 +119,7 @@ def test_the_judged_set_of_the_relevance_benchmark_is_complete() -> None:
     assert {r[1].split("/")[0] for r in rows} >= {"bbc", "reuters", "nerel", "factru"}  # en, ru
 
 
-def test_the_held_out_set_is_judged_apart_from_the_tuning_set() -> None:
+def test_the_held_out_sets_are_judged_apart_from_the_tuning_set() -> None:
     data = Path(__file__).resolve().parents[2] / "benchmarks" / "data"
 
     def pairs(name: str) -> set[tuple[str, str]]:
@@ -129,8 +129,13 @@ def test_the_held_out_set_is_judged_apart_from_the_tuning_set() -> None:
         return {(r[0], r[1]) for r in rows}
 
     tuning, held = pairs("relevance_judged.tsv"), pairs("relevance_heldout.tsv")
+    second = pairs("relevance_heldout2.tsv")
     assert not tuning & held and len(held) >= 140
-    rules = load_rules([data / "relevance_rules.yaml", data / "relevance_heldout_rules.yaml"],
-                       languages=["en", "ru"])
-    assert {rule for rule, _ in held} <= set(rules.rules)
+    assert not (tuning | held) & second and len({doc for _, doc in second}) >= 140
+    rules = load_rules([data / "relevance_rules.yaml", data / "relevance_heldout_rules.yaml",
+                        data / "relevance_heldout2_rules.yaml"], languages=["en", "ru"])
+    assert {rule for rule, _ in held | second} <= set(rules.rules)
     assert len({rule for rule, _ in held} - {rule for rule, _ in tuning}) >= 5  # unseen rules
+    seen = {rule for rule, _ in tuning | held}
+    assert len({rule for rule, _ in second} - seen) >= 7  # every rule new
+    assert {doc.split("/")[0] for _, doc in second} >= {"bbc", "reuters", "nerel", "factru"}
