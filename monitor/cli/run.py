@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,8 @@ from monitor.errors import LockedError, MonitorError, RuleError
 from monitor.logs import setup_logging
 
 if TYPE_CHECKING:
+    import asyncio
+
     from monitor.config import Config
 
 
@@ -81,8 +84,26 @@ async def _main(config: Config, *, once: bool) -> int:
                 await daemon.run_once(advance)
             return Exit.OK
         stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        _on_stop_signals(asyncio.get_running_loop(), stop)
         await daemon.run(stop)
     return Exit.OK
+
+
+def _on_stop_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    """SIGTERM and SIGINT set `stop` in the loop and start the stop's deadline at once.
+
+    A plain signal handler rather than the loop's: it runs even while the loop waits on a
+    blocking call (a query held up by a lock, a retry while PostgreSQL is down), so the
+    deadline counts from the signal and waits that would last give up (`stopping`)."""
+    from monitor.stopping import REQUESTED, StopDeadline
+
+    deadline = StopDeadline(loop=loop)
+
+    def requested(signum: int, frame: object) -> None:
+        REQUESTED.set()
+        deadline.arm()
+        with contextlib.suppress(RuntimeError):  # the loop closed already: exiting anyway
+            loop.call_soon_threadsafe(stop.set)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, requested)

@@ -235,12 +235,12 @@ class Daemon:
     async def run(self, stop: asyncio.Event) -> None:
         """Run until `stop` is set: sources on their intervals, file events, the outbox."""
         scheduler = job_table(self)
-        watchers = [asyncio.create_task(watch_source(self, sid, s))
+        watchers = [asyncio.create_task(watch_source(self, sid, s), name=f"watch:{sid}")
                     for sid, s in self.sources.items()]
-        watchers.append(asyncio.create_task(self.live.watch(self._stopped)))
+        watchers.append(asyncio.create_task(self.live.watch(self._stopped), name="watch:rules"))
         if self.node.shared:
             self.node.heartbeat()
-            watchers.append(asyncio.create_task(self.queue.run()))
+            watchers.append(asyncio.create_task(self.queue.run(), name="queue"))
         scheduler.start()
         self.vitals.running = True
         log.info("running; stop with Ctrl-C or SIGTERM")
@@ -255,9 +255,7 @@ class Daemon:
             scheduler.shutdown()
             self.vitals.running = False
             self.save_status()
-            for task in watchers:
-                task.cancel()
-            await asyncio.gather(*watchers, return_exceptions=True)
+            await self.work.end(watchers, self.timings.stop_grace)
             log.info("stopped")
 
     async def poll_job(self, source_id: str) -> None:

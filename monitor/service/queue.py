@@ -10,7 +10,6 @@ batch again (the store keeps one alert per rule and document, so nothing is sent
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from itertools import groupby
@@ -87,13 +86,23 @@ class SharedQueue:
         return total
 
     async def run(self) -> None:
-        """Match what the nodes queue, until cancelled."""
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), IDLE_WAIT)
-            self.wake.clear()
+        """Match what the nodes queue, until the daemon stops (or this is cancelled)."""
+        while not self._stopping():
+            await self._idle()
             try:
                 await self.drain()
             except Exception:  # e.g. the state unreachable: the claims expire, retried
                 log.exception("node %s: matching from the queue failed; retrying",
                               self.node.name)
+
+    async def _idle(self) -> None:
+        """Wait until a local poll queues something, at most IDLE_WAIT seconds.
+
+        Not `asyncio.wait_for`: on Python 3.11 it swallows a cancellation that arrives just
+        as the event is set, and the daemon's stop then waited for this loop forever."""
+        woken = asyncio.ensure_future(self.wake.wait())
+        try:
+            await asyncio.wait({woken}, timeout=IDLE_WAIT)
+        finally:
+            woken.cancel()
+        self.wake.clear()

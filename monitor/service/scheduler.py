@@ -33,7 +33,17 @@ class _BusyRunFilter(logging.Filter):
         return "maximum number of running instances" not in record.getMessage()
 
 
+class _CancelledJobFilter(logging.Filter):
+    """Drops APScheduler's "Error running job" traceback for a job cancelled by the
+    scheduler's shutdown (a stop): the job runs again after the next start."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        kind = record.exc_info[0] if record.exc_info else None
+        return not (kind is not None and issubclass(kind, asyncio.CancelledError))
+
+
 _BUSY_RUNS = _BusyRunFilter()
+_CANCELLED_JOBS = _CancelledJobFilter()
 
 
 class Scheduler:
@@ -46,6 +56,7 @@ class Scheduler:
     def __init__(self) -> None:
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         logging.getLogger("apscheduler.scheduler").addFilter(_BUSY_RUNS)  # once: a set
+        logging.getLogger("apscheduler.executors.default").addFilter(_CANCELLED_JOBS)
 
     def every(
         self, job_id: str, seconds: float, func: Job, *, jitter: float = 0.0, now: bool = True

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from monitor import health, metrics
+from monitor.errors import StoreUnavailable
 from monitor.service.live_rules import LiveRules
 from monitor.sources.base import Source
 from monitor.store import Store
@@ -72,6 +73,8 @@ class ServiceStatus:
         try:
             for key in keys:
                 store.set_state(key, snap)
+        except StoreUnavailable as exc:  # a server restarting: the next save will do
+            log.warning("could not save the status that `monitor status` shows (%s)", exc)
         except Exception:
             log.exception("could not save the status that `monitor status` shows")
 

@@ -7,7 +7,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -38,3 +39,18 @@ class Work:
         if self._inflight:
             log.warning("stopping: work still busy after %.0f s is abandoned; it is done "
                         "again at the next start", grace)
+
+    async def end(self, tasks: Collection[asyncio.Task[Any]], wait: float) -> None:
+        """Cancel the daemon's own tasks and wait up to `wait` seconds for them to end;
+        one that does not is named in the log and left behind (the exit ends it)."""
+        for task in tasks:
+            task.cancel()
+        if not tasks:
+            return
+        ended, late = await asyncio.wait(tasks, timeout=wait)
+        for task in ended:
+            if not task.cancelled() and task.exception() is not None:
+                log.error("stopping: %s had failed", task.get_name(), exc_info=task.exception())
+        for task in sorted(late, key=lambda t: t.get_name()):
+            log.warning("stopping: %s did not end %.0f s after it was cancelled; left behind",
+                        task.get_name(), wait)

@@ -20,6 +20,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from monitor import stopping
 from monitor.config import PostgresStoreConfig
 from monitor.errors import StoreError, StoreUnavailable
 from monitor.models import Alert, Document
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Conn = psycopg.Connection[dict[str, Any]]
 RETRYABLE = (psycopg.OperationalError, PoolTimeout)  # lost or refused connections, deadlocks
+CONNECTION_WAIT = 2.0  # seconds one try waits for a pooled connection (then tries again)
 
 
 class PostgresStore(PostgresStories):
@@ -75,16 +77,17 @@ class PostgresStore(PostgresStories):
         self.close()
 
     def _run(self, work: Callable[[Conn], T]) -> T:
-        """`work(conn)` in one transaction, retried while the server cannot be reached."""
+        """`work(conn)` in one transaction, retried while the server cannot be reached
+        (for `retry_for` seconds, and no more once the process is asked to stop)."""
         deadline = time.monotonic() + self.retry_for
         delay = 0.1
         while True:
             try:
-                wait = max(deadline - time.monotonic(), 0.5)
+                wait = min(max(deadline - time.monotonic(), 0.5), CONNECTION_WAIT)
                 with self._pool.connection(timeout=wait) as conn:
                     return work(conn)
             except RETRYABLE as exc:
-                if time.monotonic() + delay > deadline:
+                if time.monotonic() + delay > deadline or stopping.REQUESTED.is_set():
                     raise StoreUnavailable(f"{self.url}: {exc}".strip()) from exc
                 log.warning("PostgreSQL state %s: %s; retrying in %.1f s",
                             self.url, str(exc).strip() or type(exc).__name__, delay)
