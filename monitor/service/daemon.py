@@ -95,11 +95,12 @@ class Daemon:
     async def _open(self) -> None:
         """Open every resource once, each on the exit stack (closed in reverse order)."""
         config, stack = self.config, self._stack
+        # the coordinator first: a node starting while PostgreSQL restarts waits for it
+        coordinator = open_coordinator(config)
+        stack.callback(coordinator.close)
         self.store = self._given_store or open_store(config)
         if self._given_store is None:
             stack.callback(self.store.close)
-        coordinator = open_coordinator(config)
-        stack.callback(coordinator.close)
         self.node = Node(coordinator, config.nodes, self.clock)
         # invalid rules are fatal only when the state keeps no good set to fall back on
         self.live = LiveRules(config, self._rules_reloaded, self.store)
@@ -302,7 +303,8 @@ class Daemon:
     def save_status(self) -> None:
         """Save `status()` in the store for `monitor status`; a failure is only logged."""
         node = self.node.status() if self.node.shared else None
-        self.vitals.save(self.store, self.sources, self.live, node)
+        others = any(p.alive and p.node != self.node.name for p in self.node.peers)
+        self.vitals.save(self.store, self.sources, self.live, node, others_running=others)
 
     def status(self) -> dict[str, Any]:
         """What `monitor status` shows about the running daemon (JSON-able)."""
