@@ -104,6 +104,13 @@ def healthz(
     return 200, {"status": "ok", **body}
 
 
+def live(snap: Mapping[str, Any] | None, now: float) -> bool:
+    """Whether a saved snapshot is a running daemon's that reported lately (not one that
+    stopped, or was killed and went quiet)."""
+    return bool(snap and snap.get("running")
+                and now - float(snap.get("updated") or 0) <= 3 * SNAPSHOT_EVERY)
+
+
 def snapshot(
     *,
     started: float,

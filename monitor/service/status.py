@@ -42,6 +42,12 @@ class ServiceStatus:
         self.last_pass = self.clock()
         metrics.record_pass(self.last_pass)
 
+    def _common_free(self, store: Store, name: str) -> bool:
+        """Whether the common snapshot is not another running node's (none yet, stopped,
+        gone quiet, or this node's own)."""
+        common = store.get_state(health.STATUS_KEY)
+        return not health.live(common, self.clock()) or _node_of(common) == name
+
     def healthz(self, rules_error: str | None = None,
                 nodes_error: str | None = None) -> tuple[int, dict[str, Any]]:
         """The `/healthz` answer: (200 or 503, a JSON-able body with the reason);
@@ -61,22 +67,31 @@ class ServiceStatus:
         )
 
     def save(self, store: Store, sources: Mapping[str, Source], live: LiveRules,
-             node: dict[str, Any] | None = None) -> None:
+             node: dict[str, Any] | None = None, *, others_running: bool = False) -> None:
         """Save the snapshot in the store for `monitor status`; a failure is only logged.
-        With `node` (one daemon among several) it is also kept under a key of its own,
-        and only a running node writes the common one (a node stopping while others run
-        must not make the service look stopped)."""
+        With `node` (one daemon among several) it is also kept under a key of its own.
+        The common one is written by a running node, and by one that is not running (a
+        `--once` pass, a stop) only when no other node runs: a node stopping while others
+        run must not make the service look stopped."""
         snap = {**self.snapshot(sources, live), **({"node": node} if node else {})}
-        keys = [health.STATUS_KEY] if node is None or self.running else []
-        if node is not None:
-            keys.append(f"{health.STATUS_KEY}:{node['node']}")
         try:
+            keys = []
+            if node is None or self.running or (
+                    not others_running and self._common_free(store, node["node"])):
+                keys.append(health.STATUS_KEY)
+            if node is not None:
+                keys.append(f"{health.STATUS_KEY}:{node['node']}")
             for key in keys:
                 store.set_state(key, snap)
         except StoreUnavailable as exc:  # a server restarting: the next save will do
             log.warning("could not save the status that `monitor status` shows (%s)", exc)
         except Exception:
             log.exception("could not save the status that `monitor status` shows")
+
+
+def _node_of(snap: Mapping[str, Any] | None) -> str | None:
+    node = (snap or {}).get("node")
+    return node.get("node") if isinstance(node, dict) else None
 
 
 def source_health(source: Source) -> dict[str, Any]:

@@ -59,3 +59,34 @@ def test_status_of_a_sqlite_state_has_no_nodes(tmp_path: Path) -> None:
         data = collect_status(config, store, time.time())
     assert data["nodes"] is None
     assert "nodes:" not in render_status(data, time.time())
+
+
+async def test_a_once_pass_on_a_shared_state_shows_in_the_daemon_line_unless_a_node_runs(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    from monitor import health
+    from monitor.service import Daemon
+
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "r.yaml").write_text("rules:\n  - {id: r, query: statustest}\n")
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "config.yaml").write_text(
+        f"languages: [en]\nstate: {postgres_url}\nrules: rules/\nnodes: {{name: cron}}\n"
+        "sources:\n  - {id: inbox, type: folder, path: inbox/}\n")
+    config = load_config(tmp_path / "config.yaml")
+    async with Daemon(config) as daemon:
+        await daemon.run_once()
+    store = PostgresStore(postgres_url)
+    try:
+        once = collect_status(config, store, time.time())["daemon"]
+        # a node running elsewhere: its snapshot stays the daemon line after another pass
+        running = {**store.get_state(health.STATUS_KEY), "running": True,
+                   "updated": time.time(), "pid": 4242, "node": {"node": "alpha"}}
+        store.set_state(health.STATUS_KEY, running)
+        async with Daemon(config) as daemon:
+            await daemon.run_once()
+        during = collect_status(config, store, time.time())["daemon"]
+    finally:
+        store.close()
+    assert once["state"] == "stopped" and once["last_pass"] is not None, once
+    assert (during["state"], during["pid"]) == ("running", 4242)
