@@ -57,7 +57,7 @@ class SQLiteStories:
     ) -> list[Candidate]:
         if not bands:
             return []
-        # numpy and datasketch, imported here: commands that only read the state skip them
+        # the daemon's grouping, imported here: commands that only read the state skip it
         from monitor.stories.grouping import Candidate
         from monitor.stories.signature import from_bytes
 

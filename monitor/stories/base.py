@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from monitor.models import Alert, Outlet
 
-if TYPE_CHECKING:  # grouping needs numpy and datasketch: not for every user of the store
+if TYPE_CHECKING:  # grouping is the daemon's: not for every user of the store
     from monitor.stories.grouping import Candidate
 
 

@@ -77,3 +77,14 @@ def test_test_command_does_load_the_engine(project: Path) -> None:
     code, names = loaded("test", "seeds/", "--config", "config.yaml", cwd=project)
     assert code == 0
     assert "monitor.matching" in names
+
+
+def test_the_daemon_signs_stories_without_numpy_or_scipy(project: Path) -> None:
+    """The first alert's path (`run`, once, with the cache filled by `check`) delivers
+    without numpy, scipy or datasketch: story signatures are plain integer arithmetic
+    (importing datasketch, for scipy, was half of the daemon's start-up)."""
+    assert loaded("check", "--config", "config.yaml", cwd=project)[0] == 0
+    code, names = loaded("run", "--once", "--config", "config.yaml", cwd=project)
+    assert code == 0
+    assert any((project / "out" / "mail" / "new").iterdir())  # it did alert (and sign)
+    assert not names & {"numpy", "scipy", "datasketch"}
