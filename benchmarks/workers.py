@@ -8,7 +8,9 @@ and proportional (PSS: a page shared by k processes counts 1/k in each) sizes of
 process and of every worker, summed, read from /proc after the passes. CPU: the CPU time
 of the main process and of the workers per document, which machine load does not change
 (on a machine whose cores are all busy with other work, workers cannot make the clock
-faster; this says whether they cost more work).
+faster; this says whether they cost more work). Both modes deliver what `monitor test` prints:
+every match's hits, counts and score (one process works a score out when it is first read,
+so each pass reads them all).
 """
 
 from __future__ import annotations
@@ -54,7 +56,10 @@ def _pass(pool: MatchWorkers, rules: RuleSet, docs: list[Document]) -> tuple[flo
     pids = pool.pids()
     start, cpu = time.perf_counter(), time.process_time() + cpu_s(pids)
     for at in range(0, len(docs), WINDOW):
-        pool.matches(rules, docs[at:at + WINDOW])
+        for found in pool.matches(rules, docs[at:at + WINDOW]):
+            assert not isinstance(found, Exception), found
+            for m in found[1]:
+                m.score  # noqa: B018  (monitor test prints every score; the workers send them)
     return time.perf_counter() - start, time.process_time() + cpu_s(pids) - cpu
 
 

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, TypeVar, cast
 from monitor import metrics
 from monitor.errors import MonitorError, WorkerCrashed
 from monitor.matching import RuleSet
-from monitor.models import Alert, Document, Hit, Match, ScoreParts, TermCounts
+from monitor.matching.ruleset import quiet_gc
+from monitor.models import Alert, Document, Field_, Hit, Match, ScoreParts, TermCounts
 from monitor.pipeline import make_alerts
 from monitor.text.analysis import analyze, document_language
 from monitor.workers import WorkerPool
@@ -37,7 +38,15 @@ R = TypeVar("R")
 K = TypeVar("K")
 Job = tuple[Document, str]  # a document and its language
 Found = tuple[str, list[Match]]  # a document's language and its matches (monitor test)
-_Sent = tuple[str, list[tuple[str, tuple[Hit, ...], float, ScoreParts, TermCounts]]]
+# A document's matches as a worker sends them back: its language, each distinct hit once as
+# a plain tuple (term, field, text, start, end), and per match the rule, the numbers of its
+# hits in that list, the score, its parts and the term counts. Plain tuples, ints, floats
+# and strings pickle and unpickle several times faster than Hit and Match objects, and a hit
+# that explains many matches travels once (at 10,000 frequent rules a document has ~430
+# matches: as objects, unpickling them cost the main process half the matching's CPU).
+PlainHit = tuple[str, Field_, str, int, int]
+Row = tuple[str, tuple[int, ...], float, ScoreParts, TermCounts]
+Packed = tuple[str, list[PlainHit], list[Row]]
 
 _RULES: RuleSet | None = None  # in a worker: the rule set it was forked with
 Timed = tuple[R | Exception, float, float]  # a result, its analysis and matching seconds
@@ -81,8 +90,9 @@ class MatchWorkers:
         """Each document's language and matches (scores worked out), or the error."""
         if self.workers <= 1 or len(docs) == 1:
             return [_try(_found, rules, doc, self._languages) for doc in docs]
-        return [r if isinstance(r, Exception) else _received(r)
-                for r in self._run(rules, docs, _matches_chunk)]
+        results = self._run(rules, docs, _matches_chunk)
+        with quiet_gc():  # thousands of objects without a cycle: no collector passes over them
+            return [r if isinstance(r, Exception) else unpack(r) for r in results]
 
     def stream(
         self, match: Callable[[RuleSet, Sequence[Document]], list[R]], rules: RuleSet,
@@ -161,10 +171,32 @@ def _observed(result: Timed[R] | Exception) -> R | Exception:
     return value
 
 
-def _received(sent: _Sent) -> Found:
-    language, matches = sent
-    return language, [Match(rule=rule, hits=hits, score=score, score_parts=parts, counts=counts)
-                      for rule, hits, score, parts, counts in matches]
+def pack(language: str, matches: Sequence[Match]) -> Packed:
+    """A document's matches as plain values (see `Packed`); their scores worked out."""
+    numbers: dict[int, int] = {}  # id of a Hit -> its number (a document's Hits are made once)
+    table: list[PlainHit] = []
+    rows: list[Row] = []
+    for m in matches:
+        at: list[int] = []
+        for h in m.hits:
+            k = numbers.get(id(h))
+            if k is None:
+                k = numbers[id(h)] = len(table)
+                table.append((h.term, h.field, h.text, h.start, h.end))
+            at.append(k)
+        rows.append((m.rule, tuple(at), m.score, m.score_parts, m.counts))
+    return language, table, rows
+
+
+def unpack(packed: Packed) -> Found:
+    """The language and matches `pack` was given (equal to them)."""
+    language, table, rows = packed
+    hits = [Hit(term=term, field=field, text=text, start=start, end=end)
+            for term, field, text, start, end in table]
+    made = hits.__getitem__
+    return language, [Match(rule=rule, hits=tuple(map(made, at)), score=score,
+                            score_parts=parts, counts=counts)
+                      for rule, at, score, parts, counts in rows]
 
 
 # ---------------------------------------------------------------- in the workers
@@ -205,19 +237,17 @@ def _timed(result: R | Exception) -> Timed[R]:
 
 def _alerts_chunk(jobs: list[Job]) -> list[Timed[list[Alert]]]:
     assert _RULES is not None
-    return [_timed(_try(make_alerts, _RULES, doc, (lang,))) for doc, lang in jobs]
+    with quiet_gc():
+        return [_timed(_try(make_alerts, _RULES, doc, (lang,))) for doc, lang in jobs]
 
 
-def _matches_chunk(jobs: list[Job]) -> list[Timed[_Sent]]:
+def _matches_chunk(jobs: list[Job]) -> list[Timed[Packed]]:
     assert _RULES is not None
-    out: list[Timed[_Sent]] = []
-    for doc, lang in jobs:
-        found = _try(_found, _RULES, doc, (lang,))
-        if isinstance(found, Exception):
-            out.append(_timed(found))
-        else:
-            sent = [(m.rule, m.hits, m.score, m.score_parts, m.counts) for m in found[1]]
-            out.append(_timed((found[0], sent)))
+    out: list[Timed[Packed]] = []
+    with quiet_gc():
+        for doc, lang in jobs:
+            found = _try(_found, _RULES, doc, (lang,))
+            out.append(_timed(found if isinstance(found, Exception) else pack(*found)))
     return out
 
 
