@@ -14,7 +14,7 @@ from monitor.config import Config
 from monitor.errors import MonitorError, RuleError
 from monitor.matching import RuleSet
 from monitor.matching.cached import load_cached
-from monitor.matching.explain import snippets
+from monitor.matching.explain import field_texts, snippets
 from monitor.models import Alert, Document
 from monitor.text.analysis import analyze
 
@@ -51,6 +51,7 @@ def make_alerts(rules: RuleSet, doc: Document, languages: Sequence[str]) -> list
     with metrics.timed(metrics.MATCHING_SECONDS):
         matches = rules.match(analysis, doc)
     alerts = []
+    texts = field_texts(doc) if matches else ("", "")
     for match in matches:
         rule = rules.rules[match.rule]
         alerts.append(
@@ -64,7 +65,7 @@ def make_alerts(rules: RuleSet, doc: Document, languages: Sequence[str]) -> list
                 score_parts=match.score_parts,
                 hits=match.hits,
                 counts=match.counts,
-                snippets=snippets(doc, match.hits),
+                snippets=snippets(doc, match.hits, texts=texts),
             )
         )
     return alerts

@@ -215,7 +215,7 @@ def _report(path: Path, doc: Document, rules: RuleSet, found: Found, show: Show,
     """Print what matched the document and why; return whether anything did."""
     from monitor.cli.test_url import first_lines
     from monitor.delivery.render import matched_on
-    from monitor.matching.explain import snippets
+    from monitor.matching.explain import field_texts, snippets
     from monitor.text.analysis import analyze
 
     if show.explain:
@@ -235,6 +235,7 @@ def _report(path: Path, doc: Document, rules: RuleSet, found: Found, show: Show,
             print(safe(f"    | {line}"))
     if not matches:
         print("  no rule matched")
+    texts = field_texts(doc) if matches else ("", "")
     for m in matches:
         print(safe(f"  {m.rule} ({score_text(m)}): {rules.rules[m.rule].title}"))
         for hit in m.hits[:MAX_SHOWN_HITS]:
@@ -242,7 +243,7 @@ def _report(path: Path, doc: Document, rules: RuleSet, found: Found, show: Show,
         more = sum(count for _, count in m.counts) - min(len(m.hits), MAX_SHOWN_HITS)
         if more > 0:
             print(safe(f"    ... and {more} more hits: {counts_text(m)}"))
-        for snip in snippets(doc, m.hits):
+        for snip in snippets(doc, m.hits, texts=texts):
             text = "".join(f"[{t}]" if hit else t for t, hit in snip.segments)
             print(safe(f"    > {snip.field}: {text}"))
     sys.stdout.flush()

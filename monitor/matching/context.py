@@ -30,7 +30,7 @@ class Context:
     """One document being matched: its analysis, its features and per-document memos."""
 
     __slots__ = ("analysis", "doc", "features", "hits", "lang", "made", "memo", "parts",
-                 "places", "present", "shown")
+                 "places", "present", "scores", "shown")
 
     def __init__(self, analysis: Analysis, doc: Document, features: Features) -> None:
         self.analysis = analysis
@@ -45,6 +45,7 @@ class Context:
         self.made: dict[RawHit, Hit] = {}  # the same hit explains many rules: made once
         self.parts: dict[object, Any] = {}  # part node -> its relevance stats (relevance.py)
         self.places: dict[object, Any] = {}  # leaf -> where it occurs, for those stats
+        self.scores: dict[object, Any] = {}  # the parts' stats -> the score (ruleset._score)
 
     def hit(self, raw: RawHit) -> Hit:
         """The Hit of a raw hit, made once per document (the same hit explains many rules)."""

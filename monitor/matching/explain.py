@@ -11,14 +11,23 @@ MAX_BODY_SNIPPETS = 3
 ELLIPSIS = "…"
 
 
-def snippets(doc: Document, hits: Sequence[Hit], width: int = 160) -> tuple[Snippet, ...]:
+def field_texts(doc: Document) -> tuple[str, str]:
+    """The normalised title and body, which hits' offsets refer to: give them to `snippets`
+    when explaining several matches of one document (each would normalise them again)."""
+    return normalize_text(doc.title), normalize_text(doc.body)
+
+
+def snippets(doc: Document, hits: Sequence[Hit], width: int = 160,
+             texts: tuple[str, str] | None = None) -> tuple[Snippet, ...]:
     """Excerpts of about `width` characters around the hits, the title's first.
 
-    Offsets in hits refer to the normalised field text, which is what is excerpted here.
+    Offsets in hits refer to the normalised field text (`field_texts`), which is what is
+    excerpted here.
     """
     out: list[Snippet] = []
+    title, body = texts or field_texts(doc)
     for field in ("title", "body"):
-        text = normalize_text(doc.title if field == "title" else doc.body)
+        text = title if field == "title" else body
         spans = sorted({(h.start, h.end) for h in hits if h.field == field})
         spans = [(s, e) for s, e in spans if 0 <= s < e <= len(text)]
         limit = 1 if field == "title" else MAX_BODY_SNIPPETS

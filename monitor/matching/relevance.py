@@ -91,8 +91,8 @@ def part_stats(analysis: Analysis, where: frozenset[Place]) -> PartStats:
         prominence = 0.8
     else:
         prominence = 0.6 * (1.0 - first / max(len(analysis.body.parts) >> 1, 1))
-    positions = sorted({position for position, _ in where})
-    return positions, frozenset(p for _, p in where), prominence, len(where)
+    positions, passages = zip(*where, strict=True)
+    return sorted(set(positions)), frozenset(passages), prominence, len(where)
 
 
 def relevance(analysis: Analysis, parts: Sequence[PartStats]) -> Relevance:

@@ -16,7 +16,7 @@ from monitor.matching.explainers import Explained, Explainers
 from monitor.matching.leaves import first_of
 from monitor.matching.prefilter import Index, build_index, post_order
 from monitor.matching.relevance import NO_HITS, PartStats, Place, part_stats, places, relevance
-from monitor.models import Document, Match
+from monitor.models import Document, Match, ScoreParts
 from monitor.text.analysis import Analysis
 
 MAX_HITS = 20  # per match; enough to explain, bounded for long documents
@@ -212,7 +212,7 @@ class RuleSet:
 
 def _score(
     parts: tuple[n.Exec, ...], ctx: n.Context, explainers: Explainers | None, root: n.Exec
-) -> tuple[float, tuple[tuple[str, float], ...]]:
+) -> tuple[float, ScoreParts]:
     """A match's relevance score and its parts (see relevance.py)."""
     stats: list[PartStats] = []
     for part in parts:
@@ -224,8 +224,17 @@ def _score(
     if not stats:
         whole = _stats(root, ctx, explainers)
         stats = [whole] if whole is not None else []
-    rel = relevance(ctx.analysis, stats) if stats else NO_HITS
-    return rel.score, rel.parts()
+    if not stats:
+        return NO_HITS.score, NO_HITS.parts()
+    # the score depends on the parts' stats only: one part's on its prominence and count,
+    # several parts' on the stats themselves, made once per document per part node
+    key = (stats[0][2], stats[0][3]) if len(stats) == 1 else tuple(map(id, stats))
+    memo: dict[object, tuple[float, ScoreParts]] = ctx.scores
+    scored = memo.get(key)
+    if scored is None:
+        rel = relevance(ctx.analysis, stats)
+        scored = memo[key] = rel.score, rel.parts()
+    return scored
 
 
 def _stats(part: n.Exec, ctx: n.Context, explainers: Explainers | None) -> PartStats | None:
