@@ -65,6 +65,9 @@ class LintRule:
     examples: tuple[ExampleCase, ...]
 
 
+Leaf = tuple[str, tuple[str, ...], Location, str]  # text, languages, place, " (in @topic)"
+
+
 def lint(
     rules: Sequence[LintRule],
     vocab: dict[str, Vocabulary],
@@ -72,14 +75,15 @@ def lint(
     languages: Sequence[str],
 ) -> list[RuleError]:
     """Every warning, one RuleError each ("warning: ..." messages with the rule's id)."""
+    terms = _Terms(vocab)
     out: list[RuleError] = []
     for r in rules:
         what = f"(rule {r.rule.id})"
         langs = tuple(r.rule.languages or languages)
         for message, where in [
             *_lower_case_operators(r),
-            *_terms(r, vocab, langs),
-            *_borrowed_examples(r, vocab, ruleset, languages),
+            *terms.warnings(r, langs),
+            *_borrowed_examples(r, terms, ruleset, languages),
         ]:
             out.append(RuleError(f"warning: {message} {what}", where))
     return out
@@ -100,70 +104,108 @@ def _lower_case_operators(r: LintRule) -> list[tuple[str, Location]]:
     return out
 
 
-def _terms(
-    r: LintRule, vocab: dict[str, Vocabulary], langs: tuple[str, ...]
-) -> list[tuple[str, Location]]:
-    out: list[tuple[str, Location]] = []
-    seen: set[tuple[str, str]] = set()
-    for text, term_langs, where, origin in _leaves(r.node, vocab, langs, r.where, "", set()):
-        if (text, origin) in seen:
-            continue
-        seen.add((text, origin))
-        used = tuple(x for x in term_langs if x in langs)
+class _Terms:
+    """The words and phrases rules look for, with each topic's expanded and checked once
+    per set of languages (ten thousand rules naming the same few topics)."""
+
+    def __init__(self, vocab: dict[str, Vocabulary]) -> None:
+        self.vocab = vocab
+        self._expanded: dict[tuple[str, tuple[str, ...]], list[Leaf]] = {}
+        self._checked: dict[tuple[str, tuple[str, ...]], list[tuple[Leaf, str]]] = {}
+        self._files: dict[str, tuple[dict[str, str], set[str]]] = {}
+
+    def own(self, node: q.Node, langs: tuple[str, ...], where: Location
+            ) -> tuple[list[Leaf], list[tuple[str, tuple[str, ...]]]]:
+        """The words and phrases written in `node` itself, and the topics it names."""
+        if isinstance(node, q.Word | q.Phrase):
+            keep = not (isinstance(node, q.Word) and node.prefix)
+            return ([(node.text, langs, where, "")] if keep else []), []
+        if isinstance(node, q.Ref):
+            return [], ([(node.name, langs)] if node.name in self.vocab else [])
+        leaves: list[Leaf] = []
+        refs: list[tuple[str, tuple[str, ...]]] = []
+        children = (node.children if isinstance(node, q.And | q.Or | q.Near | q.Same)
+                    else (node.child,) if isinstance(node, q.Scoped) else ())
+        for child in children:  # NOT: its words are not what the rule looks for
+            more, named = self.own(child, langs, where)
+            leaves += more
+            refs += named
+        return leaves, refs
+
+    def of_topic(self, name: str, langs: tuple[str, ...]) -> list[Leaf]:
+        """Every word and phrase of a topic or entity (and of those it names), in `langs`."""
+        key = (name, langs)
+        if key not in self._expanded:
+            self._expanded[key] = []  # (cycles are rejected before rules are linted)
+            v = self.vocab[name]
+            out: list[Leaf] = []
+            for term in v.terms:
+                term_langs = tuple(x for x in langs
+                                   if term.languages is None or x in term.languages)
+                leaves, refs = self.own(term.node, term_langs, term.location)
+                out += [(text, ls, where, f" (in @{v.name})") for text, ls, where, _ in leaves]
+                for ref in refs:
+                    out += self.of_topic(*ref)
+            self._expanded[key] = out
+        return self._expanded[key]
+
+    def leaves(self, node: q.Node, langs: tuple[str, ...], where: Location) -> list[Leaf]:
+        own, refs = self.own(node, langs, where)
+        return own + [leaf for ref in refs for leaf in self.of_topic(*ref)]
+
+    def warnings(self, r: LintRule, langs: tuple[str, ...]) -> list[tuple[str, Location]]:
+        own, refs = self.own(r.node, langs, r.where)
+        found = _checked(own)
+        for ref in dict.fromkeys(refs):
+            if ref not in self._checked:
+                self._checked[ref] = _checked(self.of_topic(*ref))
+            found += self._checked[ref]
+        out, seen = [], set()
+        for (text, _, where, origin), message in found:
+            if (text, origin) not in seen:
+                seen.add((text, origin))
+                out.append((message, where))
+        return out
+
+    def of_file(self, file: str) -> tuple[dict[str, str], set[str]]:
+        """The terms of topics defined in other files (term -> topic) and in `file`."""
+        if file not in self._files:
+            vocab = self.vocab.values()
+            self._files[file] = (
+                {t.text: v.name for v in vocab if v.location.file != file for t in v.terms},
+                {t.text for v in vocab if v.location.file == file for t in v.terms},
+            )
+        return self._files[file]
+
+
+def _checked(leaves: list[Leaf]) -> list[tuple[Leaf, str]]:
+    """The leaves that deserve a warning, with it."""
+    out = []
+    for leaf in leaves:
+        text, used, _, origin = leaf
         scripts = [name for name, (pattern, own) in SCRIPTS.items()
                    if pattern.search(text) and not own & set(used)]
         if used and scripts:
-            out.append((f"the term {text!r}{origin} is written in {scripts[0]} script and can "
-                        f"never match in {', '.join(used)}", where))
+            out.append((leaf, f"the term {text!r}{origin} is written in {scripts[0]} script "
+                              f"and can never match in {', '.join(used)}"))
             continue
         words = text.lower().split()
         common = [x for x in used if x in _COMMON]
         if words and common and all(all(w in _COMMON[x] for w in words) for x in common):
-            out.append((f"the term {text!r}{origin} is only very common words: it matches "
-                        f"nearly every document", where))
+            out.append((leaf, f"the term {text!r}{origin} is only very common words: it "
+                              f"matches nearly every document"))
     return out
 
 
-def _leaves(
-    node: q.Node,
-    vocab: dict[str, Vocabulary],
-    langs: tuple[str, ...],
-    where: Location,
-    origin: str,
-    visiting: set[str],
-) -> list[tuple[str, tuple[str, ...], Location, str]]:
-    """(text, languages, place, ' (in @topic)') of every word and phrase under `node`."""
-    if isinstance(node, q.Word | q.Phrase):
-        return [] if isinstance(node, q.Word) and node.prefix else [(node.text, langs, where,
-                                                                      origin)]
-    if isinstance(node, q.Ref):
-        v = vocab.get(node.name)
-        if v is None or node.name in visiting:
-            return []
-        visiting = visiting | {node.name}
-        out = []
-        for term in v.terms:
-            term_langs = tuple(x for x in langs if term.languages is None or x in term.languages)
-            out += _leaves(term.node, vocab, term_langs, term.location, f" (in @{v.name})",
-                           visiting)
-        return out
-    if isinstance(node, q.And | q.Or | q.Near | q.Same):
-        return [x for c in node.children for x in _leaves(c, vocab, langs, where, origin,
-                                                          visiting)]
-    if isinstance(node, q.Scoped):
-        return _leaves(node.child, vocab, langs, where, origin, visiting)
-    return []  # NOT: its words are not what the rule looks for; filters have none
-
-
 def _borrowed_examples(
-    r: LintRule, vocab: dict[str, Vocabulary], ruleset: RuleSet, languages: Sequence[str]
+    r: LintRule, terms: _Terms, ruleset: RuleSet, languages: Sequence[str]
 ) -> list[tuple[str, Location]]:
-    own = r.rule.file
-    borrowed = {t.text: v.name for v in vocab.values() if v.location.file != own for t in v.terms}
+    if not any(case.expect for case in r.examples):
+        return []
+    borrowed, mine = terms.of_file(r.rule.file)
     if not borrowed:
         return []
-    mine = {t.text for v in vocab.values() if v.location.file == own for t in v.terms}
-    leaves = _leaves(r.node, vocab, tuple(languages), r.where, "", set())
+    leaves = terms.leaves(r.node, tuple(languages), r.where)
     if not any(not origin or text in mine for text, _, _, origin in leaves):
         return []  # the rule has no words of its own for an example to pass through
     out = []
@@ -173,11 +215,10 @@ def _borrowed_examples(
         found = ruleset.match_rule(r.rule.id, analyze(case.doc, languages), case.doc)
         if found is None or not found.hits:
             continue
-        terms = {h.term for h in found.hits}
-        if all(t in borrowed and t not in mine for t in terms):
-            names = ", ".join(sorted({f"@{borrowed[t]}" for t in terms}))
+        hit = {h.term for h in found.hits}
+        if all(t in borrowed and t not in mine for t in hit):
+            names = ", ".join(sorted({f"@{borrowed[t]}" for t in hit}))
             out.append((f"the example passes only through {names}, defined with other rules "
-                        f"in {vocab[borrowed[next(iter(terms))]].location.file}: a change there "
-                        f"changes what it checks", case.where))
+                        f"in {terms.vocab[borrowed[next(iter(hit))]].location.file}: a change "
+                        f"there changes what it checks", case.where))
     return out
-
