@@ -30,9 +30,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.bench_matching import Vocabulary, read_articles, write_rules  # noqa: E402
-from monitor.config import load_config  # noqa: E402
-from monitor.service.live_rules import LiveRules  # noqa: E402
+from benchmarks.bench_matching import Vocabulary, read_articles, write_rules
+from monitor.config import load_config
+from monitor.service.live_rules import LiveRules
 
 EDIT = "rules:\n  - id: probe-{n}\n    title: Probe {n}\n    query: 'satellite{n} OR спутник'\n"
 
