@@ -2,7 +2,8 @@
 second copy only ever under the same Message-ID / X-Monitor-Delivery id.
 
 Articles keep arriving (a folder on shared storage and a feed) while a random node is
-SIGKILLed and started again, PostgreSQL is restarted once, and one node is stopped with
+SIGKILLed and started again (every fourth time stopped with SIGTERM instead, waited for and
+started again: a rolling restart), PostgreSQL is restarted once, and one node is stopped with
 SIGSTOP for several lease times (a partition: its sources and notifiers are taken over, and
 when it wakes it must not send what the others sent). CI runs 20 kills; MONITOR_SLOW=1 runs
 200 (MONITOR_NODE_KILLS sets any number).
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.stopping import STOP_DEADLINE
 from tests.helpers import HttpTestServer, http_server, start_cli, wait_for
 from tests.pg import PgServer
 from tests.servers import SmtpSink, smtp_server
@@ -29,6 +31,7 @@ from tests.servers import SmtpSink, smtp_server
 KILLS = int(os.environ.get("MONITOR_NODE_KILLS", "200" if os.environ.get("MONITOR_SLOW") else "20"))
 NODES = 3
 LEASE = 2.0  # seconds: a dead node's work is taken over after this
+EXIT_WAIT = STOP_DEADLINE + 100  # seconds: a node not gone by then hangs (not a timing)
 
 RSS = {"Content-Type": "application/rss+xml"}
 RULES = "rules:\n  - id: nodes\n    title: Nodes test\n    query: nodestest\n"
@@ -95,6 +98,21 @@ def start(cfg: Path, n: int) -> subprocess.Popen[bytes]:
     return start_cli("run", cfg, "--node", f"node{n}", log=cfg.parent / f"node{n}.log")
 
 
+def stop(proc: subprocess.Popen[bytes], took: list[float]) -> int | None:
+    """SIGTERM and wait for the exit: its code (None: still running far past the stop
+    deadline, then killed); the seconds it took are added to `took` (reported only)."""
+    proc.send_signal(signal.SIGTERM)
+    began = time.monotonic()
+    try:
+        return proc.wait(timeout=EXIT_WAIT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return None
+    finally:
+        took.append(round(time.monotonic() - began, 1))
+
+
 def running(tmp: Path, starts: dict[int, int]) -> list[int]:
     """The nodes whose latest start has finished (waits until there is one)."""
     while True:
@@ -137,14 +155,19 @@ def test_killed_nodes_lose_and_repeat_nothing(tmp_path: Path, postgres: PgServer
         cfg = write_config(tmp_path, url, smtp_port, http)
         procs = {n: start(cfg, n) for n in range(NODES)}
         starts = dict.fromkeys(procs, 1)
+        stops: list[int | None] = []  # exit codes of the rolling restarts (None: no exit)
+        took: list[float] = []
         articles = Articles(tmp_path / "inbox", http)
         articles.thread.start()
         try:
             for kill in range(KILLS):
                 time.sleep(rng.uniform(0.5, 3.0))
                 n = rng.choice(running(tmp_path, starts))  # killed at work, not starting
-                procs[n].send_signal(signal.SIGKILL)
-                procs[n].wait()
+                if kill % 4 == 3:  # a rolling restart: stopped, then started again
+                    stops.append(stop(procs[n], took))
+                else:
+                    procs[n].send_signal(signal.SIGKILL)
+                    procs[n].wait()
                 procs[n] = start(cfg, n)
                 starts[n] += 1
                 if kill == KILLS // 3:
@@ -165,7 +188,7 @@ def test_killed_nodes_lose_and_repeat_nothing(tmp_path: Path, postgres: PgServer
             for proc in procs.values():
                 proc.send_signal(signal.SIGCONT)
                 proc.send_signal(signal.SIGTERM)
-            codes = [proc.wait(timeout=30) for proc in procs.values()]
+            codes = [proc.wait(timeout=EXIT_WAIT) for proc in procs.values()]
     mail, hook = received(sink, http)
     by_subject = {t: {i for s, ids in mail.items() if t in s for i in ids} for t in expected}
     report = {
@@ -180,8 +203,10 @@ def test_killed_nodes_lose_and_repeat_nothing(tmp_path: Path, postgres: PgServer
                            "webhook": sum(1 for r in http.posts if r.path == http.hook_path)
                            - len(hook)},
     }
+    report["rolling_restarts"] = {"exit_codes": stops, "seconds_to_exit": took}
     print(json.dumps(report))
     assert codes == [0] * NODES, logs(tmp_path)[-3000:]
+    assert stops and set(stops) == {0}, (stops, logs(tmp_path)[-5000:])
     assert report["lost"] == {"smtp": 0, "webhook": 0}, report
     assert report["duplicated"] == {"smtp": 0, "webhook": 0}, report
     assert "Traceback" not in logs(tmp_path), logs(tmp_path)[-5000:]
