@@ -45,9 +45,17 @@ def _stop_early(signum: int, frame: object) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    # until the event loop handles them, a stop signal during start-up still exits cleanly
+    # until the event loop handles them, a stop signal during start-up (reading the config,
+    # importing, opening the state) exits cleanly: nothing has been taken on yet
     signal.signal(signal.SIGTERM, _stop_early)
     signal.signal(signal.SIGINT, _stop_early)
+    try:
+        return _start(args)
+    except _Stopped:
+        return Exit.OK
+
+
+def _start(args: argparse.Namespace) -> int:
     config = config_or_none(args)
     if config is None:
         return Exit.INVALID
@@ -59,8 +67,6 @@ def _run(args: argparse.Namespace) -> int:
 
     try:
         return asyncio.run(_main(config, once=args.once))
-    except _Stopped:
-        return Exit.OK
     except LockedError as exc:
         error(str(exc))
         return Exit.LOCKED

@@ -29,7 +29,9 @@ def start(project: Path) -> subprocess.Popen[bytes]:
 
 def stop(proc: subprocess.Popen[bytes], project: Path) -> str:
     proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=15)
+    # a stop during start-up waits for a rules compile under way (seconds more under load);
+    # how long a stop may take is tested in tests/test_stopping.py and test_nodes_stop.py
+    proc.wait(timeout=60)
     out = (project / "daemon.log").read_text(encoding="utf-8", errors="replace")
     assert proc.returncode == 0, out
     return out
