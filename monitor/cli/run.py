@@ -81,11 +81,12 @@ def _start(args: argparse.Namespace) -> int:
 async def _main(config: Config, *, once: bool) -> int:
     import asyncio
 
-    from monitor.cli.progress import counter
     from monitor.service import Daemon
 
     async with Daemon(config) as daemon:
         if once:
+            from monitor.cli.progress import counter  # the terminal's progress bar (rich)
+
             with counter(len(daemon.sources), "polling") as advance:
                 await daemon.run_once(advance)
             return Exit.OK

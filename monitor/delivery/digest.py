@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from croniter import croniter
-
 IMMEDIATE = "immediate"
 NAMED = {"hourly": "0 * * * *", "daily": "0 0 * * *", "weekly": "0 0 * * 1"}
 
@@ -25,6 +23,8 @@ def validate_digest(spec: str) -> None:
     """Raise ValueError with a helpful message when `spec` is not a digest schedule."""
     if spec == IMMEDIATE:
         return
+    from croniter import croniter  # imported by digests only (0.1 s)
+
     expr = cron_of(spec)
     if len(expr.split()) != 5 or not croniter.is_valid(expr):
         raise ValueError(
@@ -37,6 +37,8 @@ def last_close(spec: str, now: datetime) -> datetime:
     """The most recent moment at or before `now` when a window of `spec` closed."""
     # croniter's get_prev is strictly before its start; a second later includes `now`
     # itself when it falls exactly on a fire time.
+    from croniter import croniter
+
     it = croniter(cron_of(spec), now + timedelta(seconds=1))
     prev: datetime = it.get_prev(datetime)
     return prev
@@ -44,6 +46,8 @@ def last_close(spec: str, now: datetime) -> datetime:
 
 def previous_close(spec: str, close: datetime) -> datetime:
     """The close of the window before the one that closes at `close`."""
+    from croniter import croniter
+
     prev: datetime = croniter(cron_of(spec), close).get_prev(datetime)
     return prev
 

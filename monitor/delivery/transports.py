@@ -13,13 +13,15 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from monitor.config import EmailNotifierConfig, SmtpConfig
 from monitor.delivery import maildir
 from monitor.delivery.message import envelope_recipients
-from monitor.delivery.smtp import SmtpConnection
 from monitor.errors import ConfigError, DeliveryError
+
+if TYPE_CHECKING:
+    from monitor.delivery.smtp import SmtpConnection
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,8 @@ class SmtpTransport:
 
     async def send(self, message_id: str, sender: str, to: Sequence[str], data: bytes) -> str:
         if self._connection is None:
+            from monitor.delivery.smtp import SmtpConnection  # aiosmtplib: for SMTP only
+
             self._connection = SmtpConnection(self.smtp, name=self.owner)
         envelope_from = envelope_recipients([sender])[0]
         return await self._connection.send(envelope_from, envelope_recipients(to), data)

@@ -39,11 +39,13 @@ def build_source(cfg: SourceSection, ctx: Resources) -> Source:
     """The source described by `cfg`, made with the shared resources in `ctx`; a source
     whose entries link to articles reads them from their pages (fulltext.py): feeds as
     their `full_text:` says, sitemaps and listing pages always."""
-    from monitor.sources.fulltext import with_full_text
-
     source = SOURCES.build(cfg, ctx)
     mode = getattr(type(source), "reads_pages", None) or getattr(cfg, "full_text", None)
-    return with_full_text(source, mode, ctx) if mode else source
+    if not mode:
+        return source
+    from monitor.sources.fulltext import with_full_text  # pages: HTTP, extraction, workers
+
+    return with_full_text(source, mode, ctx)
 
 
 def feeds_health(
