@@ -11,6 +11,7 @@ discriminated on `type`. Adding a kind is one class, its config model and one re
 from __future__ import annotations
 
 from collections.abc import Iterator
+from importlib.metadata import entry_points
 from types import GenericAlias
 from typing import Any, get_args
 
@@ -28,8 +29,11 @@ _built: dict[tuple[int, ...], type[Config]] = {}
 
 def load_plugins() -> None:
     """Register the kinds installed packages declare (entry points), once per process."""
+    if all(registry.loaded for registry in REGISTRIES):
+        return
+    points = entry_points()
     for registry in REGISTRIES:
-        registry.load_entry_points()
+        registry.load_entry_points(points)
 
 
 def config_model() -> type[Config]:

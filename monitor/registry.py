@@ -24,9 +24,19 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import import_module
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar, Union, get_args
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    Generic,
+    Literal,
+    Protocol,
+    TypeVar,
+    Union,
+    get_args,
+)
 from typing import get_origin as _origin
 
 from pydantic import BaseModel, Field
@@ -42,6 +52,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+class EntryPointIndex(Protocol):
+    """Installed entry points, as `importlib.metadata.entry_points()` gives them."""
+
+    def select(self, *, group: str) -> Iterable[EntryPoint]: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -180,12 +196,20 @@ class Registry(Generic[T]):
             return models[0]
         return Annotated[Union[models], Field(discriminator="type")]  # noqa: UP007
 
-    def load_entry_points(self) -> None:
-        """Register the kinds installed packages declare in this registry's group (once)."""
+    @property
+    def loaded(self) -> bool:
+        """Whether the installed plug-ins were registered."""
+        return self._loaded
+
+    def load_entry_points(self, points: EntryPointIndex | None = None) -> None:
+        """Register the kinds installed packages declare in this registry's group (once),
+        from `points` when given (every installed entry point, read once for all groups:
+        each reading opens every installed package's metadata)."""
         if self._loaded:
             return
         self._loaded = True
-        for point in entry_points(group=self.group):
+        for point in (points if points is not None else entry_points()).select(
+                group=self.group):
             try:
                 self.add(point.load())
             except Exception as exc:

@@ -213,8 +213,6 @@ class Show:
 def _report(path: Path, doc: Document, rules: RuleSet, found: Found, show: Show,
             languages: Sequence[str]) -> bool:
     """Print what matched the document and why; return whether anything did."""
-    from monitor.cli.test_url import first_lines
-    from monitor.delivery.render import matched_on
     from monitor.matching.explain import field_texts, snippets
     from monitor.text.analysis import analyze
 
@@ -228,7 +226,10 @@ def _report(path: Path, doc: Document, rules: RuleSet, found: Found, show: Show,
         print(json.dumps(_as_json(path, doc, language, matches), ensure_ascii=False))
         return bool(matches)
     print(safe(f"{doc.url or path}  [{language}]  {doc.title}"))
-    if doc.body_from is not None:
+    if doc.body_from is not None:  # read from a page: what `test_url` and mails say of it
+        from monitor.cli.test_url import first_lines
+        from monitor.delivery.render import matched_on
+
         note = matched_on(doc) or "the text of the page"
         print(safe(f"  text ({note}):"))
         for line in first_lines(doc):
