@@ -16,6 +16,7 @@ import simplemma
 import Stemmer
 from simplemma.strategies import DefaultStrategy, DictionaryLookupStrategy
 
+from monitor.text.english import all_lemmas  # lemminflect's table, read as needed
 from monitor.text.normalize import fold, unify
 
 LEMMA_LANGUAGES: frozenset[str] = frozenset(
@@ -140,18 +141,14 @@ def _accented(word: str, language: str) -> str | None:
 def plural_singulars(word: str) -> tuple[str, ...]:
     """The singulars of an English plural the lemmatiser keeps as its own lemma ("sales",
     "arms"), as keys; () for a word that is no such plural ("news")."""
-    from lemminflect import getAllLemmas  # loaded with the first English plural
-
-    nouns: tuple[str, ...] = getAllLemmas(word, upos="NOUN").get("NOUN", ())
+    nouns = all_lemmas(word, upos="NOUN").get("NOUN", ())
     return tuple(compute_key(n, "en") for n in nouns if n != word)
 
 
 def inflects_common_word(word: str) -> bool:
     """Whether an English word (lower case) is an inflected form of a common word: "jobs"
     (job), "gates" (gate); not "brown", "china" or "howard"."""
-    from lemminflect import getAllLemmas
-
-    return any(lemma != word for lemmas in getAllLemmas(word).values() for lemma in lemmas)
+    return any(lemma != word for lemmas in all_lemmas(word).values() for lemma in lemmas)
 
 
 def compute_key(word: str, language: str) -> str:
