@@ -110,3 +110,12 @@ def test_the_daemons_first_alert_loads_only_what_it_uses(project: Path) -> None:
              for i in range(len(n.split(".")))}
     assert "monitor.stories.signature" in names  # it did sign the document
     assert not names & set(NOT_FOR_FIRST_ALERT)
+
+
+def test_a_cold_check_reads_english_lemmas_without_lemminflect(project: Path) -> None:
+    """Verifying the examples (English plurals and names among them) with an empty cache:
+    lemminflect's table is read directly, so neither lemminflect nor numpy is imported."""
+    code, names = loaded("check", "--config", "config.yaml", cwd=project)
+    assert code == 0
+    assert "monitor.text.english" in names
+    assert not names & {"lemminflect", "numpy", "scipy", "datasketch"}
