@@ -23,6 +23,15 @@ warm-up over as many other documents are left out. Each engine and size runs in 
 of its own, the two engines one after the other. Without java, javac or the jars, the Lucene
 side is skipped with a message.
 
+monitor's line has two measurements. `docs_per_s`/`docs_per_cpu_s`: one process matching
+(`RuleSet.match`: matches with their hits, scores not asked for). `workers_*`: the same
+documents as `monitor test` matches them with `workers: auto` (`MatchWorkers`, one worker
+process per core forked after the warm-up, every match's hits, counts and score sent back
+and read), on the clock and per CPU-second of the main process and the workers together;
+`workers_rss_mb`/`workers_pss_mb`: the memory of all of them after that pass (PSS counts a
+page shared by k processes 1/k in each: the workers share the rule set with the main process
+until they touch it). The summary's `monitor_vs_lucene_clock` is the workers' figure.
+
     .venv/bin/python benchmarks/bench_lucene.py [--sizes 1000,10000,100000] [--docs 1000]
 """
 
@@ -30,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -44,6 +54,9 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import bench_matching as bm  # noqa: E402
 from benchmarks.frequent import frequent_rules  # noqa: E402
+from benchmarks.workers import cpu_s, memory_mb  # noqa: E402
+from monitor.matching import RuleSet  # noqa: E402
+from monitor.models import Document  # noqa: E402
 
 JARS = Path("/usr/share/java")
 NEEDED = ("lucene-core", "lucene-analyzers-common", "lucene-memory", "lucene-queries")
@@ -81,7 +94,6 @@ def one_line(text: str) -> str:
 def run_monitor(tmp: Path, n_docs: int) -> dict[str, Any]:
     """monitor on the same inputs (in this process: its own, started for this)."""
     from monitor.matching import load_rules
-    from monitor.models import Document
 
     rules = load_rules(tmp / "rules.yaml", languages=bm.LANGUAGES)
     rules.prepare(["en", "ru"])
@@ -104,7 +116,32 @@ def run_monitor(tmp: Path, n_docs: int) -> dict[str, Any]:
         "candidates_per_doc": round(candidates / len(timed), 1),
         "matches_per_doc": round(sum(map(len, found)) / len(timed), 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-    }
+    } | with_workers(rules, docs[:warm], timed)
+
+
+def with_workers(rules: RuleSet, warm: list[Document], docs: list[Document]) -> dict[str, Any]:
+    """The documents through `workers: auto` as `monitor test` sends them, scores read."""
+    from monitor.match_workers import WINDOW, MatchWorkers
+    from monitor.workers import worker_count
+
+    pool = MatchWorkers(worker_count("auto"), bm.LANGUAGES)
+    try:
+        pool.matches(rules, warm[:WINDOW])  # forked before timing, as a running daemon's are
+        pids = pool.pids()
+        cpu, wall = time.process_time() + cpu_s(pids), time.perf_counter()
+        for at in range(0, len(docs), WINDOW):
+            for found in pool.matches(rules, docs[at:at + WINDOW]):
+                assert not isinstance(found, Exception), found
+                for m in found[1]:
+                    m.score  # noqa: B018  (monitor test prints every score)
+        cpu, wall = time.process_time() + cpu_s(pids) - cpu, time.perf_counter() - wall
+        memory = memory_mb([os.getpid(), *pids])
+    finally:
+        pool.close()
+    return {"workers": len(pids), "workers_docs_per_s": round(len(docs) / wall, 1),
+            "workers_docs_per_cpu_s": round(len(docs) / cpu, 1),
+            "workers_cores_used": round(cpu / wall, 2),
+            "workers_rss_mb": round(memory["Rss"]), "workers_pss_mb": round(memory["Pss"])}
 
 
 def run_lucene(tmp: Path, cp: str, classes: Path) -> dict[str, Any]:
@@ -148,9 +185,14 @@ def main() -> int:
             print(json.dumps({"bench": "lucene", "workload": "frequent", **theirs}), flush=True)
             print(json.dumps({
                 "bench": "lucene", "rules": size, "summary": True,
-                "monitor_vs_lucene_clock": round(ours["docs_per_s"] / theirs["docs_per_s"], 2),
+                "monitor_vs_lucene_clock": round(
+                    ours["workers_docs_per_s"] / theirs["docs_per_s"], 2),
                 "monitor_vs_lucene_cpu": round(
                     ours["docs_per_cpu_s"] / theirs["docs_per_cpu_s"], 2),
+                "monitor_workers_vs_lucene_cpu": round(
+                    ours["workers_docs_per_cpu_s"] / theirs["docs_per_cpu_s"], 2),
+                "one_process_vs_lucene_clock": round(
+                    ours["docs_per_s"] / theirs["docs_per_s"], 2),
             }), flush=True)
     return 0
 
