@@ -137,11 +137,12 @@ class NearNode:
             if len(current) * len(other) > _FEW:
                 current = _near(current, other, self.distance)
                 continue
+            d = self.distance + 1  # _gap(a, b) <= distance, inlined (distance >= 0)
             current = [
                 (a[0], min(a[1], b[1]), max(a[2], b[2]), min(a[3], b[3]), max(a[4], b[4]))
                 for a in current
                 for b in other
-                if a[0] == b[0] and _gap(a, b) <= self.distance
+                if a[0] == b[0] and b[1] - a[2] <= d and a[1] - b[2] <= d
             ]
         found = ctx.memo[self] = current
         return found
@@ -154,12 +155,12 @@ class NearNode:
         hits = [hit for child in self.children for hit in child.hits(ctx)]
         if len(hits) * len(spans) > _FEW:
             return _inside(hits, spans)
+        marks = [(FIELD_NUMBER[s[0]], s[3], s[4]) for s in spans]
         return [
             hit
             for hit in hits
-            if any(
-                FIELD_NUMBER[s[0]] == hit[0] and s[3] <= hit[1] and -hit[2] <= s[4] for s in spans
-            )
+            if any(field == hit[0] and start <= hit[1] and -hit[2] <= end
+                   for field, start, end in marks)
         ]
 
 
@@ -201,13 +202,14 @@ def _near(current: list[Occurrence], other: list[Occurrence], distance: int) -> 
     order = sorted(range(len(other)), key=lambda k: (other[k][0], other[k][1]))
     keys = [(other[k][0], other[k][1]) for k in order]
     longest = max(b[2] - b[1] for b in other)
+    d = distance + 1  # _gap(a, b) <= distance, inlined (distance >= 0)
     out: list[Occurrence] = []
     for a in current:
         lo = bisect_left(keys, (a[0], a[1] - longest - distance - 1))
         hi = bisect_right(keys, (a[0], a[2] + distance + 1))
         for k in sorted(order[lo:hi]):
             b = other[k]
-            if _gap(a, b) <= distance:
+            if b[1] - a[2] <= d and a[1] - b[2] <= d:
                 out.append(
                     (a[0], min(a[1], b[1]), max(a[2], b[2]), min(a[3], b[3]), max(a[4], b[4])))
     return out
