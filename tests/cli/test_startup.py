@@ -8,6 +8,7 @@ load what only `run`, `check`, `test` and `backfill` need.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -75,10 +76,15 @@ def test_read_only_commands_load_no_engine(project: Path, command: str) -> None:
 
 
 def test_test_command_does_load_the_engine(project: Path) -> None:
-    """The guard sees imports made while a command runs (so the tests above can fail)."""
+    """The guard sees imports made while a command runs (so the tests above can fail);
+    `monitor test` of a file, its output not on a terminal, loads no progress bar (rich),
+    HTTP client, mail templates (jinja2) or lemminflect and numpy."""
     code, names = loaded("test", "seeds/", "--config", "config.yaml", cwd=project)
     assert code == 0
     assert "monitor.matching" in names
+    assert not names & {"httpx", "jinja2", "lemminflect", "numpy", "scipy"}
+    if not (os.environ.get("FORCE_COLOR") or os.environ.get("TTY_COMPATIBLE") == "1"):
+        assert "rich" not in names  # (those variables make rich draw even into a pipe)
 
 
 # What the daemon's first alert on the shipped config (a folder source, a Maildir and an
