@@ -6,16 +6,19 @@ a folder source's folder once every node is running; the figure is documents mat
 second while the documents table fills from 10% to 100% (the nodes' start-up and first
 prefilter build left out), for 1, 2 and 4 nodes, and for one node on a SQLite file (the
 cost of the network store). `vs_1_node` is the speed-up over one node on PostgreSQL in the
-same run.
+same run. Each line also gives the CPU seconds the nodes and the PostgreSQL server used in
+the timed part (`nodes_cpu_s`, `postgres_cpu_s`), beside its wall time (`seconds`).
 
-"polls": F feeds (a local threaded HTTP server answering 304 to the ETag it gave) polled by
-3 nodes on an interval of I seconds for a window of W seconds: polls per second, and the
-shortest gap between two polls of one feed inside the window (`min_gap_s`, None when no
-feed was polled twice in it; the window is as long as the interval) and how many such
-pairs were closer than `interval - slack` (`early_repeats`, must be 0).
+"polls": F feeds (local threaded HTTP servers answering 304 to the ETag they gave, the feeds
+spread over H loopback addresses 127.0.0.2... so that the per-host politeness limit, 2
+fetches at once per host as by default, does not set the pace) polled by 3 nodes on an
+interval of I seconds for a window of W seconds: polls per second, the feeds polled in the
+window, the shortest gap between two polls of one feed inside it (`min_gap_s`, None when
+no feed was polled twice in it; the window is as long as the interval), how many such
+pairs were closer than `interval - slack` (`early_repeats`, must be 0), and CPU seconds.
 
     .venv/bin/python benchmarks/bench_nodes.py [--docs 800] [--nodes 1,2,4] [--feeds 10000]
-        [--interval 60] [--window 60] [--skip match|polls] [--workers 1]
+        [--hosts 100] [--interval 60] [--window 60] [--skip match|polls] [--workers 1]
 
 One JSON line per configuration. Uses tests/pg.py's throwaway server (PostgreSQL's initdb
 and pg_ctl must be installed).
@@ -26,6 +29,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import random
 import shutil
 import signal
@@ -131,13 +135,15 @@ def put(tmp: Path, texts: list[str], prefix: str) -> None:
         (tmp / f".{i}.txt").rename(tmp / "inbox" / f"{prefix}{i:05d}.txt")
 
 
-def match_rate(state: str, nodes: int, texts: list[str]) -> dict[str, Any]:
+def match_rate(state: str, nodes: int, texts: list[str],
+               pg: PgServer | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         (tmp / "inbox").mkdir()
         db = state if state.startswith("postgresql://") else str(tmp / "state.db")
         cfg = config(tmp, db, "  - {id: inbox, type: folder, path: inbox/, interval: 1s}\n")
         procs = [start(cfg, n) for n in range(nodes)]
+        cpu = Cpu(procs, pg if "://" in db else None)
         try:
             wait_running(cfg, nodes)
             count = counter(db)
@@ -151,24 +157,28 @@ def match_rate(state: str, nodes: int, texts: list[str]) -> dict[str, Any]:
             low, high = len(warm) + len(texts) // 10, len(warm) + len(texts)
             while count() < low:
                 time.sleep(0.05)
-            t0 = time.perf_counter()
+            cpu.start()
             while count() < high:
                 time.sleep(0.05)
-            seconds = time.perf_counter() - t0
+            used = cpu.stop()
         finally:
             stop(procs)
     return {"bench": "match", "store": "postgresql" if nodes and "://" in db else "sqlite",
             "nodes": nodes, "docs": high - low, "warm_up_docs": WARM * nodes,
-            "rules": RULES["count"], "seconds": round(seconds, 2),
-            "docs_per_s": round((high - low) / seconds, 1)}
+            "rules": RULES["count"], "seconds": used["wall_s"],
+            "docs_per_s": round((high - low) / used["wall_s"], 1),
+            "nodes_cpu_s": used["nodes_cpu_s"], "postgres_cpu_s": used["postgres_cpu_s"]}
 
 
 class Feeds:
-    """F tiny feeds at /f/<i>.xml answering 304 to their ETag; records each GET's time."""
+    """F tiny feeds at /f/<i>.xml answering 304 to their ETag, spread over `hosts` loopback
+    addresses (127.0.0.2, 127.0.0.3, ...: on Linux all of 127.0.0.0/8 is this machine), so
+    the nodes' per-host politeness limit is not what sets the pace; records each GET's time."""
 
-    def __init__(self, feeds: int) -> None:
+    def __init__(self, feeds: int, hosts: int) -> None:
         self.hits: dict[int, list[float]] = {}
         self.lock = threading.Lock()
+        self.servers: list[ThreadingHTTPServer] = []
         body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>f</title><item>'
                 b"<guid>urn:f:1</guid><title>Quiet news</title></item></channel></rss>")
         outer = self
@@ -193,41 +203,101 @@ class Feeds:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        for h in range(hosts):
+            server = ThreadingHTTPServer((f"127.0.0.{2 + h}", 0), Handler)
+            server.daemon_threads = True
+            server.request_queue_size = 128
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            self.servers.append(server)
+
+    def url(self, feed: int) -> str:
+        host, port = self.servers[feed % len(self.servers)].server_address[:2]
+        return f"http://{host}:{port}/f/{feed}.xml"
+
+    def shutdown(self) -> None:
+        for server in self.servers:
+            server.shutdown()
 
 
-def poll_rate(url: str, feeds: int, interval: float, window: float) -> dict[str, Any]:
-    server = Feeds(feeds)
-    sources = "".join(f"  - {{id: f{i}, type: feed, url: 'http://127.0.0.1:{server.port}"
-                      f"/f/{i}.xml', interval: {interval}s}}\n" for i in range(feeds))
-    limits = "feeds: {max_concurrent: 64, per_host: 64}\n"
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds used so far by these processes (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(pg: PgServer) -> list[int]:
+    """The PostgreSQL server's processes (the postmaster and every backend)."""
+    try:
+        main = int((pg.data / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return []
+    kids = Path(f"/proc/{main}/task/{main}/children")
+    return [main, *(int(p) for p in kids.read_text().split())] if kids.exists() else [main]
+
+
+class Cpu:
+    """CPU seconds of the nodes and of the PostgreSQL server between `start()` and `stop()`
+    (backends started meanwhile count whole)."""
+
+    def __init__(self, nodes: list[subprocess.Popen[bytes]], pg: PgServer | None) -> None:
+        self.nodes, self.pg = [p.pid for p in nodes], pg
+
+    def _server(self) -> dict[int, float]:
+        return {p: cpu_seconds([p]) for p in server_pids(self.pg)} if self.pg else {}
+
+    def start(self) -> None:
+        self.t0, self.n0, self.s0 = time.perf_counter(), cpu_seconds(self.nodes), self._server()
+
+    def stop(self) -> dict[str, float]:
+        wall, nodes, server = time.perf_counter() - self.t0, cpu_seconds(self.nodes), self._server()
+        pg = sum(cpu - self.s0.get(pid, 0.0) for pid, cpu in server.items())
+        return {"wall_s": round(wall, 2), "nodes_cpu_s": round(nodes - self.n0, 2),
+                "postgres_cpu_s": round(pg, 2)}
+
+
+def poll_rate(pg: PgServer, feeds: int, hosts: int, interval: float,
+              window: float) -> dict[str, Any]:
+    server = Feeds(feeds, hosts)
+    sources = "".join(f"  - {{id: f{i}, type: feed, url: '{server.url(i)}', "
+                      f"interval: {interval}s}}\n" for i in range(feeds))
+    limits = "feeds: {max_concurrent: 64, per_host: 2}\n"  # per host: the default
     with tempfile.TemporaryDirectory() as d:
-        cfg = config(Path(d), url, sources, "nodes: {lease: 30s, heartbeat: 5s}\n" + limits)
+        cfg = config(Path(d), pg.database(), sources,
+                     "nodes: {lease: 30s, heartbeat: 5s}\n" + limits)
         procs = [start(cfg, n) for n in range(3)]
+        cpu = Cpu(procs, pg)
         try:
             wait_running(cfg, 3, timeout=900)
             time.sleep(interval)  # the first turn of every feed is behind us
             with server.lock:
                 before = sum(len(v) for v in server.hits.values())
             since = time.monotonic()
+            cpu.start()
             time.sleep(window)
+            used = cpu.stop()
             with server.lock:
                 after = sum(len(v) for v in server.hits.values())
                 hits = {k: list(v) for k, v in server.hits.items()}
         finally:
             stop(procs)
-            server.server.shutdown()
+            server.shutdown()
     # two polls of one feed within the window (as long as the interval): none is the claim
     gaps = [b - a for times in hits.values() for a, b in itertools.pairwise(times)
             if a >= since]
+    polled = {k for k, times in hits.items() if any(t >= since for t in times)}
     slack = min(interval * 0.05, 1.0)
-    return {"bench": "polls", "nodes": 3, "feeds": feeds, "interval_s": interval,
-            "window_s": window, "polls_per_s": round((after - before) / window, 1),
-            "feeds_polled": len(hits), "min_gap_s": round(min(gaps), 2) if gaps else None,
-            "early_repeats": sum(g < interval - slack - 0.05 for g in gaps)}
+    return {"bench": "polls", "nodes": 3, "feeds": feeds, "hosts": hosts,
+            "interval_s": interval, "window_s": window,
+            "polls_per_s": round((after - before) / window, 1),
+            "feeds_polled_in_window": len(polled),
+            "min_gap_s": round(min(gaps), 2) if gaps else None,
+            "early_repeats": sum(g < interval - slack - 0.05 for g in gaps), **used}
 
 
 def main() -> int:
@@ -237,6 +307,8 @@ def main() -> int:
     parser.add_argument("--feeds", type=int, default=10000)
     parser.add_argument("--interval", type=float, default=60.0)
     parser.add_argument("--window", type=float, default=60.0)
+    parser.add_argument("--hosts", type=int, default=100,
+                        help="loopback addresses the feeds are spread over (127.0.0.2...)")
     parser.add_argument("--rules", type=int, default=5000,
                         help="generated rules (0: the shipped rules/)")
     parser.add_argument("--skip", choices=["match", "polls"])
@@ -252,7 +324,7 @@ def main() -> int:
             texts = articles(args.docs + WARM * 4)
             base = None
             for n in [int(x) for x in args.nodes.split(",")]:
-                line = match_rate(pg.database(), n, texts)
+                line = match_rate(pg.database(), n, texts, pg)
                 base = base or line["docs_per_s"]
                 print(json.dumps({**line, "vs_1_node": round(line["docs_per_s"] / base, 2)}),
                       flush=True)
@@ -260,8 +332,8 @@ def main() -> int:
             print(json.dumps({**line, "vs_1_node": round(line["docs_per_s"] / base, 2)}),
                   flush=True)
         if args.skip != "polls":
-            print(json.dumps(poll_rate(pg.database(), args.feeds, args.interval, args.window)),
-                  flush=True)
+            print(json.dumps(poll_rate(pg, args.feeds, args.hosts, args.interval,
+                                       args.window)), flush=True)
     finally:
         pg.close()
         rules_dir.cleanup()
