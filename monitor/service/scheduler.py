@@ -116,7 +116,12 @@ def job_table(d: Daemon) -> Scheduler:
     scheduler = Scheduler()
     for source_id, source in d.sources.items():
         jitter = 0.1 if source.interval >= 60 else 0.0
-        scheduler.every(f"source:{source_id}", source.interval,
+        # with several nodes a turn comes `interval` after the END of the last poll (by any
+        # node): asking every half interval keeps a poll that took a while from costing
+        # its source a whole interval (asked on the interval, a turn refused by a few
+        # seconds waited for the next one)
+        every = source.interval / 2 if d.node.shared else source.interval
+        scheduler.every(f"source:{source_id}", every,
                         functools.partial(d.poll_job, source_id), jitter=jitter)
     scheduler.every("deliver", d.config.delivery.interval, d.deliver)
     scheduler.every("rules", t.rules_every, d.live.reload, now=False)
