@@ -32,12 +32,22 @@ def text_of(browser: Any) -> str:
 
 def submit(browser: Any, button: str) -> None:
     """Click a form's button and wait for the next page to replace this one."""
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = browser.find_element(by("TAG_NAME"), "html")
     browser.find_element(by("CSS_SELECTOR"), button).click()
-    WebDriverWait(browser, 60).until(expected_conditions.staleness_of(old))
+
+    def replaced(driver: Any) -> bool:
+        try:
+            old.is_enabled()
+        except WebDriverException:  # stale; or, caught mid-navigation, "Node with given id
+            return True  # does not belong to the document" (selenium's staleness_of raises it)
+        return False
+
+    WebDriverWait(browser, 60).until(replaced)
+    WebDriverWait(browser, 60).until(
+        lambda driver: driver.execute_script("return document.readyState") == "complete")
 
 
 def counts(browser: Any, rule: str) -> list[int]:
