@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 from typing import TYPE_CHECKING, Any
 
@@ -36,12 +37,11 @@ def register(sub: Any) -> None:
                    help="readable lines (default) or JSON lines")
 
 
-class _Stopped(BaseException):
-    """SIGTERM or SIGINT arrived before the daemon's own handlers were installed."""
-
-
 def _stop_early(signum: int, frame: object) -> None:
-    raise _Stopped
+    """SIGTERM or SIGINT before the daemon's own handlers are in place: nothing has been
+    taken on that a SIGKILL would lose, so exit at once (an exception raised here could
+    surface anywhere, e.g. wrapped by a class being defined during an import)."""
+    os._exit(Exit.OK)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -49,10 +49,7 @@ def _run(args: argparse.Namespace) -> int:
     # importing, opening the state) exits cleanly: nothing has been taken on yet
     signal.signal(signal.SIGTERM, _stop_early)
     signal.signal(signal.SIGINT, _stop_early)
-    try:
-        return _start(args)
-    except _Stopped:
-        return Exit.OK
+    return _start(args)
 
 
 def _start(args: argparse.Namespace) -> int:
