@@ -73,6 +73,9 @@ async def _with_pages(docs: list[Document], http: FeedHttp, config: Config) -> l
         def changes(self) -> None:
             return None
 
+        def settling(self) -> None:
+            return None
+
         def health(self) -> dict[str, Any]:
             return {}
 

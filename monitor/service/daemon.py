@@ -45,6 +45,8 @@ from monitor.web import WebServer, add_health_routes, feeds_folder
 from monitor.workers import worker_count
 
 log = logging.getLogger(__name__)
+SETTLE_TRIES = 3  # waits for files still being written, in one `run --once` pass
+SETTLE_WAIT_MAX = 30.0  # seconds; a longer `settle` leaves the file to the next pass
 
 
 class Daemon:
@@ -214,10 +216,20 @@ class Daemon:
     async def run_once(self, progress: Callable[[], None] | None = None) -> int:
         """Poll every source once (all at the same time: the HTTP limits keep it polite),
         then deliver; return the number of new alerts. `progress()` is called as each
-        source finishes."""
+        source finishes. A file still being written is waited for (its folder's `settle`)
+        and read in this pass; one still changing after a few waits is left to the next."""
 
         async def poll(source_id: str) -> int:
             count = await self.poll_source(source_id)
+            for _ in range(SETTLE_TRIES):
+                wait = self.sources[source_id].settling()
+                if wait is None or wait > SETTLE_WAIT_MAX or self.work.stopping:
+                    break
+                await asyncio.sleep(wait + 0.05)
+                count += await self.poll_source(source_id)
+            if self.sources[source_id].settling() is not None:
+                log.info("source %r: a file still being written is left to the next pass",
+                         source_id, extra={"source": source_id})
             if progress is not None:
                 progress()
             return count

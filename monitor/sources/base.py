@@ -68,6 +68,11 @@ class Source(Protocol):
         or None when the source is only polled on its interval."""
         ...
 
+    def settling(self) -> float | None:
+        """Seconds until something the last poll saw but left (a file still being
+        written) can be read, or None when nothing waits. `run --once` waits for it."""
+        ...
+
     def health(self) -> Mapping[str, Any]:
         """What `monitor status` / `monitor feeds` show about this source (JSON-able):
         at least its `id` and `type`; a feed's is a `FeedHealth` (sources/feed_state.py)."""

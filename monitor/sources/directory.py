@@ -257,6 +257,11 @@ class DirectorySource:
             log.warning("source %r: %s: %s", self.id, path, message)
             self._warned.add(path)
 
+    def settling(self) -> float | None:
+        """Seconds until the first file the last poll left unsettled may be read."""
+        due = self._next_due
+        return None if due is None else max(due - time.monotonic(), 0.0)
+
     # ------------------------------------------------------------ events
 
     def changes(self) -> AsyncIterator[None] | None:

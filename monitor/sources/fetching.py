@@ -55,3 +55,7 @@ class FetchingSource:
     def changes(self) -> None:
         """Fetched sources are only polled on their interval."""
         return None
+
+    def settling(self) -> None:
+        """A fetched source reads everything it fetched."""
+        return None

@@ -194,6 +194,9 @@ class FullTextSource:
     def changes(self) -> AsyncIterator[None] | None:
         return self.inner.changes()
 
+    def settling(self) -> float | None:
+        return self.inner.settling()
+
     async def poll(self) -> list[Document]:
         """The inner source's documents, each with its page's text where wanted."""
         docs = await self.inner.poll()

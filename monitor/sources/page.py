@@ -100,6 +100,9 @@ class PageSource:
     def changes(self) -> None:
         return None
 
+    def settling(self) -> None:
+        return None
+
     async def poll(self) -> list[Document]:
         """Links new since the previous poll (at the first, every one)."""
         now = time.time()

@@ -47,6 +47,9 @@ class ListSource:
     def changes(self) -> None:
         return None
 
+    def settling(self) -> None:
+        return None
+
     def health(self) -> dict[str, Any]:
         return {"id": self.id, "type": "list", "ok": True}
 

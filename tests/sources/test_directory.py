@@ -60,12 +60,15 @@ async def test_file_being_written_is_read_once_settled(tmp_path: Path) -> None:
     async with source(tmp_path) as src:
         path = put(tmp_path / "new.txt", "Headline\nfirst half", old=False)
         assert await src.poll() == []  # too fresh: may still be being written
+        wait = src.settling()  # what `run --once` waits for before polling again
+        assert wait is not None and 0 < wait <= 0.3
         with path.open("a") as f:
             f.write(" second half")
         assert await src.poll() == []  # changed again: the clock restarts
         await asyncio.sleep(0.35)
         [doc] = await src.poll()
         assert doc.body == "first half second half"
+        assert src.settling() is None
 
 
 async def test_hidden_temporary_and_other_files_are_ignored(tmp_path: Path) -> None:
