@@ -50,6 +50,14 @@ class PostgresStoreConfig(StoreSection):
     retry_for: Duration = Field(
         30.0, description="How long a call keeps retrying while the server cannot be reached "
         "(a restart) before the work is kept for later.")
+    statement_timeout: Duration = Field(
+        60.0, ge=0, description="How long one statement may run before the server cancels "
+        "it (held by a lock, a stuck server); it is then retried like a lost connection. "
+        "0: no limit.")
+    network_timeout: Duration = Field(
+        30.0, ge=0, description="How long a connection may get no answer from the server "
+        "(TCP keepalives and user timeout) before it is dropped and made again: a server "
+        "whose packets are lost cannot hold a node. 0: the system's defaults.")
 
     @field_validator("url")
     @classmethod

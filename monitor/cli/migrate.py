@@ -32,7 +32,8 @@ def migrate_to(config: Config, url: str) -> int:
     from monitor.store.transfer import copy_state
 
     try:
-        with SQLiteStore(config.state) as source, PostgresStore(url, retry_for=5) as target:
+        with SQLiteStore(config.state) as source, PostgresStore(
+                url, retry_for=5, statement_timeout=0) as target:  # a copy may be long
             copied = copy_state(source, target)
     except LockedError as exc:
         error(f"{exc}\n(stop the daemon first: the state must not change while it is copied)")

@@ -38,5 +38,11 @@ def open_coordinator(config: Config, *, node: str | None = None) -> Coordinator:
     if url is None:
         return LocalCoordinator(name)
     from monitor.cluster.postgres import PostgresCoordinator
+    from monitor.config_stores import PostgresStoreConfig
+    from monitor.store.pg_connect import connection_options
 
-    return PostgresCoordinator(url, name, lease=config.nodes.lease)
+    store = config.store
+    options = (connection_options(url, statement_timeout=store.statement_timeout,
+                                  network_timeout=store.network_timeout)
+               if isinstance(store, PostgresStoreConfig) else None)
+    return PostgresCoordinator(url, name, lease=config.nodes.lease, options=options)

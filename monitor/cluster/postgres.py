@@ -27,6 +27,7 @@ from psycopg.conninfo import conninfo_to_dict
 from monitor.cluster.base import Claim, Lease, NodeInfo
 from monitor.errors import ClusterError
 from monitor.models import Document
+from monitor.store.pg_connect import connection_options
 
 log = logging.getLogger(__name__)
 
@@ -94,14 +95,15 @@ class PostgresCoordinator:
     shared = True
 
     def __init__(self, url: str, node: str, *, lease: float = 30.0,
-                 connect_timeout: float = 5.0, wait: float = START_WAIT) -> None:
+                 options: dict[str, Any] | None = None, wait: float = START_WAIT) -> None:
         """Connect and create the tables; a server that cannot be reached (restarting) is
-        tried again for `wait` seconds, then ClusterError."""
+        tried again for `wait` seconds, then ClusterError. `options`: psycopg.connect's
+        keywords (store/pg_connect.py: timeouts, keepalives)."""
         self.url = url
         self.node = node
         self.lease = lease
         self.where = describe(url)
-        self._timeout = connect_timeout
+        self._options = connection_options(url) if options is None else options
         self._db: psycopg.Connection[Any] | None = None
         deadline, said = time.monotonic() + wait, False
         while True:
@@ -123,8 +125,7 @@ class PostgresCoordinator:
         connection is made again at the next call."""
         try:
             if self._db is None or self._db.closed or self._db.broken:
-                self._db = psycopg.connect(self.url, autocommit=True,
-                                           connect_timeout=max(int(self._timeout), 1))
+                self._db = psycopg.connect(self.url, autocommit=True, **self._options)
             with self._db.cursor() as cur:
                 yield cur
         except psycopg.Error as exc:

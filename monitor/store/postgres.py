@@ -26,6 +26,7 @@ from monitor.errors import StoreError, StoreUnavailable
 from monitor.models import Alert, Document
 from monitor.registry import Resources
 from monitor.store.base import Delivery, DeliveryStatus, DocumentStatus
+from monitor.store.pg_connect import NETWORK_TIMEOUT, STATEMENT_TIMEOUT, connection_options
 from monitor.store.pg_schema import migrate
 from monitor.store.pg_stories import PostgresStories
 
@@ -44,18 +45,23 @@ class PostgresStore(PostgresStories):
 
     @classmethod
     def from_config(cls, cfg: PostgresStoreConfig, ctx: Resources) -> PostgresStore:
-        return cls(cfg.url, pool_size=cfg.pool_size, retry_for=cfg.retry_for)
+        return cls(cfg.url, pool_size=cfg.pool_size, retry_for=cfg.retry_for,
+                   statement_timeout=cfg.statement_timeout, network_timeout=cfg.network_timeout)
 
-    def __init__(self, url: str, *, pool_size: int = 4, retry_for: float = 30.0) -> None:
+    def __init__(self, url: str, *, pool_size: int = 4, retry_for: float = 30.0,
+                 statement_timeout: float = STATEMENT_TIMEOUT,
+                 network_timeout: float = NETWORK_TIMEOUT) -> None:
         self.url = url
         self.retry_for = retry_for
+        self._options = connection_options(url, statement_timeout=statement_timeout,
+                                           network_timeout=network_timeout)
         self._pool: ConnectionPool[Conn] = ConnectionPool(
             url, min_size=1, max_size=max(pool_size, 1), open=False, timeout=5,
-            kwargs={"row_factory": dict_row, "connect_timeout": 5},
+            kwargs={"row_factory": dict_row, **self._options},
             check=ConnectionPool.check_connection, name="monitor-state",
         )
         try:
-            with psycopg.connect(url, connect_timeout=5) as conn:
+            with psycopg.connect(url, **self._options) as conn:
                 migrate(conn, url)
             self._pool.open(wait=True, timeout=10)
         except StoreError:
@@ -290,7 +296,8 @@ class PostgresStore(PostgresStories):
 
     def vacuum(self) -> None:
         """Return the space of deleted rows (VACUUM cannot run in a transaction)."""
-        with psycopg.connect(self.url, autocommit=True) as conn:
+        options = {**self._options, "options": "-c statement_timeout=0"}
+        with psycopg.connect(self.url, autocommit=True, **options) as conn:
             conn.execute("VACUUM")
 
     def size_bytes(self) -> int:

@@ -78,3 +78,63 @@ def test_an_unreachable_server_is_a_clear_error() -> None:
     url = f"postgresql://monitor@127.0.0.1:{free_port()}/none"
     with pytest.raises(StoreError, match="cannot use the PostgreSQL state"):
         PostgresStore(url)
+
+
+def _store_section(project: Path, url: str, settings: str) -> Path:
+    path = project / "config.yaml"
+    text = re.sub(r"(?m)^state: \S+\n", "", path.read_text(encoding="utf-8"))
+    path.write_text(f"{text}\nstore: {{type: postgresql, url: '{url}', {settings}}}\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_the_connections_carry_the_configured_timeouts_and_keepalives(
+    project: Path, postgres_url: str
+) -> None:
+    from monitor.cluster import open_coordinator
+
+    config = load_config(_store_section(project, postgres_url,
+                                        "statement_timeout: 7s, network_timeout: 12s"))
+    store = open_store(config)
+    coordinator = open_coordinator(config, node="a")
+    try:
+        assert isinstance(store, PostgresStore)
+        shown = store._one("SHOW statement_timeout")
+        assert shown is not None and shown["statement_timeout"] == "7s"
+        coordinator.nodes()  # connects
+        db = coordinator._db  # type: ignore[attr-defined]
+        assert db.execute("SHOW statement_timeout").fetchone() == ("7s",)
+        params = db.info.get_parameters()
+        assert params["keepalives"] == "1" and params["tcp_user_timeout"] == "12000"
+        assert int(params["keepalives_idle"]) + 3 * int(params["keepalives_interval"]) <= 12
+    finally:
+        store.close()
+        coordinator.close()
+
+
+def test_a_statement_held_by_a_lock_is_cancelled_and_reported(postgres_url: str) -> None:
+    """A statement that would wait forever (a lock never given up, a stuck server) ends
+    after the statement timeout: the store says the state cannot be reached, the node's
+    coordination says the same, and the caller carries on."""
+    from monitor.cluster.postgres import PostgresCoordinator
+    from monitor.errors import ClusterError, StoreUnavailable
+    from monitor.models import Document
+    from monitor.store.pg_connect import connection_options
+
+    store = PostgresStore(postgres_url, retry_for=0.5, statement_timeout=1)
+    coordinator = PostgresCoordinator(
+        postgres_url, "a", options=connection_options(postgres_url, statement_timeout=1))
+    doc = Document(id="d1", source="s", title="t", body="x")
+    with psycopg.connect(postgres_url) as holder:
+        holder.execute("LOCK TABLE documents, cluster_leases IN ACCESS EXCLUSIVE MODE")
+        try:
+            with pytest.raises(StoreUnavailable, match="statement timeout"):
+                store.document_status(doc)
+            with pytest.raises(ClusterError, match="statement timeout"):
+                coordinator.acquire("source:s", 30)
+        finally:
+            holder.rollback()
+    assert store.document_status(doc) == "new"
+    assert coordinator.acquire("source:s", 30) is not None
+    store.close()
+    coordinator.close()
