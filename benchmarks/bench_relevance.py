@@ -56,6 +56,7 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 
 from monitor.matching import load_rules  # noqa: E402
+from monitor.matching.gazetteer import has_gazetteer  # noqa: E402
 from monitor.models import Document  # noqa: E402
 from monitor.text.analysis import analyze  # noqa: E402
 
@@ -86,6 +87,15 @@ FORMS: dict[str, Form] = {
     **{f"min_score: {s}": partial(_scored, s, None) for s in (0.35, 0.4, 0.45, 0.5, 0.55)},
     **{f"paragraph + {s}": partial(_scored, s, "paragraph") for s in (0.4, 0.45, 0.5)},
 }
+# the same with the entity's shipped vocabularies (`include: all`, see monitor/matching/
+# gazetteer.py) for the entities of a country that has them; the others as written
+INCLUDED = "+ include"
+FORMS.update({
+    f"plain {INCLUDED}": FORMS["plain"],
+    **{f"paragraph + {s} {INCLUDED}": partial(_scored, s, "paragraph")
+       for s in (0.4, 0.45, 0.5, 0.55)},
+    **{f"sentence + {s} {INCLUDED}": partial(_scored, s, "sentence") for s in (0.4, 0.45)},
+})
 
 
 def judgements(name: str) -> Judged:
@@ -106,11 +116,16 @@ def variants(path: Path) -> list[str]:
         for key in data:
             data[key] = data[key] + part[key] if key == "rules" else {**data[key], **part[key]}
     concepts = [r["id"] for r in data["rules"]]
+    for name, entity in list(data["entities"].items()):
+        if has_gazetteer(entity.get("country") or ""):
+            data["entities"][f"{name}--all"] = {**entity, "include": "all"}
     rules = []
     for rule in data["rules"]:
         topic, entity = (part.strip().lstrip("@") for part in rule["query"].split(" AND "))
-        for i, form in enumerate(FORMS.values()):
-            rules.append({"id": f"{rule['id']}--{i}", **form(topic, entity)})
+        for i, (name, form) in enumerate(FORMS.items()):
+            included = name.endswith(INCLUDED) and f"{entity}--all" in data["entities"]
+            rules.append({"id": f"{rule['id']}--{i}",
+                          **form(topic, f"{entity}--all" if included else entity)})
     data["rules"] = rules
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return concepts
@@ -146,13 +161,13 @@ def report(name: str, judged: Judged, matched: set[str]) -> list[dict[str, Any]]
     concepts = list(dict.fromkeys(r for r, _, _ in judged))
     docs = len({d for _, d, _ in judged})
     print(f"\n{name}: {len(concepts)} rules, {docs} documents, {len(judged)} judgements")
-    print(f"{'form':18} {'precision':>9} {'recall':>6} {'F1':>5}   "
+    print(f"{'form':26} {'precision':>9} {'recall':>6} {'F1':>5}   "
           f"F1 per rule ({', '.join(concepts)})")
     lines: list[dict[str, Any]] = []
     for i, form in enumerate(FORMS):
         per = {rule: scores(matched, judged, rule, i) for rule in concepts}
         avg = [sum(v[k] for v in per.values()) / len(per) for k in range(3)]
-        print(f"{form:18} {avg[0]:9.3f} {avg[1]:6.3f} {avg[2]:5.3f}   "
+        print(f"{form:26} {avg[0]:9.3f} {avg[1]:6.3f} {avg[2]:5.3f}   "
               + " ".join(f"{v[2]:.2f}" for v in per.values()))
         lines.append({"bench": "relevance", "set": name, "form": form,
                       "precision": round(avg[0], 3), "recall": round(avg[1], 3),
@@ -168,12 +183,12 @@ def report(name: str, judged: Judged, matched: set[str]) -> list[dict[str, Any]]
 def summary(lines: list[dict[str, Any]], sets: list[str]) -> None:
     """Every form on every set in one table: precision / recall / F1 averaged over rules."""
     print("\nall sets, precision / recall / F1 averaged over the rules:")
-    print(f"{'form':18}" + "".join(f"{s:>24}" for s in sets))
+    print(f"{'form':26}" + "".join(f"{s:>24}" for s in sets))
     for form in FORMS:
         row = {line["set"]: line for line in lines if line["form"] == form}
         cells = (f"{row[s]['precision']:.3f} / {row[s]['recall']:.3f} / {row[s]['f1']:.3f}"
                  for s in sets)
-        print(f"{form:18}" + "".join(f"{c:>24}" for c in cells))
+        print(f"{form:26}" + "".join(f"{c:>24}" for c in cells))
 
 
 def main() -> None:

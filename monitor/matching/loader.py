@@ -14,6 +14,7 @@ from monitor.matching.compiler import CompileError, Compiler, VocabTerm, Vocabul
 from monitor.matching.examples import ExampleCase, example_cases
 from monitor.matching.examples import check_examples as run_examples
 from monitor.matching.files import RuleFile, read_rule_file, rule_files
+from monitor.matching.gazetteer import COUNTRIES, gazetteer_terms, has_gazetteer
 from monitor.matching.lint import LintRule, lint
 from monitor.matching.references import LanguageBits, bad_filter, bad_ref, find_cycles
 from monitor.matching.ruleset import Rule, RuleSet, quiet_gc, settle
@@ -143,6 +144,8 @@ def _vocabularies(
                 continue
             terms = _terms(f, model.terms, (*path, "terms"), what, problems)
             country = model.country if isinstance(model, EntityModel) else None
+            if isinstance(model, EntityModel) and model.include:
+                terms += _included(f, model, path, what, terms, problems)
             vocab[name] = Vocabulary(name=name, kind=kind, terms=terms, country=country,
                                      location=where)
     return vocab
@@ -181,6 +184,29 @@ def _terms(
                                           f"({what})", where))
                 continue
             out.append(VocabTerm(text=text, node=node, languages=langs, location=where))
+    return tuple(out)
+
+
+def _included(
+    f: RuleFile, model: EntityModel, path: tuple[str | int, ...], what: str,
+    own: tuple[VocabTerm, ...], problems: list[RuleError],
+) -> tuple[VocabTerm, ...]:
+    """The shipped vocabularies an entity's `include:` asks for (see gazetteer.py)."""
+    where = f.key_where((*path, "include"))
+    if model.country is None or not has_gazetteer(model.country):
+        shipped = ", ".join(COUNTRIES)
+        problems.append(RuleError(f"include: needs `country:` set to one of {shipped} "
+                                  f"({what})", where))
+        return ()
+    seen = {(t.text.casefold(), lang) for t in own for lang in t.languages or ("",)}
+    out: list[VocabTerm] = []
+    for group in dict.fromkeys(model.include):
+        for lang, texts in gazetteer_terms(model.country, group).items():
+            for text in texts:
+                if (text.casefold(), lang) not in seen:
+                    seen.add((text.casefold(), lang))
+                    out.append(VocabTerm(text=text, node=q.parse_term(text), languages=(lang,),
+                                         location=where))
     return tuple(out)
 
 

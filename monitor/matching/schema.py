@@ -12,6 +12,8 @@ RULE_ID = r"^[a-z0-9][a-z0-9-]*$"
 DIGESTS = ("immediate", "hourly", "daily")
 
 Terms = list[str] | dict[str, list[str]]
+Group = Literal["names", "places", "government", "people", "companies"]
+GROUPS: tuple[Group, ...] = ("names", "places", "government", "people", "companies")
 
 
 class _Model(BaseModel):
@@ -39,6 +41,16 @@ class EntityModel(_Model):
         None, description="ISO 3166 code: adds the country's names in every language."
     )
     terms: Terms = Field(default_factory=list, description="Names and other terms.")
+    include: list[Group] = Field(
+        default_factory=list,
+        description="Shipped vocabularies of `country` to add: names, places, government, "
+        "people, companies, or all.",
+    )
+
+    @field_validator("include", mode="before")
+    @classmethod
+    def _include(cls, value: object) -> object:
+        return list(GROUPS) if value == "all" else value
 
     @field_validator("country")
     @classmethod
