@@ -188,10 +188,10 @@ _DATA: _Data = {
             "ru": ("Шрёдер", "Шредер", "Меркель", "Шольц", "Штайнмайер"),
         },
         "companies": {
-            "en": ("Volkswagen", "VW", "BMW", "Daimler", "DaimlerChrysler", "Mercedes",
+            "en": ("Volkswagen", "BMW", "Daimler", "DaimlerChrysler", "Mercedes",
                    "Opel", "Porsche", "Audi", "Siemens", "Deutsche Bank", "Commerzbank",
                    "Dresdner Bank", "Allianz", "Lufthansa", "Deutsche Telekom", "BASF",
-                   "Bayer", "Hoechst", "SAP", "Thyssen", "ThyssenKrupp", "Krupp", "RWE",
+                   "Bayer", "Hoechst", "Thyssen", "ThyssenKrupp", "Krupp", "RWE",
                    "Adidas", "Bosch"),
             "ru": ("Volkswagen", "BMW", "Daimler", "Mercedes", "Opel", "Porsche", "Audi",
                    "Siemens", "Deutsche Bank", "Lufthansa", "BASF", "Bayer", "Фольксваген",
