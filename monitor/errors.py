@@ -4,7 +4,8 @@
     ├── ConfigError          config.yaml is unreadable or invalid (file, line, key); a
     │                        YamlFileError (not UTF-8, bad YAML) becomes one (or a RuleError)
     ├── RuleError            a rule file is invalid (file, line, column, rule id)
-    │   └── QuerySyntaxError a query does not parse (position within the query)
+    │   ├── QuerySyntaxError a query does not parse (position within the query)
+    │   └── RuleHint         not a problem: advice `monitor check` prints with its warnings
     ├── StoreError           the state file is corrupt, foreign, locked or unwritable
     │   ├── LockedError      another instance holds the state file
     │   └── StoreUnavailable the state cannot be reached for now (retried later)
@@ -81,6 +82,11 @@ class RuleError(LocatedError):
     ) -> None:
         super().__init__(message, location)
         self.errors = list(errors) if errors else [self]
+
+
+class RuleHint(RuleError):
+    """Advice about rules that are valid and do what they say, e.g. how to make checking
+    them faster: `monitor check` prints it, and it counts as no warning (nor for --strict)."""
 
 
 class QuerySyntaxError(RuleError):

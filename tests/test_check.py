@@ -55,3 +55,25 @@ def test_invalid_config_names_key_and_line(
     code, out = check(project, capsys)
     assert code == 2
     assert "config.yaml:7" in out and "'stat'" in out and "did you mean 'state'" in out
+
+
+def test_the_shipped_examples_state_the_language_detection_finds() -> None:
+    """The shipped rules' examples state their language (so checking them loads no language
+    detector); each is the language detection would find, so their verdicts are those of
+    the examples as plain text."""
+    import yaml
+
+    from monitor.models import Document
+    from monitor.text.analysis import document_language
+
+    root = Path(__file__).resolve().parent.parent
+    languages = yaml.safe_load((root / "config.yaml").read_text(encoding="utf-8"))["languages"]
+    examples = [ex for f in sorted((root / "rules").rglob("*.yaml"))
+                for rule in yaml.safe_load(f.read_text(encoding="utf-8")).get("rules", [])
+                for key in ("match", "no_match")
+                for ex in rule.get("examples", {}).get(key, [])]
+    assert examples
+    for ex in examples:
+        assert isinstance(ex, dict) and ex.get("language"), ex
+        doc = Document(id="x", source="s", title=ex["title"], body=ex.get("body", ""))
+        assert document_language(doc, languages) == ex["language"], ex

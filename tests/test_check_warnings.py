@@ -90,3 +90,45 @@ def test_an_example_passing_only_through_another_files_topic(
     (line,) = [x for x in out.splitlines() if ": warning: the example" in x]
     assert line.startswith(f"{path}:7:43: warning: the example passes only through @sanctions, "
                            "defined with other rules in ")
+
+
+def test_examples_left_to_detection_get_a_hint_that_is_no_warning(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = add(project, "draft.yaml", """
+        rules:
+          - id: draft
+            query: 'Huawei'
+            examples:
+              match: [{title: Huawei opens a lab, language: en}, "Huawei ouvre un laboratoire"]
+              no_match: ["Samsung opens a lab"]
+        """)
+    code, out = check(project, capsys, "--strict")
+    assert code == 0, out
+    (line,) = [x for x in out.splitlines() if ": hint: " in x]
+    assert line.startswith(f"{path}:6:58: hint: 2 example(s) state no language (this is the "
+                           "first): it is detected")
+    assert "language: en}" in line
+    assert "warning" not in out
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        '"Huawei ouvre un laboratoire"', "{title: Huawei ouvre un laboratoire, language: fr}"
+    ).replace('"Samsung opens a lab"', "{title: Samsung opens a lab, language: en}"),
+        encoding="utf-8")
+    code, out = check(project, capsys, "--strict")
+    assert code == 0, out
+    assert "hint" not in out
+
+
+def test_a_stated_language_is_the_one_the_example_is_matched_in(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add(project, "draft.yaml", """
+        rules:
+          - id: draft
+            query: 'lab AND lang:en'
+            examples:
+              match: [{title: Huawei opens a lab, language: fr}]
+        """)
+    code, out = check(project, capsys)
+    assert code == 2
+    assert "example does not match: 'Huawei opens a lab' (language fr) (rule draft)" in out

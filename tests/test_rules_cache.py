@@ -43,11 +43,11 @@ def test_a_changed_rule_file_is_compiled_again(
     assert check(project, capsys)[0] == 0
     rules = project / "rules" / "defence.yaml"
     rules.write_text(rules.read_text(encoding="utf-8").replace(
-        '- "Beijing\'s arms sales to the region grew last year"',
-        '- "Beijing opened a new airport"'), encoding="utf-8")
+        '"Beijing\'s arms sales to the region grew last year"',
+        '"Beijing opened a new airport"'), encoding="utf-8")
     code, out = check(project, capsys)
     assert code == 2
-    assert "example does not match: 'Beijing opened a new airport'" in out
+    assert "example does not match: 'Beijing opened a new airport' (language en)" in out
     assert len(entries(project)) == 1  # invalid rules are not kept; the valid entry stays
 
 

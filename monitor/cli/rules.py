@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from monitor.cli.common import Exit, add_command, config_or_none, error
-from monitor.errors import RuleError
+from monitor.errors import RuleError, RuleHint
 
 
 def register(sub: Any) -> None:
@@ -44,6 +44,7 @@ def _check(args: argparse.Namespace) -> int:
         return Exit.INVALID
     for warning in warnings:
         print(warning)
+    warnings = [w for w in warnings if not isinstance(w, RuleHint)]
     unset = unset_secrets(config) + ([problem] if problem else [])
     for message in unset:
         error(f"warning: {message}")

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from monitor.errors import Location, RuleError
+from monitor.errors import Location, RuleError, RuleHint
 from monitor.matching.schema import ExampleDoc, RuleModel
 from monitor.models import Document
-from monitor.text.analysis import analyze
+from monitor.text.analysis import analyze, language_hint
 
 if TYPE_CHECKING:
     from monitor.matching.files import RuleFile
@@ -64,7 +64,7 @@ def check_examples(
         text = _short(case.doc.title)
         if case.expect and found is None:
             problems.append(RuleError(
-                f"example does not match: {text!r} (detected language {analysis.language}) "
+                f"example does not match: {text!r} ({_language(case.doc)} {analysis.language}) "
                 f"(rule {rule.id})", case.where))
         elif not case.expect and found is not None:
             words = ", ".join(sorted({h.text for h in found.hits}))
@@ -72,6 +72,24 @@ def check_examples(
                 f"example under no_match matches: {text!r} (hits: {words}) (rule {rule.id})",
                 case.where))
     return problems
+
+
+def detection_hint(cases: Sequence[ExampleCase], languages: Sequence[str]) -> RuleHint | None:
+    """Advice when examples leave their language to be detected among several: detecting it
+    loads the detector's models for the languages the text may be in (1-3 s on a first check
+    of English or Russian examples among the shipped config's languages)."""
+    unstated = [case for case in cases if language_hint(case.doc.language) is None]
+    if len(languages) < 2 or not unstated:
+        return None
+    return RuleHint(
+        f"hint: {len(unstated)} example(s) state no language (this is the first): it is "
+        "detected, which loads the language detector's models on a first check (seconds); "
+        "write {title: ..., language: en} for a faster check whose outcome does not depend "
+        "on detection", unstated[0].where)
+
+
+def _language(doc: Document) -> str:
+    return "language" if language_hint(doc.language) else "detected language"
 
 
 def _short(text: str, width: int = 80) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from monitor.errors import Location, QuerySyntaxError, RuleError
 from monitor.matching import query as q
 from monitor.matching.compiler import CompileError, Compiler, VocabTerm, Vocabulary
-from monitor.matching.examples import ExampleCase, example_cases
+from monitor.matching.examples import ExampleCase, detection_hint, example_cases
 from monitor.matching.examples import check_examples as run_examples
 from monitor.matching.files import RuleFile, read_rule_file, rule_files
 from monitor.matching.gazetteer import COUNTRIES, gazetteer_terms, has_gazetteer
@@ -46,7 +46,8 @@ def load_rules(
     a draft file can use the topics of a rules folder), validate and compile them.
 
     Raises RuleError listing every problem, one per line ("file:line:col: message (id)").
-    When `warnings` is a list, what `monitor check` warns about is added to it (see lint.py).
+    When `warnings` is a list, what `monitor check` warns about is added to it (see lint.py),
+    and a RuleHint when examples leave their language to be detected.
     """
     with quiet_gc():
         paths = [Path(path)] if isinstance(path, str | Path) else [Path(p) for p in path]
@@ -94,6 +95,8 @@ def _load(
             LintRule(rule=p.rule, node=p.node, where=p.where, at=p.at, examples=p.examples)
             for p in parsed
         ], vocab, ruleset, languages))
+        hint = detection_hint([case for p in parsed for case in p.examples], languages)
+        warnings.extend([hint] if hint else [])
     return ruleset
 
 
