@@ -7,9 +7,10 @@ Runs `monitor --help`, `status`, `matches`, `feeds`, `alerts`, `check` and `test
 (one document) on a copy of the shipped config with a state file, each in a fresh process,
 alternating between the baseline (the code at git REF, exported to a temporary folder;
 default: the code before the command line imported lazily) and this tree, so both meet
-the same load on a shared machine. `check` and `test` run with a cold cache (the cache
-folder deleted before each run) and a warm one (filled by an untimed run of the same
-command first). "first alert" starts `monitor run` on a fresh state and times the first
+the same load on a shared machine. Each version runs on the config, rules and seeds it
+ships (its examples may state their language, or not). `check` and `test` run with a
+cold cache (the cache folder deleted before each run) and a warm one (filled by an
+untimed run of the same command first). "first alert" starts `monitor run` on a fresh state and times the first
 mail to appear in the Maildir, with a cold and a warm cache.
 Both trees are byte-compiled first and the commands run with bytecode, as an installed
 program does (pip compiles it); `--no-bytecode` sets PYTHONDONTWRITEBYTECODE instead, so
@@ -45,6 +46,7 @@ COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("test cold", ("test", "seeds/"), "cold"), ("test warm", ("test", "seeds/"), "warm"),
     ("first alert cold", ("run",), "cold"), ("first alert warm", ("run",), "warm"),
 )
+SHIPPED = ("config.yaml", "rules", "seeds")  # what a version ships besides its code
 FIRST_ALERT_LIMIT = 120.0  # seconds to wait for the daemon's first mail
 
 
@@ -61,7 +63,7 @@ def export(ref: str, into: Path) -> str:
     """The tree at `ref` under `into`; its short commit id."""
     commit = subprocess.run(["git", "rev-parse", "--short", ref], cwd=ROOT,
                             capture_output=True, text=True, check=True).stdout.strip()
-    archive = subprocess.run(["git", "archive", commit, "monitor"], cwd=ROOT,
+    archive = subprocess.run(["git", "archive", commit, *SHIPPED, "monitor"], cwd=ROOT,
                              capture_output=True, check=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
@@ -69,11 +71,12 @@ def export(ref: str, into: Path) -> str:
 
 
 def project(into: Path, tree: Path) -> Path:
-    """A copy of the shipped config, rules and seeds with a state file made by the code in
-    `tree` (each version reads a state of its own schema); its config path."""
+    """A copy of the config, rules and seeds shipped with the code in `tree` (each version
+    is measured on its own shipped config, as a user meets it), with a state file made by
+    that code (each version reads a state of its own schema); its config path."""
     for name in ("rules", "seeds"):
-        shutil.copytree(ROOT / name, into / name)
-    shutil.copy(ROOT / "config.yaml", into / "config.yaml")
+        shutil.copytree(tree / name, into / name)
+    shutil.copy(tree / "config.yaml", into / "config.yaml")
     make_state = ("from pathlib import Path; from monitor.store import SQLiteStore\n"
                   "with SQLiteStore(Path('out/state.db')): pass")
     subprocess.run([sys.executable, "-c", make_state], cwd=into, check=True,
