@@ -10,8 +10,8 @@ default: the code before the command line imported lazily) and this tree, so bot
 the same load on a shared machine. Each version runs on the config, rules and seeds it
 ships (its examples may state their language, or not). `check` and `test` run with a
 cold cache (the cache folder deleted before each run) and a warm one (filled by an
-untimed run of the same command first). "first alert" starts `monitor run` on a fresh state and times the first
-mail to appear in the Maildir, with a cold and a warm cache.
+untimed run of the same command first). "first alert" starts `monitor run` on a fresh
+state and times the first mail to appear in the Maildir, with a cold and a warm cache.
 Both trees are byte-compiled first and the commands run with bytecode, as an installed
 program does (pip compiles it); `--no-bytecode` sets PYTHONDONTWRITEBYTECODE instead, so
 every run compiles the program's modules from source again (0.3-0.6 s CPU a command; what
