@@ -73,6 +73,29 @@ def test_terms_that_never_match_or_match_everything(
     assert "'tanks'" not in out
 
 
+def test_russian_words_with_a_form_of_a_commoner_word(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = add(project, "draft.yaml", """
+        topics:
+          steel:
+            terms:
+              ru: [сталь, "производство стали", нефть]
+              en: [steel]
+        entities:
+          kohl: {terms: {ru: [Коль]}}
+        rules:
+          - {id: draft, query: '@steel AND @kohl'}
+        """)
+    code, out = check(project, capsys)
+    assert code == 0
+    assert (f"{path}:5:12: warning: the term 'сталь' (in @steel) also matches 'стали', more "
+            "often a form of 'стать': put it in phrases or ask for the words around it "
+            "(NEAR, SENT) (rule draft)") in out
+    # a phrase, a word without such a form, and a name (matched where capitalised) are fine
+    assert out.count("also matches") == 1
+
+
 def test_an_example_passing_only_through_another_files_topic(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

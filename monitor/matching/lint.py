@@ -3,9 +3,10 @@
 `monitor check` prints them (and exits 0 unless --strict): a lower-case and/or/not between
 terms (a word that must be present, not an operator), a term that can never match in the
 rule's languages (Cyrillic under `en:`), a term made only of very common words (it matches
-nearly every document), and an example that passes only through a topic defined with
-other rules, not through the rule's own words (a change there silently changes what the
-example checks).
+nearly every document), a Russian word with a form that is more often another word
+("сталь": "стали", became; see homonyms.py), and an example that passes only through a
+topic defined with other rules, not through the rule's own words (a change there silently
+changes what the example checks).
 """
 
 from __future__ import annotations
@@ -194,6 +195,16 @@ def _checked(leaves: list[Leaf]) -> list[tuple[Leaf, str]]:
         if words and common and all(all(w in _COMMON[x] for w in words) for x in common):
             out.append((leaf, f"the term {text!r}{origin} is only very common words: it "
                               f"matches nearly every document"))
+            continue
+        if "ru" in used and len(words) == 1 and SCRIPTS["Cyrillic"][0].search(text):
+            from monitor.matching.homonyms import other_words
+
+            found = other_words(text)
+            if found:
+                form, other = found[0]
+                out.append((leaf, f"the term {text!r}{origin} also matches {form!r}, more "
+                                  f"often a form of {other!r}: put it in phrases or ask for "
+                                  f"the words around it (NEAR, SENT)"))
     return out
 
 
