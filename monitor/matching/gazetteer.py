@@ -15,7 +15,8 @@ FSB or the city, a British one Downing Street or Barclays. An entity with `count
 
 The lists are a starting point written from general knowledge, not a full gazetteer; a
 rule's own `terms` add what a subject needs. Terms with an everyday second sense are left
-out (the Japanese "Diet", "Грозный", "the Treasury", "Shell").
+out (the Japanese "Diet", "Грозный", "the Treasury", "Shell"), and so are bodies whose
+Russian names other countries' share ("МВД", "Минфин", "Следственный комитет").
 """
 
 from __future__ import annotations
@@ -46,9 +47,8 @@ _DATA: _Data = {
             "en": ("Kremlin", "Duma", "Federation Council", "FSB", "Gazprom", "Rosneft",
                    "Central Bank of Russia", "Roscosmos", "United Russia", "Micex"),
             "ru": ("Кремль", "Госдума", "Государственная дума", "Совет Федерации", "Совфед",
-                   "ФСБ", "МВД", "МИД России", "Минфин", "Банк России",
-                   "Следственный комитет", "Генпрокуратура", "Роскосмос", "Единая Россия",
-                   "Правительство РФ"),
+                   "ФСБ", "МИД России", "Банк России", "Генпрокуратура", "Роскосмос",
+                   "Единая Россия", "Правительство РФ"),
         },
         "people": {
             "en": ("Putin", "Medvedev", "Yeltsin", "Lavrov", "Mishustin", "Kasyanov",
