@@ -10,14 +10,14 @@ import os
 import socket
 from typing import TYPE_CHECKING
 
-from monitor.cluster.base import Claim, Coordinator, Lease, NodeInfo
+from monitor.cluster.base import Claim, Coordinator, Lease, NodeInfo, Turn
 from monitor.cluster.local import LocalCoordinator
 
 if TYPE_CHECKING:
     from monitor.config import Config
 
-__all__ = ["Claim", "Coordinator", "Lease", "LocalCoordinator", "NodeInfo", "default_name",
-           "open_coordinator", "shared_url"]
+__all__ = ["Claim", "Coordinator", "Lease", "LocalCoordinator", "NodeInfo", "Turn",
+           "default_name", "open_coordinator", "shared_url"]
 
 
 def default_name() -> str:

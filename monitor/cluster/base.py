@@ -5,6 +5,10 @@ A *lease* is a named, exclusive and expiring claim: `source:<id>` (a poll), `not
 `generation` grows each time it changes hands, so a node that hung and wakes up after its
 lease expired finds out (`renew` answers None) before it acts: that is the fence.
 
+With several nodes, each node claims the sources whose turn has come in batches
+(`claim_turns`, every second or so) and polls them: the statements are as many as the
+polls, not as the sources times the nodes.
+
 Documents found by a poll go through a queue: any node claims a batch, matches it and
 marks it done; a batch claimed by a node that dies is claimed again once its lease expires.
 
@@ -14,7 +18,7 @@ queues nothing; the PostgreSQL one (postgres.py) coordinates through the shared 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -55,6 +59,15 @@ class Claim:
     document: Document
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Turn:
+    """A source's turn claimed by this node: its lease, and when its previous turn began or
+    ended (`last`, unix time), to put back if the node cannot take it."""
+
+    lease: Lease
+    last: float
+
+
 class Coordinator(Protocol):
     """The nodes' shared view of who does what. Every method may raise ClusterError when
     the coordination store cannot be reached; the caller logs it and tries again later."""
@@ -93,6 +106,24 @@ class Coordinator(Protocol):
 
     def release(self, lease: Lease) -> None:
         """Let the lease go; a turn (a lease taken with `every`) is recorded as ended now."""
+        ...
+
+    def plan_turns(self, every: Mapping[str, float]) -> int:
+        """Record each source lease's interval in seconds (`source:<id>` -> interval less
+        the slack) for `claim_turns`; a source new to the state is due at once."""
+        ...
+
+    def claim_turns(self, limit: int, ttl: float, *, soonest: float,
+                    skip: Sequence[str] = ()) -> list[Turn]:
+        """Up to `limit` source leases whose turn has come (the last one began or ended at
+        least their interval ago, and no live node holds them), oldest first, each held for
+        `ttl` seconds as a turn (`release` records its end). `soonest` is the shortest
+        interval this node polls at, `skip` names it does not poll."""
+        ...
+
+    def hand_back(self, turn: Turn) -> None:
+        """Let a claimed turn go untaken: its lease released, its previous turn restored,
+        so another node takes it at once."""
         ...
 
     def leases(self) -> list[Lease]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from monitor.cluster.base import Claim, Lease, NodeInfo
+from monitor.cluster.base import Claim, Lease, NodeInfo, Turn
 from monitor.models import Document
 
 NEVER = float("inf")
@@ -48,6 +48,16 @@ class LocalCoordinator:
         return list(leases)
 
     def release(self, lease: Lease) -> None:
+        return None
+
+    def plan_turns(self, every: Mapping[str, float]) -> int:
+        return 0  # one node: its scheduler runs each source on its interval
+
+    def claim_turns(self, limit: int, ttl: float, *, soonest: float,
+                    skip: Sequence[str] = ()) -> list[Turn]:
+        return []
+
+    def hand_back(self, turn: Turn) -> None:
         return None
 
     def leases(self) -> list[Lease]:

@@ -2,10 +2,11 @@
 
 Three tables of its own (numbered migrations, applied under an advisory lock so nodes
 starting together do not race): `cluster_nodes` (heartbeats), `cluster_leases` (one row per
-lease: holder, generation, expiry, the start of its last turn) and `cluster_queue` (found
+lease: holder, generation, expiry, when its last turn began or ended, and for a source
+its interval) and `cluster_queue` (found
 documents waiting to be matched). Every time is the server's clock, so the nodes' clocks
-need not agree. Documents are claimed with `FOR UPDATE SKIP LOCKED`: nodes claiming at once
-get different batches and never wait for each other.
+need not agree. Documents and sources' due turns are claimed in batches with `FOR UPDATE
+SKIP LOCKED`: nodes claiming at once get different rows and never wait for each other.
 
 One connection per node, used from the event loop only; a broken one (a restarted server)
 is dropped and made again at the next call, and the failure is a ClusterError.
@@ -17,14 +18,14 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from monitor.cluster.base import Claim, Lease, NodeInfo
+from monitor.cluster.base import Claim, Lease, NodeInfo, Turn
 from monitor.errors import ClusterError
 from monitor.models import Document
 from monitor.store.pg_connect import connection_options
@@ -53,7 +54,30 @@ MIGRATIONS: tuple[str, ...] = (
         claims integer NOT NULL DEFAULT 0, UNIQUE (doc_id, content_hash)
     );
     """,
+    # turns claimed in batches: a source's interval (less the slack) beside its lease, and
+    # the oldest turns found without reading the others
+    """
+    ALTER TABLE cluster_leases ADD COLUMN every float8 NOT NULL DEFAULT 0;
+    CREATE INDEX cluster_leases_turns ON cluster_leases (turn) WHERE every > 0;
+    """,
 )
+
+_PLAN = """
+INSERT INTO cluster_leases AS l (name, node, generation, expires, turn, every)
+SELECT n, '', 0, 0, 0, e FROM unnest(%s::text[], %s::float8[]) AS t(n, e)
+ON CONFLICT (name) DO UPDATE SET every = excluded.every WHERE l.every <> excluded.every
+"""
+
+_CLAIM_TURNS = f"""
+UPDATE cluster_leases l SET node = %(node)s, generation = l.generation + 1,
+    expires = {NOW} + %(ttl)s, turn = {NOW}
+FROM (SELECT name, turn FROM cluster_leases
+      WHERE every > 0 AND turn <= {NOW} - %(soonest)s AND turn <= {NOW} - every
+        AND expires <= {NOW} AND name <> ALL(%(skip)s::text[])
+      ORDER BY turn LIMIT %(limit)s FOR UPDATE SKIP LOCKED) c
+WHERE l.name = c.name
+RETURNING l.name, l.generation, l.expires, c.turn
+"""
 
 _ACQUIRE = f"""
 INSERT INTO cluster_leases AS l (name, node, generation, expires, turn)
@@ -215,6 +239,29 @@ class PostgresCoordinator:
                         f" turn = CASE WHEN turn > 0 THEN {NOW} ELSE turn END"
                         " WHERE name = %s AND node = %s AND generation = %s",
                         (lease.name, lease.node, lease.generation))
+
+    def plan_turns(self, every: Mapping[str, float]) -> int:
+        with self._cursor() as cur:
+            cur.execute(_PLAN, (list(every), list(every.values())))
+            return max(cur.rowcount, 0)
+
+    def claim_turns(self, limit: int, ttl: float, *, soonest: float,
+                    skip: Sequence[str] = ()) -> list[Turn]:
+        if limit <= 0:
+            return []
+        with self._cursor() as cur:
+            cur.execute(_CLAIM_TURNS, {"node": self.node, "ttl": ttl, "limit": limit,
+                                       "soonest": soonest, "skip": list(skip)})
+            rows = cur.fetchall()
+        return [Turn(lease=Lease(name=r[0], node=self.node, generation=r[1], expires=r[2]),
+                     last=r[3]) for r in sorted(rows, key=lambda r: r[3])]
+
+    def hand_back(self, turn: Turn) -> None:
+        lease = turn.lease
+        with self._cursor() as cur:
+            cur.execute(f"UPDATE cluster_leases SET expires = {NOW}, turn = %s"
+                        " WHERE name = %s AND node = %s AND generation = %s",
+                        (turn.last, lease.name, lease.node, lease.generation))
 
     def leases(self) -> list[Lease]:
         with self._cursor() as cur:

@@ -35,6 +35,7 @@ from monitor.service.queue import SharedQueue
 from monitor.service.scheduler import job_table, watch_source
 from monitor.service.status import ServiceStatus
 from monitor.service.timings import Timings
+from monitor.service.turns import Turns
 from monitor.service.work import Work
 from monitor.sources import build_source
 from monitor.sources.base import Source
@@ -251,9 +252,13 @@ class Daemon:
         watchers = [asyncio.create_task(watch_source(self, sid, s), name=f"watch:{sid}")
                     for sid, s in self.sources.items()]
         watchers.append(asyncio.create_task(self.live.watch(self._stopped), name="watch:rules"))
+        turns = Turns(self.node, {sid: s.interval for sid, s in self.sources.items()},
+                      self.poll_turn, room=2 * self.config.feeds.max_concurrent,
+                      stopping=lambda: self.work.stopping)
         if self.node.shared:
             self.node.heartbeat()
             watchers.append(asyncio.create_task(self.queue.run(), name="queue"))
+            watchers.append(asyncio.create_task(turns.run(), name="turns"))
         scheduler.start()
         self.vitals.running = True
         log.info("running; stop with Ctrl-C or SIGTERM")
@@ -263,6 +268,7 @@ class Daemon:
             self.outbox.stop()
             await self.work.finish(self.timings.stop_grace, lambda: self.outbox.busy)
             await self.outbox.abandon()
+            await turns.end()
             self.node.goodbye()
             self._stopped.set()
             scheduler.shutdown()
@@ -279,6 +285,20 @@ class Daemon:
         except asyncio.CancelledError:
             if not self.work.stopping:
                 raise
+
+    async def poll_turn(self, source_id: str) -> None:
+        """A source's turn claimed by this node (several nodes, service/turns.py): poll it,
+        then give the lease back, which records the turn's end."""
+        try:
+            if not self.work.stopping:
+                await self._poll(source_id, self.sources[source_id])
+        except asyncio.CancelledError:
+            if not self.work.stopping:
+                raise
+        except Exception:
+            log.exception("source %r: its turn failed", source_id, extra={"source": source_id})
+        finally:
+            self.node.give(f"source:{source_id}")
 
     # ------------------------------------------------------------ jobs and status
 

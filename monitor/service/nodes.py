@@ -10,10 +10,11 @@ by whichever node claims them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -60,6 +61,9 @@ class Node:
         self.held: dict[str, Lease] = {}  # lease name -> the lease this node holds
         self.peers: list[NodeInfo] = []  # as of the last heartbeat
         self._down: str | None = None  # the coordination's error while it is unreachable
+        self._turns: set[str] = set()  # the source leases whose turns this node claims
+        self._foreign: set[str] = set()  # turns claimed once that this node does not poll
+        self.soonest = 0.0  # the shortest turn among them (seconds)
 
     @property
     def shared(self) -> bool:
@@ -76,7 +80,7 @@ class Node:
         if self.shared and name in self.held:
             return None  # this node is at it already (a file event during a poll)
         if every:
-            every = max(every - min(every * TURN_SLACK, 1.0), 0.0)
+            every = self.turn_every(every)
         lease = self._call(lambda: self.coordinator.acquire(name, self.config.lease,
                                                             every=every))
         if lease is not None:
@@ -106,6 +110,45 @@ class Node:
         lease = self.held.pop(name, None)
         if lease is not None and self.shared:
             self._call(lambda: self.coordinator.release(lease))
+
+    # sources' turns, claimed in batches (a shared state; one node runs its own schedule)
+
+    def turn_every(self, interval: float) -> float:
+        """A turn's length for a source polled every `interval` seconds: the interval less
+        the slack."""
+        return max(interval - min(interval * TURN_SLACK, 1.0), 0.0)
+
+    def plan_turns(self, intervals: Mapping[str, float]) -> bool:
+        """Record this node's sources (id -> interval) in the state so their turns can be
+        claimed; False when the coordination cannot be reached (try again later)."""
+        every = {f"source:{sid}": self.turn_every(iv) for sid, iv in intervals.items()}
+        self._turns = set(every)
+        self.soonest = min(every.values(), default=0.0)
+        return self._call(lambda: self.coordinator.plan_turns(every)) is not None
+
+    def claim_turns(self, limit: int, busy: Collection[str] = ()) -> list[str]:
+        """The ids of up to `limit` sources whose turn has come, their leases held now.
+        A turn of a source this node does not have (another node's config) or is still
+        polling (`busy` ids) is handed back untaken."""
+        if limit <= 0 or not self._turns:
+            return []
+        turns = self._call(lambda: self.coordinator.claim_turns(
+            limit, self.config.lease, soonest=self.soonest, skip=sorted(self._foreign)))
+        taken = []
+        for turn in turns or []:
+            name = turn.lease.name
+            source_id = name.removeprefix("source:")
+            if name in self._turns and source_id not in busy and name not in self.held:
+                self.held[name] = turn.lease
+                taken.append(source_id)
+                continue
+            if name not in self._turns:
+                self._foreign.add(name)
+                log.warning("node %s: %s is not among this node's sources (its config "
+                            "differs from another node's); left to the others",
+                            self.name, name)
+            self._call(functools.partial(self.coordinator.hand_back, turn))
+        return taken
 
     # the outbox's lanes (delivery/outbox.py `Lanes`): one lease per notifier
 

@@ -110,18 +110,14 @@ def _unavailable_logged(job_id: str, func: Job) -> Job:
 
 def job_table(d: Daemon) -> Scheduler:
     """The daemon's jobs: each source on its interval (feeds of a minute or more with ±10%
-    jitter), the outbox, missed rule-file events, pruning, the pass mark, feed health and
-    the status snapshot."""
+    jitter; with several nodes the turns are claimed instead), the outbox, missed rule-file
+    events, pruning, the pass mark, feed health and the status snapshot."""
     t = d.timings
     scheduler = Scheduler()
-    for source_id, source in d.sources.items():
+    for source_id, source in d.sources.items() if not d.node.shared else ():
+        # (several nodes: each claims the sources whose turn has come, service/turns.py)
         jitter = 0.1 if source.interval >= 60 else 0.0
-        # with several nodes a turn comes `interval` after the END of the last poll (by any
-        # node): asking every half interval keeps a poll that took a while from costing
-        # its source a whole interval (asked on the interval, a turn refused by a few
-        # seconds waited for the next one)
-        every = source.interval / 2 if d.node.shared else source.interval
-        scheduler.every(f"source:{source_id}", every,
+        scheduler.every(f"source:{source_id}", source.interval,
                         functools.partial(d.poll_job, source_id), jitter=jitter)
     scheduler.every("deliver", d.config.delivery.interval, d.deliver)
     scheduler.every("rules", t.rules_every, d.live.reload, now=False)

@@ -1,0 +1,187 @@
+"""Sources' turns claimed in batches (several nodes on PostgreSQL): each due turn goes to
+one node, comes again an interval after the end of the last poll, a dead node's turns are
+taken over once its lease expires, and a node claims no turn of a source it does not have."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from monitor.cluster import Turn
+from monitor.cluster.postgres import PostgresCoordinator
+from monitor.config_nodes import NodesConfig
+from monitor.service.nodes import Node
+
+Make = Callable[[str], PostgresCoordinator]
+
+
+@pytest.fixture
+def nodes(postgres_url: str) -> Iterator[Make]:
+    made: list[PostgresCoordinator] = []
+
+    def make(name: str) -> PostgresCoordinator:
+        made.append(PostgresCoordinator(postgres_url, name, lease=5.0))
+        return made[-1]
+
+    yield make
+    for c in made:
+        c.close()
+
+
+def _age(url: str, seconds: float, *, expire: bool = False) -> None:
+    """Move every source's last turn `seconds` into the past (and end every lease)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("UPDATE cluster_leases SET turn = turn - %s WHERE turn > 0", (seconds,))
+        if expire:
+            conn.execute("UPDATE cluster_leases SET expires = 0")
+
+
+def _names(turns: list[Turn]) -> set[str]:
+    return {t.lease.name for t in turns}
+
+
+def test_due_turns_are_shared_out_in_batches_each_to_one_node(nodes: Make) -> None:
+    a, b = nodes("a"), nodes("b")
+    every = {f"source:s{i}": 60.0 for i in range(10)}
+    assert a.plan_turns(every) == 10
+    b.plan_turns(every)  # the same config on another node: nothing changes
+    first = a.claim_turns(4, 30.0, soonest=60.0)
+    second = b.claim_turns(100, 30.0, soonest=60.0)
+    assert len(first) == 4 and len(second) == 6
+    assert _names(first) | _names(second) == set(every)
+    assert a.claim_turns(100, 30.0, soonest=60.0) == []  # all held: nothing is due
+    for turn in first + second:
+        (a if turn.lease.node == "a" else b).release(turn.lease)
+    assert b.claim_turns(100, 30.0, soonest=60.0) == []  # polled within the interval
+
+
+def test_the_next_turn_comes_an_interval_after_the_end_of_the_poll(
+    nodes: Make, postgres_url: str
+) -> None:
+    a, b = nodes("a"), nodes("b")
+    a.plan_turns({"source:wire": 60.0, "source:slow": 60.0})
+    held = {t.lease.name: t.lease for t in a.claim_turns(10, 30.0, soonest=60.0)}
+    a.release(held["source:wire"])
+    _age(postgres_url, 61.0)  # an interval later, the slow poll still under way
+    assert _names(b.claim_turns(10, 30.0, soonest=60.0)) == {"source:wire"}
+    a.release(held["source:slow"])  # it ends now: its next turn is an interval from now
+    _age(postgres_url, 30.0)
+    assert b.claim_turns(10, 30.0, soonest=60.0) == []
+    _age(postgres_url, 31.0)
+    assert _names(b.claim_turns(10, 30.0, soonest=60.0)) == {"source:slow"}
+
+
+def test_a_dead_nodes_turn_is_taken_over_once_its_lease_expires(
+    nodes: Make, postgres_url: str
+) -> None:
+    a, b = nodes("a"), nodes("b")
+    a.plan_turns({"source:wire": 60.0})
+    [dead] = a.claim_turns(10, 30.0, soonest=60.0)
+    _age(postgres_url, 61.0)  # a died with the turn: due again, but its lease runs
+    assert b.claim_turns(10, 30.0, soonest=60.0) == []
+    _age(postgres_url, 0.0, expire=True)
+    [taken] = b.claim_turns(10, 30.0, soonest=60.0)
+    assert taken.lease.generation == dead.lease.generation + 1
+    assert a.renew(dead.lease, 30.0) is None  # fenced
+
+
+def test_a_node_leaves_the_turns_of_sources_it_does_not_have_to_the_others(
+    nodes: Make
+) -> None:
+    config = NodesConfig(lease=5.0, heartbeat=1.0)
+    old = Node(nodes("old"), config)
+    new = Node(nodes("new"), config)
+    assert new.plan_turns({"wire": 60.0, "added": 60.0})
+    assert old.plan_turns({"wire": 60.0})
+    assert old.claim_turns(10) == ["wire"]  # "added" was claimed, then handed back
+    assert new.claim_turns(10) == ["added"]  # at once, its turn not spent
+    new.give("source:added")
+    assert old.claim_turns(10) == []
+
+
+def test_a_node_does_not_claim_a_turn_of_a_source_it_is_still_polling(
+    nodes: Make, postgres_url: str
+) -> None:
+    node = Node(nodes("a"), NodesConfig(lease=5.0, heartbeat=1.0))
+    node.plan_turns({"wire": 60.0})
+    assert node.claim_turns(10) == ["wire"]
+    node.held.clear()  # its lease lost (the node stood still), its poll still running
+    _age(postgres_url, 61.0, expire=True)
+    assert node.claim_turns(10, busy={"wire"}) == []
+    assert node.claim_turns(10) == ["wire"]  # handed back untaken: due at once
+
+
+class _Feeds:
+    """Tiny feeds on 127.0.0.1 answering 304 to their ETag; records each GET's time."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.hits: dict[str, list[float]] = {}
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                outer.hits.setdefault(self.path, []).append(time.monotonic())
+                if self.headers.get("If-None-Match") == '"v1"':
+                    self.send_response(304)
+                    self.end_headers()
+                    return
+                body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>f</title>'
+                        b"</channel></rss>")
+                self.send_response(200)
+                self.send_header("ETag", '"v1"')
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.port = self.server.server_address[1]
+
+
+async def test_two_daemons_poll_each_feed_once_per_interval_between_them(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    from monitor.config import load_config
+    from monitor.service import Daemon
+
+    feeds = _Feeds()
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "r.yaml").write_text("rules:\n  - {id: r, query: turnstest}\n")
+    sources = "".join(f"  - {{id: f{i}, type: feed, interval: 2s, "
+                      f"url: 'http://127.0.0.1:{feeds.port}/f{i}.xml'}}\n" for i in range(20))
+    configs = []
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        path = tmp_path / name / "config.yaml"
+        path.write_text(f"languages: [en]\nstate: {postgres_url}\nrules: ../rules/\n"
+                        f"nodes: {{name: {name}, lease: 5s, heartbeat: 1s}}\n"
+                        f"sources:\n{sources}")
+        configs.append(load_config(path))
+    stop = asyncio.Event()
+    try:
+        async with Daemon(configs[0]) as one, Daemon(configs[1]) as two:
+            runs = [asyncio.create_task(d.run(stop)) for d in (one, two)]
+            await asyncio.sleep(7.0)
+            stop.set()
+            await asyncio.gather(*runs)
+    finally:
+        feeds.server.shutdown()
+    every = 2.0 - 0.1  # the interval less the slack
+    assert len(feeds.hits) == 20
+    for path, times in feeds.hits.items():
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        assert len(times) >= 2, f"{path} polled {len(times)} time(s) in 7 s"
+        assert min(gaps) >= every, f"{path} polled twice within {min(gaps):.2f} s"
