@@ -175,8 +175,13 @@ class FullTextSource:
         self._mode = mode
         self._short = short
         self._hosts: set[str] = set()
+        # the page counters as last read or written: the status snapshot shows them every
+        # few seconds, and reading them from the state each time (a query per source with
+        # PostgreSQL) held the event loop for seconds with thousands of feeds
+        self._counts: dict[str, Any] | None = None
 
     async def __aenter__(self) -> FullTextSource:
+        self._counts = self._state.get_state(counts_key(self.id))
         await self._reader.__aenter__()
         try:
             await self.inner.__aenter__()
@@ -222,7 +227,8 @@ class FullTextSource:
             if page.note:
                 saved["last_note"] = page.note
         saved["sites"] = {host: asdict(site) for host, site in self._failing()}
-        self._state.set_state(counts_key(self.id), {**saved, **counts})
+        self._counts = {**saved, **counts}
+        self._state.set_state(counts_key(self.id), self._counts)
 
     def _failing(self) -> list[tuple[str, SiteHealth]]:
         sites = self._reader.fetcher.sites
@@ -232,7 +238,9 @@ class FullTextSource:
         """The inner source's health, its page counters, and the sites that keep failing
         (each shown as a feed, so the feed-health alert reports it)."""
         out = dict(self.inner.health())
-        out["pages"] = pages_health(self._state.get_state(counts_key(self.id)))
+        if self._counts is None:
+            self._counts = self._state.get_state(counts_key(self.id))
+        out["pages"] = pages_health(self._counts)
         failing = [_site_health(self.id, host, site) for host, site in self._failing()]
         if failing:
             out["feeds"] = [*(out.get("feeds") or ()), *failing]
