@@ -82,8 +82,7 @@ class Ingest:
                          len(docs) - first, source_id)
                 break
             try:
-                fresh = [(first + i, d) for i, d in enumerate(docs[first:first + self._batch])
-                         if self._is_new(d)]
+                fresh = self._new(docs, first)
             except (StoreUnavailable, OSError) as exc:
                 self._keep(source_id, docs[first:], exc)
                 break
@@ -101,12 +100,15 @@ class Ingest:
         rules = self._rules()
         results = await asyncio.get_running_loop().run_in_executor(
             self.matcher, self.workers.alerts, rules, [d for _, d in fresh])
+        together = self._record_together(rules, [d for _, d in fresh], results)
+        if together is not None:
+            return sum(self._report(doc, added) for doc, added in together), True
         count = 0
         for (at, doc), result in zip(fresh, results, strict=True):
             try:
                 if isinstance(result, Exception):
                     raise result
-                count += self._record(rules, doc, result)
+                count += self._report(doc, self._record(rules, doc, result))
             except (StoreUnavailable, OSError) as exc:  # e.g. a full disk, a server restarting
                 self._keep(source_id, docs[at:], exc)
                 return count, False
@@ -118,16 +120,51 @@ class Ingest:
                               source_id, doc.id, extra={"source": source_id, "document": doc.id})
         return count, True
 
-    def _is_new(self, doc: Document) -> bool:
-        """Whether the document's text was not matched before (then it is counted)."""
-        if self.store.document_status(doc) not in ("new", "changed"):
-            return False
-        metrics.record_document(doc.source)
-        return True
+    def _new(self, docs: list[Document], first: int) -> list[tuple[int, Document]]:
+        """The documents of the batch at `first` whose text was not matched before, with
+        their places in `docs` (counted as documents seen)."""
+        batch = docs[first:first + self._batch]
+        fresh = [(first + i, d) for i, (d, status)
+                 in enumerate(zip(batch, self.store.document_statuses(batch), strict=True))
+                 if status in ("new", "changed")]
+        for _, doc in fresh:
+            metrics.record_document(doc.source)
+        return fresh
 
-    def _record(self, rules: RuleSet, doc: Document, alerts: list[Alert]) -> int:
-        """Put a matched document's alerts in the outbox, then mark it seen."""
-        recorded = 0
+    def _record_together(
+        self, rules: RuleSet, docs: list[Document], results: Sequence[list[Alert] | Exception]
+    ) -> list[tuple[Document, list[Alert]]] | None:
+        """Record a matched batch in one transaction of the store (see Store.batch): each
+        document with the alerts that were new. None when the store does not batch, or
+        anything failed (then nothing of it was recorded, and the batch is recorded one
+        document at a time, each failure handled on its own)."""
+        matched = [r for r in results if not isinstance(r, Exception)]
+        if len(matched) < len(results):
+            return None
+        try:
+            with self.store.batch() as together:
+                if not together:
+                    return None
+                return [(doc, self._record(rules, doc, alerts))
+                        for doc, alerts in zip(docs, matched, strict=True)]
+        except Exception as exc:
+            log.info("a batch of %d document(s) could not be recorded at once (%s); "
+                     "recording them one by one", len(docs), exc)
+            return None
+
+    def _report(self, doc: Document, recorded: list[Alert]) -> int:
+        """Log and count a recorded document's new alerts; return how many."""
+        for alert in recorded:
+            metrics.record_match(alert.rule)
+            log.info("%s: rule %s on %s: %s", "copy" if alert.attached_to else "match",
+                     alert.rule, doc.id, doc.title[:120],
+                     extra={"rule": alert.rule, "source": doc.source, "document": doc.id})
+        return len(recorded)
+
+    def _record(self, rules: RuleSet, doc: Document, alerts: list[Alert]) -> list[Alert]:
+        """Put a matched document's alerts in the outbox, then mark it seen; return the
+        alerts that were new."""
+        recorded = []
         story = self._stories.assign(doc, language_of(doc, alerts)) if self._stories else None
         for alert in alerts:
             rule = rules.rules[alert.rule]
@@ -135,11 +172,7 @@ class Ingest:
             if self._stories is not None and story is not None:
                 alert, targets = self._stories.route(alert, rule, story, targets)
             if self.store.add_alert(alert, targets):
-                recorded += 1
-                metrics.record_match(alert.rule)
-                log.info("%s: rule %s on %s: %s", "copy" if alert.attached_to else "match",
-                         alert.rule, doc.id, doc.title[:120],
-                         extra={"rule": alert.rule, "source": doc.source, "document": doc.id})
+                recorded.append(alert)
         self.store.put_document(doc)
         return recorded
 

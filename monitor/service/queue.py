@@ -46,7 +46,8 @@ class SharedQueue:
         """Queue the documents not matched before; return how many were queued (kept for
         the source's next poll when the state cannot be reached)."""
         try:
-            fresh = [d for d in docs if self.store.document_status(d) in ("new", "changed")]
+            fresh = [d for d, status in zip(docs, self.store.document_statuses(docs),
+                                            strict=True) if status in ("new", "changed")]
         except Exception as exc:  # the state is unreachable (a restarting server)
             return self._keep(source_id, docs, exc)
         queued = self.node.enqueue(fresh)

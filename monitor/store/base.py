@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -44,6 +45,18 @@ class Store(StoryStore, Protocol):
 
     def document_status(self, doc: Document) -> DocumentStatus:
         """What `put_document` would answer, without recording anything."""
+        ...
+
+    def document_statuses(self, docs: Sequence[Document]) -> list[DocumentStatus]:
+        """`document_status` of each document, in order (one query with PostgreSQL)."""
+        ...
+
+    def batch(self) -> AbstractContextManager[bool]:
+        """Within it, this thread's calls share one transaction, committed at the end and
+        rolled back whole when an exception leaves it; a failed call raises at once and
+        is not retried. Enters True when the store does so (PostgreSQL: one round trip per
+        statement instead of a connection check, BEGIN and COMMIT per call), False when
+        each call stays a transaction of its own (SQLite, local and quick)."""
         ...
 
     def get_document(self, doc_id: str) -> Document | None:

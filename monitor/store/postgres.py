@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import psycopg
@@ -53,6 +55,7 @@ class PostgresStore(PostgresStories):
                  network_timeout: float = NETWORK_TIMEOUT) -> None:
         self.url = url
         self.retry_for = retry_for
+        self._local = threading.local()  # .conn: the connection of this thread's batch()
         self._options = connection_options(url, statement_timeout=statement_timeout,
                                            network_timeout=network_timeout)
         self._pool: ConnectionPool[Conn] = ConnectionPool(
@@ -82,9 +85,37 @@ class PostgresStore(PostgresStories):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @contextmanager
+    def batch(self) -> Iterator[bool]:
+        """This thread's calls in one transaction on one connection until the end (see
+        Store.batch); nested, the outer one is the transaction."""
+        if getattr(self._local, "conn", None) is not None:
+            yield True
+            return
+        try:
+            with self._pool.connection(timeout=CONNECTION_WAIT) as conn:
+                self._local.conn = conn
+                try:
+                    yield True
+                finally:
+                    self._local.conn = None
+        except RETRYABLE as exc:
+            raise StoreUnavailable(f"{self.url}: {exc}".strip()) from exc
+        except psycopg.Error as exc:
+            raise StoreError(f"{self.url}: {exc}".strip()) from exc
+
     def _run(self, work: Callable[[Conn], T]) -> T:
         """`work(conn)` in one transaction, retried while the server cannot be reached
-        (for `retry_for` seconds, and no more once the process is asked to stop)."""
+        (for `retry_for` seconds, and no more once the process is asked to stop); inside
+        `batch()`, on the batch's connection, not retried."""
+        pinned: Conn | None = getattr(self._local, "conn", None)
+        if pinned is not None:
+            try:
+                return work(pinned)
+            except RETRYABLE as exc:
+                raise StoreUnavailable(f"{self.url}: {exc}".strip()) from exc
+            except psycopg.Error as exc:
+                raise StoreError(f"{self.url}: {exc}".strip()) from exc
         deadline = time.monotonic() + self.retry_for
         delay = 0.1
         while True:
@@ -120,6 +151,18 @@ class PostgresStore(PostgresStories):
 
     def document_status(self, doc: Document) -> DocumentStatus:
         return self._run(lambda c: _status(c, doc))
+
+    def document_statuses(self, docs: Sequence[Document]) -> list[DocumentStatus]:
+        if not docs:
+            return []
+        rows = self._all(
+            "SELECT d.content_hash AS known, EXISTS (SELECT 1 FROM documents o"
+            " WHERE o.content_hash = t.h) AS dup FROM unnest(%s::text[], %s::text[])"
+            " WITH ORDINALITY AS t(id, h, n) LEFT JOIN documents d ON d.id = t.id ORDER BY t.n",
+            ([d.id for d in docs], [d.content_hash for d in docs]))
+        return [("unchanged" if r["known"] == doc.content_hash else "changed")
+                if r["known"] is not None else ("duplicate" if r["dup"] else "new")
+                for doc, r in zip(docs, rows, strict=True)]
 
     def put_document(self, doc: Document) -> DocumentStatus:
         now, digest, data = time.time(), doc.content_hash, doc.model_dump_json()

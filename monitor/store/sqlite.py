@@ -6,7 +6,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +115,12 @@ class SQLiteStore(SQLiteStories):
                 "SELECT 1 FROM documents WHERE content_hash = ? LIMIT 1", (doc.content_hash,)
             ).fetchone()
         return "duplicate" if dup else "new"
+
+    def document_statuses(self, docs: Sequence[Document]) -> list[DocumentStatus]:
+        return [self.document_status(d) for d in docs]
+
+    def batch(self) -> AbstractContextManager[bool]:
+        return nullcontext(False)  # each call is its own (quick) transaction
 
     def put_document(self, doc: Document) -> DocumentStatus:
         now = time.time()

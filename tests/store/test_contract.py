@@ -47,6 +47,33 @@ def test_document_versions_and_duplicates(store: Store) -> None:
     assert store.source_counts()["seeds"]["documents"] == 2
 
 
+def test_statuses_of_many_documents_answer_as_one_at_a_time(store: Store) -> None:
+    store.put_document(doc())
+    store.put_document(doc(id="seeds:b.txt", body="Other"))
+    asked = [doc(id="seeds:b.txt", body="Other"), doc(body="Changed"), doc(id="seeds:n.txt"),
+             doc(id="seeds:m.txt", body="Brand new"), doc()]
+    expected = ["unchanged", "changed", "duplicate", "new", "unchanged"]
+    assert store.document_statuses(asked) == expected
+    assert [store.document_status(d) for d in asked] == expected
+    assert store.document_statuses([]) == []
+
+
+def test_a_batch_is_recorded_whole_or_not_at_all(new_store: Opener) -> None:
+    store, reader = new_store(), new_store()
+    first, second = doc(id="seeds:1.txt", body="One"), doc(id="seeds:2.txt", body="Two")
+    with store.batch() as together:
+        assert store.add_alert(alert(first), [("mail", "immediate")])
+        store.put_document(first)
+        if together:  # one transaction: another connection sees nothing of it yet
+            assert reader.document_status(first) == "new"
+    assert reader.document_status(first) == "unchanged"
+    assert len(reader.due_deliveries(now=1e12)) == 1
+    with pytest.raises(RuntimeError), store.batch() as together:
+        store.put_document(second)
+        raise RuntimeError("a failure in the middle of the batch")
+    assert reader.document_status(second) == ("new" if together else "unchanged")
+
+
 def test_same_alert_is_never_recorded_twice(store: Store) -> None:
     d = doc()
     assert store.add_alert(alert(d), [("mail", "immediate"), ("atom", "immediate")])
