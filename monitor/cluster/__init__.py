@@ -10,13 +10,13 @@ import os
 import socket
 from typing import TYPE_CHECKING
 
-from monitor.cluster.base import Claim, Coordinator, Lease, NodeInfo, Turn
+from monitor.cluster.base import START_WAIT, Claim, Coordinator, Lease, NodeInfo, Turn
 from monitor.cluster.local import LocalCoordinator
 
 if TYPE_CHECKING:
     from monitor.config import Config
 
-__all__ = ["Claim", "Coordinator", "Lease", "LocalCoordinator", "NodeInfo", "Turn",
+__all__ = ["START_WAIT", "Claim", "Coordinator", "Lease", "LocalCoordinator", "NodeInfo", "Turn",
            "default_name", "open_coordinator", "shared_url"]
 
 

@@ -24,6 +24,8 @@ from typing import Any, Protocol
 
 from monitor.models import Document
 
+START_WAIT = 30.0  # seconds a starting node waits for an unreachable server
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Lease:

@@ -25,14 +25,13 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from monitor.cluster.base import Claim, Lease, NodeInfo, Turn
+from monitor.cluster.base import START_WAIT, Claim, Lease, NodeInfo, Turn
 from monitor.errors import ClusterError
 from monitor.models import Document
 from monitor.store.pg_connect import connection_options
 
 log = logging.getLogger(__name__)
 
-START_WAIT = 30.0  # seconds a starting node waits for an unreachable server
 MAX_CLAIMS = 10  # a document claimed this often without being done (it kills its matcher)
 FORGET_NODES = 86400.0  # a node not heard from for a day leaves the list
 NOW = "extract(epoch from clock_timestamp())"

@@ -16,7 +16,7 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 from monitor import metrics
-from monitor.cluster import open_coordinator
+from monitor.cluster import START_WAIT, open_coordinator
 from monitor.config import Config
 from monitor.delivery.base import Notifier
 from monitor.delivery.outbox import Outbox
@@ -101,7 +101,9 @@ class Daemon:
         # the coordinator first: a node starting while PostgreSQL restarts waits for it
         coordinator = open_coordinator(config)
         stack.callback(coordinator.close)
-        self.store = self._given_store or open_store(config)
+        # (a node starting while PostgreSQL restarts waits for it, as the coordinator did)
+        self.store = self._given_store or open_store(
+            config, wait=START_WAIT if config.state_url else 0.0)
         if self._given_store is None:
             stack.callback(self.store.close)
         self.node = Node(coordinator, config.nodes, self.clock)

@@ -70,7 +70,10 @@ class PostgresStore(PostgresStories):
         except StoreError:
             self._pool.close()
             raise
-        except (psycopg.Error, PoolTimeout) as exc:
+        except RETRYABLE as exc:  # not reachable now (e.g. restarting): worth a retry
+            self._pool.close()
+            raise StoreUnavailable(f"{url}: cannot use the PostgreSQL state ({exc})") from exc
+        except psycopg.Error as exc:
             self._pool.close()
             raise StoreError(f"{url}: cannot use the PostgreSQL state ({exc})") from exc
 

@@ -15,6 +15,7 @@ from monitor.errors import StoreError
 from monitor.store import open_store
 from monitor.store.pg_schema import MIGRATIONS
 from monitor.store.postgres import PostgresStore
+from tests.pg import PgServer
 
 
 def _config(project: Path, state: str) -> Path:
@@ -138,3 +139,28 @@ def test_a_statement_held_by_a_lock_is_cancelled_and_reported(postgres_url: str)
     assert coordinator.acquire("source:s", 30) is not None
     store.close()
     coordinator.close()
+
+
+def test_a_store_opened_while_the_server_restarts_waits_for_it(
+    project: Path, postgres: PgServer
+) -> None:
+    """A node started while PostgreSQL restarts waits for it (as its coordination does)
+    instead of exiting; `monitor status` and the other commands do not wait."""
+    import threading
+
+    from monitor.errors import StoreUnavailable
+
+    config = load_config(_config(project, postgres.database()))
+    postgres.stop()
+    try:
+        with pytest.raises(StoreUnavailable, match="cannot use the PostgreSQL state"):
+            open_store(config)
+        threading.Timer(2.0, postgres.start_again).start()
+        store = open_store(config, wait=120)
+    finally:
+        postgres.ensure_running()
+    try:
+        store.set_state("k", {"v": 1})
+        assert store.get_state("k") == {"v": 1}
+    finally:
+        store.close()
