@@ -181,7 +181,7 @@ async def test_two_daemons_poll_each_feed_once_per_interval_between_them(
         feeds.server.shutdown()
     every = 2.0 - 0.1  # the interval less the slack
     assert len(feeds.hits) == 20
-    for path, times in feeds.hits.items():
+    for feed, times in feeds.hits.items():
         gaps = [b - a for a, b in itertools.pairwise(times)]
-        assert len(times) >= 2, f"{path} polled {len(times)} time(s) in 7 s"
-        assert min(gaps) >= every, f"{path} polled twice within {min(gaps):.2f} s"
+        assert len(times) >= 2, f"{feed} polled {len(times)} time(s) in 7 s"
+        assert min(gaps) >= every, f"{feed} polled twice within {min(gaps):.2f} s"
