@@ -103,10 +103,10 @@ def run_monitor(tmp: Path, n_docs: int) -> dict[str, Any]:
                 (tmp / "docs.tsv").read_text(encoding="utf-8").splitlines())]
     warm = int((tmp / "warm").read_text())
     bm.match_documents(rules, docs[:warm])
-    cpu, wall = time.process_time(), time.perf_counter()
-    found = bm.match_documents(rules, docs[warm:])
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     timed = docs[warm:]
+    cpu, wall = time.process_time(), time.perf_counter()
+    matches = count_matches(rules, timed)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     from monitor.text.analysis import analyze
 
     candidates = sum(len(rules.candidates(analyze(d, bm.LANGUAGES))) for d in timed)
@@ -114,9 +114,18 @@ def run_monitor(tmp: Path, n_docs: int) -> dict[str, Any]:
         "engine": "monitor", "rules": len(rules), "docs": len(timed),
         "docs_per_s": round(len(timed) / wall, 1), "docs_per_cpu_s": round(len(timed) / cpu, 1),
         "candidates_per_doc": round(candidates / len(timed), 1),
-        "matches_per_doc": round(sum(map(len, found)) / len(timed), 2),
+        "matches_per_doc": round(matches / len(timed), 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     } | with_workers(rules, docs[:warm], timed)
+
+
+def count_matches(rules: RuleSet, docs: list[Document]) -> int:
+    """Each document analysed and matched as `bm.match_documents` does, its matches counted
+    and let go: a daemon keeps none, and 200 documents' matches at 100,000 frequent rules
+    (880,000) would weigh ~450 MB in this process, and in the workers forked from it."""
+    from monitor.text.analysis import analyze
+
+    return sum(len(rules.match(analyze(doc, bm.LANGUAGES), doc)) for doc in docs)
 
 
 def with_workers(rules: RuleSet, warm: list[Document], docs: list[Document]) -> dict[str, Any]:
