@@ -46,6 +46,9 @@ class Compiler:
         self.languages = tuple(languages)
         self._leaves: dict[tuple[object, ...], n.Exec] = {}
         self._refs: dict[tuple[str, tuple[str, ...]], n.Exec] = {}
+        # one frozenset per set of languages, shared by the leaves (a rule set of 100,000
+        # rules has tens of thousands of leaves and a handful of language sets)
+        self._langs: dict[tuple[str, ...], frozenset[str]] = {}
 
     def compile(
         self,
@@ -114,12 +117,15 @@ class Compiler:
         fields: tuple[str, ...],
     ) -> n.Exec:
         text = " ".join(words)
+        shared = self._langs.get(langs)
+        if shared is None:
+            shared = self._langs[langs] = frozenset(langs)
         if has_cjk(text):
             needle = normalize_text(text.replace("*", ""))
-            return n.SubstringLeaf(label, fields, needle, frozenset(langs))
+            return n.SubstringLeaf(label, fields, needle, shared)
         if not any(TOKEN.search(w.rstrip("*")) for w in words):
             raise CompileError(f"the term {label!r} has no words to match")
-        return n.TermLeaf(label, fields, words, frozenset(langs), slop)
+        return n.TermLeaf(label, fields, words, shared, slop)
 
     def _ref(self, ref: q.Ref, fields: tuple[str, ...]) -> n.Exec:
         key = (ref.name, fields)

@@ -72,7 +72,7 @@ class TermLeaf(_Leaf):
     when a document (or an example) in that language comes along.
     """
 
-    __slots__ = ("_elements", "_plans", "slop", "words")
+    __slots__ = ("_plans", "slop", "words")
 
     def __init__(
         self,
@@ -85,17 +85,12 @@ class TermLeaf(_Leaf):
         super().__init__(term, fields, languages)
         self.words = words
         self.slop = slop
-        self._elements: dict[str, tuple[Element, ...]] = {}
         self._plans: dict[str, Plan | None] = {}
 
     def elements(self, lang: str) -> tuple[Element, ...]:
-        """The analysed words in a language: (is_prefix, key or folded prefix) each."""
-        found = self._elements.get(lang)
-        if found is None:
-            found = self._elements[lang] = tuple(
-                e for w in self.words for e in word_elements(w, lang)
-            )
-        return found
+        """The analysed words in a language: (is_prefix, key or folded prefix) each (not
+        kept: `plan` keeps what matching needs of them, once per language)."""
+        return tuple(e for w in self.words for e in word_elements(w, lang))
 
     def plan(self, lang: str) -> Plan | None:
         """The features a document in `lang` must have for the term to occur; None: it

@@ -183,7 +183,7 @@ class ProbePlanner:
 MAX_CHECKS = 3  # extra probe sets kept per rule: enough to weed out most candidates
 
 Postings = dict[str, tuple[int, ...]]  # probe -> rule numbers
-Needs = tuple[frozenset[str] | None, ...]  # rule number -> a probe set it needs, if any
+Needs = dict[int, frozenset[str]]  # rule number -> a probe set it needs (rules that have one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,15 +192,16 @@ class Index:
 
     A rule is a candidate when the document has a probe (a feature: see
     `monitor.matching.lexicon`) of its entry set (`postings`) and
-    one of each of its other sets: `checks[j][i]` is rule i's (j+1)-th other set, and
-    `without[j]` the rules that have none. The steps are set operations and iterators
-    that run in C, so the Python cost does not grow with the number of rules.
+    one of each of its other sets: `checks[j][i]` is rule i's (j+1)-th other set, kept for
+    the rules that have one (most rules have one or two sets: a table of every rule, and a
+    set of those without, cost ~10 MB a language at 100,000 rules). The steps are set
+    operations and iterators that run in C, so the Python cost does not grow with the
+    number of rules.
     """
 
     postings: Postings
     always: tuple[int, ...]  # rules that cannot be indexed: always candidates
     checks: tuple[Needs, ...]
-    without: tuple[frozenset[int], ...]
     lexicon: Lexicon
     decided: frozenset[int]  # rules that match whenever they are candidates
     explainers: Explainers  # rule number -> the leaves whose hits explain it
@@ -209,10 +210,10 @@ class Index:
         """Rule numbers, ascending, that a document with these probes may match."""
         postings = self.postings
         found: set[int] = set().union(*map(postings.__getitem__, postings.keys() & probes))
-        for needs, without in zip(self.checks, self.without, strict=True):
-            rest = found - without
+        for needs in self.checks:
+            rest = needs.keys() & found
             if rest:
-                found &= without
+                found -= rest
                 sets = cast(Iterator[frozenset[str]], map(needs.__getitem__, rest))
                 found.update(compress(rest, map(not_, map(probes.isdisjoint, sets))))
         found.update(self.always)
@@ -227,7 +228,7 @@ def build_index(
     postings: dict[str, list[int]] = {}
     always: list[int] = []
     decided: list[int] = []
-    checks: list[list[frozenset[str] | None]] = [[None] * len(roots) for _ in range(MAX_CHECKS)]
+    checks: list[Needs] = [{} for _ in range(MAX_CHECKS)]
     for i, root in enumerate(roots):
         reqs = planner.requirements(root)
         if reqs is None:
@@ -246,8 +247,7 @@ def build_index(
     return Index(
         {k: tuple(v) for k, v in postings.items()},
         tuple(always),
-        tuple(tuple(c) for c in checks),
-        tuple(frozenset(i for i, s in enumerate(c) if s is None) for c in checks),
+        tuple(checks),
         Lexicon(lang, planner.features - {PREFIX_MARK + p for p in prefixes}, prefixes,
                 planner.needles),
         frozenset(decided),
