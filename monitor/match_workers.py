@@ -20,13 +20,13 @@ from __future__ import annotations
 import math
 import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 from monitor import metrics
 from monitor.errors import MonitorError, WorkerCrashed
 from monitor.matching import RuleSet
-from monitor.matching.ruleset import quiet_gc
-from monitor.models import Alert, Document, Field_, Hit, Match, ScoreParts, TermCounts
+from monitor.matching.ruleset import PlainHit, Row, quiet_gc
+from monitor.models import Alert, Document, Hit, Match
 from monitor.pipeline import make_alerts
 from monitor.text.analysis import analyze, document_language
 from monitor.workers import WorkerPool
@@ -44,12 +44,21 @@ Found = tuple[str, list[Match]]  # a document's language and its matches (monito
 # and strings pickle and unpickle several times faster than Hit and Match objects, and a hit
 # that explains many matches travels once (at 10,000 frequent rules a document has ~430
 # matches: as objects, unpickling them cost the main process half the matching's CPU).
-PlainHit = tuple[str, Field_, str, int, int]
-Row = tuple[str, tuple[int, ...], float, ScoreParts, TermCounts]
 Packed = tuple[str, list[PlainHit], list[Row]]
 
 _RULES: RuleSet | None = None  # in a worker: the rule set it was forked with
 Timed = tuple[R | Exception, float, float]  # a result, its analysis and matching seconds
+
+
+class Sealed(bytes, Generic[R]):
+    """A worker's `Timed` result for one document, pickled as soon as it is made.
+
+    Each document's results are thousands of small objects (at 10,000 frequent rules).
+    Made while the cyclic collector is held off, they would all still be alive when it is
+    let back on at the end of the chunk, and its first pass would walk every one of them
+    (4.8 ms a document, 11% of a worker's CPU, measured); pickled one document at a time
+    they are let go at once, and the pass finds a few bytes objects.
+    """
 
 if TYPE_CHECKING:
     from prometheus_client import Histogram
@@ -110,7 +119,7 @@ class MatchWorkers:
             yield from _zipped(window, match(rules, [doc for _, doc in window]))
 
     def _run(self, rules: RuleSet, docs: Sequence[Document],
-             fn: Callable[[list[Job]], list[Timed[R]]]) -> list[R | Exception]:
+             fn: Callable[[list[Job]], list[Sealed[R]]]) -> list[R | Exception]:
         out: list[R | Exception | None] = [None] * len(docs)
         jobs: list[Job] = []
         at: list[int] = []
@@ -126,7 +135,7 @@ class MatchWorkers:
                 rules.prepare(new)
             size = min(MAX_CHUNK, math.ceil(len(jobs) / (2 * self.workers)))
             chunks = [jobs[k:k + size] for k in range(0, len(jobs), size)]
-            results: list[Timed[R] | WorkerCrashed] = self._workers(rules).map(fn, chunks)
+            results: list[Sealed[R] | WorkerCrashed] = self._workers(rules).map(fn, chunks)
             for i, result in zip(at, results, strict=True):
                 out[i] = _observed(result)
         return [r for r in out if r is not None]
@@ -159,11 +168,18 @@ def _found(rules: RuleSet, doc: Document, languages: Sequence[str]) -> Found:
     return analysis.language, rules.match(analysis, doc)
 
 
-def _observed(result: Timed[R] | Exception) -> R | Exception:
+def _rows(rules: RuleSet, doc: Document, languages: Sequence[str]) -> Packed:
+    """A document's language and matches as plain values (see `Packed`), made straight
+    from the matcher's raw hits: no Hit or Match objects in the worker."""
+    analysis = analyze(doc, languages)
+    return analysis.language, *rules.rows(analysis, doc)
+
+
+def _observed(result: Sealed[R] | Exception) -> R | Exception:
     """A worker's result, its durations observed in this process's metrics."""
     if isinstance(result, Exception):  # the worker died on it
         return result
-    value, analysis, matching = result
+    value, analysis, matching = cast("Timed[R]", pickle.loads(result))
     for histogram, seconds in ((metrics.ANALYSIS_SECONDS, analysis),
                                (metrics.MATCHING_SECONDS, matching)):
         if seconds >= 0:
@@ -171,25 +187,9 @@ def _observed(result: Timed[R] | Exception) -> R | Exception:
     return value
 
 
-def pack(language: str, matches: Sequence[Match]) -> Packed:
-    """A document's matches as plain values (see `Packed`); their scores worked out."""
-    numbers: dict[int, int] = {}  # id of a Hit -> its number (a document's Hits are made once)
-    table: list[PlainHit] = []
-    rows: list[Row] = []
-    for m in matches:
-        at: list[int] = []
-        for h in m.hits:
-            k = numbers.get(id(h))
-            if k is None:
-                k = numbers[id(h)] = len(table)
-                table.append((h.term, h.field, h.text, h.start, h.end))
-            at.append(k)
-        rows.append((m.rule, tuple(at), m.score, m.score_parts, m.counts))
-    return language, table, rows
-
-
 def unpack(packed: Packed) -> Found:
-    """The language and matches `pack` was given (equal to them)."""
+    """The language and matches of a `Packed` (equal to those `RuleSet.match` gives, with
+    their scores worked out)."""
     language, table, rows = packed
     hits = [Hit(term=term, field=field, text=text, start=start, end=end)
             for term, field, text, start, end in table]
@@ -229,25 +229,24 @@ def _install(rules: RuleSet) -> None:
     metrics.MATCHING_SECONDS = cast("Histogram", _MATCHING)
 
 
-def _timed(result: R | Exception) -> Timed[R]:
+def _timed(result: R | Exception) -> Sealed[R]:
     timed = (_portable(result), _ANALYSIS.value, _MATCHING.value)
     _ANALYSIS.value = _MATCHING.value = -1.0
-    return timed
+    return Sealed(pickle.dumps(timed, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _alerts_chunk(jobs: list[Job]) -> list[Timed[list[Alert]]]:
+def _alerts_chunk(jobs: list[Job]) -> list[Sealed[list[Alert]]]:
     assert _RULES is not None
     with quiet_gc():
         return [_timed(_try(make_alerts, _RULES, doc, (lang,))) for doc, lang in jobs]
 
 
-def _matches_chunk(jobs: list[Job]) -> list[Timed[Packed]]:
+def _matches_chunk(jobs: list[Job]) -> list[Sealed[Packed]]:
     assert _RULES is not None
-    out: list[Timed[Packed]] = []
+    out: list[Sealed[Packed]] = []
     with quiet_gc():
         for doc, lang in jobs:
-            found = _try(_found, _RULES, doc, (lang,))
-            out.append(_timed(found if isinstance(found, Exception) else pack(*found)))
+            out.append(_timed(_try(_rows, _RULES, doc, (lang,))))
     return out
 
 

@@ -122,7 +122,7 @@ class Match:
         counts: TermCounts = (),
     ) -> None:
         self.rule = rule
-        self.hits = hits  # the first few of each term's (matching.ruleset.PER_TERM, MAX_HITS)
+        self.hits = hits  # the first few of each term's (matching.shown.PER_TERM, MAX_HITS)
         self.counts = counts  # how many hits each term that fired has in the document
         self._score = score
         self._parts = score_parts

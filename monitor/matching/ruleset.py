@@ -8,20 +8,21 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from operator import itemgetter
 from types import MappingProxyType
 
 from monitor.matching import nodes as n
-from monitor.matching.explainers import Explained, Explainers
-from monitor.matching.leaves import first_of
+from monitor.matching.explainers import Explainers
 from monitor.matching.prefilter import Index, build_index, post_order
 from monitor.matching.relevance import NO_HITS, PartStats, Place, part_stats, places, relevance
-from monitor.models import Document, Match, ScoreParts
+from monitor.matching.shown import Counts, shown
+from monitor.models import Document, Field_, Match, ScoreParts
 from monitor.text.analysis import Analysis
 
-MAX_HITS = 20  # per match; enough to explain, bounded for long documents
-PER_TERM = 5  # hits per term of a match: its first occurrences (Match.counts has them all)
-
+Scored = tuple[float, ScoreParts]
+# a hit as plain values (term, field, text, start, end), and a match as plain values: the
+# rule, the numbers of its hits among a document's plain hits, score, parts, term counts
+PlainHit = tuple[str, Field_, str, int, int]
+Row = tuple[str, tuple[int, ...], float, ScoreParts, Counts]
 
 FREEZE_AT = 2000  # rules; below this the collector's passes are cheap anyway
 
@@ -180,12 +181,55 @@ class RuleSet:
         return [m for i in range(len(self._order))
                 if (m := self._evaluate(i, ctx, explainers=explainers))]
 
+    def rows(self, analysis: Analysis, doc: Document) -> tuple[list[PlainHit], list[Row]]:
+        """`match` as plain values, every score worked out: each distinct hit once, and per
+        match the rule, the numbers of its hits, the score, its parts and the counts (what a
+        worker sends back, monitor.match_workers; no Hit or Match object is made)."""
+        ctx = self._context(analysis, doc)
+        index = self._indexes[ctx.lang]
+        decided = index.decided
+        explainers = index.explainers
+        numbers: dict[n.RawHit, int] = {}
+        table: list[PlainHit] = []
+        rows: list[Row] = []
+        for i in index.candidates(ctx.present):
+            found = self._check(i, ctx, i in decided, explainers)
+            if found is not None:
+                raw, counts, scored = found
+                value, parts = scored or _score(self._parts[i], ctx, explainers, self._execs[i])
+                at: list[int] = []
+                for hit in raw:
+                    k = numbers.get(hit)
+                    if k is None:
+                        k = numbers[hit] = len(table)
+                        table.append(ctx.plain(hit))
+                    at.append(k)
+                rows.append((self._order[i].id, tuple(at), value, parts, counts))
+        return table, rows
+
     def _evaluate(
         self, i: int, ctx: n.Context, decided: bool = False, explainers: Explainers | None = None,
         *, any_score: bool = False,
     ) -> Match | None:
         """Rule i's match, if it matches; `decided`: the prefilter has shown it does;
         `explainers`: the leaves whose hits explain each rule (else the query's tree is asked)."""
+        found = self._check(i, ctx, decided, explainers, any_score=any_score)
+        if found is None:
+            return None
+        raw, counts, scored = found
+        hits = tuple(map(ctx.hit, raw))
+        if scored is None:  # scored when asked
+            score = partial(_score, self._parts[i], ctx, explainers, self._execs[i])
+            return Match(rule=self._order[i].id, hits=hits, counts=counts, later=score)
+        return Match(rule=self._order[i].id, hits=hits, counts=counts, score=scored[0],
+                     score_parts=scored[1])
+
+    def _check(
+        self, i: int, ctx: n.Context, decided: bool, explainers: Explainers | None,
+        *, any_score: bool = False,
+    ) -> tuple[list[n.RawHit], Counts, Scored | None] | None:
+        """Whether rule i matches: its raw hits, counts and (for a rule with a min_score,
+        or `any_score`) its score; None when it does not."""
         rule = self._order[i]
         if rule.languages is not None and ctx.lang not in rule.languages:
             return None
@@ -194,20 +238,18 @@ class RuleSet:
         node = self._execs[i]
         if not decided and not node.matches(ctx):
             return None
-        raw, counts = _shown(node, ctx, None if explainers is None else explainers[i])
-        hits = tuple(map(ctx.hit, raw))
-        score = partial(_score, self._parts[i], ctx, explainers, node)
-        if not rule.min_score and not any_score:  # scored when asked
-            return Match(rule=rule.id, hits=hits, counts=counts, later=score)
-        value, parts = score()
-        if value < rule.min_score and not any_score:
+        raw, counts = shown(node, ctx, None if explainers is None else explainers[i])
+        if not rule.min_score and not any_score:
+            return raw, counts, None
+        scored = _score(self._parts[i], ctx, explainers, node)
+        if scored[0] < rule.min_score and not any_score:
             return None
-        return Match(rule=rule.id, hits=hits, counts=counts, score=value, score_parts=parts)
+        return raw, counts, scored
 
 
 def _score(
     parts: tuple[n.Exec, ...], ctx: n.Context, explainers: Explainers | None, root: n.Exec
-) -> tuple[float, ScoreParts]:
+) -> Scored:
     """A match's relevance score and its parts (see relevance.py)."""
     stats: list[PartStats] = []
     for part in parts:
@@ -258,89 +300,6 @@ def _places(leaf: n.Exec, ctx: n.Context) -> frozenset[Place]:
     return found
 
 
-Counts = tuple[tuple[str, int], ...]
-
-
-def _shown(node: n.Exec, ctx: n.Context, leaves: Explained) -> tuple[list[n.RawHit], Counts]:
-    """What a match shows: the first PER_TERM hits of each term (at most MAX_HITS in all,
-    in order, one per place) and how many places each term has hits at. Through the leaves
-    that explain the rule when known: a few lookups, whatever the number of occurrences."""
-    if leaves is None:
-        return _capped(node.hits(ctx))
-    counts: dict[str, int] = {}
-    shared: list[n.Exec] = []  # leaves whose term another leaf has too (title:x OR x)
-    found: list[n.RawHit] = []
-    present = ctx.present
-    memo = ctx.shown
-    fired = 0
-    for leaf, need in leaves:
-        if need is None or need in present:
-            first, count = memo.get(leaf) or _first(leaf, ctx)
-            if count:
-                fired += 1
-                found += first
-                term = first[0][3]
-                if term in counts:
-                    shared.append(leaf)
-                counts[term] = count
-    if fired == 1:  # one leaf's first hits: in order, one per place, few
-        return found, tuple(counts.items())
-    if shared:
-        every = [h for leaf, _ in leaves if leaf in shared or _named(leaf, shared)
-                 for h in ctx.hits.get(leaf) or leaf.hits(ctx)]
-        counts.update(_places_per_term(every))
-        return _cap(_dedupe(found)), tuple(counts.items())
-    return _dedupe(found)[:MAX_HITS], tuple(counts.items())  # PER_TERM each already
-
-
-def _named(leaf: n.Exec, shared: list[n.Exec]) -> bool:
-    term = getattr(leaf, "term", None)
-    return term is not None and any(getattr(s, "term", None) == term for s in shared)
-
-
-def _capped(hits: list[n.RawHit]) -> tuple[list[n.RawHit], Counts]:
-    """`_shown` from every hit of a rule (a rule with NEAR, SENT or PARA)."""
-    counts = _places_per_term(hits)
-    kept: dict[str, int] = {}
-    first: list[n.RawHit] = []
-    for hit in sorted(set(hits), key=_PLACE):  # each term's first places
-        seen = kept[hit[3]] = kept.get(hit[3], 0) + 1
-        if seen <= PER_TERM:
-            first.append(hit)
-    order = {hit: k for k, hit in enumerate(hits)}
-    first.sort(key=order.__getitem__)  # in the order the node lists them, as _dedupe wants
-    return _cap(_dedupe(first)), tuple(counts.items())
-
-
-def _places_per_term(hits: list[n.RawHit]) -> dict[str, int]:
-    places: dict[str, set[tuple[int, int, int]]] = {}
-    for hit in hits:
-        places.setdefault(hit[3], set()).add(hit[:3])
-    return {term: len(found) for term, found in places.items()}
-
-
-def _cap(hits: list[n.RawHit]) -> list[n.RawHit]:
-    """At most PER_TERM hits of each term, MAX_HITS in all, in order."""
-    kept: dict[str, int] = {}
-    out: list[n.RawHit] = []
-    for hit in hits:
-        seen = kept[hit[3]] = kept.get(hit[3], 0) + 1
-        if seen <= PER_TERM:
-            out.append(hit)
-            if len(out) == MAX_HITS:
-                break
-    return out
-
-
-def _first(leaf: n.Exec, ctx: n.Context) -> tuple[list[n.RawHit], int]:
-    """A leaf's first PER_TERM hits and at how many places it has hits, once per document."""
-    if isinstance(leaf, n.TermLeaf):
-        found = ctx.shown[leaf] = leaf.first(ctx, PER_TERM)
-    else:
-        found = ctx.shown[leaf] = first_of(leaf.hits(ctx), PER_TERM)
-    return found
-
-
 def parts_of(node: n.Exec) -> tuple[n.Exec, ...]:
     """The parts of a rule's query for its relevance score: the children of the top-level
     AND that must be present, or of a top-level NEAR, SENT or PARA (also when it is the
@@ -353,14 +312,3 @@ def parts_of(node: n.Exec) -> tuple[n.Exec, ...]:
             return parts_of(present[0])
         return tuple(present) if len(present) > 1 else ()
     return ()
-
-
-_PLACE = itemgetter(0, 1, 2)
-
-
-def _dedupe(hits: list[n.RawHit]) -> list[n.RawHit]:
-    """The hits in order, one per place (of the terms found at one place, the first)."""
-    if len(hits) < 2:
-        return hits
-    first = hits[::-1]  # reversed, so that the first at each place is the one kept
-    return sorted(dict(zip(map(_PLACE, first), first, strict=True)).values())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from monitor.delivery.render import alert_context
 from monitor.matching import load_rules
-from monitor.matching.ruleset import MAX_HITS, PER_TERM
+from monitor.matching.shown import MAX_HITS, PER_TERM
 from monitor.models import Document
 from monitor.pipeline import make_alerts
 from monitor.text.analysis import analyze

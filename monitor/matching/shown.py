@@ -1,0 +1,106 @@
+"""What a match shows: the first hits of each term that fired (at most PER_TERM each,
+MAX_HITS in all, in order, one per place) and how many places each term has hits at."""
+
+from __future__ import annotations
+
+from operator import itemgetter
+
+from monitor.matching import nodes as n
+from monitor.matching.explainers import Explained
+from monitor.matching.leaves import first_of
+
+MAX_HITS = 20  # per match; enough to explain, bounded for long documents
+PER_TERM = 5  # hits per term of a match: its first occurrences (Match.counts has them all)
+
+Counts = tuple[tuple[str, int], ...]
+
+
+def shown(node: n.Exec, ctx: n.Context, leaves: Explained) -> tuple[list[n.RawHit], Counts]:
+    """What a match shows: the first PER_TERM hits of each term (at most MAX_HITS in all,
+    in order, one per place) and how many places each term has hits at. Through the leaves
+    that explain the rule when known: a few lookups, whatever the number of occurrences."""
+    if leaves is None:
+        return _capped(node.hits(ctx))
+    counts: dict[str, int] = {}
+    shared: list[n.Exec] = []  # leaves whose term another leaf has too (title:x OR x)
+    found: list[n.RawHit] = []
+    present = ctx.present
+    memo = ctx.shown
+    fired = 0
+    for leaf, need in leaves:
+        if need is None or need in present:
+            first, count = memo.get(leaf) or _first(leaf, ctx)
+            if count:
+                fired += 1
+                found += first
+                term = first[0][3]
+                if term in counts:
+                    shared.append(leaf)
+                counts[term] = count
+    if fired == 1:  # one leaf's first hits: in order, one per place, few
+        return found, tuple(counts.items())
+    if shared:
+        every = [h for leaf, _ in leaves if leaf in shared or _named(leaf, shared)
+                 for h in ctx.hits.get(leaf) or leaf.hits(ctx)]
+        counts.update(_places_per_term(every))
+        return _cap(_dedupe(found)), tuple(counts.items())
+    return _dedupe(found)[:MAX_HITS], tuple(counts.items())  # PER_TERM each already
+
+
+def _named(leaf: n.Exec, shared: list[n.Exec]) -> bool:
+    term = getattr(leaf, "term", None)
+    return term is not None and any(getattr(s, "term", None) == term for s in shared)
+
+
+def _capped(hits: list[n.RawHit]) -> tuple[list[n.RawHit], Counts]:
+    """`_shown` from every hit of a rule (a rule with NEAR, SENT or PARA)."""
+    counts = _places_per_term(hits)
+    kept: dict[str, int] = {}
+    first: list[n.RawHit] = []
+    for hit in sorted(set(hits), key=_PLACE):  # each term's first places
+        seen = kept[hit[3]] = kept.get(hit[3], 0) + 1
+        if seen <= PER_TERM:
+            first.append(hit)
+    order = {hit: k for k, hit in enumerate(hits)}
+    first.sort(key=order.__getitem__)  # in the order the node lists them, as _dedupe wants
+    return _cap(_dedupe(first)), tuple(counts.items())
+
+
+def _places_per_term(hits: list[n.RawHit]) -> dict[str, int]:
+    places: dict[str, set[tuple[int, int, int]]] = {}
+    for hit in hits:
+        places.setdefault(hit[3], set()).add(hit[:3])
+    return {term: len(found) for term, found in places.items()}
+
+
+def _cap(hits: list[n.RawHit]) -> list[n.RawHit]:
+    """At most PER_TERM hits of each term, MAX_HITS in all, in order."""
+    kept: dict[str, int] = {}
+    out: list[n.RawHit] = []
+    for hit in hits:
+        seen = kept[hit[3]] = kept.get(hit[3], 0) + 1
+        if seen <= PER_TERM:
+            out.append(hit)
+            if len(out) == MAX_HITS:
+                break
+    return out
+
+
+def _first(leaf: n.Exec, ctx: n.Context) -> tuple[list[n.RawHit], int]:
+    """A leaf's first PER_TERM hits and at how many places it has hits, once per document."""
+    if isinstance(leaf, n.TermLeaf):
+        found = ctx.shown[leaf] = leaf.first(ctx, PER_TERM)
+    else:
+        found = ctx.shown[leaf] = first_of(leaf.hits(ctx), PER_TERM)
+    return found
+
+
+_PLACE = itemgetter(0, 1, 2)
+
+
+def _dedupe(hits: list[n.RawHit]) -> list[n.RawHit]:
+    """The hits in order, one per place (of the terms found at one place, the first)."""
+    if len(hits) < 2:
+        return hits
+    first = hits[::-1]  # reversed, so that the first at each place is the one kept
+    return sorted(dict(zip(map(_PLACE, first), first, strict=True)).values())
