@@ -2,6 +2,11 @@
 
 The daemon calls the `record_*` functions; `/metrics` serves `exposition()`. Nothing here
 does I/O. Metric names (all prefixed `monitor_`) are listed in docs/operations.md.
+
+The registry and its metrics (monitor/prometheus.py) are made on first use, which imports
+prometheus_client (0.1-0.2 s). A process in which nothing can read them (`monitor test`,
+a daemon without `http`) calls `silence()` first: the metrics are then no-ops and
+prometheus_client is not imported.
 """
 
 from __future__ import annotations
@@ -9,86 +14,80 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
-
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from typing import TYPE_CHECKING, Any
 
 from monitor.models import Alert
 
-REGISTRY = CollectorRegistry(auto_describe=True)
-CONTENT_TYPE = CONTENT_TYPE_LATEST
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-# per-document work is in milliseconds; polls and deliveries in seconds
-_FAST = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
-_SLOW = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
+    REGISTRY: CollectorRegistry
+    CONTENT_TYPE: str
+    DOCUMENTS: Counter
+    POLLS: Counter
+    POLL_SECONDS: Histogram
+    ANALYSIS_SECONDS: Histogram
+    MATCHING_SECONDS: Histogram
+    MATCHES: Counter
+    DELIVERIES: Counter
+    DELIVERY_FAILURES: Counter
+    RULE_RELOADS: Counter
+    RULES: Gauge
+    LAST_PASS: Gauge
 
-DOCUMENTS = Counter(
-    "monitor_documents_ingested",
-    "New or changed documents analysed, per source.",
-    ["source"],
-    registry=REGISTRY,
-)
-POLLS = Counter(
-    "monitor_polls",
-    "Polls of a source, per source and result (ok or error).",
-    ["source", "result"],
-    registry=REGISTRY,
-)
-POLL_SECONDS = Histogram(
-    "monitor_poll_duration_seconds",
-    "Time to poll a source and ingest what it returned.",
-    ["source"],
-    buckets=_SLOW,
-    registry=REGISTRY,
-)
-ANALYSIS_SECONDS = Histogram(
-    "monitor_analysis_seconds",
-    "Time to analyse one document (language, tokens, lemmas).",
-    buckets=_FAST,
-    registry=REGISTRY,
-)
-MATCHING_SECONDS = Histogram(
-    "monitor_matching_seconds",
-    "Time to match one analysed document against every rule.",
-    buckets=_FAST,
-    registry=REGISTRY,
-)
-MATCHES = Counter(
-    "monitor_matches",
-    "New alerts recorded, per rule.",
-    ["rule"],
-    registry=REGISTRY,
-)
-DELIVERIES = Counter(
-    "monitor_deliveries",
-    "Alerts delivered, per notifier (a digest counts each alert).",
-    ["notifier"],
-    registry=REGISTRY,
-)
-DELIVERY_FAILURES = Counter(
-    "monitor_delivery_failures",
-    "Failed delivery attempts, per notifier.",
-    ["notifier"],
-    registry=REGISTRY,
-)
-RULE_RELOADS = Counter(
-    "monitor_rule_reloads",
-    "Reloads of the rule files, per result (ok or error).",
-    ["result"],
-    registry=REGISTRY,
-)
-RULES = Gauge("monitor_rules", "Rules in force.", registry=REGISTRY)
-LAST_PASS = Gauge(
-    "monitor_last_pass_timestamp_seconds",
-    "Unix time the scheduler last completed a pass.",
-    registry=REGISTRY,
-)
+_METRICS = ("DOCUMENTS", "POLLS", "POLL_SECONDS", "ANALYSIS_SECONDS", "MATCHING_SECONDS",
+            "MATCHES", "DELIVERIES", "DELIVERY_FAILURES", "RULE_RELOADS", "RULES", "LAST_PASS")
+
+
+class _Off:
+    """A metric nothing reads: every record is dropped."""
+
+    def labels(self, *_: str, **__: str) -> _Off:
+        return self
+
+    def inc(self, amount: float = 1) -> None:
+        return None
+
+    def observe(self, amount: float) -> None:
+        return None
+
+    def set(self, value: float) -> None:
+        return None
+
+
+def silence() -> None:
+    """Nothing in this process can read the metrics: make them no-ops, without importing
+    prometheus_client. Does nothing once the real metrics are made."""
+    if "DOCUMENTS" not in globals():
+        globals().update(dict.fromkeys(_METRICS, _Off()))
+
+
+def _made() -> dict[str, Any]:
+    """The metrics, made real on first use unless `silence()` came first."""
+    names = globals()
+    if "DOCUMENTS" not in names:
+        for name in _METRICS:  # one set already (a worker's stand-ins) is kept
+            names.setdefault(name, getattr(_real(), name))
+    return names
+
+
+def __getattr__(name: str) -> Any:
+    if name in _METRICS:
+        return _made()[name]
+    if name in ("REGISTRY", "CONTENT_TYPE"):
+        return getattr(_real(), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _real() -> Any:
+    from monitor import prometheus
+
+    return prometheus
 
 
 def exposition() -> bytes:
     """The registry in the Prometheus text format (serve with CONTENT_TYPE)."""
-    return generate_latest(REGISTRY)
+    return bytes(_real().exposition())
 
 
 @contextmanager
@@ -104,30 +103,35 @@ def timed(histogram: Histogram, **labels: str) -> Iterator[None]:
 
 def record_poll(source: str, seconds: float, *, ok: bool) -> None:
     """A poll of `source` finished (ok) or failed."""
-    POLLS.labels(source=source, result="ok" if ok else "error").inc()
-    POLL_SECONDS.labels(source=source).observe(seconds)
+    m = _made()
+    m["POLLS"].labels(source=source, result="ok" if ok else "error").inc()
+    m["POLL_SECONDS"].labels(source=source).observe(seconds)
 
 
 def record_document(source: str) -> None:
     """A new or changed document from `source` was analysed."""
-    DOCUMENTS.labels(source=source).inc()
+    m = _made()
+    m["DOCUMENTS"].labels(source=source).inc()
 
 
 def record_match(rule: str) -> None:
     """A rule raised a new alert."""
-    MATCHES.labels(rule=rule).inc()
+    m = _made()
+    m["MATCHES"].labels(rule=rule).inc()
 
 
 def record_reload(*, ok: bool, rules: int | None = None) -> None:
     """The rule files were reloaded (ok) or found invalid; `rules` is the count in force."""
-    RULE_RELOADS.labels(result="ok" if ok else "error").inc()
+    m = _made()
+    m["RULE_RELOADS"].labels(result="ok" if ok else "error").inc()
     if rules is not None:
-        RULES.set(rules)
+        m["RULES"].set(rules)
 
 
 def record_pass(at: float) -> None:
     """The scheduler completed a pass at unix time `at`."""
-    LAST_PASS.set(at)
+    m = _made()
+    m["LAST_PASS"].set(at)
 
 
 class MeteredNotifier:
@@ -140,8 +144,9 @@ class MeteredNotifier:
         self._inner = inner
         self.name: str = inner.name
         # create the series at start, so a notifier that never failed still shows 0
-        DELIVERIES.labels(notifier=self.name)
-        DELIVERY_FAILURES.labels(notifier=self.name)
+        m = _made()
+        m["DELIVERIES"].labels(notifier=self.name)
+        m["DELIVERY_FAILURES"].labels(notifier=self.name)
 
     def __getattr__(self, attr: str) -> Any:
         return getattr(self._inner, attr)
@@ -159,18 +164,20 @@ class MeteredNotifier:
 
     async def send(self, alert: Alert) -> None:
         """Deliver one alert through the wrapped notifier."""
+        m = _made()
         try:
             await self._inner.send(alert)
         except Exception:
-            DELIVERY_FAILURES.labels(notifier=self.name).inc()
+            m["DELIVERY_FAILURES"].labels(notifier=self.name).inc()
             raise
-        DELIVERIES.labels(notifier=self.name).inc()
+        m["DELIVERIES"].labels(notifier=self.name).inc()
 
     async def send_digest(self, alerts: Sequence[Alert], title: str) -> None:
         """Deliver a digest through the wrapped notifier."""
+        m = _made()
         try:
             await self._inner.send_digest(alerts, title)
         except Exception:
-            DELIVERY_FAILURES.labels(notifier=self.name).inc()
+            m["DELIVERY_FAILURES"].labels(notifier=self.name).inc()
             raise
-        DELIVERIES.labels(notifier=self.name).inc(len(alerts))
+        m["DELIVERIES"].labels(notifier=self.name).inc(len(alerts))

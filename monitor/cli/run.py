@@ -57,6 +57,10 @@ def _start(args: argparse.Namespace) -> int:
     if config is None:
         return Exit.INVALID
     setup_logging(args.log_level or config.log.level, args.log_format or config.log.format)
+    if not config.http.enabled:  # nothing can read the metrics: no prometheus_client
+        from monitor import metrics
+
+        metrics.silence()
     if args.node:
         config = config.model_copy(
             update={"nodes": config.nodes.model_copy(update={"name": args.node})})

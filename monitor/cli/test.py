@@ -81,7 +81,10 @@ def _test(args: argparse.Namespace) -> int:
     config = _config(args)
     if config is None:
         return Exit.INVALID
+    from monitor import metrics
     from monitor.matching.cached import keep_prepared, load_cached  # the engine: only here
+
+    metrics.silence()  # nothing reads them here: no prometheus_client
 
     rules_path = [Path(p) for p in args.rules] if args.rules else [config.rules]
     try:

@@ -78,11 +78,12 @@ def test_read_only_commands_load_no_engine(project: Path, command: str) -> None:
 def test_test_command_does_load_the_engine(project: Path) -> None:
     """The guard sees imports made while a command runs (so the tests above can fail);
     `monitor test` of a file, its output not on a terminal, loads no progress bar (rich),
-    HTTP client, mail templates (jinja2) or lemminflect and numpy."""
+    HTTP client, mail templates (jinja2), metrics (prometheus_client) or lemminflect and
+    numpy."""
     code, names = loaded("test", "seeds/", "--config", "config.yaml", cwd=project)
     assert code == 0
     assert "monitor.matching" in names
-    assert not names & {"httpx", "jinja2", "lemminflect", "numpy", "scipy"}
+    assert not names & {"httpx", "jinja2", "lemminflect", "numpy", "scipy", "prometheus_client"}
     if not (os.environ.get("FORCE_COLOR") or os.environ.get("TTY_COMPATIBLE") == "1"):
         assert "rich" not in names  # (those variables make rich draw even into a pipe)
 
@@ -92,7 +93,8 @@ def test_test_command_does_load_the_engine(project: Path) -> None:
 # (datasketch imported scipy: half the start-up), the HTTP client comes with the first
 # feed, SMTP with the first SMTP message, cron with digests, the progress bar with --once.
 NOT_FOR_FIRST_ALERT = ("numpy", "scipy", "datasketch", "httpx", "aiosmtplib", "croniter",
-                       "rich", "monitor.sources.fulltext", "monitor.dashboard")
+                       "rich", "monitor.sources.fulltext", "monitor.dashboard",
+                       "prometheus_client")  # http is off: nothing could read the metrics
 
 
 def test_the_daemons_first_alert_loads_only_what_it_uses(project: Path) -> None:
