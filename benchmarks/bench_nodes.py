@@ -15,7 +15,8 @@ fetches at once per host as by default, does not set the pace) polled by 3 nodes
 interval of I seconds for a window of W seconds: polls per second, the feeds polled in the
 window, the shortest gap between two polls of one feed inside it (`min_gap_s`, None when
 no feed was polled twice in it; the window is as long as the interval), how many such
-pairs were closer than `interval - slack` (`early_repeats`, must be 0), and CPU seconds.
+pairs were closer than `interval - slack` (`early_repeats`, must be 0), and CPU seconds
+(`feed_servers_cpu_s`: this process, which serves the feeds, on the same cores).
 
     .venv/bin/python benchmarks/bench_nodes.py [--docs 800] [--nodes 1,2,4] [--feeds 10000]
         [--hosts 100] [--interval 60] [--window 60] [--skip match|polls] [--workers 1]
@@ -279,8 +280,10 @@ def poll_rate(pg: PgServer, feeds: int, hosts: int, interval: float,
                 before = sum(len(v) for v in server.hits.values())
             since = time.monotonic()
             cpu.start()
+            served = cpu_seconds([os.getpid()])  # the feed servers run in this process
             time.sleep(window)
             used = cpu.stop()
+            used["feed_servers_cpu_s"] = round(cpu_seconds([os.getpid()]) - served, 2)
             with server.lock:
                 after = sum(len(v) for v in server.hits.values())
                 hits = {k: list(v) for k, v in server.hits.items()}
