@@ -5,30 +5,14 @@ queue hands each document to one claimer, and a restarted server is survived."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
 
 import pytest
 
 from monitor.cluster.postgres import PostgresCoordinator
 from monitor.errors import ClusterError
 from monitor.models import Document
+from tests.cluster.conftest import Nodes
 from tests.pg import PgServer
-
-Nodes = Callable[[str], PostgresCoordinator]
-
-
-@pytest.fixture
-def nodes(postgres_url: str) -> Iterator[Nodes]:
-    """Makes coordinators (nodes) on one fresh database; closed after the test."""
-    made: list[PostgresCoordinator] = []
-
-    def make(name: str) -> PostgresCoordinator:
-        made.append(PostgresCoordinator(postgres_url, name, lease=5.0))
-        return made[-1]
-
-    yield make
-    for c in made:
-        c.close()
 
 
 def doc(n: int, text: str = "body") -> Document:

@@ -8,31 +8,14 @@ import asyncio
 import itertools
 import threading
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
-import pytest
 
 from monitor.cluster import Turn
-from monitor.cluster.postgres import PostgresCoordinator
 from monitor.config_nodes import NodesConfig
 from monitor.service.nodes import Node
-
-Make = Callable[[str], PostgresCoordinator]
-
-
-@pytest.fixture
-def nodes(postgres_url: str) -> Iterator[Make]:
-    made: list[PostgresCoordinator] = []
-
-    def make(name: str) -> PostgresCoordinator:
-        made.append(PostgresCoordinator(postgres_url, name, lease=5.0))
-        return made[-1]
-
-    yield make
-    for c in made:
-        c.close()
+from tests.cluster.conftest import Nodes
 
 
 def _age(url: str, seconds: float, *, expire: bool = False) -> None:
@@ -47,7 +30,7 @@ def _names(turns: list[Turn]) -> set[str]:
     return {t.lease.name for t in turns}
 
 
-def test_due_turns_are_shared_out_in_batches_each_to_one_node(nodes: Make) -> None:
+def test_due_turns_are_shared_out_in_batches_each_to_one_node(nodes: Nodes) -> None:
     a, b = nodes("a"), nodes("b")
     every = {f"source:s{i}": 60.0 for i in range(10)}
     assert a.plan_turns(every) == 10
@@ -63,7 +46,7 @@ def test_due_turns_are_shared_out_in_batches_each_to_one_node(nodes: Make) -> No
 
 
 def test_the_next_turn_comes_an_interval_after_the_end_of_the_poll(
-    nodes: Make, postgres_url: str
+    nodes: Nodes, postgres_url: str
 ) -> None:
     a, b = nodes("a"), nodes("b")
     a.plan_turns({"source:wire": 60.0, "source:slow": 60.0})
@@ -79,7 +62,7 @@ def test_the_next_turn_comes_an_interval_after_the_end_of_the_poll(
 
 
 def test_a_dead_nodes_turn_is_taken_over_once_its_lease_expires(
-    nodes: Make, postgres_url: str
+    nodes: Nodes, postgres_url: str
 ) -> None:
     a, b = nodes("a"), nodes("b")
     a.plan_turns({"source:wire": 60.0})
@@ -93,7 +76,7 @@ def test_a_dead_nodes_turn_is_taken_over_once_its_lease_expires(
 
 
 def test_a_node_leaves_the_turns_of_sources_it_does_not_have_to_the_others(
-    nodes: Make
+    nodes: Nodes
 ) -> None:
     config = NodesConfig(lease=5.0, heartbeat=1.0)
     old = Node(nodes("old"), config)
@@ -107,7 +90,7 @@ def test_a_node_leaves_the_turns_of_sources_it_does_not_have_to_the_others(
 
 
 def test_a_node_does_not_claim_a_turn_of_a_source_it_is_still_polling(
-    nodes: Make, postgres_url: str
+    nodes: Nodes, postgres_url: str
 ) -> None:
     node = Node(nodes("a"), NodesConfig(lease=5.0, heartbeat=1.0))
     node.plan_turns({"wire": 60.0})
