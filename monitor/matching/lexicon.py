@@ -20,7 +20,13 @@ from collections.abc import Iterable
 from itertools import chain, compress, count
 
 from monitor.text.analysis import FIELDS, Analysis, FieldAnalysis, entries
-from monitor.text.keys import MID_NAME_MARK, NAME_MARK, SURFACE_MARK, alternatives_of
+from monitor.text.keys import (
+    CAPS_NAME_MARK,
+    MID_NAME_MARK,
+    NAME_MARK,
+    SURFACE_MARK,
+    alternatives_of,
+)
 
 PREFIX_MARK = "\x01"  # marks prefix features
 CJK_MARK = "\x02"  # marks Chinese/Japanese substring features
@@ -41,15 +47,21 @@ class Lexicon(dict[str, tuple[str, ...]]):
         # what a document word may offer (a key, SURFACE_MARK or NAME_MARK + its form) ->
         # the features it then carries
         accepted: dict[str, list[str]] = defaultdict(list)
-        positional = set()
+        positional, capitals = set(), set()
         for feature in set(keys):
             for alternative in alternatives_of(feature):
                 if alternative.startswith(MID_NAME_MARK):  # offered as a name, kept by its place
                     alternative = NAME_MARK + alternative[1:]
                     positional.add(feature)
+                elif alternative.startswith(CAPS_NAME_MARK):  # likewise, or in capitals
+                    alternative = NAME_MARK + alternative[1:]
+                    capitals.add(feature)
                 accepted[alternative].append(feature)
         # features a word carries only where it is no common word written with a capital
         self.positional: frozenset[str] = frozenset(positional)
+        # acronyms that are common words too: kept in capitals, or as above
+        self.capitals: frozenset[str] = frozenset(capitals)
+        self.placed = self.positional | self.capitals
         self._accepted = {k: tuple(v) for k, v in accepted.items()}
         self._literal = any(k.startswith(SURFACE_MARK) for k in self._accepted)
         self._prefixes = frozenset(prefixes)
@@ -104,10 +116,16 @@ def mid_sentence_name(fa: FieldAnalysis, p: int) -> bool:
     return True
 
 
+def in_capitals(fa: FieldAnalysis, p: int) -> bool:
+    """Whether token p is written in capitals (IT), or with a capital where no sentence
+    starts (a style that writes acronyms so: Aids, Nato)."""
+    return fa.parts[2 * p + 1].isupper() or mid_sentence_name(fa, p)
+
+
 class Features:
     """One document's features (`present`) and, on demand, where each one occurs."""
 
-    __slots__ = ("_carried", "_fields", "_positional", "_where", "present")
+    __slots__ = ("_capitals", "_carried", "_fields", "_positional", "_where", "present")
 
     def __init__(self, lexicon: Lexicon, analysis: Analysis) -> None:
         self._fields = {name: analysis.field(name) for name in FIELDS}
@@ -119,10 +137,11 @@ class Features:
             chain.from_iterable(filter(None, chain.from_iterable(self._carried.values())))
         )
         self._where: dict[str, dict[str, list[int]]] = {}
-        self._positional = lexicon.positional
-        if self._positional and not self.present.isdisjoint(self._positional):
+        self._positional, self._capitals = lexicon.positional, lexicon.capitals
+        placed = lexicon.placed
+        if placed and not self.present.isdisjoint(placed):
             kept = {f for name in FIELDS for f in self._where_of(name)}
-            self.present -= self._positional - kept
+            self.present -= placed - kept
 
     def _where_of(self, field: str) -> dict[str, list[int]]:
         """feature -> the positions of the tokens of `field` that carry it, ascending: one
@@ -138,12 +157,17 @@ class Features:
                 for feature in carried[words[p]]:
                     found[feature].append(p)
             for feature in self._positional.intersection(found):
-                kept = [p for p in found[feature] if mid_sentence_name(fa, p)]
-                if kept:
-                    found[feature] = kept
-                else:
-                    del found[feature]
+                self._keep(found, feature, [p for p in found[feature] if mid_sentence_name(fa, p)])
+            for feature in self._capitals.intersection(found):
+                self._keep(found, feature, [p for p in found[feature] if in_capitals(fa, p)])
         return found
+
+    @staticmethod
+    def _keep(found: dict[str, list[int]], feature: str, kept: list[int]) -> None:
+        if kept:
+            found[feature] = kept
+        else:
+            del found[feature]
 
     def positions(self, field: str, feature: str) -> list[int]:
         """The positions, ascending, of the tokens of `field` that carry `feature`."""

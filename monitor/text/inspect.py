@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from monitor.text.analysis import analyze_text
 from monitor.text.keys import (
+    CAPS_NAME_MARK,
+    MID_NAME_MARK,
     NAME_MARK,
     SURFACE_MARK,
     alternatives_of,
@@ -15,6 +17,9 @@ from monitor.text.keys import (
 )
 from monitor.text.morph import ANALYSED, morph
 from monitor.text.normalize import unify
+
+_NAMES = (NAME_MARK, MID_NAME_MARK, CAPS_NAME_MARK)  # the place rules are in docs/rules.md
+_MARKS = (SURFACE_MARK, *_NAMES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +36,8 @@ class WordReport:
     rule_names: tuple[str, ...]
 
 
-def _marked(alternatives: tuple[str, ...], mark: str) -> tuple[str, ...]:
-    return tuple(a[1:] for a in alternatives if a.startswith(mark))
+def _marked(alternatives: tuple[str, ...], *marks: str) -> tuple[str, ...]:
+    return tuple(a[1:] for a in alternatives if a[:1] in marks)
 
 
 def describe(text: str, language: str) -> list[WordReport]:
@@ -46,7 +51,7 @@ def describe(text: str, language: str) -> list[WordReport]:
         accepts = alternatives_of(rule_feature(word, language))
         reports.append(WordReport(
             word, readings, doc_keys(word, language),
-            tuple(a for a in accepts if a[0] not in (SURFACE_MARK, NAME_MARK)),
-            _marked(accepts, SURFACE_MARK), _marked(accepts, NAME_MARK),
+            tuple(a for a in accepts if a[0] not in _MARKS),
+            _marked(accepts, SURFACE_MARK), _marked(accepts, *_NAMES),
         ))
     return reports

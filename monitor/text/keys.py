@@ -16,7 +16,13 @@ met only when written with a capital).
 
 from __future__ import annotations
 
-from monitor.text.lemma import compute_key, inflects_common_word, plural_singulars, strip_apostrophe
+from monitor.text.lemma import (
+    compute_key,
+    inflects_common_word,
+    is_common_word,
+    plural_singulars,
+    strip_apostrophe,
+)
 from monitor.text.morph import ANALYSED, Reading, by_case, is_title, morph, title_wanted
 from monitor.text.names import NAME_LANGUAGES, name_forms
 from monitor.text.normalize import fold, unify
@@ -27,6 +33,9 @@ NAME_MARK = "\x04"  # a form of a name, written with a capital
 # a name that is also a common word (Jobs, Brown), written with a capital where no sentence
 # starts: the document word offers NAME_MARK + its form, and the place decides
 MID_NAME_MARK = "\x06"
+# an acronym that is also a common word (IT, US, WHO, AIDS): offered as a name, kept where it
+# is written in capitals, or with a capital where no sentence starts ("It said" is not IT)
+CAPS_NAME_MARK = "\x07"
 ALT_MARK = "\x05"  # several alternatives for one rule word, separated by ALT_SEP
 ALT_SEP = "\x1f"
 # languages without an analyser where a capitalised rule word is a name, matched as written
@@ -35,6 +44,7 @@ ALT_SEP = "\x1f"
 NAMES_AS_WRITTEN = frozenset({"en"})
 _CACHE_LIMIT = 300_000
 _SHORT = 2  # words this short stay literal in rules (Си, ЕС)
+_ACRONYM = 5  # the longest word in capitals taken for an acronym in rules (NATO, OPEC)
 
 
 def _lemmas(readings: list[Reading], language: str) -> tuple[str, ...]:
@@ -73,6 +83,13 @@ def name_offers(word: str, form: str, language: str) -> tuple[str, ...]:
 def rule_alternatives(word: str, language: str) -> tuple[str, ...]:
     """What a rule word accepts: keys, SURFACE_MARK + a literal word, NAME_MARK + a form."""
     if language not in ANALYSED:
+        if language in NAMES_AS_WRITTEN and _is_acronym(word):
+            # as written, with a capital (NATO, Nato, the plural NGOs), not by its lemma:
+            # VW is not "view", AIDS not "aid", SAP not "sapping"
+            form = fold(strip_apostrophe(unify(word), language), language)
+            if is_common_word(form, language):
+                return (CAPS_NAME_MARK + form,)
+            return (NAME_MARK + form, NAME_MARK + form + "s")
         if language in NAMES_AS_WRITTEN and is_title(word):
             # as written only: a plural -s would also meet other names (Owens, Frances)
             name = fold(strip_apostrophe(unify(word), language), language)
@@ -95,6 +112,12 @@ def rule_alternatives(word: str, language: str) -> tuple[str, ...]:
     elif readings:
         return _lemmas(by_case(unified, base or readings, language), language)
     return (compute_key(word, language),)
+
+
+def _is_acronym(word: str) -> bool:
+    """Capitals only, two to five letters: a longer word in capitals ("DEFENCE") is taken
+    for the word shouted."""
+    return 1 < len(word) <= _ACRONYM and word.isalpha() and word.isupper()
 
 
 def rule_feature(word: str, language: str) -> str:

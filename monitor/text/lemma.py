@@ -145,6 +145,11 @@ def plural_singulars(word: str) -> tuple[str, ...]:
     return tuple(compute_key(n, "en") for n in nouns if n != word)
 
 
+def is_common_word(word: str, language: str) -> bool:
+    """Whether a lower-case word is in the language's dictionary ("it", "aids"; not "nato")."""
+    return _lemma(word, language) is not None
+
+
 def inflects_common_word(word: str) -> bool:
     """Whether an English word (lower case) is an inflected form of a common word: "jobs"
     (job), "gates" (gate); not "brown", "china" or "howard"."""
