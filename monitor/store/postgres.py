@@ -95,13 +95,19 @@ class PostgresStore(PostgresStories):
         if getattr(self._local, "conn", None) is not None:
             yield True
             return
+        with self._store_errors(), self._pool.connection(timeout=CONNECTION_WAIT) as conn:
+            self._local.conn = conn
+            try:
+                yield True
+            finally:
+                self._local.conn = None
+
+    @contextmanager
+    def _store_errors(self) -> Iterator[None]:
+        """psycopg's errors as the store's: a lost or refused connection StoreUnavailable,
+        anything else StoreError."""
         try:
-            with self._pool.connection(timeout=CONNECTION_WAIT) as conn:
-                self._local.conn = conn
-                try:
-                    yield True
-                finally:
-                    self._local.conn = None
+            yield
         except RETRYABLE as exc:
             raise StoreUnavailable(f"{self.url}: {exc}".strip()) from exc
         except psycopg.Error as exc:
@@ -113,12 +119,8 @@ class PostgresStore(PostgresStories):
         `batch()`, on the batch's connection, not retried."""
         pinned: Conn | None = getattr(self._local, "conn", None)
         if pinned is not None:
-            try:
+            with self._store_errors():
                 return work(pinned)
-            except RETRYABLE as exc:
-                raise StoreUnavailable(f"{self.url}: {exc}".strip()) from exc
-            except psycopg.Error as exc:
-                raise StoreError(f"{self.url}: {exc}".strip()) from exc
         deadline = time.monotonic() + self.retry_for
         delay = 0.1
         while True:
