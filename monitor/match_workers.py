@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Generic, TypeVar, cast
+from typing import Generic, TypeVar, cast
 
 from monitor import metrics
 from monitor.errors import MonitorError, WorkerCrashed
@@ -59,9 +59,6 @@ class Sealed(bytes, Generic[R]):
     (4.8 ms a document, 11% of a worker's CPU, measured); pickled one document at a time
     they are let go at once, and the pass finds a few bytes objects.
     """
-
-if TYPE_CHECKING:
-    from prometheus_client import Histogram
 
 
 class MatchWorkers:
@@ -180,8 +177,9 @@ def _observed(result: Sealed[R] | Exception) -> R | Exception:
     if isinstance(result, Exception):  # the worker died on it
         return result
     value, analysis, matching = cast("Timed[R]", pickle.loads(result))
-    for histogram, seconds in ((metrics.ANALYSIS_SECONDS, analysis),
-                               (metrics.MATCHING_SECONDS, matching)):
+    observed = metrics.current()
+    for histogram, seconds in ((observed.analysis_seconds, analysis),
+                               (observed.matching_seconds, matching)):
         if seconds >= 0:
             histogram.observe(seconds)
     return value
@@ -225,8 +223,7 @@ _ANALYSIS, _MATCHING = _Kept(), _Kept()
 def _install(rules: RuleSet) -> None:
     global _RULES
     _RULES = rules
-    metrics.ANALYSIS_SECONDS = cast("Histogram", _ANALYSIS)
-    metrics.MATCHING_SECONDS = cast("Histogram", _MATCHING)
+    metrics.use(metrics.Metrics.off(analysis_seconds=_ANALYSIS, matching_seconds=_MATCHING))
 
 
 def _timed(result: R | Exception) -> Sealed[R]:

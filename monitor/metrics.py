@@ -1,12 +1,13 @@
-"""Prometheus metrics: one registry for the process, plain functions to record into it.
+"""Prometheus metrics: one set for the process, plain functions to record into it.
 
 The daemon calls the `record_*` functions; `/metrics` serves `exposition()`. Nothing here
 does I/O. Metric names (all prefixed `monitor_`) are listed in docs/operations.md.
 
-The registry and its metrics (monitor/prometheus.py) are made on first use, which imports
+The real metrics (monitor/prometheus.py) are made on first use, which imports
 prometheus_client (about 0.07 s of CPU). A process in which nothing can read them
-(`monitor test`, a daemon without `http`) calls `silence()` first: the metrics are then
-no-ops and prometheus_client is not imported.
+(`monitor test`, a daemon without `http`) calls `silence()` first: its metrics are then
+stand-ins that drop every record, and prometheus_client is not imported. A worker process
+installs its own set with `use()`.
 """
 
 from __future__ import annotations
@@ -14,29 +15,35 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, cast
 
 from monitor.models import Alert
 
 if TYPE_CHECKING:
-    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+    from prometheus_client import Counter, Gauge, Histogram
 
-    REGISTRY: CollectorRegistry
-    CONTENT_TYPE: str
-    DOCUMENTS: Counter
-    POLLS: Counter
-    POLL_SECONDS: Histogram
-    ANALYSIS_SECONDS: Histogram
-    MATCHING_SECONDS: Histogram
-    MATCHES: Counter
-    DELIVERIES: Counter
-    DELIVERY_FAILURES: Counter
-    RULE_RELOADS: Counter
-    RULES: Gauge
-    LAST_PASS: Gauge
 
-_METRICS = ("DOCUMENTS", "POLLS", "POLL_SECONDS", "ANALYSIS_SECONDS", "MATCHING_SECONDS",
-            "MATCHES", "DELIVERIES", "DELIVERY_FAILURES", "RULE_RELOADS", "RULES", "LAST_PASS")
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    """The process's metrics: prometheus_client's, or stand-ins (`Metrics.off`)."""
+
+    documents: Counter
+    polls: Counter
+    poll_seconds: Histogram
+    analysis_seconds: Histogram
+    matching_seconds: Histogram
+    matches: Counter
+    deliveries: Counter
+    delivery_failures: Counter
+    rule_reloads: Counter
+    rules: Gauge
+    last_pass: Gauge
+
+    @classmethod
+    def off(cls, **kept: Any) -> Metrics:
+        """Metrics that drop every record, but those given by name in `kept`."""
+        return cls(**{f.name: kept.get(f.name, _OFF) for f in fields(cls)})
 
 
 class _Off:
@@ -55,39 +62,40 @@ class _Off:
         return None
 
 
+_OFF = cast(Any, _Off())
+_current: Metrics | None = None
+
+
+def current() -> Metrics:
+    """The process's metrics, made real on first use unless `silence()` or `use()` came
+    first."""
+    global _current
+    if _current is None:
+        from monitor.prometheus import METRICS
+
+        _current = METRICS
+    return _current
+
+
 def silence() -> None:
-    """Nothing in this process can read the metrics: make them no-ops, without importing
-    prometheus_client. Does nothing once the real metrics are made."""
-    if "DOCUMENTS" not in globals():
-        globals().update(dict.fromkeys(_METRICS, _Off()))
+    """Nothing in this process can read the metrics: make them stand-ins, without
+    importing prometheus_client. Does nothing once the process has its metrics."""
+    global _current
+    if _current is None:
+        _current = Metrics.off()
 
 
-def _made() -> dict[str, Any]:
-    """The metrics, made real on first use unless `silence()` came first."""
-    names = globals()
-    if "DOCUMENTS" not in names:
-        for name in _METRICS:  # one set already (a worker's stand-ins) is kept
-            names.setdefault(name, getattr(_real(), name))
-    return names
+def use(metrics: Metrics) -> None:
+    """Record into `metrics` from now on (a worker process's own set)."""
+    global _current
+    _current = metrics
 
 
-def __getattr__(name: str) -> Any:
-    if name in _METRICS:
-        return _made()[name]
-    if name in ("REGISTRY", "CONTENT_TYPE"):
-        return getattr(_real(), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _real() -> Any:
+def exposition() -> tuple[bytes, str]:
+    """The real metrics in the Prometheus text format, and that format's content type."""
     from monitor import prometheus
 
-    return prometheus
-
-
-def exposition() -> bytes:
-    """The registry in the Prometheus text format (serve with CONTENT_TYPE)."""
-    return bytes(_real().exposition())
+    return prometheus.exposition(), prometheus.CONTENT_TYPE
 
 
 @contextmanager
@@ -103,35 +111,32 @@ def timed(histogram: Histogram, **labels: str) -> Iterator[None]:
 
 def record_poll(source: str, seconds: float, *, ok: bool) -> None:
     """A poll of `source` finished (ok) or failed."""
-    m = _made()
-    m["POLLS"].labels(source=source, result="ok" if ok else "error").inc()
-    m["POLL_SECONDS"].labels(source=source).observe(seconds)
+    m = current()
+    m.polls.labels(source=source, result="ok" if ok else "error").inc()
+    m.poll_seconds.labels(source=source).observe(seconds)
 
 
 def record_document(source: str) -> None:
     """A new or changed document from `source` was analysed."""
-    m = _made()
-    m["DOCUMENTS"].labels(source=source).inc()
+    current().documents.labels(source=source).inc()
 
 
 def record_match(rule: str) -> None:
     """A rule raised a new alert."""
-    m = _made()
-    m["MATCHES"].labels(rule=rule).inc()
+    current().matches.labels(rule=rule).inc()
 
 
 def record_reload(*, ok: bool, rules: int | None = None) -> None:
     """The rule files were reloaded (ok) or found invalid; `rules` is the count in force."""
-    m = _made()
-    m["RULE_RELOADS"].labels(result="ok" if ok else "error").inc()
+    m = current()
+    m.rule_reloads.labels(result="ok" if ok else "error").inc()
     if rules is not None:
-        m["RULES"].set(rules)
+        m.rules.set(rules)
 
 
 def record_pass(at: float) -> None:
     """The scheduler completed a pass at unix time `at`."""
-    m = _made()
-    m["LAST_PASS"].set(at)
+    current().last_pass.set(at)
 
 
 class MeteredNotifier:
@@ -144,9 +149,9 @@ class MeteredNotifier:
         self._inner = inner
         self.name: str = inner.name
         # create the series at start, so a notifier that never failed still shows 0
-        m = _made()
-        m["DELIVERIES"].labels(notifier=self.name)
-        m["DELIVERY_FAILURES"].labels(notifier=self.name)
+        m = current()
+        m.deliveries.labels(notifier=self.name)
+        m.delivery_failures.labels(notifier=self.name)
 
     def __getattr__(self, attr: str) -> Any:
         return getattr(self._inner, attr)
@@ -164,20 +169,20 @@ class MeteredNotifier:
 
     async def send(self, alert: Alert) -> None:
         """Deliver one alert through the wrapped notifier."""
-        m = _made()
+        m = current()
         try:
             await self._inner.send(alert)
         except Exception:
-            m["DELIVERY_FAILURES"].labels(notifier=self.name).inc()
+            m.delivery_failures.labels(notifier=self.name).inc()
             raise
-        m["DELIVERIES"].labels(notifier=self.name).inc()
+        m.deliveries.labels(notifier=self.name).inc()
 
     async def send_digest(self, alerts: Sequence[Alert], title: str) -> None:
         """Deliver a digest through the wrapped notifier."""
-        m = _made()
+        m = current()
         try:
             await self._inner.send_digest(alerts, title)
         except Exception:
-            m["DELIVERY_FAILURES"].labels(notifier=self.name).inc()
+            m.delivery_failures.labels(notifier=self.name).inc()
             raise
-        m["DELIVERIES"].labels(notifier=self.name).inc(len(alerts))
+        m.deliveries.labels(notifier=self.name).inc(len(alerts))

@@ -46,9 +46,10 @@ def load_rule_set(
 
 def make_alerts(rules: RuleSet, doc: Document, languages: Sequence[str]) -> list[Alert]:
     """Analyse a document and turn every rule that matches into an Alert (pure)."""
-    with metrics.timed(metrics.ANALYSIS_SECONDS):
+    observed = metrics.current()
+    with metrics.timed(observed.analysis_seconds):
         analysis = analyze(doc, languages)
-    with metrics.timed(metrics.MATCHING_SECONDS):
+    with metrics.timed(observed.matching_seconds):
         matches = rules.match(analysis, doc)
     alerts = []
     texts = field_texts(doc) if matches else ("", "")

@@ -158,7 +158,8 @@ def add_health_routes(server: WebServer, health: Callable[[], tuple[int, Any]]) 
 
 
 def _serve_metrics(request: Request) -> Response:
-    return Response(body=metrics.exposition(), headers={"Content-Type": metrics.CONTENT_TYPE})
+    body, content_type = metrics.exposition()
+    return Response(body=body, headers={"Content-Type": content_type})
 
 
 class WebServer:

@@ -13,7 +13,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from monitor import metrics
+from monitor import prometheus
 from monitor.config import load_config
 from monitor.service import Daemon, Timings
 from tests.helpers import http_server, until
@@ -45,7 +45,7 @@ def atom_titles(project: Path, name: str) -> list[str]:
 
 def documents(source: str) -> float:
     """How many new documents the source has given so far (the metric /metrics shows)."""
-    found = metrics.REGISTRY.get_sample_value("monitor_documents_ingested_total",
+    found = prometheus.REGISTRY.get_sample_value("monitor_documents_ingested_total",
                                               {"source": source})
     return found or 0.0
 

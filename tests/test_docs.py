@@ -239,13 +239,13 @@ if __name__ == "__main__":
 
 
 def test_operations_guide_lists_every_exit_code_and_metric() -> None:
-    from monitor import metrics
+    from monitor import prometheus
     from monitor.cli import common
 
     text = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
     for name in dir(common):
         if name.startswith("EXIT_"):
             assert f"| {getattr(common, name)} |" in text, f"exit code {name} is not documented"
-    for family in metrics.REGISTRY.collect():
+    for family in prometheus.REGISTRY.collect():
         name = family.name + ("_total" if family.type == "counter" else "")
         assert f"`{name}`" in text, f"metric {name} is not in docs/operations.md"

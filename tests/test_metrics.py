@@ -13,7 +13,7 @@ from monitor.models import Alert, Document
 
 
 def _samples() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    text = metrics.exposition().decode()
+    text = metrics.exposition()[0].decode()
     out = {}
     for family in text_string_to_metric_families(text):
         for s in family.samples:
@@ -35,7 +35,7 @@ def test_recorded_values_appear_in_the_parsed_exposition() -> None:
     metrics.record_reload(ok=False)
     metrics.record_reload(ok=True, rules=7)
     metrics.record_pass(1_700_000_000.0)
-    with metrics.timed(metrics.ANALYSIS_SECONDS):
+    with metrics.timed(metrics.current().analysis_seconds):
         pass
 
     assert _value("monitor_documents_ingested_total", source="m-src") == before + 2
@@ -46,7 +46,7 @@ def test_recorded_values_appear_in_the_parsed_exposition() -> None:
     assert _value("monitor_rules") == 7
     assert _value("monitor_last_pass_timestamp_seconds") == 1_700_000_000.0
     assert _value("monitor_analysis_seconds_count") >= 1
-    assert metrics.CONTENT_TYPE.startswith("text/plain")
+    assert metrics.exposition()[1].startswith("text/plain")
 
 
 class Flaky:

@@ -86,7 +86,7 @@ class Daemon:
         except BaseException:
             await self._stack.aclose()
             raise
-        metrics.RULES.set(len(self.live.current.rules))
+        metrics.current().rules.set(len(self.live.current.rules))
         for warning in unset_secrets(self.config):
             log.warning("%s", warning)
         log.info("started: %d sources, %d rules, %d notifiers, state %s%s",
