@@ -19,6 +19,7 @@ from monitor.matching.lint import LintRule, lint
 from monitor.matching.references import LanguageBits, bad_filter, bad_ref, find_cycles
 from monitor.matching.ruleset import Rule, RuleSet, quiet_gc, settle
 from monitor.matching.schema import NAME, EntityModel, RuleModel
+from monitor.text.analysis import language_hint
 from monitor.text.languages import SUPPORTED
 from monitor.wording import unknown
 
@@ -346,3 +347,10 @@ def _names(
                 message = unknown(noun, value, known, "in config.yaml")
                 problems.append(RuleError(f"{message} ({what})",
                                           f.where((*path, key, i))))
+    for key in ("match", "no_match"):  # an example's stated language: a code we know
+        for i, example in enumerate(getattr(model.examples, key)):
+            stated = getattr(example, "language", None)
+            if stated is not None and language_hint(stated) is None:
+                message = unknown("language", stated, SUPPORTED, "the monitor knows")
+                problems.append(RuleError(f"{message} (example of {what})",
+                                          f.where((*path, "examples", key, i, "language"))))

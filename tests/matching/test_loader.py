@@ -207,6 +207,22 @@ def test_unknown_language_and_unconfigured_rule_language(tmp_path: Path) -> None
     assert "unknown language 'de'; the languages in config.yaml are: en, ru (rule r)" in text
 
 
+def test_an_examples_stated_language_must_be_a_language_code(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+        rules:
+          - id: r
+            query: 'tariffs'
+            examples:
+              match:
+                - {title: 'Tariffs rise', language: eng}
+                - {title: 'Tariffs fall', language: en-GB}
+        """)
+    assert problems(path) == [
+        f"{path}:7:45: unknown language 'eng' (did you mean 'en'?); the languages the monitor "
+        "knows are: ar, bg, ca, cs, da, de, el, en, es, et, fa, fi, fr, ga, hi, hu and 23 more "
+        "(example of rule r)"]
+
+
 def test_filters_must_name_a_configured_language_and_source(tmp_path: Path) -> None:
     path = write(tmp_path, """
         rules:
