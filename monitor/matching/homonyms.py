@@ -12,17 +12,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from monitor.text.morph import morph_analyzer
+
 OTHER_SHARE = 0.5
 _KINDS = {"NOUN", "ADJF"}  # the terms looked at: nouns and adjectives, one word each
 # the other words that count: verbs, short adjectives and participles, adverbs, function words
 _OTHER = {"VERB", "INFN", "ADJS", "PRTS", "ADVB", "PRED", "COMP", "CONJ", "PRCL", "PREP", "NPRO"}
-
-
-@cache
-def _analyzer() -> Any:
-    import pymorphy3  # loaded here: only rules with Russian terms pay for it
-
-    return pymorphy3.MorphAnalyzer(lang="ru")
 
 
 def _dictionary(parse: Any) -> bool:
@@ -36,7 +31,7 @@ def other_words(term: str) -> tuple[tuple[str, str], ...]:
     word = term.lower()
     if not word.isalpha() or term[:1].isupper():
         return ()
-    analyzer = _analyzer()
+    analyzer = morph_analyzer("ru")  # loaded here: only Russian terms pay for it
     own = [p for p in analyzer.parse(word) if p.tag.POS in _KINDS and _dictionary(p)]
     if not own:
         return ()

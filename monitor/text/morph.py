@@ -13,7 +13,7 @@ first time a word of its language is met, never at import.
 from __future__ import annotations
 
 from functools import cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 ANALYSED: frozenset[str] = frozenset({"ru", "uk"})
 # Languages whose dictionary tags places and organisations too (the Ukrainian one tags
@@ -41,9 +41,7 @@ class Morph:
     """The dictionary part of one language's pymorphy3 analyser."""
 
     def __init__(self, language: str) -> None:
-        import pymorphy3  # loaded here: only Russian and Ukrainian text pay for it
-
-        analyzer = pymorphy3.MorphAnalyzer(lang=language)
+        analyzer = morph_analyzer(language)
         self._dictionary = analyzer.dictionary
         self._similar = analyzer.dictionary.words.similar_items
         self._substitutes = analyzer.char_substitutes  # е in text is also ё in the dictionary
@@ -97,6 +95,15 @@ class Morph:
         else:
             found = named if title else plain
         return [lemma.replace("ё", "е") for lemma in found]
+
+
+@cache
+def morph_analyzer(language: str) -> Any:
+    """The language's pymorphy3 analyser, loaded once in a process (text analysis and the
+    check for Russian second senses share it)."""
+    import pymorphy3  # loaded here: only Russian and Ukrainian text pay for it
+
+    return pymorphy3.MorphAnalyzer(lang=language)
 
 
 @cache

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 import unicodedata
 
 import pytest
@@ -129,3 +132,19 @@ def test_detection_is_not_fooled_by_a_foreign_looking_start() -> None:
         "PVRs record TV programmes to a hard drive, letting viewers pause live TV."
     )
     assert detect_language(text, ["en", "ru", "uk", "de", "fr", "es", "zh"]) == "en"
+
+
+def test_the_russian_dictionary_is_loaded_once_for_text_and_rule_checks() -> None:
+    """The daemon analyses Russian text and checks Russian rule terms for second senses: one
+    analyser (about 0.3 s and 20 MB) serves both."""
+    script = textwrap.dedent("""
+        import logging
+        logging.basicConfig(level=logging.INFO)
+        from monitor.matching.homonyms import other_words
+        from monitor.text.analysis import term_keys
+        assert term_keys("сталь", "ru")
+        assert other_words("сталь")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stderr.count("Loading dictionaries") == 1, done.stderr
