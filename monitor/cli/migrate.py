@@ -1,8 +1,10 @@
-"""`monitor state --migrate-to postgresql://...`: copy the SQLite state into an empty
-PostgreSQL database (monitor/store/transfer.py), then say how to switch over."""
+"""`monitor state --migrate-to`: copy the SQLite state into an empty PostgreSQL database,
+or a PostgreSQL state back into a new SQLite file (monitor/store/transfer.py), then say how
+to switch over."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor.cli.common import Exit, error
@@ -12,18 +14,22 @@ if TYPE_CHECKING:
     from monitor.config import Config
 
 
-def migrate_to(config: Config, url: str) -> int:
-    """Copy the config's SQLite state into the database at `url` (exit 0), or say why not."""
+def migrate_to(config: Config, target: str) -> int:
+    """Copy the config's state into `target` (exit 0), or say why not: a postgresql:// URL
+    for a SQLite state, a file path for a PostgreSQL one."""
+    if config.state_url is not None:
+        if "://" in target:
+            error(f"the state is already in PostgreSQL ({config.state_url}); give the path of "
+                  "a new SQLite file to copy it back")
+            return Exit.ERROR
+        return _to_sqlite(config, config.state_url, Path(target))
     from monitor.config_stores import postgres_url
 
     try:
-        url = postgres_url(url)
+        url = postgres_url(target)
     except ValueError as exc:
         error(str(exc))
         return Exit.INVALID
-    if config.state_url is not None:
-        error(f"the state is already in PostgreSQL ({config.state_url}); nothing to migrate")
-        return Exit.ERROR
     if not config.state.exists():
         error(f"{config.state} does not exist: there is no SQLite state to migrate")
         return Exit.ERROR
@@ -33,16 +39,46 @@ def migrate_to(config: Config, url: str) -> int:
 
     try:
         with SQLiteStore(config.state) as source, PostgresStore(
-                url, retry_for=5, statement_timeout=0) as target:  # a copy may be long
-            copied = copy_state(source, target)
+                url, retry_for=5, statement_timeout=0) as pg:  # a copy may be long
+            copied = copy_state(source, pg)
     except LockedError as exc:
         error(f"{exc}\n(stop the daemon first: the state must not change while it is copied)")
         return Exit.LOCKED
     except StoreError as exc:
         error(str(exc))
         return Exit.ERROR
-    print(f"copied {config.state} to {url}: "
-          + ", ".join(f"{n} {table}" for table, n in copied.items()))
-    print(f"now set `state: {url}` in {config.path or 'config.yaml'} and start the daemon; "
-          f"{config.state} is left as it was")
+    _copied(config, config.state, url, copied, f"{config.state} is left as it was")
     return Exit.OK
+
+
+def _to_sqlite(config: Config, url: str, path: Path) -> int:
+    from monitor.store.postgres import PostgresStore
+    from monitor.store.sqlite import SQLiteStore
+    from monitor.store.transfer import copy_back
+
+    path = path.resolve()
+    if not path.parent.is_dir():
+        error(f"{path.parent} is not a folder: give the path of a new SQLite file")
+        return Exit.ERROR
+    try:
+        with PostgresStore(url, retry_for=5, statement_timeout=0) as pg, SQLiteStore(
+                path) as sqlite:
+            copied = copy_back(pg, sqlite)
+    except LockedError as exc:
+        error(f"{exc}\n(a daemon is using that file: give the path of a new one)")
+        return Exit.LOCKED
+    except StoreError as exc:
+        error(str(exc))
+        return Exit.ERROR
+    _copied(config, url, str(path), copied,
+            f"{url} is left as it was; stop every node before switching, or what they record "
+            "after the copy stays behind")
+    return Exit.OK
+
+
+def _copied(config: Config, source: object, target: str, copied: dict[str, int],
+            after: str) -> None:
+    print(f"copied {source} to {target}: "
+          + ", ".join(f"{n} {table}" for table, n in copied.items()))
+    print(f"now set `state: {target}` in {config.path or 'config.yaml'} and start the daemon; "
+          f"{after}")

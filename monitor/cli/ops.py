@@ -35,7 +35,7 @@ def register(sub: Any) -> None:
     p = add_command(
         sub, "state", _state,
         "show the state (size and row counts); --vacuum compacts it; --migrate-to copies a "
-        "SQLite state into PostgreSQL",
+        "SQLite state into PostgreSQL, or a PostgreSQL state into a new SQLite file",
     )
     p.add_argument(
         "--vacuum",
@@ -43,9 +43,11 @@ def register(sub: Any) -> None:
         help="rebuild the file to give free space back (the daemon must be stopped)",
     )
     p.add_argument(
-        "--migrate-to", metavar="URL",
+        "--migrate-to", metavar="URL|PATH",
         help="copy the SQLite state into the empty PostgreSQL database postgresql://user@"
-        "host:port/dbname (password from PGPASSWORD or ~/.pgpass; the daemon must be stopped)",
+        "host:port/dbname (password from PGPASSWORD or ~/.pgpass; the daemon must be "
+        "stopped), or a PostgreSQL state into the new SQLite file PATH (a snapshot: stop "
+        "the nodes before switching)",
     )
 
 

@@ -104,3 +104,41 @@ def test_a_filled_database_and_a_running_daemon_are_refused(
     assert code == 3 and "stop the daemon" in out
     code, out = migrate(cfg, re.sub("monitor@", "monitor:pw@", postgres_url), capsys)
     assert code == 2 and "PGPASSWORD" in out
+
+
+def test_a_postgresql_state_copied_back_into_a_new_sqlite_file(
+    tmp_path: Path, postgres_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = project(tmp_path)
+    before = fill(tmp_path / "state.db")
+    assert migrate(cfg, postgres_url, capsys)[0] == 0
+    cfg.write_text(f"languages: [en]\nstate: {postgres_url}\nrules: rules/\n")
+    with PostgresStore(postgres_url) as pg:  # recorded in PostgreSQL after the move
+        assert pg.add_alert(alert(doc(7)), [("mail", "immediate")])
+    back = tmp_path / "back" / "state.db"
+    back.parent.mkdir()
+
+    code, out = migrate(cfg, str(back), capsys)
+    assert code == 0, out
+    assert "5 documents" in out and "11 deliveries" in out and f"state: {back}" in out
+    with SQLiteStore(back) as s:
+        assert all(s.document_status(doc(n)) == "unchanged" for n in range(5))
+        assert s.get_document("inbox:0") is None and s.get_document("inbox:1") is not None
+        after = {status: sorted(d.id for d in s.deliveries(status))  # type: ignore[arg-type]
+                 for status in ("pending", "delivered", "failed")}
+        assert after["delivered"] == before["delivered"]
+        assert after["failed"] == before["failed"]
+        assert set(before["pending"]) < set(after["pending"])  # and doc 7's delivery
+        assert not s.add_alert(alert(doc(7)), [("mail", "immediate")])  # raised once only
+        assert s.get_state("source:wire") == {"etag": '"x"', "failures": 1}
+        assert [o.document for o in s.story_outlets("S")] == ["inbox:0", "inbox:1"]
+        assert s.add_alert(alert(doc(9)), [("mail", "immediate")])
+        assert max(d.id for d in s.due_deliveries(now=1e12, limit=100)) > max(
+            i for ids in after.values() for i in ids)
+
+    code, out = migrate(cfg, str(back), capsys)  # a second time: not merged
+    assert code == 1 and "already holds a monitor state" in out and "new file" in out
+    code, out = migrate(cfg, postgres_url, capsys)
+    assert code == 1 and "already in PostgreSQL" in out
+    code, out = migrate(cfg, str(tmp_path / "nowhere" / "state.db"), capsys)
+    assert code == 1 and "is not a folder" in out
