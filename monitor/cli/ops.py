@@ -199,12 +199,21 @@ def _render_nodes(nodes: dict[str, Any], now: float) -> list[str]:
     q = nodes["queue"]
     out = [f"nodes:       {counts}; queue: {q['queued']} to match, {q['claimed']} being matched"]
     rows = [(n["node"], n["host"], n["pid"], n["state"], ago(n["seen"], now), n["rules_hash"],
-             ", ".join(n["leases"]) or "-") for n in nodes["nodes"]]
+             _leases(n["leases"])) for n in nodes["nodes"]]
     if rows:
         out.append(table(("NODE", "HOST", "PID", "STATE", "SEEN", "RULES", "LEASES"), rows))
     if nodes["rules_mismatch"]:
         out.append(f"  WARNING: {nodes['rules_mismatch']}")
     return out
+
+
+def _leases(names: list[str]) -> str:
+    """A node's leases in a column: each by name, but source polls counted past a few (a
+    node claims up to twice `feeds.max_concurrent` turns at once; --json lists them all)."""
+    polls = [n for n in names if n.startswith("source:")]
+    shown = [n for n in names if not n.startswith("source:")]
+    shown += polls if len(polls) <= 3 else [f"{len(polls)} source polls"]
+    return ", ".join(shown) or "-"
 
 
 def _render_rules(rules: dict[str, Any]) -> str:

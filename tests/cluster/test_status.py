@@ -42,11 +42,35 @@ def test_status_lists_the_nodes_their_leases_the_queue_and_a_rules_mismatch(
     nodes = {n["node"]: n for n in data["nodes"]["nodes"]}
     assert nodes["alpha"]["leases"] == ["notifier:desk"]
     assert nodes["beta"]["leases"] == ["source:wire"]
+    rows = {line.split()[0]: line for line in text.splitlines() if line.strip()}
+    assert rows["alpha"].endswith("notifier:desk") and rows["beta"].endswith("source:wire")
     assert nodes["gone"]["state"] == "stopped"
     assert data["nodes"]["queue"] == {"queued": 2, "claimed": 1}
     assert "nodes:       2 running, 1 stopped; queue: 2 to match, 1 being matched" in text
     assert "WARNING: nodes run different rules:" in text
     assert "aaaa000011112222 on alpha" in text and "bbbb000011112222 on beta" in text
+
+
+def test_a_node_polling_many_sources_shows_their_count_and_json_lists_them(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "config.yaml").write_text(f"state: {postgres_url}\nrules: rules/\n")
+    config = load_config(tmp_path / "config.yaml")
+    busy = PostgresCoordinator(postgres_url, "busy")
+    store = PostgresStore(postgres_url)
+    try:
+        busy.heartbeat(rules_hash="aaaa000011112222", rules=5, started=time.time())
+        for name in ["notifier:desk"] + [f"source:feed{n}" for n in range(40)]:
+            assert busy.acquire(name, 30.0) is not None
+        data = collect_status(config, store, time.time())  # type: ignore[arg-type]
+        text = render_status(data, time.time())
+    finally:
+        busy.close()
+        store.close()
+    assert len(data["nodes"]["nodes"][0]["leases"]) == 41
+    [row] = [line for line in text.splitlines() if line.lstrip().startswith("busy ")]
+    assert row.endswith("notifier:desk, 40 source polls"), row
 
 
 def test_status_of_a_sqlite_state_has_no_nodes(tmp_path: Path) -> None:
