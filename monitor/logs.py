@@ -38,7 +38,8 @@ Style = Literal["terminal", "journal", "plain"]
 
 # syslog priorities, read by journald from a `<N>` prefix
 _PRIORITY = {"CRITICAL": 2, "ERROR": 3, "WARNING": 4, "INFO": 6, "DEBUG": 7}
-_NOISY = ("apscheduler", "httpx", "httpcore", "watchfiles", "aiosmtplib", "mail.log")
+_NOISY = ("apscheduler", "httpx", "httpcore", "watchfiles", "aiosmtplib", "mail.log",
+          "pymorphy3")
 
 
 def ctx(**fields: object) -> dict[str, object]:
@@ -147,7 +148,8 @@ def setup_logging(level: str = "INFO", fmt: str = "text", stream: IO[str] | None
     """Configure the root logger once: one handler on stderr (or `stream`).
 
     `level` comes from `--log-level` or the config's `log.level`; libraries that chatter
-    (the scheduler, the HTTP client, the file watcher) are held at WARNING.
+    (the scheduler, the HTTP client, the file watcher, the Russian dictionary loader) are
+    held at WARNING.
     """
     stream = stream if stream is not None else sys.stderr
     handler = logging.StreamHandler(stream)

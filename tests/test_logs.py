@@ -93,3 +93,14 @@ def test_another_journal_stream_is_not_ours(monkeypatch: pytest.MonkeyPatch) -> 
 def test_unknown_context_key_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown log context"):
         ctx(feed="x")
+
+
+def test_libraries_chatter_is_held_back_at_info() -> None:
+    """At the default level a daemon's log says what monitor does, not which file the Russian
+    dictionary loader or the HTTP client opened."""
+    stream = io.StringIO()
+    setup_logging("INFO", stream=stream)
+    logging.getLogger("pymorphy3.opencorpora_dict.wrapper").info("Loading dictionaries from x")
+    logging.getLogger("httpx").info("HTTP Request: GET http://127.0.0.1/feed")
+    logging.getLogger("monitor.service.daemon").info("started: 1 sources")
+    assert stream.getvalue().splitlines() == ["INFO monitor.service.daemon: started: 1 sources"]
