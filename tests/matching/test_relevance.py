@@ -130,16 +130,19 @@ def test_the_held_out_sets_are_judged_apart_from_the_tuning_set() -> None:
 
     tuning, held = pairs("relevance_judged.tsv"), pairs("relevance_heldout.tsv")
     second, third = pairs("relevance_heldout2.tsv"), pairs("relevance_heldout3.tsv")
-    fourth = pairs("relevance_heldout4.tsv")
+    fourth, fifth = pairs("relevance_heldout4.tsv"), pairs("relevance_heldout5.tsv")
     assert not tuning & held and len(held) >= 140
     for before, later, size in ((tuning | held, second, 140), (tuning | held | second, third, 140),
-                                (tuning | held | second | third, fourth, 140)):
+                                (tuning | held | second | third, fourth, 140),
+                                (tuning | held | second | third | fourth, fifth, 100)):
         assert not before & later and len({doc for _, doc in later}) >= size
         assert not {rule for rule, _ in before} & {rule for rule, _ in later}  # every rule new
         assert {doc.split("/")[0] for _, doc in later} >= {"bbc", "reuters", "nerel", "factru"}
     rules = load_rules([data / name for name in (
         "relevance_rules.yaml", "relevance_heldout_rules.yaml", "relevance_heldout2_rules.yaml",
-        "relevance_heldout3_rules.yaml", "relevance_heldout4_rules.yaml")],
-        languages=["en", "ru"])
-    assert {rule for rule, _ in held | second | third | fourth} <= set(rules.rules)
+        "relevance_heldout3_rules.yaml", "relevance_heldout4_rules.yaml",
+        "relevance_heldout5_rules.yaml")], languages=["en", "ru"])
+    assert {rule for rule, _ in held | second | third | fourth | fifth} <= set(rules.rules)
+    earlier = tuning | held | second | third | fourth  # the fifth set's documents are all new
+    assert not {doc for _, doc in earlier} & {doc for _, doc in fifth}
     assert len({rule for rule, _ in held} - {rule for rule, _ in tuning}) >= 5  # unseen rules
