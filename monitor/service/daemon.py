@@ -27,7 +27,7 @@ from monitor.matching.cached import keep_prepared
 from monitor.registry import Resources
 from monitor.secrets_env import unset_secrets
 from monitor.service import pruning
-from monitor.service.feed_alerts import HealthEvent, report_feeds
+from monitor.service.feed_alerts import HealthEvent, healths_of, report_feeds
 from monitor.service.ingest import Ingest
 from monitor.service.live_rules import LiveRules
 from monitor.service.nodes import Node
@@ -310,7 +310,8 @@ class Daemon:
         if self.node.take("job:health") is None:
             return []
         try:
-            events = report_feeds(self.store, self.sources.values(), self.notifiers,
+            healths = healths_of(self.sources.values(), self.store, shared=self.node.shared)
+            events = report_feeds(self.store, healths, self.notifiers,
                                   alert_after=self.config.feeds.alert_after,
                                   now=self.clock() if now is None else now)
         finally:

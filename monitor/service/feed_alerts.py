@@ -8,11 +8,12 @@ import logging
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from monitor.delivery.routing import everyone
 from monitor.models import Alert, Document
 from monitor.sources.base import Source
+from monitor.sources.feed_state import FeedState, feed_health, state_key
 from monitor.store import Store
 
 log = logging.getLogger(__name__)
@@ -87,17 +88,36 @@ def _event(health: Mapping[str, Any], kind: str, since: float, now: float) -> He
     return HealthEvent(feed=feed, kind=kind, since=since, alert=alert)
 
 
+def healths_of(sources: Iterable[Source], store: Store, *, shared: bool) -> list[Mapping[str, Any]]:
+    """Every feed's health as this process sees it, or, with several nodes (`shared`), as
+    the last poll by any node left it: each node knows only its own polls, and a feed that
+    another node has since found working would be reported failing again (and the reverse).
+    The sites behind a source's pages, whose failures each node keeps for itself, stay
+    as this node sees them."""
+    healths = [feed for source in sources for feed in feed_healths(source.health())]
+    if not shared:
+        return healths
+    keys = [state_key(str(feed["id"])) for feed in healths]
+    saved = store.get_states(keys)
+    return [_saved(feed, saved[key]) if key in saved else feed
+            for feed, key in zip(healths, keys, strict=True)]
+
+
+def _saved(feed: Mapping[str, Any], state: Mapping[str, Any]) -> Mapping[str, Any]:
+    return feed_health(str(feed["id"]), cast(FeedState, dict(state)), title=feed.get("title"),
+                       url=feed.get("url"))
+
+
 def report_feeds(
-    store: Store, sources: Iterable[Source], notifiers: Collection[str], *, alert_after: float,
-    now: float,
+    store: Store, healths: Iterable[Mapping[str, Any]], notifiers: Collection[str], *,
+    alert_after: float, now: float,
 ) -> list[HealthEvent]:
     """Record an alert to every notifier for each feed failing longer than `alert_after`
     (once) and for each recovery; the outages reported are kept in the state."""
     reported: dict[str, float] = store.get_state(HEALTH_STATE)
     events: list[HealthEvent] = []
-    for source in sources:
-        for feed in feed_healths(source.health()):
-            events += health_events(feed, reported, now, alert_after)
+    for feed in healths:
+        events += health_events(feed, reported, now, alert_after)
     for event in events:
         store.add_alert(event.alert, everyone(notifiers))
         if event.kind == "failing":

@@ -136,6 +136,11 @@ class Store(StoryStore, Protocol):
         """A source's (or component's) saved state, {} when none."""
         ...
 
+    def get_states(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The saved states of `keys` in one read: key -> state, the keys with none (or an
+        empty one) left out."""
+        ...
+
     def set_state(self, key: str, state: dict[str, Any]) -> None:
         """Replace a source's (or component's) saved state."""
         ...

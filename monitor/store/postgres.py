@@ -321,6 +321,10 @@ class PostgresStore(PostgresStories):
         row = self._one("SELECT data FROM state WHERE key = %s", (key,))
         return dict(json.loads(row["data"])) if row else {}
 
+    def get_states(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        rows = self._all("SELECT key, data FROM state WHERE key = ANY(%s)", (list(keys),))
+        return {row["key"]: dict(json.loads(row["data"])) for row in rows}
+
     def set_state(self, key: str, state: dict[str, Any]) -> None:
         self._write(
             "INSERT INTO state (key, data, updated) VALUES (%s, %s, %s) ON CONFLICT (key)"

@@ -314,6 +314,9 @@ class SQLiteStore(SQLiteStories):
         row = self._db.execute("SELECT data FROM state WHERE key = ?", (key,)).fetchone()
         return dict(json.loads(row["data"])) if row else {}
 
+    def get_states(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return {key: state for key in keys if (state := self.get_state(key))}  # in-process
+
     def set_state(self, key: str, state: dict[str, Any]) -> None:
         with self._tx() as db:
             db.execute(

@@ -170,6 +170,10 @@ def test_state_survives_reopen(new_store: Opener) -> None:
     s = new_store()
     assert s.get_state("source:feed") == {"etag": '"def"', "failures": 0}
     assert s.get_state("missing") == {}
+    s.set_state("source:other", {"etag": None})
+    assert s.get_states(["source:feed", "missing", "source:other"]) == {
+        "source:feed": {"etag": '"def"', "failures": 0}, "source:other": {"etag": None}}
+    assert s.get_states([]) == {}
     assert s.document_status(doc()) == "unchanged"
 
 
