@@ -52,6 +52,12 @@ def register(sub: Any) -> None:
         help="report only this rule (give it again for more)",
     )
     p.add_argument(
+        "--terms", action="store_true",
+        help="instead of each document, for each rule the terms its matches came from: per "
+        "part of its query, how many matched documents each term fired in and in how many "
+        "it was the only term of its part (a term with a second sense shows up here)",
+    )
+    p.add_argument(
         "--only-matches", action="store_true",
         help="leave out the documents the rules (or the --explain rule) do not match",
     )
@@ -100,8 +106,16 @@ def _test(args: argparse.Namespace) -> int:
 
         error("; ".join(unknown("rule", r, rules.rules) for r in unknown_rules))
         return Exit.INVALID
+    if args.terms and args.explain:
+        error("--terms and --explain show different things: give one of them")
+        return Exit.INVALID
     show = Show(rules=frozenset(args.only_rules or ()), only_matches=args.only_matches,
                 as_json=args.json, explain=args.explain)
+    tally = None
+    if args.terms:
+        from monitor.cli.test_terms import TermTally, print_tally
+
+        tally = TermTally(rules, config.languages)
     documents = matched = 0
     unread: list[Path] = []
     for path, doc, found in _matched(_readable(args.paths, config, unread), rules, config,
@@ -110,8 +124,14 @@ def _test(args: argparse.Namespace) -> int:
         if isinstance(found, Exception):
             error(f"{path}: {doc.title[:80]!r} could not be matched: {found}")
             unread.append(path)
+        elif tally is not None:
+            chosen = [m for m in found[1] if not show.rules or m.rule in show.rules]
+            tally.add(doc, chosen)
+            matched += bool(chosen)
         else:
             matched += _report(path, doc, rules, found, show, config.languages)
+    if tally is not None:
+        print_tally(tally, args.json)
     keep_prepared(rules)  # the next run finds the prefilters of these documents' languages
     if not args.json:
         note = f"; {len(unread)} file(s) could not be read" if unread else ""

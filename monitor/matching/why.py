@@ -128,3 +128,32 @@ def _gap(a: n.Occurrence, b: n.Occurrence) -> int:
     if b[2] < a[1]:
         return a[1] - b[2] - 1
     return 0
+
+
+def part_terms(rules: RuleSet, rule_id: str, analysis: Analysis, doc: Document
+               ) -> list[tuple[str, frozenset[str]]]:
+    """For a document the rule matches: its query's parts (the children of the top-level
+    AND, or the sides of a top-level NEAR, SENT or PARA, as the score counts them; NOT and
+    filters left out) with the terms, as written, that fired in each."""
+    root, ctx = rules.compiled(rule_id, analysis, doc)
+    out = []
+    for node, ex in _parts(rule_tree(rules.rules[rule_id]), root):
+        terms = frozenset(raw[3] for raw in ex.hits(ctx))
+        if terms:
+            out.append((_part_label(node), terms))
+    return out
+
+
+def _parts(node: q.Node, ex: n.Exec) -> list[tuple[q.Node, n.Exec]]:
+    if isinstance(node, q.And | q.Near | q.Same):
+        return [(c, e) for c, e in zip(node.children, _children(ex), strict=True)
+                if not isinstance(c, q.Not | q.Filter)]
+    return [(node, ex)]
+
+
+def _part_label(node: q.Node) -> str:
+    if isinstance(node, q.Scoped):
+        return f"{node.field}:{_part_label(node.child)}"
+    if isinstance(node, q.Or):
+        return " OR ".join(_part_label(c) for c in node.children)
+    return _label(node) if isinstance(node, q.Word | q.Phrase | q.Ref) else type(node).__name__

@@ -142,3 +142,41 @@ def test_workers_on_and_off_give_the_same_lines_in_the_same_order(project: Path)
     assert outputs[0] == outputs[1]
     assert [Path(d["path"]).name for d in lines] == sorted(Path(d["path"]).name for d in lines)
     assert sum(bool(d["matches"]) for d in lines) == 21  # 20 written + the seed
+
+
+def test_terms_tallies_the_terms_each_part_of_a_rule_matched_through(tmp_path: Path) -> None:
+    rules = tmp_path / "strikes.yaml"
+    rules.write_text(
+        "topics:\n  strikes:\n    terms: {en: [strikers, walkout, \"on strike\"]}\n"
+        "entities:\n  britain:\n    terms: {en: [Britain, England]}\n"
+        "rules:\n  - {id: strike-britain, query: '@strikes AND @britain'}\n"
+        "  - {id: britain, query: '@britain'}\n", encoding="utf-8")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i, text in enumerate([
+        "Cole faces injury lay-off\nThe striker was hurt playing for England.\n",
+        "Owen to stay in Madrid\nThe England forward is a fourth-choice striker.\n",
+        "Thousands on strike\nCivil servants went on strike across Britain in a walkout.\n",
+        "Weather\nRain in England.\n",
+    ]):
+        (docs / f"{i}.txt").write_text(text, encoding="utf-8")
+    args = ("test", "--config", str(tmp_path / "none.yaml"), "--rules", str(rules), "--rule",
+            "strike-britain", "--terms", str(docs))
+    done = monitor(*args)
+    assert done.returncode == 0, done.stderr
+    lines = [" ".join(line.split()) for line in done.stdout.splitlines()]
+    assert lines[:5] == [  # the footballers come through 'strikers' alone
+        "strike-britain: 3 matched document(s)", "@strikes",
+        "strikers 2 document(s), the only term of @strikes in 2",
+        "on strike 1 document(s), the only term of @strikes in 0",
+        "walkout 1 document(s), the only term of @strikes in 0"]
+    assert lines[5:] == ["@britain", "England 2 document(s), the only term of @britain in 2",
+                         "Britain 1 document(s), the only term of @britain in 1",
+                         "4 document(s), 3 matched by at least one rule"]
+    (tally,) = [json.loads(line) for line in monitor(*args, "--json").stdout.splitlines()]
+    assert tally["rule"] == "strike-britain" and tally["documents"] == 3
+    strikes, britain = tally["parts"]
+    assert strikes["terms"]["strikers"] == {"documents": 2, "alone": 2}
+    assert strikes["terms"]["walkout"] == {"documents": 1, "alone": 0}
+    assert britain["terms"] == {"England": {"documents": 2, "alone": 2},
+                                "Britain": {"documents": 1, "alone": 1}}
