@@ -43,13 +43,16 @@ The forms:
     ... + include         the same with the entity's shipped vocabularies (`include: all`)
 
 For each set it prints precision, recall and F1 averaged over the rules with the F1 of each
-rule, then precision/recall/F1 per rule for the recommended form, then one JSON line per set
-and form. Recall counts the judged documents that are on subject: every document a plain rule
-matches is judged, so the plain form's recall is 1 by construction and the others' recall is
-relative to it (the tuning set's 146 documents drawn as possible misses held no on-subject
-document that its plain rule misses).
+rule, the ceiling of any threshold on the score (the plain form and `within: paragraph` with
+the best min_score of each rule, chosen after the fact on the judgements), then
+precision/recall/F1 per rule for the recommended form, then one JSON line per set and form.
+With --errors [FORM], the form's false alerts and misses on every set, each with the plain
+form's score and the reason it was judged so. Recall counts the judged documents that are on
+subject: every document a plain rule matches is judged, so the plain form's recall is 1 by
+construction and the others' recall is relative to it (the tuning set's 146 documents drawn
+as possible misses held no on-subject document that its plain rule misses).
 
-    .venv/bin/python benchmarks/bench_relevance.py [--corpus PATH]
+    .venv/bin/python benchmarks/bench_relevance.py [--corpus PATH] [--errors [FORM]]
 """
 
 from __future__ import annotations
@@ -115,12 +118,7 @@ FORMS.update({
 
 def judgements(name: str) -> Judged:
     """(rule, document, on subject) for every judged line of a data file."""
-    out = []
-    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            rule, doc, judged, _ = line.split("\t")
-            out.append((rule, doc, judged == "1"))
-    return out
+    return [(rule, doc, on) for rule, doc, on, _ in reasons(name)]
 
 
 def variants(path: Path) -> list[str]:
@@ -146,7 +144,7 @@ def variants(path: Path) -> list[str]:
     return concepts
 
 
-def scores(matched: set[str], judged: Judged, rule: str, form: int) -> Scores:
+def scores(matched: dict[str, float], judged: Judged, rule: str, form: int) -> Scores:
     mine = [(doc, on) for r, doc, on in judged if r == rule]
     found = {doc for doc, _ in mine if f"{rule}--{form}|{doc}" in matched}
     tp = sum(1 for doc, on in mine if on and doc in found)
@@ -157,21 +155,65 @@ def scores(matched: set[str], judged: Judged, rule: str, form: int) -> Scores:
     return precision, recall, f1
 
 
-def match_all(corpus: Path, docs: set[str]) -> set[str]:
-    """'variant id|document' for every match of every form on the judged documents."""
+def match_all(corpus: Path, docs: set[str]) -> dict[str, float]:
+    """'variant id|document' -> score for every match of every form on the judged documents."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "rules.yaml"
         variants(path)
         rules = load_rules(path, languages=LANGUAGES)
-    matched: set[str] = set()
+    matched: dict[str, float] = {}
     for doc_id in sorted(docs):
         title, _, body = (corpus / f"{doc_id}.txt").read_text(encoding="utf-8").partition("\n")
         doc = Document(id=doc_id, source="news", title=title.strip(), body=body.strip())
-        matched.update(f"{m.rule}|{doc_id}" for m in rules.match(analyze(doc, LANGUAGES), doc))
+        matched.update((f"{m.rule}|{doc_id}", m.score)
+                       for m in rules.match(analyze(doc, LANGUAGES), doc))
     return matched
 
 
-def report(name: str, judged: Judged, matched: set[str]) -> list[dict[str, Any]]:
+def ceiling(judged: Judged, matched: dict[str, float], form: int) -> Scores:
+    """The form (one without a min_score) with the best min_score of each rule, chosen after
+    the fact on its judgements: what no single threshold on the score can beat."""
+    per = []
+    for rule in dict.fromkeys(r for r, _, _ in judged):
+        mine = [(matched.get(f"{rule}--{form}|{doc}"), on) for r, doc, on in judged
+                if r == rule]
+        wanted = sum(1 for _, on in mine if on)
+        best = (0.0, 0.0, -1.0)
+        for cut in sorted({s for s, _ in mine if s is not None} | {2.0}):
+            found = [on for s, on in mine if s is not None and s >= cut]
+            tp = sum(found)
+            p = tp / len(found) if found else 1.0
+            r = tp / wanted if wanted else 1.0
+            f = 2 * p * r / (p + r) if p + r else 0.0
+            best = max(best, (p, r, f), key=lambda x: x[2])
+        per.append(best)
+    return tuple(sum(v[k] for v in per) / len(per) for k in range(3))  # type: ignore[return-value]
+
+
+def errors(name: str, judged: Judged, matched: dict[str, float], form: str) -> None:
+    """The form's false alerts and misses on a set, with the judgement's reason."""
+    i = list(FORMS).index(form)
+    why = {(r, d): w for r, d, _, w in reasons(SETS[name])}
+    print(f"\n{name}, {form}: false alerts (+) and misses (-)")
+    for rule, doc, on in judged:
+        found = f"{rule}--{i}|{doc}" in matched
+        if found != on:
+            score = matched.get(f"{rule}--{list(FORMS).index('plain')}|{doc}")
+            print(f"  {'+' if found else '-'} {rule:18} {doc:40} "
+                  f"{'' if score is None else f'{score:.2f}':>5}  {why[(rule, doc)]}")
+
+
+def reasons(name: str) -> list[tuple[str, str, bool, str]]:
+    """Every judged line of a data file with its reason."""
+    out = []
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            rule, doc, judged, why = line.split("\t")
+            out.append((rule, doc, judged == "1", why))
+    return out
+
+
+def report(name: str, judged: Judged, matched: dict[str, float]) -> list[dict[str, Any]]:
     """Print one set's tables; return its JSON lines."""
     concepts = list(dict.fromkeys(r for r, _, _ in judged))
     docs = len({d for _, d, _ in judged})
@@ -188,6 +230,13 @@ def report(name: str, judged: Judged, matched: set[str]) -> list[dict[str, Any]]
                       "precision": round(avg[0], 3), "recall": round(avg[1], 3),
                       "f1": round(avg[2], 3), "rules": len(per), "documents": docs,
                       "per_rule": {r: [round(x, 3) for x in v] for r, v in per.items()}})
+    for form in ("plain", "within: paragraph"):
+        p, r, f = ceiling(judged, matched, list(FORMS).index(form))
+        print(f"{form + ', best min_score':26} {p:9.3f} {r:6.3f} {f:5.3f}   (per rule, "
+              "chosen after the fact: the ceiling of any threshold on the score)")
+        lines.append({"bench": "relevance", "set": name, "form": f"{form}, best min_score",
+                      "precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3),
+                      "rules": len(per), "documents": docs})
     best = next(line for line in lines if line["form"] == RECOMMENDED)
     print(f"per rule, {RECOMMENDED} (precision / recall / F1):")
     for rule, (p, r, f) in best["per_rule"].items():
@@ -199,21 +248,28 @@ def summary(lines: list[dict[str, Any]], sets: list[str]) -> None:
     """Every form on every set in one table: precision / recall / F1 averaged over rules."""
     print("\nall sets, precision / recall / F1 averaged over the rules:")
     print(f"{'form':26}" + "".join(f"{s:>24}" for s in sets))
-    for form in FORMS:
+    for form in [*FORMS, "plain, best min_score", "within: paragraph, best min_score"]:
         row = {line["set"]: line for line in lines if line["form"] == form}
         cells = (f"{row[s]['precision']:.3f} / {row[s]['recall']:.3f} / {row[s]['f1']:.3f}"
                  for s in sets)
-        print(f"{form:26}" + "".join(f"{c:>24}" for c in cells))
+        print(f"{form[:26]:26}" + "".join(f"{c:>24}" for c in cells))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--errors", metavar="FORM", nargs="?", const=RECOMMENDED,
+                        choices=list(FORMS), help="also list the form's false alerts and "
+                        f"misses on every set, with the plain form's score and the reason "
+                        f"judged (default form: {RECOMMENDED})")
     args = parser.parse_args()
     sets = {name: judgements(path) for name, path in SETS.items()}
     matched = match_all(args.corpus, {d for judged in sets.values() for _, d, _ in judged})
     lines = [line for name, judged in sets.items() for line in report(name, judged, matched)]
     summary(lines, list(sets))
+    if args.errors:
+        for name, judged in sets.items():
+            errors(name, judged, matched, args.errors)
     print()
     for line in lines:
         print(json.dumps(line))
