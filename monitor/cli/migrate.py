@@ -4,6 +4,7 @@ to switch over."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,18 +38,14 @@ def migrate_to(config: Config, target: str) -> int:
     from monitor.store.sqlite import SQLiteStore
     from monitor.store.transfer import copy_state
 
-    try:
+    def copy() -> dict[str, int]:
         with SQLiteStore(config.state) as source, PostgresStore(
                 url, retry_for=5, statement_timeout=0) as pg:  # a copy may be long
-            copied = copy_state(source, pg)
-    except LockedError as exc:
-        error(f"{exc}\n(stop the daemon first: the state must not change while it is copied)")
-        return Exit.LOCKED
-    except StoreError as exc:
-        error(str(exc))
-        return Exit.ERROR
-    _copied(config, config.state, url, copied, f"{config.state} is left as it was")
-    return Exit.OK
+            return copy_state(source, pg)
+
+    return _copied(config, config.state, url, copy,
+                   "stop the daemon first: the state must not change while it is copied",
+                   f"{config.state} is left as it was")
 
 
 def _to_sqlite(config: Config, url: str, path: Path) -> int:
@@ -60,25 +57,31 @@ def _to_sqlite(config: Config, url: str, path: Path) -> int:
     if not path.parent.is_dir():
         error(f"{path.parent} is not a folder: give the path of a new SQLite file")
         return Exit.ERROR
-    try:
+
+    def copy() -> dict[str, int]:
         with PostgresStore(url, retry_for=5, statement_timeout=0) as pg, SQLiteStore(
                 path) as sqlite:
-            copied = copy_back(pg, sqlite)
+            return copy_back(pg, sqlite)
+
+    return _copied(config, url, path, copy,
+                   "a daemon is using that file: give the path of a new one",
+                   f"{url} is left as it was; stop every node before switching, or what "
+                   "they record after the copy stays behind")
+
+
+def _copied(config: Config, source: object, target: object,
+            copy: Callable[[], dict[str, int]], locked: str, after: str) -> int:
+    """Run `copy` and say what it copied and what to do next (exit 0), or why it did not."""
+    try:
+        copied = copy()
     except LockedError as exc:
-        error(f"{exc}\n(a daemon is using that file: give the path of a new one)")
+        error(f"{exc}\n({locked})")
         return Exit.LOCKED
     except StoreError as exc:
         error(str(exc))
         return Exit.ERROR
-    _copied(config, url, str(path), copied,
-            f"{url} is left as it was; stop every node before switching, or what they record "
-            "after the copy stays behind")
-    return Exit.OK
-
-
-def _copied(config: Config, source: object, target: str, copied: dict[str, int],
-            after: str) -> None:
     print(f"copied {source} to {target}: "
           + ", ".join(f"{n} {table}" for table, n in copied.items()))
     print(f"now set `state: {target}` in {config.path or 'config.yaml'} and start the daemon; "
           f"{after}")
+    return Exit.OK

@@ -8,17 +8,21 @@ from pathlib import Path
 
 from monitor.cli.ops import collect_status, render_status
 from monitor.cluster.postgres import PostgresCoordinator
-from monitor.config import load_config
+from monitor.config import Config, load_config
 from monitor.models import Document
 from monitor.store.postgres import PostgresStore
+
+
+def shared_config(tmp_path: Path, url: str) -> Config:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "config.yaml").write_text(f"state: {url}\nrules: rules/\n")
+    return load_config(tmp_path / "config.yaml")
 
 
 def test_status_lists_the_nodes_their_leases_the_queue_and_a_rules_mismatch(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    (tmp_path / "rules").mkdir()
-    (tmp_path / "config.yaml").write_text(f"state: {postgres_url}\nrules: rules/\n")
-    config = load_config(tmp_path / "config.yaml")
+    config = shared_config(tmp_path, postgres_url)
     alpha = PostgresCoordinator(postgres_url, "alpha")
     beta = PostgresCoordinator(postgres_url, "beta")
     gone = PostgresCoordinator(postgres_url, "gone")
@@ -54,9 +58,7 @@ def test_status_lists_the_nodes_their_leases_the_queue_and_a_rules_mismatch(
 def test_a_node_polling_many_sources_shows_their_count_and_json_lists_them(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    (tmp_path / "rules").mkdir()
-    (tmp_path / "config.yaml").write_text(f"state: {postgres_url}\nrules: rules/\n")
-    config = load_config(tmp_path / "config.yaml")
+    config = shared_config(tmp_path, postgres_url)
     busy = PostgresCoordinator(postgres_url, "busy")
     store = PostgresStore(postgres_url)
     try:
