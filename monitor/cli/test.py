@@ -55,7 +55,7 @@ def register(sub: Any) -> None:
         "--terms", action="store_true",
         help="instead of each document, for each rule the terms its matches came from: per "
         "part of its query, how many matched documents each term fired in and in how many "
-        "it was the only term of its part (a term with a second sense shows up here)",
+        "it alone found the part (a term with a second sense shows up here)",
     )
     p.add_argument(
         "--only-matches", action="store_true",

@@ -23,7 +23,7 @@ from monitor.text.analysis import analyze
 @dataclass
 class RuleTerms:
     """One rule's tally: matched documents, and per part how many each term fired in and
-    in how many it was the only term of its part that fired."""
+    in how many it found every place the part was found at (the match rests on it)."""
 
     documents: int = 0
     fired: dict[str, Counter[str]] = field(default_factory=dict)
@@ -47,9 +47,8 @@ class TermTally:
             tally = self.by_rule.setdefault(m.rule, RuleTerms())
             tally.documents += 1
             for part, terms in part_terms(self._rules, m.rule, analysis, doc):
-                tally.fired.setdefault(part, Counter()).update(terms)
-                if len(terms) == 1:
-                    tally.alone.setdefault(part, Counter()).update(terms)
+                tally.fired.setdefault(part, Counter()).update(terms.keys())
+                tally.alone.setdefault(part, Counter()).update(t for t, a in terms.items() if a)
 
     def lines(self) -> list[str]:
         """The tally as text: per rule, per part, its terms by the documents they fired in."""
@@ -61,8 +60,8 @@ class TermTally:
                 out.append(f"  {part}")
                 width = max(len(term) for term in fired)
                 for term, count in sorted(fired.items(), key=lambda kv: (-kv[1], kv[0])):
-                    out.append(f"    {term:{width}}  {count:4} document(s), the only term of "
-                               f"{part} in {alone[term]}")
+                    out.append(f"    {term:{width}}  {count:4} document(s), alone in "
+                               f"{alone[term]}")
         return out
 
     def json_lines(self) -> list[str]:

@@ -131,16 +131,21 @@ def _gap(a: n.Occurrence, b: n.Occurrence) -> int:
 
 
 def part_terms(rules: RuleSet, rule_id: str, analysis: Analysis, doc: Document
-               ) -> list[tuple[str, frozenset[str]]]:
+               ) -> list[tuple[str, dict[str, bool]]]:
     """For a document the rule matches: its query's parts (the children of the top-level
     AND, or the sides of a top-level NEAR, SENT or PARA, as the score counts them; NOT and
-    filters left out) with the terms, as written, that fired in each."""
+    filters left out), each with the terms, as written, that fired in it, and for each term
+    whether it alone found every place the part was found at (terms of one word in two
+    forms, "bank" and "banks", find the same places: each is then alone)."""
     root, ctx = rules.compiled(rule_id, analysis, doc)
     out = []
     for node, ex in _parts(rule_tree(rules.rules[rule_id]), root):
-        terms = frozenset(raw[3] for raw in ex.hits(ctx))
-        if terms:
-            out.append((_part_label(node), terms))
+        places: dict[str, set[tuple[int, int]]] = {}
+        for number, start, _, term in ex.hits(ctx):
+            places.setdefault(term, set()).add((number, start))
+        if places:
+            every = set().union(*places.values())
+            out.append((_part_label(node), {t: p >= every for t, p in places.items()}))
     return out
 
 

@@ -147,7 +147,7 @@ def test_workers_on_and_off_give_the_same_lines_in_the_same_order(project: Path)
 def test_terms_tallies_the_terms_each_part_of_a_rule_matched_through(tmp_path: Path) -> None:
     rules = tmp_path / "strikes.yaml"
     rules.write_text(
-        "topics:\n  strikes:\n    terms: {en: [strikers, walkout, \"on strike\"]}\n"
+        "topics:\n  strikes:\n    terms: {en: [strikers, walkout, walkouts, \"on strike\"]}\n"
         "entities:\n  britain:\n    terms: {en: [Britain, England]}\n"
         "rules:\n  - {id: strike-britain, query: '@strikes AND @britain'}\n"
         "  - {id: britain, query: '@britain'}\n", encoding="utf-8")
@@ -158,6 +158,7 @@ def test_terms_tallies_the_terms_each_part_of_a_rule_matched_through(tmp_path: P
         "Owen to stay in Madrid\nThe England forward is a fourth-choice striker.\n",
         "Thousands on strike\nCivil servants went on strike across Britain in a walkout.\n",
         "Weather\nRain in England.\n",
+        "Bus drivers stage walkout\nThe walkout stopped buses across Britain.\n",
     ]):
         (docs / f"{i}.txt").write_text(text, encoding="utf-8")
     args = ("test", "--config", str(tmp_path / "none.yaml"), "--rules", str(rules), "--rule",
@@ -165,18 +166,19 @@ def test_terms_tallies_the_terms_each_part_of_a_rule_matched_through(tmp_path: P
     done = monitor(*args)
     assert done.returncode == 0, done.stderr
     lines = [" ".join(line.split()) for line in done.stdout.splitlines()]
-    assert lines[:5] == [  # the footballers come through 'strikers' alone
-        "strike-britain: 3 matched document(s)", "@strikes",
-        "strikers 2 document(s), the only term of @strikes in 2",
-        "on strike 1 document(s), the only term of @strikes in 0",
-        "walkout 1 document(s), the only term of @strikes in 0"]
-    assert lines[5:] == ["@britain", "England 2 document(s), the only term of @britain in 2",
-                         "Britain 1 document(s), the only term of @britain in 1",
-                         "4 document(s), 3 matched by at least one rule"]
+    assert lines[:6] == [  # the footballers come through 'strikers' alone
+        "strike-britain: 4 matched document(s)", "@strikes",
+        "strikers 2 document(s), alone in 2",
+        "walkout 2 document(s), alone in 1",  # two forms of a word: the same places
+        "walkouts 2 document(s), alone in 1",
+        "on strike 1 document(s), alone in 0"]
+    assert lines[6:] == ["@britain", "Britain 2 document(s), alone in 2",
+                         "England 2 document(s), alone in 2",
+                         "5 document(s), 4 matched by at least one rule"]
     (tally,) = [json.loads(line) for line in monitor(*args, "--json").stdout.splitlines()]
-    assert tally["rule"] == "strike-britain" and tally["documents"] == 3
+    assert tally["rule"] == "strike-britain" and tally["documents"] == 4
     strikes, britain = tally["parts"]
     assert strikes["terms"]["strikers"] == {"documents": 2, "alone": 2}
-    assert strikes["terms"]["walkout"] == {"documents": 1, "alone": 0}
-    assert britain["terms"] == {"England": {"documents": 2, "alone": 2},
-                                "Britain": {"documents": 1, "alone": 1}}
+    assert strikes["terms"]["on strike"] == {"documents": 1, "alone": 0}
+    assert britain["terms"] == {"Britain": {"documents": 2, "alone": 2},
+                                "England": {"documents": 2, "alone": 2}}
