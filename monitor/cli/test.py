@@ -126,7 +126,7 @@ def _test(args: argparse.Namespace) -> int:
             unread.append(path)
         elif tally is not None:
             chosen = [m for m in found[1] if not show.rules or m.rule in show.rules]
-            tally.add(doc, chosen)
+            tally.add(str(doc.url if doc.path is None and doc.url else path), doc, chosen)
             matched += bool(chosen)
         else:
             matched += _report(path, doc, rules, found, show, config.languages)

@@ -28,6 +28,12 @@ class RuleTerms:
     documents: int = 0
     fired: dict[str, Counter[str]] = field(default_factory=dict)
     alone: dict[str, Counter[str]] = field(default_factory=dict)
+    # (part, term) -> the first documents resting on the term alone (file or URL and
+    # headline), to read first
+    examples: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+
+
+EXAMPLES = 2  # documents named per term that alone found its part
 
 
 class TermTally:
@@ -38,8 +44,8 @@ class TermTally:
         self._languages = languages
         self.by_rule: dict[str, RuleTerms] = {}
 
-    def add(self, doc: Document, matches: Sequence[Match]) -> None:
-        """Count the parts' terms of each match of one document."""
+    def add(self, where: str, doc: Document, matches: Sequence[Match]) -> None:
+        """Count the parts' terms of each match of one document (`where`: its file or URL)."""
         if not matches:
             return
         analysis = analyze(doc, self._languages)
@@ -48,7 +54,12 @@ class TermTally:
             tally.documents += 1
             for part, terms in part_terms(self._rules, m.rule, analysis, doc):
                 tally.fired.setdefault(part, Counter()).update(terms.keys())
-                tally.alone.setdefault(part, Counter()).update(t for t, a in terms.items() if a)
+                alone = [t for t, a in terms.items() if a]
+                tally.alone.setdefault(part, Counter()).update(alone)
+                for term in alone:
+                    named = tally.examples.setdefault((part, term), [])
+                    if len(named) < EXAMPLES:
+                        named.append(f"{where}  {doc.title[:70]!r}")
 
     def lines(self) -> list[str]:
         """The tally as text: per rule, per part, its terms by the documents they fired in."""
@@ -62,15 +73,17 @@ class TermTally:
                 for term, count in sorted(fired.items(), key=lambda kv: (-kv[1], kv[0])):
                     out.append(f"    {term:{width}}  {count:4} document(s), alone in "
                                f"{alone[term]}")
+                    out += [f"      e.g. {where}" for where in tally.examples.get((part, term), ())]
         return out
 
     def json_lines(self) -> list[str]:
         """One JSON object per rule: {"rule", "documents", "parts": [{"part", "terms":
-        {term: {"documents", "alone"}}}]}."""
+        {term: {"documents", "alone", "examples"}}}]}."""
         return [json.dumps({
             "rule": rule, "documents": tally.documents,
             "parts": [{"part": part, "terms": {
-                term: {"documents": count, "alone": tally.alone.get(part, Counter())[term]}
+                term: {"documents": count, "alone": tally.alone.get(part, Counter())[term],
+                       "examples": tally.examples.get((part, term), [])}
                 for term, count in sorted(fired.items(), key=lambda kv: (-kv[1], kv[0]))}}
                 for part, fired in tally.fired.items()],
         }, ensure_ascii=False) for rule, tally in sorted(self.by_rule.items())]

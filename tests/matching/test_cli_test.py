@@ -165,7 +165,8 @@ def test_terms_tallies_the_terms_each_part_of_a_rule_matched_through(tmp_path: P
             "strike-britain", "--terms", str(docs))
     done = monitor(*args)
     assert done.returncode == 0, done.stderr
-    lines = [" ".join(line.split()) for line in done.stdout.splitlines()]
+    lines = [" ".join(line.split()) for line in done.stdout.splitlines()
+             if not line.lstrip().startswith("e.g.")]
     assert lines[:6] == [  # the footballers come through 'strikers' alone
         "strike-britain: 4 matched document(s)", "@strikes",
         "strikers 2 document(s), alone in 2",
@@ -175,10 +176,16 @@ def test_terms_tallies_the_terms_each_part_of_a_rule_matched_through(tmp_path: P
     assert lines[6:] == ["@britain", "Britain 2 document(s), alone in 2",
                          "England 2 document(s), alone in 2",
                          "5 document(s), 4 matched by at least one rule"]
+    out = done.stdout.splitlines()  # the documents to read first, under the term
+    at = out.index(next(x for x in out if x.lstrip().startswith("strikers")))
+    assert [x.split()[:2] for x in out[at + 1:at + 3]] == [
+        ["e.g.", str(docs / "0.txt")], ["e.g.", str(docs / "1.txt")]]
+    assert out[at + 1].endswith("'Cole faces injury lay-off'")
     (tally,) = [json.loads(line) for line in monitor(*args, "--json").stdout.splitlines()]
     assert tally["rule"] == "strike-britain" and tally["documents"] == 4
     strikes, britain = tally["parts"]
-    assert strikes["terms"]["strikers"] == {"documents": 2, "alone": 2}
-    assert strikes["terms"]["on strike"] == {"documents": 1, "alone": 0}
-    assert britain["terms"] == {"Britain": {"documents": 2, "alone": 2},
-                                "England": {"documents": 2, "alone": 2}}
+    assert strikes["terms"]["strikers"]["alone"] == 2
+    assert len(strikes["terms"]["strikers"]["examples"]) == 2
+    assert strikes["terms"]["on strike"] == {"documents": 1, "alone": 0, "examples": []}
+    assert {t: (v["documents"], v["alone"]) for t, v in britain["terms"].items()} == {
+        "Britain": (2, 2), "England": (2, 2)}
