@@ -181,6 +181,8 @@ def test_terms_tallies_the_terms_each_part_of_a_rule_matched_through(tmp_path: P
     assert [x.split()[:2] for x in out[at + 1:at + 3]] == [
         ["e.g.", str(docs / "0.txt")], ["e.g.", str(docs / "1.txt")]]
     assert out[at + 1].endswith("'Cole faces injury lay-off'")
+    both = monitor(*args, "--explain", "strike-britain")
+    assert both.returncode == 2 and "give one of them" in both.stderr and not both.stdout
     (tally,) = [json.loads(line) for line in monitor(*args, "--json").stdout.splitlines()]
     assert tally["rule"] == "strike-britain" and tally["documents"] == 4
     strikes, britain = tally["parts"]
