@@ -131,7 +131,7 @@ def test_the_held_out_sets_are_judged_apart_from_the_tuning_set() -> None:
     tuning, held = pairs("relevance_judged.tsv"), pairs("relevance_heldout.tsv")
     second, third = pairs("relevance_heldout2.tsv"), pairs("relevance_heldout3.tsv")
     fourth, fifth = pairs("relevance_heldout4.tsv"), pairs("relevance_heldout5.tsv")
-    sixth = pairs("relevance_heldout6.tsv")
+    sixth, seventh = pairs("relevance_heldout6.tsv"), pairs("relevance_heldout7.tsv")
     assert not tuning & held and len(held) >= 140
     for before, later, size in ((tuning | held, second, 140), (tuning | held | second, third, 140),
                                 (tuning | held | second | third, fourth, 140),
@@ -143,10 +143,13 @@ def test_the_held_out_sets_are_judged_apart_from_the_tuning_set() -> None:
     rules = load_rules([data / name for name in (
         "relevance_rules.yaml", "relevance_heldout_rules.yaml", "relevance_heldout2_rules.yaml",
         "relevance_heldout3_rules.yaml", "relevance_heldout4_rules.yaml",
-        "relevance_heldout5_rules.yaml", "relevance_heldout6_rules.yaml")],
-        languages=["en", "ru"])
-    assert {rule for rule, _ in held | second | third | fourth | fifth | sixth} <= set(rules.rules)
+        "relevance_heldout5_rules.yaml", "relevance_heldout6_rules.yaml",
+        "relevance_heldout7_rules.yaml")], languages=["en", "ru"])
+    later = held | second | third | fourth | fifth | sixth | seventh
+    assert {rule for rule, _ in later} <= set(rules.rules)
     earlier = tuning | held | second | third | fourth  # the fifth and sixth sets' documents
     assert not {doc for _, doc in earlier} & {doc for _, doc in fifth}  # are all new
     assert not {doc for _, doc in earlier | fifth} & {doc for _, doc in sixth}
+    assert not {doc for _, doc in earlier | fifth | sixth} & {doc for _, doc in seventh}
+    assert not {rule for rule, _ in earlier | fifth | sixth} & {rule for rule, _ in seventh}
     assert len({rule for rule, _ in held} - {rule for rule, _ in tuning}) >= 5  # unseen rules
