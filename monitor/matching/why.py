@@ -150,9 +150,18 @@ def part_terms(rules: RuleSet, rule_id: str, analysis: Analysis, doc: Document
 
 
 def _parts(node: q.Node, ex: n.Exec) -> list[tuple[q.Node, n.Exec]]:
-    if isinstance(node, q.And | q.Near | q.Same):
-        return [(c, e) for c, e in zip(node.children, _children(ex), strict=True)
-                if not isinstance(c, q.Not | q.Filter)]
+    """The parts as the score counts them (ruleset.parts_of): the sides of a NEAR, SENT or
+    PARA, also when it is the one child of an AND besides NOT and filters (as `within:`
+    makes it: `(@a PARA @b) NOT c`), else the AND's other children."""
+    if isinstance(node, q.Near | q.Same):
+        return list(zip(node.children, _children(ex), strict=True))
+    if isinstance(node, q.And):
+        present: list[tuple[q.Node, n.Exec]] = [
+            (c, e) for c, e in zip(node.children, _children(ex), strict=True)
+            if not isinstance(c, q.Not | q.Filter)]
+        if len(present) == 1:
+            return _parts(*present[0])
+        return present
     return [(node, ex)]
 
 

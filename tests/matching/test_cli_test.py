@@ -149,7 +149,8 @@ def test_terms_tallies_the_terms_each_part_of_a_rule_matched_through(tmp_path: P
     rules.write_text(
         "topics:\n  strikes:\n    terms: {en: [strikers, walkout, walkouts, \"on strike\"]}\n"
         "entities:\n  britain:\n    terms: {en: [Britain, England]}\n"
-        "rules:\n  - {id: strike-britain, query: '@strikes AND @britain'}\n"
+        "rules:\n  - {id: strike-britain, query: '@strikes AND @britain NOT rugby', within: "
+        "paragraph}\n"
         "  - {id: britain, query: '@britain'}\n", encoding="utf-8")
     docs = tmp_path / "docs"
     docs.mkdir()
