@@ -55,7 +55,9 @@ def register(sub: Any) -> None:
         "--terms", action="store_true",
         help="instead of each document, for each rule the terms its matches came from: per "
         "part of its query, how many matched documents each term fired in and in how many "
-        "it alone found the part (a term with a second sense shows up here)",
+        "it alone found the part (a term with a second sense shows up here); for the rules "
+        "named with --rule, also how many documents it did not alert on have one of its "
+        "parts (near misses: what its words may lack)",
     )
     p.add_argument(
         "--only-matches", action="store_true",
@@ -115,7 +117,7 @@ def _test(args: argparse.Namespace) -> int:
     if args.terms:
         from monitor.cli.test_terms import TermTally, print_tally
 
-        tally = TermTally(rules, config.languages)
+        tally = TermTally(rules, config.languages, near=args.only_rules or ())
     documents = matched = 0
     unread: list[Path] = []
     for path, doc, found in _matched(_readable(args.paths, config, unread), rules, config,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from monitor.cli.display import safe
 from monitor.matching import RuleSet
-from monitor.matching.why import part_terms
+from monitor.matching.why import part_terms, parts_held
 from monitor.models import Document, Match
 from monitor.text.analysis import analyze
 
@@ -31,6 +31,11 @@ class RuleTerms:
     # (part, term) -> the first documents resting on the term alone (file or URL and
     # headline), to read first
     examples: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    # near misses (for the rules named with --rule): per part, the documents where it holds
+    # and the rule does not alert, those with it in the headline first; and those with every
+    # part and no alert (within:, NOT, min_score)
+    missed: dict[str, list[tuple[bool, str]]] = field(default_factory=dict)
+    every: list[str] = field(default_factory=list)
 
 
 EXAMPLES = 2  # documents named per term that alone found its part
@@ -39,16 +44,24 @@ EXAMPLES = 2  # documents named per term that alone found its part
 class TermTally:
     """The terms behind each rule's matches over the documents tested."""
 
-    def __init__(self, rules: RuleSet, languages: Sequence[str]) -> None:
+    def __init__(self, rules: RuleSet, languages: Sequence[str],
+                 near: Sequence[str] = ()) -> None:
         self._rules = rules
         self._languages = languages
-        self.by_rule: dict[str, RuleTerms] = {}
+        self._near = tuple(near)  # rules whose near misses are counted too
+        self.by_rule: dict[str, RuleTerms] = {r: RuleTerms() for r in self._near}
 
     def add(self, where: str, doc: Document, matches: Sequence[Match]) -> None:
-        """Count the parts' terms of each match of one document (`where`: its file or URL)."""
-        if not matches:
+        """Count the parts' terms of each match of one document (`where`: its file or URL),
+        and the near misses of the rules asked for."""
+        alerted = {m.rule for m in matches}
+        misses = [r for r in self._near if r not in alerted]
+        if not matches and not misses:
             return
         analysis = analyze(doc, self._languages)
+        for rule in misses:
+            self._missed(rule, f"{where}  {doc.title[:70]!r}",
+                         parts_held(self._rules, rule, analysis, doc))
         for m in matches:
             tally = self.by_rule.setdefault(m.rule, RuleTerms())
             tally.documents += 1
@@ -60,6 +73,15 @@ class TermTally:
                     named = tally.examples.setdefault((part, term), [])
                     if len(named) < EXAMPLES:
                         named.append(f"{where}  {doc.title[:70]!r}")
+
+    def _missed(self, rule: str, named: str, parts: list[tuple[str, bool, bool]]) -> None:
+        tally = self.by_rule[rule]
+        if parts and all(holds for _, holds, _ in parts):
+            tally.every.append(named)
+            return
+        for part, holds, in_title in parts:
+            if holds:
+                tally.missed.setdefault(part, []).append((not in_title, named))
 
     def lines(self) -> list[str]:
         """The tally as text: per rule, per part, its terms by the documents they fired in."""
@@ -74,6 +96,19 @@ class TermTally:
                     out.append(f"    {term:{width}}  {count:4} document(s), alone in "
                                f"{alone[term]}")
                     out += [f"      e.g. {where}" for where in tally.examples.get((part, term), ())]
+            out += self._near_lines(rule, tally)
+        return out
+
+    def _near_lines(self, rule: str, tally: RuleTerms) -> list[str]:
+        if rule not in self._near:
+            return []
+        out = [f"  not alerted: {len(tally.every)} document(s) with every part (within:, NOT "
+               "or min_score)"] + [f"      e.g. {w}" for w in tally.every[:EXAMPLES]]
+        for part, found in tally.missed.items():
+            headline = sum(1 for later, _ in found if not later)
+            out.append(f"  not alerted: {len(found)} document(s) with {part} alone, "
+                       f"{headline} of them in the headline")
+            out += [f"      e.g. {w}" for _, w in sorted(found, key=lambda f: f[0])[:EXAMPLES]]
         return out
 
     def json_lines(self) -> list[str]:
@@ -86,6 +121,12 @@ class TermTally:
                        "examples": tally.examples.get((part, term), [])}
                 for term, count in sorted(fired.items(), key=lambda kv: (-kv[1], kv[0]))}}
                 for part, fired in tally.fired.items()],
+            **({"not_alerted": {
+                "every_part": len(tally.every),
+                "parts": {part: {"documents": len(found),
+                                 "headline": sum(1 for later, _ in found if not later)}
+                          for part, found in tally.missed.items()}}}
+               if rule in self._near else {}),
         }, ensure_ascii=False) for rule, tally in sorted(self.by_rule.items())]
 
 

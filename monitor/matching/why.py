@@ -171,3 +171,16 @@ def _part_label(node: q.Node) -> str:
     if isinstance(node, q.Or):
         return " OR ".join(_part_label(c) for c in node.children)
     return _label(node) if isinstance(node, q.Word | q.Phrase | q.Ref) else type(node).__name__
+
+
+def parts_held(rules: RuleSet, rule_id: str, analysis: Analysis, doc: Document
+               ) -> list[tuple[str, bool, bool]]:
+    """For any document: the rule's parts (as `part_terms` has them), each with whether it
+    holds and whether it is found in the headline."""
+    root, ctx = rules.compiled(rule_id, analysis, doc)
+    out = []
+    for node, ex in _parts(rule_tree(rules.rules[rule_id]), root):
+        holds = ex.matches(ctx)
+        out.append((_part_label(node), holds,
+                    holds and any(number == 0 for number, _, _, _ in ex.hits(ctx))))
+    return out

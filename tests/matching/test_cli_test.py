@@ -160,6 +160,7 @@ def test_terms_tallies_the_terms_each_part_of_a_rule_matched_through(tmp_path: P
         "Thousands on strike\nCivil servants went on strike across Britain in a walkout.\n",
         "Weather\nRain in England.\n",
         "Bus drivers stage walkout\nThe walkout stopped buses across Britain.\n",
+        "Rugby stars on strike\nEngland's rugby players are on strike over pay.\n",
     ]):
         (docs / f"{i}.txt").write_text(text, encoding="utf-8")
     args = ("test", "--config", str(tmp_path / "none.yaml"), "--rules", str(rules), "--rule",
@@ -176,7 +177,12 @@ def test_terms_tallies_the_terms_each_part_of_a_rule_matched_through(tmp_path: P
         "on strike 1 document(s), alone in 0"]
     assert lines[6:] == ["@britain", "Britain 2 document(s), alone in 2",
                          "England 2 document(s), alone in 2",
-                         "5 document(s), 4 matched by at least one rule"]
+                         # the near misses of the rule named: NOT rugby, and the weather
+                         "not alerted: 1 document(s) with every part (within:, NOT or "
+                         "min_score)",
+                         "not alerted: 1 document(s) with @britain alone, 0 of them in the "
+                         "headline",
+                         "6 document(s), 4 matched by at least one rule"]
     out = done.stdout.splitlines()  # the documents to read first, under the term
     at = out.index(next(x for x in out if x.lstrip().startswith("strikers")))
     assert [x.split()[:2] for x in out[at + 1:at + 3]] == [
@@ -192,3 +198,5 @@ def test_terms_tallies_the_terms_each_part_of_a_rule_matched_through(tmp_path: P
     assert strikes["terms"]["on strike"] == {"documents": 1, "alone": 0, "examples": []}
     assert {t: (v["documents"], v["alone"]) for t, v in britain["terms"].items()} == {
         "Britain": (2, 2), "England": (2, 2)}
+    assert tally["not_alerted"] == {"every_part": 1,
+                                    "parts": {"@britain": {"documents": 1, "headline": 0}}}
