@@ -153,7 +153,7 @@ class NearNode:
     def hits(self, ctx: Context) -> list[RawHit]:
         spans = self.occurrences(ctx)
         hits = [hit for child in self.children for hit in child.hits(ctx)]
-        if len(hits) * len(spans) > _FEW:
+        if len(spans) > 2 or len(hits) * len(spans) > _FEW:
             return _inside(hits, spans)
         marks = [(FIELD_NUMBER[s[0]], s[3], s[4]) for s in spans]
         return [

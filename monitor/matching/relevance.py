@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from monitor.matching.context import RawHit
+from monitor.models import ScoreParts
 from monitor.text.analysis import Analysis
 
 WEIGHTS = {"prominence": 0.3, "mentions": 0.3, "closeness": 0.3, "concentration": 0.1}
@@ -97,6 +98,20 @@ def part_stats(analysis: Analysis, where: frozenset[Place]) -> PartStats:
 
 def relevance(analysis: Analysis, parts: Sequence[PartStats]) -> Relevance:
     """The relevance of a match from the stats of its parts (one or more)."""
+    score, prominence, mentions, closeness, concentration, distance = _figures(analysis, parts)
+    return Relevance(score=score, prominence=prominence, mentions=mentions,
+                     closeness=closeness, concentration=concentration, distance=distance)
+
+
+def score_and_parts(analysis: Analysis, parts: Sequence[PartStats]) -> tuple[float, ScoreParts]:
+    """`relevance`'s score and `parts()`, without the Relevance (made per match)."""
+    score, prominence, mentions, closeness, concentration, _ = _figures(analysis, parts)
+    return score, (("prominence", prominence), ("mentions", mentions),
+                   ("closeness", closeness), ("concentration", concentration))
+
+
+def _figures(analysis: Analysis, parts: Sequence[PartStats]
+             ) -> tuple[float, float, float, float, float, int | None]:
     words = (len(analysis.title.parts) >> 1) + (len(analysis.body.parts) >> 1)
     prominence = min(p[2] for p in parts)
     least = min(p[3] for p in parts) * min(1.0, MENTION_WORDS / max(words, 1))
@@ -111,9 +126,8 @@ def relevance(analysis: Analysis, parts: Sequence[PartStats]) -> Relevance:
         closeness = concentration = 1.0
     score = (_PROMINENCE * prominence + _MENTIONS * mentions + _CLOSENESS * closeness
              + _CONCENTRATION * concentration)
-    return Relevance(score=round(score, 3), prominence=round(prominence, 3),
-                     mentions=round(mentions, 3), closeness=round(closeness, 3),
-                     concentration=round(concentration, 3), distance=distance)
+    return (round(score, 3), round(prominence, 3), round(mentions, 3), round(closeness, 3),
+            round(concentration, 3), distance)
 
 
 def _distance(positions: list[list[int]]) -> int:

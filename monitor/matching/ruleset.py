@@ -13,8 +13,15 @@ from types import MappingProxyType
 from monitor.matching import nodes as n
 from monitor.matching.explainers import Explainers
 from monitor.matching.prefilter import Index, build_index, post_order
-from monitor.matching.relevance import NO_HITS, PartStats, Place, part_stats, places, relevance
-from monitor.matching.shown import Counts, shown
+from monitor.matching.relevance import (
+    NO_HITS,
+    PartStats,
+    Place,
+    part_stats,
+    places,
+    score_and_parts,
+)
+from monitor.matching.shown import Counts, leaf_first, shown
 from monitor.models import Document, Field_, Match, ScoreParts
 from monitor.text.analysis import Analysis
 
@@ -52,6 +59,19 @@ def settle(rules: int) -> None:
         gc.freeze()
 
 
+PLAIN, CHECKED, ELSEWHERE = 0, 1, 2  # a rule's gate in a language (`gates`)
+
+
+def gates(rules: Sequence[Rule], lang: str) -> bytes:
+    """Per rule, what `RuleSet.rows` does with it in `lang`, one byte each: ELSEWHERE, its
+    languages leave this one out; CHECKED, a min_score or sources: through `_check`; else
+    PLAIN. Read in place of the Rule objects, which a worker then never touches (reading
+    an object writes its reference count: the page is copied into the worker)."""
+    return bytes(CHECKED if r.min_score or r.sources is not None else
+                 ELSEWHERE if r.languages is not None and lang not in r.languages else PLAIN
+                 for r in rules)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Rule:
     """One rule as written, validated. `notify` None means every notifier."""
@@ -78,8 +98,8 @@ class RuleSet:
     `match` analyses nothing itself: give it `monitor.text.analysis.analyze(doc, languages)`.
     """
 
-    __slots__ = ("_execs", "_indexes", "_lock", "_nodes", "_order", "_parts", "languages",
-                 "rules")
+    __slots__ = ("_execs", "_gates", "_ids", "_indexes", "_lock", "_nodes", "_order", "_parts",
+                 "languages", "rules")
 
     def __init__(
         self, rules: Sequence[Rule], execs: Sequence[n.Exec], languages: Sequence[str]
@@ -89,7 +109,9 @@ class RuleSet:
         self._order: tuple[Rule, ...] = tuple(rules)
         self._execs: tuple[n.Exec, ...] = tuple(execs)
         self._parts: tuple[tuple[n.Exec, ...], ...] = tuple(map(parts_of, execs))
+        self._ids: tuple[str, ...] = tuple(r.id for r in rules)
         self._indexes: dict[str, Index] = {}
+        self._gates: dict[str, bytes] = {}  # per language, with its index: see `gates`
         self._nodes: list[n.Exec] | None = None  # every node, children first: for each index
         self._lock = threading.Lock()
 
@@ -129,6 +151,7 @@ class RuleSet:
                         if self._nodes is None:
                             self._nodes = post_order(self._execs)
                         found = self._indexes[lang] = build_index(self._execs, lang, self._nodes)
+                        self._gates[lang] = gates(self._order, lang)
                         settle(len(self._order))
         return found
 
@@ -184,27 +207,51 @@ class RuleSet:
     def rows(self, analysis: Analysis, doc: Document) -> tuple[list[PlainHit], list[Row]]:
         """`match` as plain values, every score worked out: each distinct hit once, and per
         match the rule, the numbers of its hits, the score, its parts and the counts (what a
-        worker sends back, monitor.match_workers; no Hit or Match object is made)."""
+        worker sends back, monitor.match_workers; no Hit or Match object is made).
+
+        Most matches of a one-part rule are explained by one term (`a OR b OR c` where one
+        of them occurs, `a AND NOT b`, a word, a phrase): what such a match shows and its
+        score depend on that term alone, so they are made once per term and document and
+        shared by every rule the term explains alone."""
         ctx = self._context(analysis, doc)
         index = self._indexes[ctx.lang]
         decided = index.decided
         explainers = index.explainers
+        present, memo = ctx.present, ctx.shown
+        execs, ids, all_parts = self._execs, self._ids, self._parts
+        gate = self._gates[ctx.lang]
         numbers: dict[n.RawHit, int] = {}
         table: list[PlainHit] = []
         rows: list[Row] = []
-        for i in index.candidates(ctx.present):
-            found = self._check(i, ctx, i in decided, explainers)
-            if found is not None:
-                raw, counts, scored = found
-                value, parts = scored or _score(self._parts[i], ctx, explainers, self._execs[i])
-                at: list[int] = []
-                for hit in raw:
-                    k = numbers.get(hit)
-                    if k is None:
-                        k = numbers[hit] = len(table)
-                        table.append(ctx.plain(hit))
-                    at.append(k)
-                rows.append((self._order[i].id, tuple(at), value, parts, counts))
+        tails: dict[n.Exec, Tail] = {}
+        for i in index.candidates(present):
+            if gate[i]:
+                if gate[i] == CHECKED:
+                    found = self._check(i, ctx, i in decided, explainers)
+                    if found is not None:
+                        rows.append(_row(self, i, ctx, explainers, found, numbers, table))
+                continue
+            if i not in decided and not execs[i].matches(ctx):
+                continue
+            leaves = explainers[i]
+            if leaves is not None and not all_parts[i]:
+                alone: n.Exec | None = None
+                for leaf, need in leaves:
+                    if (need is None or need in present) and (
+                            memo.get(leaf) or leaf_first(leaf, ctx))[1]:
+                        if alone is not None:
+                            break
+                        alone = leaf
+                else:
+                    if alone is not None:
+                        tail = tails.get(alone)
+                        if tail is None:
+                            tail = tails[alone] = _tail(alone, ctx, explainers, numbers, table)
+                        rows.append((ids[i], *tail))
+                        continue
+            raw, counts = shown(execs[i], ctx, leaves)
+            found = raw, counts, None
+            rows.append(_row(self, i, ctx, explainers, found, numbers, table))
         return table, rows
 
     def _evaluate(
@@ -269,8 +316,7 @@ def _score(
     memo: dict[object, tuple[float, ScoreParts]] = ctx.scores
     scored = memo.get(key)
     if scored is None:
-        rel = relevance(ctx.analysis, stats)
-        scored = memo[key] = rel.score, rel.parts()
+        scored = memo[key] = score_and_parts(ctx.analysis, stats)
     return scored
 
 
@@ -312,3 +358,44 @@ def parts_of(node: n.Exec) -> tuple[n.Exec, ...]:
             return parts_of(present[0])
         return tuple(present) if len(present) > 1 else ()
     return ()
+
+
+Tail = tuple[tuple[int, ...], float, ScoreParts, Counts]  # a Row without its rule
+
+
+def _numbered(raw: list[n.RawHit], ctx: n.Context, numbers: dict[n.RawHit, int],
+              table: list[PlainHit]) -> tuple[int, ...]:
+    """The numbers of these hits in the document's table of plain hits (added if new)."""
+    at: list[int] = []
+    for hit in raw:
+        k = numbers.get(hit)
+        if k is None:
+            k = numbers[hit] = len(table)
+            table.append(ctx.plain(hit))
+        at.append(k)
+    return tuple(at)
+
+
+def _row(rules: RuleSet, i: int, ctx: n.Context, explainers: Explainers,
+         found: tuple[list[n.RawHit], Counts, Scored | None], numbers: dict[n.RawHit, int],
+         table: list[PlainHit]) -> Row:
+    """Rule i's match as a Row, from what `_check` found."""
+    raw, counts, scored = found
+    value, parts = scored or _score(rules._parts[i], ctx, explainers, rules._execs[i])
+    return rules._ids[i], _numbered(raw, ctx, numbers, table), value, parts, counts
+
+
+def _tail(leaf: n.Exec, ctx: n.Context, explainers: Explainers, numbers: dict[n.RawHit, int],
+          table: list[PlainHit]) -> Tail:
+    """What a match of a one-part rule explained by this leaf alone shows, and its score:
+    the leaf's first hits and count (as `shown` gives them when one leaf fired), and the
+    score of its places (`_score` of the rule: the same stats, so the same memo key)."""
+    first, count = ctx.shown[leaf]
+    stats = _stats(leaf, ctx, explainers)
+    assert stats is not None  # the leaf has hits
+    key = (stats[2], stats[3])
+    memo: dict[object, tuple[float, ScoreParts]] = ctx.scores
+    scored = memo.get(key)
+    if scored is None:
+        scored = memo[key] = score_and_parts(ctx.analysis, [stats])
+    return _numbered(first, ctx, numbers, table), scored[0], scored[1], ((first[0][3], count),)

@@ -29,7 +29,7 @@ def shown(node: n.Exec, ctx: n.Context, leaves: Explained) -> tuple[list[n.RawHi
     fired = 0
     for leaf, need in leaves:
         if need is None or need in present:
-            first, count = memo.get(leaf) or _first(leaf, ctx)
+            first, count = memo.get(leaf) or leaf_first(leaf, ctx)
             if count:
                 fired += 1
                 found += first
@@ -86,7 +86,7 @@ def _cap(hits: list[n.RawHit]) -> list[n.RawHit]:
     return out
 
 
-def _first(leaf: n.Exec, ctx: n.Context) -> tuple[list[n.RawHit], int]:
+def leaf_first(leaf: n.Exec, ctx: n.Context) -> tuple[list[n.RawHit], int]:
     """A leaf's first PER_TERM hits and at how many places it has hits, once per document."""
     if isinstance(leaf, n.TermLeaf):
         found = ctx.shown[leaf] = leaf.first(ctx, PER_TERM)

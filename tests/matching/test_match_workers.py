@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ from tests.matching.test_prefilter import FORMS, random_query
 WORKERS = [1, 2]  # 1: in this process, as before
 
 
-def rule_file(path: Path, rules: list[dict[str, str]], **extra: object) -> Path:
+def rule_file(path: Path, rules: Sequence[Mapping[str, object]], **extra: object) -> Path:
     path.write_text(yaml.safe_dump({**extra, "rules": rules}, allow_unicode=True),
                     encoding="utf-8")
     return path
@@ -73,8 +74,11 @@ def test_the_conformance_file_holds_with_and_without_workers(
 def test_indexed_matching_in_workers_equals_naive_matching(tmp_path: Path, workers: int) -> None:
     rng = random.Random(11)
     topics = {"t": {"terms": {"en": ["arms sales", "navy"], "ru": ["ракета", "спутник"]}}}
-    queries = [{"id": f"r{i}", "query": random_query(rng, rng.choice(["en", "ru"]))}
-               for i in range(400)]
+    # some rules a worker gates by language or checks first (min_score, sources)
+    options: list[dict[str, object]] = [{}, {"languages": ["en"]}, {"min_score": 0.6},
+                                        {"sources": ["s"]}, {"sources": ["other"]}, {}]
+    queries = [{"id": f"r{i}", "query": random_query(rng, rng.choice(["en", "ru"])),
+                **options[i % 6]} for i in range(400)]
     rules = load_rules(rule_file(tmp_path / "rules.yaml", queries, topics=topics),
                        languages=["en", "ru"])
     docs = []
