@@ -75,9 +75,14 @@ class Resources:
     templates: Path | None = None  # a folder of templates overriding the shipped ones
     read_only: bool = False  # a store opened by a command that only looks (no lock)
     shared: bool = False  # the store is shared by several daemons (PostgreSQL)
+    # where sources keep what they remember when not `store` itself (with several daemons,
+    # the node's service/state_buffer.py: read with a turn's claim, written in batches)
+    states: StateStore | None = None
 
     def state(self, who: str) -> StateStore:
-        """The store, for a plug-in that must remember things; ConfigError without one."""
+        """Where a plug-in keeps what it must remember; ConfigError without a store."""
+        if self.states is not None:
+            return self.states
         if self.store is None:
             raise ConfigError(f"{who} needs a state store, and none was given")
         return self.store

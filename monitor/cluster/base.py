@@ -110,6 +110,10 @@ class Coordinator(Protocol):
         """Let the lease go; a turn (a lease taken with `every`) is recorded as ended now."""
         ...
 
+    def release_all(self, leases: Sequence[Lease]) -> None:
+        """`release` for many leases in one go (the turns of a node's last polls)."""
+        ...
+
     def plan_turns(self, every: Mapping[str, float]) -> int:
         """Record each source lease's interval in seconds (`source:<id>` -> interval less
         the slack) for `claim_turns`; a source new to the state is due at once."""

@@ -50,6 +50,9 @@ class LocalCoordinator:
     def release(self, lease: Lease) -> None:
         return None
 
+    def release_all(self, leases: Sequence[Lease]) -> None:
+        return None
+
     def plan_turns(self, every: Mapping[str, float]) -> int:
         return 0  # one node: its scheduler runs each source on its interval
 

@@ -91,6 +91,13 @@ WHERE (l.expires <= {NOW} OR l.node = excluded.node) AND l.turn <= {NOW} - %(eve
 RETURNING generation, expires
 """
 
+_RELEASE = f"""
+UPDATE cluster_leases l SET expires = {NOW},
+    turn = CASE WHEN l.turn > 0 THEN {NOW} ELSE l.turn END
+FROM unnest(%s::text[], %s::text[], %s::bigint[]) AS h(name, node, generation)
+WHERE l.name = h.name AND l.node = h.node AND l.generation = h.generation
+"""
+
 _CLAIM = f"""
 UPDATE cluster_queue q SET node = %(node)s, claimed_until = {NOW} + %(ttl)s,
     claims = q.claims + 1
@@ -233,11 +240,14 @@ class PostgresCoordinator:
                 for x in leases if x.name in kept]
 
     def release(self, lease: Lease) -> None:
+        self.release_all([lease])
+
+    def release_all(self, leases: Sequence[Lease]) -> None:
+        if not leases:
+            return
         with self._cursor() as cur:
-            cur.execute(f"UPDATE cluster_leases SET expires = {NOW},"
-                        f" turn = CASE WHEN turn > 0 THEN {NOW} ELSE turn END"
-                        " WHERE name = %s AND node = %s AND generation = %s",
-                        (lease.name, lease.node, lease.generation))
+            cur.execute(_RELEASE, ([x.name for x in leases], [x.node for x in leases],
+                                   [x.generation for x in leases]))
 
     def plan_turns(self, every: Mapping[str, float]) -> int:
         with self._cursor() as cur:

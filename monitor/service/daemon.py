@@ -33,6 +33,7 @@ from monitor.service.live_rules import LiveRules
 from monitor.service.nodes import Node
 from monitor.service.queue import SharedQueue
 from monitor.service.scheduler import job_table, watch_source
+from monitor.service.state_buffer import StateBuffer
 from monitor.service.status import ServiceStatus
 from monitor.service.timings import Timings
 from monitor.service.turns import Turns
@@ -70,6 +71,7 @@ class Daemon:
         self.outbox: Outbox
         self.node: Node  # this daemon among the nodes sharing the state
         self.queue: SharedQueue  # the documents any node matches (a shared state only)
+        self.states: StateBuffer | None = None  # the sources' states (a shared state only)
         self.sources: dict[str, Source] = {}
         self.notifiers: dict[str, Notifier] = {}
         self.vitals = ServiceStatus(clock)
@@ -110,10 +112,13 @@ class Daemon:
         # invalid rules are fatal only when the state keeps no good set to fall back on
         self.live = LiveRules(config, self._rules_reloaded, self.store)
         http = self._http or await stack.enter_async_context(FeedHttp.from_config(config.feeds))
+        if self.node.shared:
+            self.states = StateBuffer(self.store)
+            stack.callback(self.states.flush)  # (a stop flushes before; this is the last try)
         ctx = Resources(store=self.store, http=http, clock=self.clock,
                         languages=tuple(config.languages), feeds=config.feeds,
                         pages=config.pages, templates=config.templates,
-                        shared=self.node.shared)
+                        shared=self.node.shared, states=self.states)
         for cfg in (c for c in config.sources if c.enabled):
             self.sources[cfg.id] = await stack.enter_async_context(build_source(cfg, ctx))
             self._source_locks[cfg.id] = asyncio.Lock()
@@ -172,6 +177,8 @@ class Daemon:
         try:
             return await self._poll(source_id, source)
         finally:
+            if self.states is not None:  # what it saved, before the next node may read it
+                self.states.flush()
             self.node.give(lease)
 
     async def _poll(self, source_id: str, source: Source) -> int:
@@ -256,7 +263,7 @@ class Daemon:
         watchers.append(asyncio.create_task(self.live.watch(self._stopped), name="watch:rules"))
         turns = Turns(self.node, {sid: s.interval for sid, s in self.sources.items()},
                       self.poll_turn, room=2 * self.config.feeds.max_concurrent,
-                      stopping=lambda: self.work.stopping)
+                      stopping=lambda: self.work.stopping, states=self.states)
         if self.node.shared:
             self.node.heartbeat()
             watchers.append(asyncio.create_task(self.queue.run(), name="queue"))
@@ -289,8 +296,8 @@ class Daemon:
                 raise
 
     async def poll_turn(self, source_id: str) -> None:
-        """A source's turn claimed by this node (several nodes, service/turns.py): poll it,
-        then give the lease back, which records the turn's end."""
+        """A source's turn claimed by this node (several nodes, service/turns.py): poll it
+        (Turns gives the lease back after, which records the turn's end)."""
         try:
             if not self.work.stopping:
                 await self._poll(source_id, self.sources[source_id])
@@ -299,8 +306,6 @@ class Daemon:
                 raise
         except Exception:
             log.exception("source %r: its turn failed", source_id, extra={"source": source_id})
-        finally:
-            self.node.give(f"source:{source_id}")
 
     # ------------------------------------------------------------ jobs and status
 

@@ -111,6 +111,13 @@ class Node:
         if lease is not None and self.shared:
             self._call(lambda: self.coordinator.release(lease))
 
+    def end_turns(self, names: Collection[str]) -> None:
+        """Give back the leases of turns whose polls ended, in one call (each turn is
+        recorded as ended now)."""
+        leases = [lease for name in names if (lease := self.held.pop(name, None))]
+        if leases and self.shared:
+            self._call(lambda: self.coordinator.release_all(leases))
+
     # sources' turns, claimed in batches (a shared state; one node runs its own schedule)
 
     def turn_every(self, interval: float) -> float:

@@ -81,8 +81,7 @@ class ServiceStatus:
                 keys.append(health.STATUS_KEY)
             if node is not None:
                 keys.append(f"{health.STATUS_KEY}:{node['node']}")
-            for key in keys:
-                store.set_state(key, snap)
+            store.set_states(dict.fromkeys(keys, snap))  # one write, encoded once
         except StoreUnavailable as exc:  # a server restarting: the next save will do
             log.warning("could not save the status that `monitor status` shows (%s)", exc)
         except Exception:

@@ -64,6 +64,8 @@ class FeedSource(FetchingSource):
         Raises SourceError when the feed could not be fetched or was not a feed; its
         health says when it will be tried again.
         """
+        if self._shared:  # the last poll may have been another node's
+            self._state = self._load()
         st = self._state
         now = time.time()
         if st.get("disabled") or (st.get("retry_at") or 0.0) > now:

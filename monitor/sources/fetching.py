@@ -27,6 +27,7 @@ class FetchingSource:
         *,
         http: FeedHttp | None = None,
         backoff_max: float = BACKOFF_MAX,
+        shared: bool = False,
     ) -> None:
         self.cfg = cfg
         self.id = cfg.id
@@ -34,6 +35,9 @@ class FetchingSource:
         self._store = state
         self._http = http or FeedHttp()
         self._backoff_max = backoff_max
+        # several daemons poll it in turn: each poll starts from the state the last one
+        # saved, whichever node that was (its validators: a 304, not the whole feed again)
+        self._shared = shared
         self._setup()
 
     def _setup(self) -> None:
@@ -43,7 +47,7 @@ class FetchingSource:
     def from_config(cls, cfg: Any, ctx: Resources) -> Self:
         """The source for a config section, with the owner's store, client and backoff cap."""
         return cls(cfg, ctx.state(f"source {cfg.id!r}"), http=ctx.http,
-                   backoff_max=ctx.feeds.backoff_max)
+                   backoff_max=ctx.feeds.backoff_max, shared=ctx.shared)
 
     async def __aenter__(self) -> Self:
         await self._http.__aenter__()

@@ -100,7 +100,8 @@ class OpmlSource(FetchingSource):
         limits = self.cfg.model_dump(include=set(FetchedSourceConfig.model_fields))
         cfg = FeedSourceConfig(**{**limits, "type": "feed", "id": item.id, "url": item.url,
                                   "language": self.cfg.language or item.language})
-        feed = FeedSource(cfg, self._store, http=self._http, backoff_max=self._backoff_max)
+        feed = FeedSource(cfg, self._store, http=self._http, backoff_max=self._backoff_max,
+                          shared=self._shared)
         return feed.listed_in(self.id, item.title)
 
     async def poll(self) -> list[Document]:

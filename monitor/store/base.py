@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -145,6 +146,11 @@ class Store(StoryStore, Protocol):
         """Replace a source's (or component's) saved state."""
         ...
 
+    def set_states(self, states: Mapping[str, dict[str, Any]]) -> None:
+        """`set_state` for many keys in one write (one transaction); a state given for
+        several keys (the same object) is encoded once."""
+        ...
+
     def prune(self, before: float) -> int:
         """Forget alerts older than `before` that are no longer pending, and the text of
         documents not updated since; a document's id and text hash stay, so a source that
@@ -166,3 +172,17 @@ class Store(StoryStore, Protocol):
     def close(self) -> None:
         """Release the file and the lock."""
         ...
+
+
+def encoded_states(states: Mapping[str, dict[str, Any]],
+                   now: float) -> list[tuple[str, str, float]]:
+    """(key, JSON, now) rows of `set_states`; a state given for several keys is encoded once
+    (the status snapshot, thousands of sources, is saved under two keys)."""
+    done: dict[int, str] = {}
+    rows = []
+    for key, state in states.items():
+        data = done.get(id(state))
+        if data is None:
+            data = done[id(state)] = json.dumps(state, default=str)
+        rows.append((key, data, now))
+    return rows

@@ -14,7 +14,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -27,7 +27,7 @@ from monitor.config import PostgresStoreConfig
 from monitor.errors import StoreError, StoreUnavailable
 from monitor.models import Alert, Document
 from monitor.registry import Resources
-from monitor.store.base import Delivery, DeliveryStatus, DocumentStatus
+from monitor.store.base import Delivery, DeliveryStatus, DocumentStatus, encoded_states
 from monitor.store.pg_connect import NETWORK_TIMEOUT, STATEMENT_TIMEOUT, connection_options
 from monitor.store.pg_schema import migrate
 from monitor.store.pg_stories import PostgresStories
@@ -326,10 +326,13 @@ class PostgresStore(PostgresStories):
         return {row["key"]: dict(json.loads(row["data"])) for row in rows}
 
     def set_state(self, key: str, state: dict[str, Any]) -> None:
+        self.set_states({key: state})
+
+    def set_states(self, states: Mapping[str, dict[str, Any]]) -> None:
         self._write(
             "INSERT INTO state (key, data, updated) VALUES (%s, %s, %s) ON CONFLICT (key)"
             " DO UPDATE SET data = excluded.data, updated = excluded.updated",
-            [(key, json.dumps(state, default=str), time.time())])
+            encoded_states(states, time.time()))
 
     # ------------------------------------------------------------ maintenance
 

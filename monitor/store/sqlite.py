@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ from monitor.config import SQLiteStoreConfig
 from monitor.errors import StoreError, StoreUnavailable
 from monitor.models import Alert, Document
 from monitor.registry import Resources
-from monitor.store.base import Delivery, DeliveryStatus, DocumentStatus
+from monitor.store.base import Delivery, DeliveryStatus, DocumentStatus, encoded_states
 from monitor.store.lock import StateLock, resolved
 from monitor.store.schema import check_header, migrate, outdated
 from monitor.store.sqlite_stories import SQLiteStories
@@ -318,11 +318,16 @@ class SQLiteStore(SQLiteStories):
         return {key: state for key in keys if (state := self.get_state(key))}  # in-process
 
     def set_state(self, key: str, state: dict[str, Any]) -> None:
+        self.set_states({key: state})
+
+    def set_states(self, states: Mapping[str, dict[str, Any]]) -> None:
+        if not states:
+            return
         with self._tx() as db:
-            db.execute(
+            db.executemany(
                 "INSERT INTO state (key, data, updated) VALUES (?, ?, ?)"
                 " ON CONFLICT(key) DO UPDATE SET data = excluded.data, updated = excluded.updated",
-                (key, json.dumps(state, default=str), time.time()),
+                encoded_states(states, time.time()),
             )
 
     # ------------------------------------------------------------ maintenance

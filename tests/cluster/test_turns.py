@@ -30,7 +30,9 @@ def _names(turns: list[Turn]) -> set[str]:
     return {t.lease.name for t in turns}
 
 
-def test_due_turns_are_shared_out_in_batches_each_to_one_node(nodes: Nodes) -> None:
+def test_due_turns_are_shared_out_in_batches_each_to_one_node(
+    nodes: Nodes, postgres_url: str
+) -> None:
     a, b = nodes("a"), nodes("b")
     every = {f"source:s{i}": 60.0 for i in range(10)}
     assert a.plan_turns(every) == 10
@@ -40,9 +42,12 @@ def test_due_turns_are_shared_out_in_batches_each_to_one_node(nodes: Nodes) -> N
     assert len(first) == 4 and len(second) == 6
     assert _names(first) | _names(second) == set(every)
     assert a.claim_turns(100, 30.0, soonest=60.0) == []  # all held: nothing is due
-    for turn in first + second:
-        (a if turn.lease.node == "a" else b).release(turn.lease)
+    a.release_all([t.lease for t in first])  # a's polls ended: given back in one go
+    for turn in second:
+        b.release(turn.lease)
     assert b.claim_turns(100, 30.0, soonest=60.0) == []  # polled within the interval
+    _age(postgres_url, 61.0)
+    assert _names(b.claim_turns(100, 30.0, soonest=60.0)) == set(every)
 
 
 def test_the_next_turn_comes_an_interval_after_the_end_of_the_poll(
@@ -102,17 +107,21 @@ def test_a_node_does_not_claim_a_turn_of_a_source_it_is_still_polling(
 
 
 class _Feeds:
-    """Tiny feeds on 127.0.0.1 answering 304 to their ETag; records each GET's time."""
+    """Tiny feeds on 127.0.0.1 answering 304 to their ETag; records each GET's time, and
+    the GETs without the ETag."""
 
     def __init__(self) -> None:
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
         self.hits: dict[str, list[float]] = {}
+        self.unconditional: dict[str, int] = {}
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 outer.hits.setdefault(self.path, []).append(time.monotonic())
+                if self.headers.get("If-None-Match") is None:
+                    outer.unconditional[self.path] = outer.unconditional.get(self.path, 0) + 1
                 if self.headers.get("If-None-Match") == '"v1"':
                     self.send_response(304)
                     self.end_headers()
@@ -168,3 +177,5 @@ async def test_two_daemons_poll_each_feed_once_per_interval_between_them(
         gaps = [b - a for a, b in itertools.pairwise(times)]
         assert len(times) >= 2, f"{feed} polled {len(times)} time(s) in 7 s"
         assert min(gaps) >= every, f"{feed} polled twice within {min(gaps):.2f} s"
+    # each poll sent the ETag the last one saved, whichever node that was: one 200 a feed
+    assert feeds.unconditional == dict.fromkeys(feeds.hits, 1)

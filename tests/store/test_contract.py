@@ -177,6 +177,16 @@ def test_state_survives_reopen(new_store: Opener) -> None:
     assert s.document_status(doc()) == "unchanged"
 
 
+def test_set_states_writes_many_in_one_call(store: Store) -> None:
+    store.set_state("source:a", {"etag": '"old"'})
+    shared = {"sources": {"a": {"ok": True}}}
+    store.set_states({"source:a": {"etag": '"new"'}, "status": shared, "status:n1": shared})
+    assert store.get_states(["source:a", "status", "status:n1"]) == {
+        "source:a": {"etag": '"new"'}, "status": shared, "status:n1": shared}
+    store.set_states({})
+    assert store.get_state("source:a") == {"etag": '"new"'}
+
+
 def test_prune_keeps_ids_and_pending_alerts(store: Store) -> None:
     old, kept = doc(id="old", body="old"), doc(id="kept", body="kept")
     store.put_document(old)
