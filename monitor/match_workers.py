@@ -25,7 +25,8 @@ from typing import Generic, TypeVar, cast
 from monitor import metrics
 from monitor.errors import MonitorError, WorkerCrashed
 from monitor.matching import RuleSet
-from monitor.matching.ruleset import PlainHit, Row, quiet_gc
+from monitor.matching.rows import PlainHit, Row
+from monitor.matching.ruleset import quiet_gc
 from monitor.models import Alert, Document, Hit, Match
 from monitor.pipeline import make_alerts
 from monitor.text.analysis import analyze, document_language

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from monitor.errors import Location, RuleError
@@ -46,6 +46,11 @@ class Compiler:
         self.languages = tuple(languages)
         self._leaves: dict[tuple[object, ...], n.Exec] = {}
         self._refs: dict[tuple[str, tuple[str, ...]], n.Exec] = {}
+        # every other node by its kind, its children (shared already) and its own values:
+        # rules written alike (the same query under two ids, one NEAR in many rules) share
+        # one node, which a document then evaluates once (and `RuleSet.rows` reuses its
+        # match for every rule it is the query of)
+        self._shared: dict[tuple[object, ...], n.Exec] = {}
         # one frozenset per set of languages, shared by the leaves (a rule set of 100,000
         # rules has tens of thousands of leaves and a handful of language sets)
         self._langs: dict[tuple[str, ...], frozenset[str]] = {}
@@ -69,19 +74,34 @@ class Compiler:
         if isinstance(node, q.Ref):
             return self._ref(node, fields)
         if isinstance(node, q.Filter):
-            return n.FilterLeaf(node.kind, node.value)
+            kind, value = node.kind, node.value
+            return self._share(("filter", kind, value), lambda: n.FilterLeaf(kind, value))
         if isinstance(node, q.Scoped):
             return self.compile(node.child, languages=languages, fields=(node.field,))
         if isinstance(node, q.Not):
-            return n.NotNode(self.compile(node.child, languages=languages, fields=fields))
+            child = self.compile(node.child, languages=languages, fields=fields)
+            return self._share(("not", id(child)), lambda: n.NotNode(child))
         children = tuple(self.compile(c, languages=languages, fields=fields) for c in node.children)
+        ids = tuple(map(id, children))
         if isinstance(node, q.And):
-            return n.AndNode(children)
+            return self._share(("and", ids), lambda: n.AndNode(children))
         if isinstance(node, q.Or):
-            return n.OrNode(children)
+            return self._share(("or", ids), lambda: n.OrNode(children))
         if isinstance(node, q.Same):
-            return n.SameNode(self._positional(children, node.unit.upper()[:4]), node.unit)
-        return n.NearNode(self._positional(children, "NEAR"), node.distance)
+            unit = node.unit
+            return self._share(("same", ids, unit), lambda: n.SameNode(
+                self._positional(children, unit.upper()[:4]), unit))
+        distance = node.distance
+        return self._share(("near", ids, distance), lambda: n.NearNode(
+            self._positional(children, "NEAR"), distance))
+
+    def _share(self, key: tuple[object, ...], make: Callable[[], n.Exec]) -> n.Exec:
+        """The node made for `key` before (children by identity: they are shared, and kept
+        alive by their parents here), or a new one."""
+        found = self._shared.get(key)
+        if found is None:
+            found = self._shared[key] = make()
+        return found
 
     def _positional(self, children: tuple[n.Exec, ...], operator: str) -> tuple[n.Positional, ...]:
         positional: list[n.Positional] = []

@@ -45,7 +45,7 @@ class Context:
         self.made: dict[RawHit, Hit] = {}  # the same hit explains many rules: made once
         self.parts: dict[object, Any] = {}  # part node -> its relevance stats (relevance.py)
         self.places: dict[object, Any] = {}  # leaf -> where it occurs, for those stats
-        self.scores: dict[object, Any] = {}  # the parts' stats -> the score (ruleset._score)
+        self.scores: dict[object, Any] = {}  # the parts' stats -> the score (scoring.score_of)
 
     def plain(self, raw: RawHit) -> tuple[str, Field_, str, int, int]:
         """A raw hit as plain values: term, field, the text as written, start, end."""

@@ -160,10 +160,8 @@ class TermLeaf(_Leaf):
         if plan[0][0] in ctx.present:
             term = self.term
             for field in self.fields:
+                # ascending and distinct: a word carries each feature once (Lexicon)
                 positions = ctx.features.positions(field, plan[0][0])
-                distinct = set(positions)  # a word may carry a prefix twice
-                if len(distinct) < len(positions):
-                    positions = sorted(distinct)
                 count += len(positions)
                 if positions and len(out) < k:
                     b = ctx.analysis.field(field).bounds  # token p spans b[2p] to b[2p + 1]

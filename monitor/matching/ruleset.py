@@ -13,23 +13,11 @@ from types import MappingProxyType
 from monitor.matching import nodes as n
 from monitor.matching.explainers import Explainers
 from monitor.matching.prefilter import Index, build_index, post_order
-from monitor.matching.relevance import (
-    NO_HITS,
-    PartStats,
-    Place,
-    part_stats,
-    places,
-    score_and_parts,
-)
-from monitor.matching.shown import Counts, leaf_first, shown
-from monitor.models import Document, Field_, Match, ScoreParts
+from monitor.matching.rows import PlainHit, Row, Rows, gates, plain_rows, twins
+from monitor.matching.scoring import Scored, parts_of, score_of
+from monitor.matching.shown import Counts, shown
+from monitor.models import Document, Match
 from monitor.text.analysis import Analysis
-
-Scored = tuple[float, ScoreParts]
-# a hit as plain values (term, field, text, start, end), and a match as plain values: the
-# rule, the numbers of its hits among a document's plain hits, score, parts, term counts
-PlainHit = tuple[str, Field_, str, int, int]
-Row = tuple[str, tuple[int, ...], float, ScoreParts, Counts]
 
 FREEZE_AT = 2000  # rules; below this the collector's passes are cheap anyway
 
@@ -59,19 +47,6 @@ def settle(rules: int) -> None:
         gc.freeze()
 
 
-PLAIN, CHECKED, ELSEWHERE = 0, 1, 2  # a rule's gate in a language (`gates`)
-
-
-def gates(rules: Sequence[Rule], lang: str) -> bytes:
-    """Per rule, what `RuleSet.rows` does with it in `lang`, one byte each: ELSEWHERE, its
-    languages leave this one out; CHECKED, a min_score or sources: through `_check`; else
-    PLAIN. Read in place of the Rule objects, which a worker then never touches (reading
-    an object writes its reference count: the page is copied into the worker)."""
-    return bytes(CHECKED if r.min_score or r.sources is not None else
-                 ELSEWHERE if r.languages is not None and lang not in r.languages else PLAIN
-                 for r in rules)
-
-
 @dataclass(frozen=True, kw_only=True)
 class Rule:
     """One rule as written, validated. `notify` None means every notifier."""
@@ -98,8 +73,8 @@ class RuleSet:
     `match` analyses nothing itself: give it `monitor.text.analysis.analyze(doc, languages)`.
     """
 
-    __slots__ = ("_execs", "_gates", "_ids", "_indexes", "_lock", "_nodes", "_order", "_parts",
-                 "languages", "rules")
+    __slots__ = ("_execs", "_firsts", "_gates", "_ids", "_indexes", "_lock", "_nodes", "_order",
+                 "_parts", "_twins", "languages", "rules")
 
     def __init__(
         self, rules: Sequence[Rule], execs: Sequence[n.Exec], languages: Sequence[str]
@@ -110,6 +85,9 @@ class RuleSet:
         self._execs: tuple[n.Exec, ...] = tuple(execs)
         self._parts: tuple[tuple[n.Exec, ...], ...] = tuple(map(parts_of, execs))
         self._ids: tuple[str, ...] = tuple(r.id for r in rules)
+        # rules whose query node an earlier rule has too (written alike), and those earlier
+        self._twins: dict[int, int] = twins(self._execs)
+        self._firsts: frozenset[int] = frozenset(self._twins.values())
         self._indexes: dict[str, Index] = {}
         self._gates: dict[str, bytes] = {}  # per language, with its index: see `gates`
         self._nodes: list[n.Exec] | None = None  # every node, children first: for each index
@@ -205,54 +183,15 @@ class RuleSet:
                 if (m := self._evaluate(i, ctx, explainers=explainers))]
 
     def rows(self, analysis: Analysis, doc: Document) -> tuple[list[PlainHit], list[Row]]:
-        """`match` as plain values, every score worked out: each distinct hit once, and per
-        match the rule, the numbers of its hits, the score, its parts and the counts (what a
-        worker sends back, monitor.match_workers; no Hit or Match object is made).
-
-        Most matches of a one-part rule are explained by one term (`a OR b OR c` where one
-        of them occurs, `a AND NOT b`, a word, a phrase): what such a match shows and its
-        score depend on that term alone, so they are made once per term and document and
-        shared by every rule the term explains alone."""
+        """`match` as plain values, every score worked out (monitor.matching.rows): each
+        distinct hit once, and per match the rule, the numbers of its hits, the score, its
+        parts and the counts (what a worker sends back; no Hit or Match object is made)."""
         ctx = self._context(analysis, doc)
         index = self._indexes[ctx.lang]
-        decided = index.decided
-        explainers = index.explainers
-        present, memo = ctx.present, ctx.shown
-        execs, ids, all_parts = self._execs, self._ids, self._parts
-        gate = self._gates[ctx.lang]
-        numbers: dict[n.RawHit, int] = {}
-        table: list[PlainHit] = []
-        rows: list[Row] = []
-        tails: dict[n.Exec, Tail] = {}
-        for i in index.candidates(present):
-            if gate[i]:
-                if gate[i] == CHECKED:
-                    found = self._check(i, ctx, i in decided, explainers)
-                    if found is not None:
-                        rows.append(_row(self, i, ctx, explainers, found, numbers, table))
-                continue
-            if i not in decided and not execs[i].matches(ctx):
-                continue
-            leaves = explainers[i]
-            if leaves is not None and not all_parts[i]:
-                alone: n.Exec | None = None
-                for leaf, need in leaves:
-                    if (need is None or need in present) and (
-                            memo.get(leaf) or leaf_first(leaf, ctx))[1]:
-                        if alone is not None:
-                            break
-                        alone = leaf
-                else:
-                    if alone is not None:
-                        tail = tails.get(alone)
-                        if tail is None:
-                            tail = tails[alone] = _tail(alone, ctx, explainers, numbers, table)
-                        rows.append((ids[i], *tail))
-                        continue
-            raw, counts = shown(execs[i], ctx, leaves)
-            found = raw, counts, None
-            rows.append(_row(self, i, ctx, explainers, found, numbers, table))
-        return table, rows
+        return plain_rows(Rows(
+            ctx=ctx, index=index, gate=self._gates[ctx.lang], execs=self._execs, ids=self._ids,
+            parts=self._parts, twins=self._twins, firsts=self._firsts,
+            check=partial(self._check, ctx=ctx, explainers=index.explainers)))
 
     def _evaluate(
         self, i: int, ctx: n.Context, decided: bool = False, explainers: Explainers | None = None,
@@ -266,7 +205,7 @@ class RuleSet:
         raw, counts, scored = found
         hits = tuple(map(ctx.hit, raw))
         if scored is None:  # scored when asked
-            score = partial(_score, self._parts[i], ctx, explainers, self._execs[i])
+            score = partial(score_of, self._parts[i], ctx, explainers, self._execs[i])
             return Match(rule=self._order[i].id, hits=hits, counts=counts, later=score)
         return Match(rule=self._order[i].id, hits=hits, counts=counts, score=scored[0],
                      score_parts=scored[1])
@@ -288,114 +227,9 @@ class RuleSet:
         raw, counts = shown(node, ctx, None if explainers is None else explainers[i])
         if not rule.min_score and not any_score:
             return raw, counts, None
-        scored = _score(self._parts[i], ctx, explainers, node)
+        scored = score_of(self._parts[i], ctx, explainers, node)
         if scored[0] < rule.min_score and not any_score:
             return None
         return raw, counts, scored
 
 
-def _score(
-    parts: tuple[n.Exec, ...], ctx: n.Context, explainers: Explainers | None, root: n.Exec
-) -> Scored:
-    """A match's relevance score and its parts (see relevance.py)."""
-    stats: list[PartStats] = []
-    for part in parts:
-        found = _stats(part, ctx, explainers)
-        if found is None:  # a part without hits of its own: weigh the rule as one part
-            stats = []
-            break
-        stats.append(found)
-    if not stats:
-        whole = _stats(root, ctx, explainers)
-        stats = [whole] if whole is not None else []
-    if not stats:
-        return NO_HITS.score, NO_HITS.parts()
-    # the score depends on the parts' stats only: one part's on its prominence and count,
-    # several parts' on the stats themselves, made once per document per part node
-    key = (stats[0][2], stats[0][3]) if len(stats) == 1 else tuple(map(id, stats))
-    memo: dict[object, tuple[float, ScoreParts]] = ctx.scores
-    scored = memo.get(key)
-    if scored is None:
-        scored = memo[key] = score_and_parts(ctx.analysis, stats)
-    return scored
-
-
-def _stats(part: n.Exec, ctx: n.Context, explainers: Explainers | None) -> PartStats | None:
-    """A part's occurrences as the score needs them, once per document (parts are shared),
-    from those of its leaves (shared more still), when the leaves that explain it are known."""
-    memo: dict[object, PartStats | None] = ctx.parts
-    if part in memo:
-        return memo[part]
-    leaves = None if explainers is None else explainers.of(part)
-    if leaves is None:
-        where = places(ctx.analysis, part.hits(ctx))
-    else:
-        present = ctx.present
-        where = frozenset().union(*[
-            _places(leaf, ctx) for leaf, need in leaves if need is None or need in present])
-    found = memo[part] = part_stats(ctx.analysis, where) if where else None
-    return found
-
-
-def _places(leaf: n.Exec, ctx: n.Context) -> frozenset[Place]:
-    memo: dict[object, frozenset[Place]] = ctx.places
-    found = memo.get(leaf)
-    if found is None:
-        hits = ctx.hits.get(leaf)
-        found = memo[leaf] = places(ctx.analysis, hits if hits is not None else leaf.hits(ctx))
-    return found
-
-
-def parts_of(node: n.Exec) -> tuple[n.Exec, ...]:
-    """The parts of a rule's query for its relevance score: the children of the top-level
-    AND that must be present, or of a top-level NEAR, SENT or PARA (also when it is the
-    only such child of the AND, as `within:` makes it); () for a query of one part."""
-    if isinstance(node, n.NearNode):
-        return tuple(node.children)
-    if isinstance(node, n.AndNode) and not isinstance(node, n.OrNode):
-        present = [c for c in node.children if not isinstance(c, n.NotNode | n.FilterLeaf)]
-        if len(present) == 1:
-            return parts_of(present[0])
-        return tuple(present) if len(present) > 1 else ()
-    return ()
-
-
-Tail = tuple[tuple[int, ...], float, ScoreParts, Counts]  # a Row without its rule
-
-
-def _numbered(raw: list[n.RawHit], ctx: n.Context, numbers: dict[n.RawHit, int],
-              table: list[PlainHit]) -> tuple[int, ...]:
-    """The numbers of these hits in the document's table of plain hits (added if new)."""
-    at: list[int] = []
-    for hit in raw:
-        k = numbers.get(hit)
-        if k is None:
-            k = numbers[hit] = len(table)
-            table.append(ctx.plain(hit))
-        at.append(k)
-    return tuple(at)
-
-
-def _row(rules: RuleSet, i: int, ctx: n.Context, explainers: Explainers,
-         found: tuple[list[n.RawHit], Counts, Scored | None], numbers: dict[n.RawHit, int],
-         table: list[PlainHit]) -> Row:
-    """Rule i's match as a Row, from what `_check` found."""
-    raw, counts, scored = found
-    value, parts = scored or _score(rules._parts[i], ctx, explainers, rules._execs[i])
-    return rules._ids[i], _numbered(raw, ctx, numbers, table), value, parts, counts
-
-
-def _tail(leaf: n.Exec, ctx: n.Context, explainers: Explainers, numbers: dict[n.RawHit, int],
-          table: list[PlainHit]) -> Tail:
-    """What a match of a one-part rule explained by this leaf alone shows, and its score:
-    the leaf's first hits and count (as `shown` gives them when one leaf fired), and the
-    score of its places (`_score` of the rule: the same stats, so the same memo key)."""
-    first, count = ctx.shown[leaf]
-    stats = _stats(leaf, ctx, explainers)
-    assert stats is not None  # the leaf has hits
-    key = (stats[2], stats[3])
-    memo: dict[object, tuple[float, ScoreParts]] = ctx.scores
-    scored = memo.get(key)
-    if scored is None:
-        scored = memo[key] = score_and_parts(ctx.analysis, [stats])
-    return _numbered(first, ctx, numbers, table), scored[0], scored[1], ((first[0][3], count),)

@@ -165,3 +165,25 @@ def test_a_new_rule_set_and_a_new_language_reach_the_workers(tmp_path: Path) -> 
         assert set(second.prepared) == {"en", "ru"}  # built here, then shared by the workers
     finally:
         pool.close()
+
+
+def test_rules_written_alike_share_a_node_and_each_gets_its_own_match(tmp_path: Path) -> None:
+    queries = ["navy NEAR/3 ship", "navy OR ship", "navy AND NOT port"]
+    options: list[dict[str, object]] = [{}, {}, {"min_score": 0.99}, {"languages": ["ru"]}, {}]
+    rules = load_rules(rule_file(tmp_path / "rules.yaml", [
+        {"id": f"{k}-{j}", "query": q, **o} for k, q in enumerate(queries)
+        for j, o in enumerate(options)]), languages=["en", "ru"])
+    docs = [Document(id=str(i), source="s", title="The navy ship", body=text)
+            for i, text in enumerate(["A ship of the navy left port.", "Navy news.", ""])]
+    first = analyze(docs[0], ["en", "ru"])
+    assert rules.compiled("0-0", first, docs[0])[0] is rules.compiled("0-4", first, docs[0])[0]
+    naive = []
+    for doc in docs:
+        analysis = analyze(doc, ["en", "ru"])
+        naive.append((analysis.language, rules.match_all(analysis, doc)))
+    assert {m.rule for _, found in naive for m in found} >= {"0-0", "0-1", "0-4", "1-4", "2-4"}
+    pool = MatchWorkers(2, ["en", "ru"])
+    try:
+        assert pool.matches(rules, docs) == naive
+    finally:
+        pool.close()

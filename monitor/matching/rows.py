@@ -1,0 +1,168 @@
+"""A document's matches as plain values, every score worked out: what a matching worker
+sends back (monitor.match_workers), made without Hit or Match objects.
+
+Most matches of a one-part rule are explained by one term (`a OR b OR c` where one of them
+occurs, `a AND NOT b`, a word, a phrase): what such a match shows and its score depend on
+that term alone, so they are made once per term and document and shared by every rule the
+term explains alone. Rules written alike share their query's node (the compiler makes one),
+and the match of the first is the match of the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from monitor.matching import nodes as n
+from monitor.matching.explainers import Explainers
+from monitor.matching.prefilter import Index
+from monitor.matching.relevance import score_and_parts
+from monitor.matching.scoring import Scored, score_of, stats_of
+from monitor.matching.shown import Counts, leaf_first, shown
+from monitor.models import Field_, ScoreParts
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from monitor.matching.ruleset import Rule
+
+# a hit as plain values (term, field, text, start, end), and a match as plain values: the
+# rule, the numbers of its hits among a document's plain hits, score, parts, term counts
+PlainHit = tuple[str, Field_, str, int, int]
+Row = tuple[str, tuple[int, ...], float, ScoreParts, Counts]
+Tail = tuple[tuple[int, ...], float, ScoreParts, Counts]  # a Row without its rule
+Found = tuple[list[n.RawHit], Counts, Scored | None]  # what RuleSet._check finds
+
+PLAIN, CHECKED, ELSEWHERE = 0, 1, 2  # a rule's gate in a language (`gates`)
+
+
+def gates(rules: Sequence[Rule], lang: str) -> bytes:
+    """Per rule, what `plain_rows` does with it in `lang`, one byte each: ELSEWHERE, its
+    languages leave this one out; CHECKED, a min_score or sources: through `_check`; else
+    PLAIN. Read in place of the Rule objects, which a worker then never touches (reading
+    an object writes its reference count: the page is copied into the worker)."""
+    return bytes(CHECKED if r.min_score or r.sources is not None else
+                 ELSEWHERE if r.languages is not None and lang not in r.languages else PLAIN
+                 for r in rules)
+
+
+def twins(execs: Sequence[n.Exec]) -> dict[int, int]:
+    """Rule number -> the first rule with the same query node, for rules whose query
+    another rule before them has too."""
+    first: dict[int, int] = {}
+    out: dict[int, int] = {}
+    for i, node in enumerate(execs):
+        k = first.setdefault(id(node), i)
+        if k != i:
+            out[i] = k
+    return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rows:
+    """One document and what of the rule set `plain_rows` reads."""
+
+    ctx: n.Context
+    index: Index
+    gate: bytes
+    execs: tuple[n.Exec, ...]
+    ids: tuple[str, ...]
+    parts: tuple[tuple[n.Exec, ...], ...]
+    twins: Mapping[int, int]
+    firsts: frozenset[int]
+    check: Callable[..., Found | None]  # RuleSet._check for this document
+
+
+def plain_rows(job: Rows) -> tuple[list[PlainHit], list[Row]]:
+    """Each distinct hit once, and per match the rule, the numbers of its hits, the score,
+    its parts and the counts; equal to `RuleSet.match` with its scores worked out."""
+    ctx, index, gate, execs, ids = job.ctx, job.index, job.gate, job.execs, job.ids
+    decided = index.decided
+    explainers = index.explainers
+    present, memo = ctx.present, ctx.shown
+    all_parts, twins_of, firsts = job.parts, job.twins, job.firsts
+    numbers: dict[n.RawHit, int] = {}
+    table: list[PlainHit] = []
+    rows: list[Row] = []
+    tails: dict[n.Exec, Tail] = {}
+    done: dict[int, Tail | None] = {}  # the first rules of twins: their match, or None
+    for i in index.candidates(present):
+        if gate[i]:
+            if gate[i] == CHECKED:
+                found = job.check(i, decided=i in decided)
+                if found is not None:
+                    rows.append((ids[i], *_scored(found, all_parts[i], execs[i], ctx,
+                                                  explainers, numbers, table)))
+            continue
+        twin = twins_of.get(i)
+        if twin is not None and twin in done:
+            same = done[twin]
+            if same is not None:
+                rows.append((ids[i], *same))
+            continue
+        if i not in decided and not execs[i].matches(ctx):
+            if i in firsts:
+                done[i] = None
+            continue
+        leaves = explainers[i]
+        tail: Tail | None = None
+        if leaves is not None and not all_parts[i]:
+            alone: n.Exec | None = None
+            for leaf, need in leaves:
+                if (need is None or need in present) and (
+                        memo.get(leaf) or leaf_first(leaf, ctx))[1]:
+                    if alone is not None:
+                        break
+                    alone = leaf
+            else:
+                if alone is not None:
+                    tail = tails.get(alone)
+                    if tail is None:
+                        tail = tails[alone] = _tail(alone, ctx, explainers, numbers, table)
+        if tail is None:
+            raw, counts = shown(execs[i], ctx, leaves)
+            tail = _scored((raw, counts, None), all_parts[i], execs[i], ctx, explainers,
+                           numbers, table)
+        if i in firsts:
+            done[i] = tail
+        rows.append((ids[i], *tail))
+    return table, rows
+
+
+def _numbered(raw: list[n.RawHit], ctx: n.Context, numbers: dict[n.RawHit, int],
+              table: list[PlainHit]) -> tuple[int, ...]:
+    """The numbers of these hits in the document's table of plain hits (added if new)."""
+    at: list[int] = []
+    for hit in raw:
+        k = numbers.get(hit)
+        if k is None:
+            k = numbers[hit] = len(table)
+            table.append(ctx.plain(hit))
+        at.append(k)
+    return tuple(at)
+
+
+def _scored(found: Found, parts: tuple[n.Exec, ...], root: n.Exec, ctx: n.Context,
+            explainers: Explainers, numbers: dict[n.RawHit, int],
+            table: list[PlainHit]) -> Tail:
+    """A match as a Tail, from what `_check` (or `shown`) found, scored if it is not yet."""
+    raw, counts, scored = found
+    value, score_parts = scored or score_of(parts, ctx, explainers, root)
+    return _numbered(raw, ctx, numbers, table), value, score_parts, counts
+
+
+def _tail(leaf: n.Exec, ctx: n.Context, explainers: Explainers, numbers: dict[n.RawHit, int],
+          table: list[PlainHit]) -> Tail:
+    """What a match of a one-part rule explained by this leaf alone shows, and its score:
+    the leaf's first hits and count (as `shown` gives them when one leaf fired), and the
+    score of its places (`score_of` the rule: the same stats, so the same memo key)."""
+    first, count = ctx.shown[leaf]
+    stats = stats_of(leaf, ctx, explainers)
+    assert stats is not None  # the leaf has hits
+    key = (stats[2], stats[3])
+    memo: dict[object, tuple[float, ScoreParts]] = ctx.scores
+    scored = memo.get(key)
+    if scored is None:
+        scored = memo[key] = score_and_parts(ctx.analysis, [stats])
+    return _numbered(first, ctx, numbers, table), scored[0], scored[1], ((first[0][3], count),)

@@ -1,0 +1,86 @@
+"""A match's score from the parts of its rule's query, worked out once per document and
+part (parts, and the leaves under them, are shared between rules: topics, common words);
+the formula itself is in relevance.py."""
+
+from __future__ import annotations
+
+from monitor.matching import nodes as n
+from monitor.matching.explainers import Explainers
+from monitor.matching.relevance import (
+    NO_HITS,
+    PartStats,
+    Place,
+    part_stats,
+    places,
+    score_and_parts,
+)
+from monitor.models import ScoreParts
+
+Scored = tuple[float, ScoreParts]
+
+
+def score_of(
+    parts: tuple[n.Exec, ...], ctx: n.Context, explainers: Explainers | None, root: n.Exec
+) -> Scored:
+    """A match's relevance score and its parts (see relevance.py)."""
+    stats: list[PartStats] = []
+    for part in parts:
+        found = stats_of(part, ctx, explainers)
+        if found is None:  # a part without hits of its own: weigh the rule as one part
+            stats = []
+            break
+        stats.append(found)
+    if not stats:
+        whole = stats_of(root, ctx, explainers)
+        stats = [whole] if whole is not None else []
+    if not stats:
+        return NO_HITS.score, NO_HITS.parts()
+    # the score depends on the parts' stats only: one part's on its prominence and count,
+    # several parts' on the stats themselves, made once per document per part node
+    key = (stats[0][2], stats[0][3]) if len(stats) == 1 else tuple(map(id, stats))
+    memo: dict[object, tuple[float, ScoreParts]] = ctx.scores
+    scored = memo.get(key)
+    if scored is None:
+        scored = memo[key] = score_and_parts(ctx.analysis, stats)
+    return scored
+
+
+def stats_of(part: n.Exec, ctx: n.Context, explainers: Explainers | None) -> PartStats | None:
+    """A part's occurrences as the score needs them, once per document (parts are shared),
+    from those of its leaves (shared more still), when the leaves that explain it are known."""
+    memo: dict[object, PartStats | None] = ctx.parts
+    if part in memo:
+        return memo[part]
+    leaves = None if explainers is None else explainers.of(part)
+    if leaves is None:
+        where = places(ctx.analysis, part.hits(ctx))
+    else:
+        present = ctx.present
+        where = frozenset().union(*[
+            places_of(leaf, ctx) for leaf, need in leaves if need is None or need in present])
+    found = memo[part] = part_stats(ctx.analysis, where) if where else None
+    return found
+
+
+def places_of(leaf: n.Exec, ctx: n.Context) -> frozenset[Place]:
+    """Where a leaf occurs, as the score counts it, once per document."""
+    memo: dict[object, frozenset[Place]] = ctx.places
+    found = memo.get(leaf)
+    if found is None:
+        hits = ctx.hits.get(leaf)
+        found = memo[leaf] = places(ctx.analysis, hits if hits is not None else leaf.hits(ctx))
+    return found
+
+
+def parts_of(node: n.Exec) -> tuple[n.Exec, ...]:
+    """The parts of a rule's query for its relevance score: the children of the top-level
+    AND that must be present, or of a top-level NEAR, SENT or PARA (also when it is the
+    only such child of the AND, as `within:` makes it); () for a query of one part."""
+    if isinstance(node, n.NearNode):
+        return tuple(node.children)
+    if isinstance(node, n.AndNode) and not isinstance(node, n.OrNode):
+        present = [c for c in node.children if not isinstance(c, n.NotNode | n.FilterLeaf)]
+        if len(present) == 1:
+            return parts_of(present[0])
+        return tuple(present) if len(present) > 1 else ()
+    return ()
