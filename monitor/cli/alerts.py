@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from monitor.cli.common import Exit, add_command, config_or_none, error, with_state
+from monitor.cli.common import Exit, add_command, config_or_none, count, error, with_state
 from monitor.cli.display import shorten, when
 from monitor.errors import MonitorError
 
@@ -48,7 +48,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--limit",
-        type=int,
+        type=count,
         default=100,
         metavar="N",
         help="list at most N deliveries (default: 100)",

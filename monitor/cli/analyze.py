@@ -25,6 +25,9 @@ def register(sub: Any) -> None:
 def _analyze(args: argparse.Namespace) -> int:
     from monitor.text.inspect import describe
 
+    if not args.text.strip():
+        error("TEXT is empty: give the words to analyse, e.g. monitor analyze \"Китаем\"")
+        return EXIT_INVALID
     language = (args.lang or "").strip().lower() or detect_language(args.text, sorted(SUPPORTED))
     if language not in SUPPORTED:
         error(f"--lang {args.lang}: not a supported language; use one of "

@@ -44,6 +44,17 @@ def add_command(sub: Any, name: str, handler: Any, help: str) -> argparse.Argume
     return parser
 
 
+def count(text: str) -> int:
+    """An argparse type: a number of items to show, 1 or more (`--limit N`)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of 1 or more")
+    return value
+
+
 def error(message: str) -> None:
     """Print an error for the user on stderr."""
     print(escape_controls(f"monitor: {message}", keep_newlines=True), file=sys.stderr)

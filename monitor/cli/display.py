@@ -16,6 +16,11 @@ def when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 match`, `2 matches`: a count with its noun in the right number."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def ago(ts: float | None, now: float | None = None) -> str:
     """How long ago a unix time was: `12 s ago`, `5 min ago`, `3 h ago`, `2 d ago`."""
     if not ts:

@@ -16,7 +16,15 @@ from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
-from monitor.cli.common import Exit, add_command, config_or_none, error, open_state, with_state
+from monitor.cli.common import (
+    Exit,
+    add_command,
+    config_or_none,
+    count,
+    error,
+    open_state,
+    with_state,
+)
 from monitor.cli.display import when
 from monitor.cli.matches import alert_json, render_alert
 from monitor.cli.matches import run as _matches
@@ -56,7 +64,8 @@ def register(sub: Any) -> None:
         help="how far back to look, e.g. 2h, 7d (default: 24h)",
     )
     p.add_argument(
-        "--limit", type=int, default=200, metavar="N", help="show at most N matches (default: 200)"
+        "--limit", type=count, default=200, metavar="N",
+        help="show at most N matches (default: 200)",
     )
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
     p = add_command(

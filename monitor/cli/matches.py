@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from monitor.cli.common import Exit, error
-from monitor.cli.display import safe, shorten, when
+from monitor.cli.display import counted, safe, shorten, when
 
 if TYPE_CHECKING:
     from monitor.config import Config
@@ -154,7 +154,8 @@ def run(args: argparse.Namespace, config: Config, store: Store) -> int:
         for alert in shown:
             print(render_alert(alert))
         scope = f"rule {args.rule!r}" if args.rule else "all rules"
-        print(f"{len(shown)} matches for {scope} since {when(time.time() - args.since)}")
+        found = counted(len(shown), "match", "matches")
+        print(f"{found} for {scope} since {when(time.time() - args.since)}")
     if len(shown) < len(alerts):
         print(more_note(shown, alerts, args.limit), file=sys.stderr if args.json else sys.stdout)
     return Exit.OK

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.cli import history
 from monitor.cli.common import Exit, add_command, config_or_none, error, open_state, with_state
-from monitor.cli.display import ago, size, table, when
+from monitor.cli.display import ago, counted, size, table, when
 from monitor.errors import LockedError
 from monitor.health import SNAPSHOT_EVERY, STATUS_KEY
 
@@ -165,8 +165,8 @@ def render_status(data: dict[str, Any], now: float) -> str:
         f"deliveries:  {dl['pending']} pending, {dl['delivered']} delivered, {dl['failed']} failed"
     )
     st = data["stories"]
-    out.append(f"stories:     {st['stories']} ({st['documents']} documents), "
-               f"{st['attached']} copies attached to an alert sent before")
+    out.append(f"stories:     {st['stories']} ({counted(st['documents'], 'document')}), "
+               f"{counted(st['attached'], 'copy', 'copies')} attached to an alert sent before")
     out.append(f"state:       {data['state']['path']} ({size(data['state']['size_bytes'])})")
     if data["http"]["enabled"]:
         out.append(f"http:        http://{data['http']['bind']}/ (/healthz, /metrics, /feeds/)")
@@ -286,7 +286,7 @@ def _state(args: argparse.Namespace) -> int:
             counts = store.delivery_counts()
             documents = sum(int(c["documents"]) for c in store.source_counts().values())
             print(
-                f"{_where(config)}: {size(before)}; {documents} documents; deliveries: "
+                f"{_where(config)}: {size(before)}; {counted(documents, 'document')}; deliveries: "
                 + ", ".join(f"{n} {k}" for k, n in counts.items())
             )
     except LockedError as exc:

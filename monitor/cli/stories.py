@@ -8,9 +8,10 @@ import time
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from monitor.cli.common import Exit, add_command, with_state
+from monitor.cli.common import Exit, add_command, count, error, with_state
 from monitor.cli.display import shorten, when
 from monitor.cli.history import duration
+from monitor.cli.matches import unknown_rule
 
 if TYPE_CHECKING:
     from monitor.config import Config
@@ -26,7 +27,7 @@ def register(sub: Any) -> None:
     p.add_argument("--rule", metavar="ID", help="only stories this rule alerted on")
     p.add_argument("--since", type=duration, default=86400.0, metavar="AGE",
                    help="stories seen in this period, e.g. 2h, 7d (default: 24h)")
-    p.add_argument("--limit", type=int, default=200, metavar="N",
+    p.add_argument("--limit", type=count, default=200, metavar="N",
                    help="show at most N stories (default: 200)")
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
 
@@ -54,6 +55,9 @@ def render(story: StorySummary) -> str:
 
 def _stories(args: argparse.Namespace, config: Config, store: Store) -> int:
     found = store.stories_since(time.time() - args.since, rule=args.rule, limit=args.limit)
+    if args.rule and not found and (problem := unknown_rule(args.rule, config, store)):
+        error(problem)
+        return Exit.INVALID
     if args.json:
         print(json.dumps([story_json(s) for s in found], indent=2, ensure_ascii=False))
         return Exit.OK

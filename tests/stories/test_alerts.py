@@ -166,7 +166,7 @@ async def test_the_commands_show_stories_and_attached_copies(
     assert main(["stories", "--config", str(config)]) == 0
     assert "2 copies, 2 outlet(s)" in capsys.readouterr().out
     assert main(["status", "--config", str(config)]) == 0
-    assert "stories:     1 (2 documents), 1 copies attached" in capsys.readouterr().out
+    assert "stories:     1 (2 documents), 1 copy attached" in capsys.readouterr().out
 
 
 async def test_a_spreading_story_alerts_once_more(tmp_path: Path) -> None:
