@@ -249,3 +249,63 @@ def test_operations_guide_lists_every_exit_code_and_metric() -> None:
     for family in prometheus.REGISTRY.collect():
         name = family.name + ("_total" if family.type == "counter" else "")
         assert f"`{name}`" in text, f"metric {name} is not in docs/operations.md"
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def _commands() -> dict[str, set[str]]:
+    """Each subcommand's option strings, from the parser `monitor` runs."""
+    import argparse
+
+    from monitor.cli import build_parser
+
+    [sub] = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return {name: {o for a in parser._actions for o in a.option_strings}
+            for name, parser in sub.choices.items()}
+
+
+def _guides() -> list[Path]:
+    return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def _command_lines() -> Iterator[tuple[str, str]]:
+    """(`file:line`, text) of each command the guides show: `monitor ...` in a code span,
+    or a line of a code block that runs monitor (`$ monitor`, `sudo -u monitor monitor`)."""
+    for path in _guides():
+        block = False
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.lstrip().startswith("```"):
+                block = not block
+                continue
+            where = f"{path.relative_to(ROOT)}:{n}"
+            if block and re.match(r"\s*(\$ |sudo -u \w+ )?monitor [a-z]", line):
+                yield where, line
+            elif not block:
+                for span in re.findall(r"`(monitor [a-z][^`]*)`", line):
+                    yield where, span
+
+
+def test_every_command_and_option_is_in_the_guides() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = "\n".join(p.read_text(encoding="utf-8") for p in _guides())
+    missing = [f"monitor {name}" for name in _commands() if f"`monitor {name}" not in readme]
+    missing += [f"monitor {name} {option}" for name, options in _commands().items()
+                for option in sorted(options - {"-h", "--help"})
+                if not re.search(rf"(?<![\w-]){option}(?![\w-])", text)]
+    assert not missing, f"not in README.md's command table or the guides: {missing}"
+
+
+def test_every_command_and_option_the_guides_show_exists() -> None:
+    commands = _commands()
+    wrong = []
+    for where, line in _command_lines():
+        for m in re.finditer(r"monitor ([a-z][a-z-]*)([^|;&]*)", line):
+            name, rest = m.group(1), m.group(2)
+            if name not in commands:
+                wrong.append(f"{where}: no command {name!r}: {line.strip()}")
+                continue
+            wrong += [f"{where}: `monitor {name}` has no {option}: {line.strip()}"
+                      for option in re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", rest)
+                      if option not in commands[name]]
+    assert not wrong, "\n".join(wrong)
