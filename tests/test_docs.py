@@ -270,20 +270,25 @@ def _guides() -> list[Path]:
 
 
 def _command_lines() -> Iterator[tuple[str, str]]:
-    """(`file:line`, text) of each command the guides show: `monitor ...` in a code span,
-    or a line of a code block that runs monitor (`$ monitor`, `sudo -u monitor monitor`)."""
+    """(`file:line`, text) of each command the guides show: `monitor ...` in a code span
+    (one broken across lines too), or a line of a code block that runs monitor (`$
+    monitor`, `sudo -u monitor monitor`)."""
     for path in _guides():
-        block = False
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        block, prose, start = False, [], 0
+        lines = [*path.read_text(encoding="utf-8").splitlines(), ""]
+        for n, line in enumerate(lines, 1):
+            where = f"{path.relative_to(ROOT)}:{n}"
+            if not block and prose and (not line.strip() or line.lstrip().startswith("```")):
+                for span in re.findall(r"`(monitor\s+[a-z][^`]*)`", " ".join(prose)):
+                    yield f"{path.relative_to(ROOT)}:{start}", " ".join(span.split())
+                prose = []
             if line.lstrip().startswith("```"):
                 block = not block
-                continue
-            where = f"{path.relative_to(ROOT)}:{n}"
-            if block and re.match(r"\s*(\$ |sudo -u \w+ )?monitor [a-z]", line):
+            elif block and re.match(r"\s*(\$ |sudo -u \w+ )?monitor [a-z]", line):
                 yield where, line
-            elif not block:
-                for span in re.findall(r"`(monitor [a-z][^`]*)`", line):
-                    yield where, span
+            elif not block and line.strip():
+                start = start if prose else n
+                prose.append(line.strip())
 
 
 def test_every_command_and_option_is_in_the_guides() -> None:
