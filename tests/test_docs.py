@@ -274,7 +274,8 @@ def _command_lines() -> Iterator[tuple[str, str]]:
     (one broken across lines too), or a line of a code block that runs monitor (`$
     monitor`, `sudo -u monitor monitor`)."""
     for path in _guides():
-        block, prose, start = False, [], 0
+        block, start = False, 0
+        prose: list[str] = []
         lines = [*path.read_text(encoding="utf-8").splitlines(), ""]
         for n, line in enumerate(lines, 1):
             where = f"{path.relative_to(ROOT)}:{n}"
