@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitor.health import PollLog, healthz, snapshot, source_status
+from monitor.health import PollLog, healthz, live, snapshot, snapshot_every, source_status
 
 
 def test_healthy_while_running_and_recent() -> None:
@@ -43,6 +43,17 @@ def test_snapshot_is_plain_json_data() -> None:
     )
     assert snap["rules"] == {"count": 3, "loaded_at": 1.5, "error": None}
     assert snap["sources"]["seeds"] == {"healthy": True} and snap["updated"] == 5.0
+
+
+def test_with_thousands_of_sources_the_snapshot_comes_less_often_and_is_judged_so() -> None:
+    assert snapshot_every(40) == 15.0
+    assert snapshot_every(10_000) == 50.0  # 5 ms a source
+    assert snapshot_every(10, 2.0) == 2.0  # a shortened period (tests) stays
+    snap = snapshot(started=1.0, running=True, last_pass=2.0, rules=3, rules_loaded_at=1.5,
+                    rules_error=None, sources={}, now=1000.0, every=50.0)
+    assert live(snap, 1000.0 + 3 * 50.0) and not live(snap, 1000.0 + 3 * 50.0 + 1)
+    older = {k: v for k, v in snap.items() if k != "every"}  # saved by an older version
+    assert live(older, 1045.0) and not live(older, 1046.0)
 
 
 def test_a_source_that_reports_its_own_failure_is_unhealthy() -> None:

@@ -15,7 +15,7 @@ from monitor.cli import history
 from monitor.cli.common import Exit, add_command, config_or_none, error, open_state, with_state
 from monitor.cli.display import ago, counted, size, table, when
 from monitor.errors import LockedError
-from monitor.health import SNAPSHOT_EVERY, STATUS_KEY
+from monitor.health import STATUS_KEY, quiet
 
 if TYPE_CHECKING:
     from monitor.config import Config
@@ -131,7 +131,7 @@ def _daemon_state(snap: dict[str, Any], now: float) -> dict[str, Any]:
         state = "never run"
     elif not snap.get("running"):
         state = "stopped"
-    elif now - float(snap.get("updated", 0)) > 3 * SNAPSHOT_EVERY:
+    elif quiet(snap, now):
         state = "not responding"  # killed, or its event loop is stuck
     else:
         state = "running"

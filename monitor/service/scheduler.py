@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from monitor.errors import StoreUnavailable
+from monitor.health import snapshot_every
 
 if TYPE_CHECKING:
     from monitor.service.daemon import Daemon
@@ -124,7 +125,8 @@ def job_table(d: Daemon) -> Scheduler:
     scheduler.every("prune", min(t.prune_every, 3600.0), _in_loop(d.prune_if_due))
     scheduler.every("pass", t.pass_every, _in_loop(d.vitals.mark_pass))
     scheduler.every("health", t.health_every, d.check_health, now=False)
-    scheduler.every("status", t.status_every, _in_loop(d.save_status))
+    d.vitals.every = snapshot_every(len(d.sources), t.status_every)
+    scheduler.every("status", d.vitals.every, _in_loop(d.save_status))
     if d.node.shared:  # several daemons: say this one is alive, renew its leases
         scheduler.every("heartbeat", d.config.nodes.heartbeat, _in_loop(d.node.heartbeat),
                         now=False)

@@ -25,6 +25,7 @@ class ServiceStatus:
         self.started = clock()
         self.last_pass = 0.0
         self.running = False  # the scheduler runs
+        self.every = health.SNAPSHOT_EVERY  # seconds between saved snapshots
         self.polls = health.PollLog()
 
     def record_poll(
@@ -63,7 +64,7 @@ class ServiceStatus:
         return health.snapshot(
             started=self.started, running=self.running, last_pass=self.last_pass,
             rules=len(live.current.rules), rules_loaded_at=live.loaded_at,
-            rules_error=live.error, sources=states,
+            rules_error=live.error, sources=states, every=self.every,
         )
 
     def save(self, store: Store, sources: Mapping[str, Source], live: LiveRules,
