@@ -20,6 +20,7 @@ import aiosmtplib
 
 from monitor.config import SmtpConfig
 from monitor.errors import DeliveryError
+from monitor.net import system_reason
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,7 @@ class SmtpConnection:
             return DeliveryError(
                 self.name, f"{where} answered {exc.code} {exc.message}", retryable=exc.code < 500
             )
-        return DeliveryError(self.name, f"cannot reach {where}: {exc}")
+        return DeliveryError(self.name, f"cannot reach {where}: {system_reason(exc) or exc}")
 
 
 def _credentials(smtp: SmtpConfig, name: str) -> tuple[str | None, str | None]:

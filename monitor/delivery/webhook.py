@@ -43,7 +43,7 @@ from monitor.delivery.render import (
 )
 from monitor.errors import ConfigError, DeliveryError, Location
 from monitor.models import Alert
-from monitor.net import retry_after
+from monitor.net import retry_after, system_reason
 
 log = logging.getLogger(__name__)
 
@@ -212,7 +212,8 @@ class WebhookNotifier(NotifierBase[WebhookNotifierConfig]):
                 self.name, f"{where} did not answer within {self.config.timeout:g} s"
             ) from None
         except httpx.HTTPError as exc:
-            raise DeliveryError(self.name, f"cannot reach {where}: {type(exc).__name__}") from None
+            reason = system_reason(exc) or type(exc).__name__
+            raise DeliveryError(self.name, f"cannot reach {where}: {reason}") from None
         finally:
             if client is not self.client:
                 await client.aclose()

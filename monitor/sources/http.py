@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from monitor import USER_AGENT
 from monitor.config import FeedsConfig
 from monitor.errors import DecodeError, FetchError
+from monitor.net import system_reason
 from monitor.sources.decode import Decoder
 
 if TYPE_CHECKING:
@@ -192,8 +193,9 @@ def _describe(exc: httpx.HTTPError) -> str:
 
     text = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.ConnectError):
-        return f"cannot connect: {text}"
+        return f"cannot connect: {system_reason(exc) or text}"
     if isinstance(exc, httpx.DecodingError):
         return f"cannot decompress the answer: {text}"
     return text
+
 

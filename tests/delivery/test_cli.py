@@ -102,6 +102,18 @@ def test_notify_test_prints_the_exact_error(
     err = capsys.readouterr().err
     assert "not delivered" in err and "403 Forbidden" in err
     assert main(["notify-test", "relay", "--config", str(config)]) == 1  # nothing on port 9
-    assert "cannot reach 127.0.0.1:9" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "cannot reach 127.0.0.1:9" in err
+    assert err.rstrip().endswith(": connection refused"), err  # not "[Errno 111] ..."
     assert main(["notify-test", "nobody", "--config", str(config)]) == 2
     assert "notifiers: analysts, atom, chat, relay" in capsys.readouterr().err
+
+
+def test_notify_test_names_a_refused_webhook_connection(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _project(tmp_path, "http://127.0.0.1:9/hook")  # nothing listens on port 9
+    assert main(["notify-test", "chat", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert "notifier 'chat': cannot reach http://127.0.0.1:9/" in err, err
+    assert err.rstrip().endswith(": connection refused"), err  # not "ConnectError"

@@ -226,9 +226,19 @@ async def test_oversize_body_is_refused(feed_server: FeedServer) -> None:
 async def test_unreachable_server(feed_server: FeedServer) -> None:
     cfg = FeedSourceConfig(type="feed", id="f", url="http://127.0.0.1:9/rss")
     async with FeedSource(cfg, MemoryState()) as src:
-        with pytest.raises(SourceError, match="cannot connect"):
-            await src.poll()
+        with pytest.raises(SourceError, match=r"cannot connect: connection refused"):
+            await src.poll()  # what the system said, not "All connection attempts failed"
         assert src.health()["status"] is None
+
+
+async def test_a_host_name_that_does_not_resolve_is_named(feed_server: FeedServer) -> None:
+    cfg = FeedSourceConfig(type="feed", id="f", url="http://no-such-host.invalid/rss")
+    async with FeedSource(cfg, MemoryState()) as src:
+        with pytest.raises(SourceError) as info:
+            await src.poll()
+    message = str(info.value)
+    assert "cannot connect: the host name does not resolve (" in message, message
+    assert "Errno" not in message
 
 
 async def test_html_page_is_not_a_feed(feed_server: FeedServer) -> None:
