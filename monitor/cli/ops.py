@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from monitor.cli import history
@@ -280,16 +281,25 @@ def _state(args: argparse.Namespace) -> int:
             before = store.size_bytes()
             if args.vacuum:
                 store.vacuum()
-                print(f"vacuumed {_where(config)}: {size(before)} -> "
-                      f"{size(store.size_bytes())}")
+                after = store.size_bytes()
+            else:
+                counts = store.delivery_counts()
+                documents = sum(int(c["documents"]) for c in store.source_counts().values())
+                print(
+                    f"{_where(config)}: {size(before)}; {counted(documents, 'document')}; "
+                    "deliveries: " + ", ".join(f"{n} {k}" for k, n in counts.items())
+                )
                 return Exit.OK
-            counts = store.delivery_counts()
-            documents = sum(int(c["documents"]) for c in store.source_counts().values())
-            print(
-                f"{_where(config)}: {size(before)}; {counted(documents, 'document')}; deliveries: "
-                + ", ".join(f"{n} {k}" for k, n in counts.items())
-            )
     except LockedError as exc:
         error(f"{exc}\n(vacuum needs the daemon stopped; reading works while it runs)")
         return Exit.LOCKED
+    if config.state_url is None:  # closed: the rebuilt pages moved from the WAL into the file
+        after = sum(p.stat().st_size for p in _sqlite_files(config.state))
+    print(f"vacuumed {_where(config)}: {size(before)} -> {size(after)}")
     return Exit.OK
+
+
+def _sqlite_files(path: Path) -> list[Path]:
+    """A SQLite state's files on disk: the file and its write-ahead log, when present."""
+    found = (path.with_name(path.name + suffix) for suffix in ("", "-wal", "-shm"))
+    return [p for p in found if p.exists()]
