@@ -29,7 +29,10 @@ def migrate_to(config: Config, target: str) -> int:
     try:
         url = postgres_url(target)
     except ValueError as exc:
-        error(str(exc))
+        also = ("" if "://" in target else
+                f"; the state is a SQLite file ({config.state}): --migrate-to copies it into "
+                "PostgreSQL, and a file path is for copying a PostgreSQL state back")
+        error(f"{exc}{also}")
         return Exit.INVALID
     if not config.state.exists():
         error(f"{config.state} does not exist: there is no SQLite state to migrate")

@@ -245,3 +245,13 @@ def test_status_shows_invalid_rules_and_that_the_old_ones_stay(
     line = next(x for x in out.splitlines() if x.startswith("rules:"))
     assert "ERROR" in line and "1 rule still in force" in line
     assert "rules/defence.yaml:12:5: unknown topic 'defense'" in line and "more" not in line
+
+
+def test_migrating_a_sqlite_state_to_a_path_says_which_way_copies_go(
+    state: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "state", "--config", cfg(state), "--migrate-to", "copy.db")
+    assert code == 2 and out == ""
+    assert "'copy.db' is not a PostgreSQL URL" in err
+    assert "the state is a SQLite file" in err and "a file path is for copying a PostgreSQL" in err
+    assert not (state / "copy.db").exists()
