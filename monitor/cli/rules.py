@@ -14,7 +14,7 @@ def register(sub: Any) -> None:
         sub, "check", _check,
         "validate config.yaml and every rule file (queries, references, examples); "
         "exit 0 when valid, 2 with file:line messages when not; warnings (e.g. a lower-case "
-        "'and' between terms) are printed and leave the exit status 0",
+        "'and' between terms) are printed and leave the exit status 0 unless --strict",
     )
     p.add_argument("--strict", action="store_true",
                    help="exit 1 when there are warnings (for CI); 2 when an environment "
