@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from monitor.cli.common import Exit, add_command, config_or_none, count, error, with_state
-from monitor.cli.display import shorten, when
+from monitor.cli.display import counted, shorten, when
 from monitor.errors import MonitorError
 
 if TYPE_CHECKING:
@@ -123,10 +123,12 @@ def _alerts(args: argparse.Namespace, config: Config, store: Store) -> int:
         if args.json:
             print(json.dumps({"pending_again": count, "daemon_running": running}))
         elif running:
-            print(f"{count} failed deliveries are pending again; the running daemon "
+            print(f"{counted(count, 'failed delivery', 'failed deliveries')} pending again; "
+                  "the running daemon "
                   "sends them within a few seconds")
         else:
-            print(f"{count} failed deliveries are pending again; the daemon is not "
+            print(f"{counted(count, 'failed delivery', 'failed deliveries')} pending again; "
+                  "the daemon is not "
                   "running, so they go out when it starts (`monitor run`, or "
                   "`monitor run --once` to send them now)")
         return Exit.OK
@@ -138,7 +140,10 @@ def _alerts(args: argparse.Namespace, config: Config, store: Store) -> int:
     for d in rows:
         print(_line(d))
     hint = "; `monitor alerts --retry` sends them again" if args.failed and rows else ""
-    print(f"{len(rows)} {status} deliveries{hint}")
+    total = store.delivery_counts().get(status, len(rows))
+    if total > len(rows):
+        hint += f" (the newest {len(rows)} of {total}; use --limit {total} to see them all)"
+    print(f"{counted(len(rows), f'{status} delivery', f'{status} deliveries')}{hint}")
     return Exit.OK
 
 

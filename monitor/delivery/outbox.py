@@ -322,7 +322,8 @@ class Outbox:
         what = _describe(rows)
         if not exc.retryable or attempts >= self.config.max_attempts:
             self.store.mark_failed(ids, str(exc))
-            why = "permanent error" if not exc.retryable else f"{attempts} attempts"
+            why = ("permanent error" if not exc.retryable
+                   else f"{attempts} attempt{'' if attempts == 1 else 's'}")
             log.warning(
                 "%s: giving up on %s (%s); `monitor alerts --retry` sends it again", exc, what, why
             )

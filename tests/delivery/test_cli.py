@@ -52,7 +52,7 @@ def test_alerts_lists_pending_and_failed_and_retries(
     assert main(["alerts", "--config", str(config)]) == 0
     out = capsys.readouterr().out
     assert "Waiting headline" in out and "in the next digest" in out
-    assert "1 pending deliveries" in out and "Failed headline" not in out
+    assert "1 pending delivery\n" in out and "Failed headline" not in out
     assert main(["alerts", "--failed", "--config", str(config)]) == 0
     out = capsys.readouterr().out
     assert "Failed headline" in out and "400 Bad Request" in out and "--retry" in out
@@ -60,9 +60,13 @@ def test_alerts_lists_pending_and_failed_and_retries(
     [row] = json.loads(capsys.readouterr().out)
     assert row["notifier"] == "chat" and row["status"] == "failed"
     assert main(["alerts", "--retry", "--config", str(config)]) == 0
-    assert "1 failed deliveries are pending again" in capsys.readouterr().out
+    assert "1 failed delivery pending again" in capsys.readouterr().out
     with SQLiteStore(tmp_path / "out" / "state.db", lock=False) as store:
         assert store.deliveries("failed") == [] and len(store.deliveries("pending")) == 2
+    assert main(["alerts", "--limit", "1", "--config", str(config)]) == 0
+    out = capsys.readouterr().out  # a cut list says so, as `monitor matches` does
+    assert out.rstrip().endswith(
+        "1 pending delivery (the newest 1 of 2; use --limit 2 to see them all)"), out
 
 
 def test_alerts_without_state_explains(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
