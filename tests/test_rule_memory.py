@@ -58,3 +58,22 @@ def test_healthz_is_degraded_while_the_rules_are_broken() -> None:
     assert code == 200 and body["status"] == "degraded"
     assert body["reason"].endswith("rules/a.yaml:3:5: unknown key")
     assert "rules/b.yaml" in body["rules_error"]
+
+
+def test_the_log_names_each_problem_of_broken_rules_on_a_line_of_its_own(
+    tmp_path: Path,
+) -> None:
+    from tests.reliability.helpers import run
+
+    cfg = write_project(tmp_path, notifiers=MAILDIR)
+    assert run(cfg, "--once", timeout=120).returncode == 0  # a good set is kept
+    (tmp_path / "rules" / "watch.yaml").write_text(
+        RULES + "  - id: second\n    query: (one\n  - id: third\n    query: two)\n")
+    done = run(cfg, "--once", timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    [head] = [n for n, line in enumerate(lines) if "running with the last good rules" in line]
+    assert lines[head].endswith("until they are fixed:"), lines[head]
+    problems = [line.split(":   ", 1)[1] for line in lines[head + 1 : head + 3]]
+    assert [p.split(":")[1:3] for p in problems] == [["7", "12"], ["9", "15"]], problems
+    assert "\\n" not in done.stderr  # an escaped newline: problems run together on one line

@@ -64,9 +64,10 @@ class LiveRules:
         self.fallback, self.current, self.error = fallback, fallback.rules, fallback.error
         log.error(
             "the rules in %s are broken; running with the last good rules (%d, saved %s) "
-            "until they are fixed:\n%s", self.config.rules, len(fallback.rules.rules),
-            time.strftime("%Y-%m-%d %H:%M", time.localtime(fallback.saved_at)), error,
+            "until they are fixed:", self.config.rules, len(fallback.rules.rules),
+            time.strftime("%Y-%m-%d %H:%M", time.localtime(fallback.saved_at)),
         )
+        _each_problem(error)
 
     def _remember(self, loaded: Fingerprint) -> None:
         """Keep the rule files that just loaded as the last good set (unless they were
@@ -105,7 +106,8 @@ class LiveRules:
             except RuleError as exc:
                 self.error = str(exc)
                 metrics.record_reload(ok=False)
-                log.error("rules not reloaded, the previous rules stay in force:\n%s", exc)
+                log.error("rules not reloaded, the previous rules stay in force:")
+                _each_problem(exc)
                 return False
             self.current, self.error, self.loaded_at = rules, None, time.time()
             self._remember(found)
@@ -146,3 +148,11 @@ def fingerprint(path: Path) -> Fingerprint:
             continue
         out.append((str(f), st.st_mtime_ns, st.st_size))
     return tuple(out)
+
+
+def _each_problem(error: RuleError | str) -> None:
+    """One log line per problem (`file:line:column: message`): a record's newlines are
+    escaped in text logs, so the problems joined in one record read as one `\\n` line."""
+    for problem in str(error).splitlines():
+        if problem.strip():
+            log.error("  %s", problem.strip())
