@@ -109,8 +109,12 @@ def _line(d: Delivery) -> str:
     )
     lines = [head]
     if d.status == "pending":
-        plan = "in the next digest" if d.digest != "immediate" else f"at {when(d.next_attempt)}"
-        lines.append(f"    {d.digest}, {d.attempts} attempt(s) so far; next {plan}")
+        tried = f"{counted(d.attempts, 'attempt')} so far"
+        if d.digest == "immediate":
+            lines.append(f"    {tried}; next at {when(d.next_attempt)}")
+        else:
+            digest = f"digest {d.digest!r}" if " " in d.digest else f"{d.digest} digest"
+            lines.append(f"    waits for the next {digest}" + (f"; {tried}" if d.attempts else ""))
     if d.last_error:
         lines.append(f"    last error: {shorten(d.last_error, 300)}")
     return "\n".join(lines)

@@ -51,7 +51,7 @@ def test_alerts_lists_pending_and_failed_and_retries(
         store.mark_failed([failed.id], "notifier 'chat': 127.0.0.1:9 answered 400 Bad Request")
     assert main(["alerts", "--config", str(config)]) == 0
     out = capsys.readouterr().out
-    assert "Waiting headline" in out and "in the next digest" in out
+    assert "Waiting headline" in out and "\n    waits for the next daily digest\n" in out
     assert "1 pending delivery\n" in out and "Failed headline" not in out
     assert main(["alerts", "--failed", "--config", str(config)]) == 0
     out = capsys.readouterr().out
