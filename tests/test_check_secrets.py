@@ -42,7 +42,7 @@ def test_check_warns_about_each_unset_secret_and_strict_fails(tmp_path: Path) ->
     assert "warning: notifier 'hook': the environment variable T_HOOK_KEY" in done.stderr
     assert "warning: notifier 'mail': the environment variable T_SMTP_PASSWORD" in done.stderr
     assert "T_SMTP_USER" not in done.stderr  # set
-    assert "2 warning(s)" in done.stdout
+    assert "2 warnings" in done.stdout
 
     strict = _monitor(cfg, "check", "--strict", T_SMTP_USER="analyst")
     assert strict.returncode == 2 and "T_HOOK_KEY" in strict.stderr

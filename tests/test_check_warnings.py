@@ -46,7 +46,7 @@ def test_lower_case_operators_are_pointed_at(
     assert (f"{path}:6:24: warning: 'and' in lower case is a word that must be in the document, "
             "not an operator (did you mean AND?) (rule draft)") in out
     assert f"{path}:6:35: warning: 'or' in lower case" in out and "did you mean OR?" in out
-    assert out.splitlines()[-1].endswith("; 2 warning(s)")
+    assert out.splitlines()[-1].endswith("; 2 warnings")
     assert check(project, capsys, "--strict")[0] == 1
 
 

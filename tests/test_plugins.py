@@ -56,7 +56,7 @@ def test_check_accepts_registered_kinds(
 ) -> None:
     code, out = check(toy_project(project), capsys)
     assert code == 0, out
-    assert "1 sources, 1 notifiers" in out
+    assert "1 source, 1 notifier" in out
 
 
 @pytest.mark.usefixtures("toy_kinds")
@@ -99,7 +99,7 @@ def test_installed_package_registers_through_entry_points(project: Path, tmp_pat
         capture_output=True, text=True, env=env, timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert "1 sources, 1 notifiers" in done.stdout
+    assert "1 source, 1 notifier" in done.stdout
 
 
 def test_the_store_section_picks_the_store(

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from monitor.cli.common import Exit, add_command, config_or_none, error
+from monitor.cli.display import counted
 from monitor.errors import RuleError, RuleHint
 
 
@@ -51,8 +52,9 @@ def _check(args: argparse.Namespace) -> int:
     if unset and args.strict:  # deliveries would fail: invalid where it is checked
         return Exit.INVALID
     print(
-        f"ok: {config.path}: {len(config.sources)} sources, {len(config.notifiers)} notifiers; "
-        f"{config.rules}: {len(rules.rules)} rules, their examples verified"
-        + (f"; {len(warnings) + len(unset)} warning(s)" if warnings or unset else "")
+        f"ok: {config.path}: {counted(len(config.sources), 'source')}, "
+        f"{counted(len(config.notifiers), 'notifier')}; "
+        f"{config.rules}: {counted(len(rules.rules), 'rule')}, their examples verified"
+        + (f"; {counted(len(warnings) + len(unset), 'warning')}" if warnings or unset else "")
     )
     return Exit.ERROR if warnings and args.strict else Exit.OK

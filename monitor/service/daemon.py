@@ -91,8 +91,10 @@ class Daemon:
         metrics.current().rules.set(len(self.live.current.rules))
         for warning in unset_secrets(self.config):
             log.warning("%s", warning)
-        log.info("started: %d sources, %d rules, %d notifiers, state %s%s",
-                 len(self.sources), len(self.live.current.rules), len(self.notifiers),
+        log.info("started: %s, %s, %s, state %s%s",
+                 _counted(len(self.sources), "source"),
+                 _counted(len(self.live.current.rules), "rule"),
+                 _counted(len(self.notifiers), "notifier"),
                  self.node.where or self.config.state,
                  f", node {self.node.name}" if self.node.shared else "")
         return self
@@ -361,3 +363,7 @@ class Daemon:
     @property
     def scheduler_running(self) -> bool:
         return self.vitals.running
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -30,6 +30,8 @@ def alerted(project: Path) -> Path:
 def test_one_of_a_thing_is_said_in_the_singular(
     alerted: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
+    code, out = _run(alerted, capsys, "check")
+    assert code == 0 and ": 1 source, 2 notifiers; " in out and ": 1 rule, their" in out, out
     code, out = _run(alerted, capsys, "matches")
     assert code == 0 and "\n1 match for all rules since" in out, out
     code, out = _run(alerted, capsys, "state")
