@@ -33,7 +33,9 @@ def _analyze(args: argparse.Namespace) -> int:
         error(f"--lang {args.lang}: not a supported language; use one of "
               f"{', '.join(sorted(SUPPORTED))}")
         return EXIT_INVALID
-    print(f"language: {language}")
+    guessed = "" if args.lang else (
+        " (detected, which is unreliable for a few words: give --lang to choose)")
+    print(f"language: {language}{guessed}")
     for report in describe(args.text, language):
         print(f"\n{report.word}")
         for lemma, tags in report.readings.items():

@@ -27,3 +27,13 @@ def test_a_short_word_stays_literal_and_an_unknown_language_is_refused(
     assert "the word itself: си" in capsys.readouterr().out
     assert main(["analyze", "Си", "--lang", "xx"]) == 2
     assert "--lang xx: not a supported language" in capsys.readouterr().err
+
+
+def test_a_detected_language_is_said_to_be_detected(capsys: pytest.CaptureFixture[str]) -> None:
+    # "China's" alone reads as Spanish to the detector: the output must not pass that off
+    # as a fact (the keys then differ from an English document's)
+    assert main(["analyze", "China's"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("language: ") and "(detected" in first and "--lang" in first
+    assert main(["analyze", "China's", "--lang", "en"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "language: en"
