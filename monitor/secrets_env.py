@@ -1,18 +1,26 @@
 """Secrets a notifier reads from the environment (`secret_env`, `username_env`,
-`password_env`): which are unset, so `monitor check` and the daemon's start can say so
-before every delivery fails for good."""
+`password_env`, an Apprise notifier's `urls_env`): which are unset, so `monitor check`
+and the daemon's start can say so before every delivery fails for good."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
 
-from monitor.config import Config, EmailNotifierConfig, WebhookNotifierConfig
+from monitor.config import (
+    AppriseNotifierConfig,
+    Config,
+    EmailNotifierConfig,
+    WebhookNotifierConfig,
+)
 
 
 def _needed(config: Config) -> Iterator[tuple[str, str, str]]:
     """(notifier, variable, what it holds) for every secret the notifiers read."""
     for n in config.notifiers:
+        if isinstance(n, AppriseNotifierConfig):
+            for var in n.urls_env:
+                yield n.name, var, "the Apprise URLs"
         if isinstance(n, WebhookNotifierConfig) and n.secret_env:
             yield n.name, n.secret_env, "the webhook's HMAC secret"
         if isinstance(n, EmailNotifierConfig) and n.transport == "smtp" and n.smtp is not None:

@@ -14,6 +14,7 @@ NOTIFIERS = (
     "  - name: mail\n    type: email\n    transport: smtp\n"
     "    smtp: {host: 127.0.0.1, port: 9, tls: none, username_env: T_SMTP_USER,"
     " password_env: T_SMTP_PASSWORD}\n    to: [a@example.org]\n"
+    "  - {name: chat, type: apprise, urls_env: [T_CHAT_URLS]}\n"
 )
 
 
@@ -42,13 +43,16 @@ def test_check_warns_about_each_unset_secret_and_strict_fails(tmp_path: Path) ->
     assert "warning: notifier 'hook': the environment variable T_HOOK_KEY" in done.stderr
     assert "warning: notifier 'mail': the environment variable T_SMTP_PASSWORD" in done.stderr
     assert "T_SMTP_USER" not in done.stderr  # set
-    assert "2 warnings" in done.stdout
+    # an Apprise notifier's URLs hold tokens too: unset, every delivery fails for good
+    assert "warning: notifier 'chat': the environment variable T_CHAT_URLS (the Apprise " \
+        "URLs) is not set" in done.stderr
+    assert "3 warnings" in done.stdout
 
     strict = _monitor(cfg, "check", "--strict", T_SMTP_USER="analyst")
     assert strict.returncode == 2 and "T_HOOK_KEY" in strict.stderr
 
     ready = _monitor(cfg, "check", "--strict", T_SMTP_USER="analyst", T_HOOK_KEY="k",
-                     T_SMTP_PASSWORD="p")
+                     T_SMTP_PASSWORD="p", T_CHAT_URLS="json://127.0.0.1:9/x")
     assert ready.returncode == 0 and "warning" not in ready.stderr, ready.stderr
 
 

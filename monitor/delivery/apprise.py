@@ -126,7 +126,8 @@ class AppriseNotifier:
             return f"{where}: not a URL Apprise can use", False
         fmt = {"text": apprise.NotifyFormat.TEXT, "markdown": apprise.NotifyFormat.MARKDOWN,
                "html": apprise.NotifyFormat.HTML}[self.config.format]
-        with apprise.LogCapture(level=logging.WARNING) as captured:  # type: ignore[no-untyped-call]
+        with apprise.LogCapture(  # type: ignore[no-untyped-call]
+                level=logging.WARNING, fmt="%(message)s") as captured:  # no time or level
             ok = target.notify(body=body, title=title, body_format=fmt)
         if ok:
             return None

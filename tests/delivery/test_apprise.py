@@ -5,6 +5,7 @@ by the real outbox and nothing is lost or sent twice to a target that accepted i
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -140,6 +141,10 @@ async def test_errors_name_the_target_without_its_secrets(
     message = str(caught.value)
     assert "json://127.0.0.1/…" in message
     assert "hunter22" not in message and "tok-9f8e7d" not in message
+    # Apprise's own log line, without its time and level ("2026-12-03 07:50:24,138 -
+    # WARNING - ..."): the reason only
+    reason = message.split("json://127.0.0.1/…: ", 1)[1]
+    assert not re.match(r"\d{4}-\d\d-\d\d", reason) and " - WARNING - " not in reason, message
 
 
 async def test_missing_variables_and_unusable_urls_are_not_retried(
