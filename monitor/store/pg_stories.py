@@ -43,11 +43,14 @@ class PostgresStories:
         from monitor.stories.grouping import Candidate
         from monitor.stories.signature import from_bytes
 
+        # from the bands to the documents: written as `n IN (...)`, the plan PostgreSQL
+        # prepared for tables without statistics yet (a new state filling up) read every
+        # recent document by `seen` for each new one, 40 ms a query at 3,000 documents
         rows = self._all(
-            "SELECT document_id, story, shingles FROM story_docs WHERE n IN"
-            " (SELECT doc FROM story_bands WHERE band = ANY(%s)) AND seen >= %s"
-            " AND (language IS NULL OR %s::text IS NULL OR language = %s)"
-            " ORDER BY seen DESC LIMIT %s",
+            "SELECT d.document_id, d.story, d.shingles FROM (SELECT DISTINCT doc FROM"
+            " story_bands WHERE band = ANY(%s)) b JOIN story_docs d ON d.n = b.doc"
+            " WHERE d.seen >= %s AND (d.language IS NULL OR %s::text IS NULL"
+            " OR d.language = %s) ORDER BY d.seen DESC LIMIT %s",
             (list(bands), since, language, language, limit))
         return [Candidate(document=r["document_id"], story=r["story"],
                           shingles=from_bytes(bytes(r["shingles"]))) for r in rows]
