@@ -177,7 +177,9 @@ async def test_event_loop_keeps_moving_while_a_document_is_matched(project: Path
         assert "de" in daemon.live.current.prepared
         gaps = [b - a for a, b in itertools.pairwise(ticks) if b > started]
         assert took > 0.2  # else this shows nothing
-        assert max(gaps) < took / 4
+        # on the loop's thread the build would hold it for nearly all of `took` at once;
+        # half leaves room for a loaded machine, where the loop waits its turn for the GIL
+        assert len(gaps) >= 3 and max(gaps) < took / 2, (took, max(gaps, default=None))
 
 
 async def test_a_stop_during_a_long_match_loses_nothing_and_logs_no_error(
