@@ -167,7 +167,10 @@ def test_a_new_rule_set_and_a_new_language_reach_the_workers(tmp_path: Path) -> 
         pool.close()
 
 
-def test_rules_written_alike_share_a_node_and_each_gets_its_own_match(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", WORKERS)
+def test_rules_written_alike_share_a_node_and_each_gets_its_own_match(
+    tmp_path: Path, workers: int
+) -> None:
     queries = ["navy NEAR/3 ship", "navy OR ship", "navy AND NOT port"]
     options: list[dict[str, object]] = [{}, {}, {"min_score": 0.99}, {"languages": ["ru"]}, {}]
     rules = load_rules(rule_file(tmp_path / "rules.yaml", [
@@ -182,7 +185,7 @@ def test_rules_written_alike_share_a_node_and_each_gets_its_own_match(tmp_path: 
         analysis = analyze(doc, ["en", "ru"])
         naive.append((analysis.language, rules.match_all(analysis, doc)))
     assert {m.rule for _, found in naive for m in found} >= {"0-0", "0-1", "0-4", "1-4", "2-4"}
-    pool = MatchWorkers(2, ["en", "ru"])
+    pool = MatchWorkers(workers, ["en", "ru"])
     try:
         assert pool.matches(rules, docs) == naive
     finally:
