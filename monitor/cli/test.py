@@ -15,6 +15,8 @@ from monitor.cli.display import safe
 from monitor.errors import ConfigError, DocumentError, RuleError
 
 if TYPE_CHECKING:
+    from monitor.cli.test_misses import MissList
+    from monitor.cli.test_terms import TermTally
     from monitor.config import Config, FolderSourceConfig
     from monitor.match_workers import Found
     from monitor.matching import RuleSet
@@ -60,6 +62,13 @@ def register(sub: Any) -> None:
         "parts (near misses: what its words may lack)",
     )
     p.add_argument(
+        "--misses", metavar="RULE",
+        help="instead of each document, the documents this rule does not alert on that have "
+        "some of its parts (its entity without its topic, say), grouped by the parts they "
+        "lack, those with a part in the headline first, each with the words found and why "
+        "it is left out: what the rule's words may lack",
+    )
+    p.add_argument(
         "--only-matches", action="store_true",
         help="leave out the documents the rules (or the --explain rule) do not match",
     )
@@ -101,23 +110,30 @@ def _test(args: argparse.Namespace) -> int:
     except RuleError as exc:
         error(f"invalid rules:\n{exc}")
         return Exit.INVALID
-    wanted = [r for r in [args.explain, *(args.only_rules or [])] if r]
+    wanted = [r for r in [args.explain, args.misses, *(args.only_rules or [])] if r]
     unknown_rules = [r for r in wanted if r not in rules.rules]
     if unknown_rules:
         from monitor.wording import unknown
 
         error("; ".join(unknown("rule", r, rules.rules) for r in unknown_rules))
         return Exit.INVALID
-    if args.terms and args.explain:
-        error("--terms and --explain show different things: give one of them")
+    given = [o for o, on in (("--terms", args.terms), ("--explain", args.explain),
+                             ("--misses", args.misses)) if on]
+    if len(given) > 1:
+        error(f"{' and '.join(given)} show different things: give one of them")
         return Exit.INVALID
-    show = Show(rules=frozenset(args.only_rules or ()), only_matches=args.only_matches,
+    named = [*(args.only_rules or ()), *([args.misses] if args.misses else [])]
+    show = Show(rules=frozenset(named), only_matches=args.only_matches,
                 as_json=args.json, explain=args.explain)
-    tally = None
+    tally: TermTally | MissList | None = None
     if args.terms:
-        from monitor.cli.test_terms import TermTally, print_tally
+        from monitor.cli.test_terms import TermTally
 
         tally = TermTally(rules, config.languages, near=args.only_rules or ())
+    if args.misses:
+        from monitor.cli.test_misses import MissList
+
+        tally = MissList(rules, args.misses, config.languages)
     documents = matched = 0
     unread: list[Path] = []
     for path, doc, found in _matched(_readable(args.paths, config, unread), rules, config,
@@ -133,7 +149,7 @@ def _test(args: argparse.Namespace) -> int:
         else:
             matched += _report(path, doc, rules, found, show, config.languages)
     if tally is not None:
-        print_tally(tally, args.json)
+        tally.show(args.json)
     keep_prepared(rules)  # the next run finds the prefilters of these documents' languages
     if not args.json:
         note = f"; {len(unread)} file(s) could not be read" if unread else ""

@@ -129,7 +129,6 @@ class TermTally:
                if rule in self._near else {}),
         }, ensure_ascii=False) for rule, tally in sorted(self.by_rule.items())]
 
-
-def print_tally(tally: TermTally, as_json: bool) -> None:
-    for line in tally.json_lines() if as_json else tally.lines():
-        print(safe(line))
+    def show(self, as_json: bool) -> None:
+        for line in self.json_lines() if as_json else self.lines():
+            print(safe(line))

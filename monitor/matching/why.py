@@ -184,3 +184,52 @@ def parts_held(rules: RuleSet, rule_id: str, analysis: Analysis, doc: Document
         out.append((_part_label(node), holds,
                     holds and any(number == 0 for number, _, _, _ in ex.hits(ctx))))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One part of a rule's query in a document: whether it holds, whether in the headline,
+    and the words it found there."""
+
+    label: str
+    holds: bool
+    headline: bool
+    words: str
+
+
+def parts_found(rules: RuleSet, rule_id: str, analysis: Analysis, doc: Document
+                ) -> list[Part]:
+    """The rule's parts (as `part_terms` has them) in any document, with the words found."""
+    root, ctx = rules.compiled(rule_id, analysis, doc)
+    out = []
+    for node, ex in _parts(rule_tree(rules.rules[rule_id]), root):
+        holds = ex.matches(ctx)
+        out.append(Part(_part_label(node), holds,
+                        holds and any(number == 0 for number, _, _, _ in ex.hits(ctx)),
+                        _words(ex, ctx) if holds else ""))
+    return out
+
+
+def why_not(rules: RuleSet, rule_id: str, analysis: Analysis, doc: Document) -> str:
+    """Why a document the rule does not alert on is left out, from its explained tree: the
+    top-level conditions that fail (a missing part, NOT finding its words, the sides not in
+    one sentence or paragraph, a filter), or its score under the rule's min_score."""
+    step, found = explain(rules, rule_id, analysis, doc)
+    rule = rules.rules[rule_id]
+    if step.holds:
+        score = found.score if found else 0.0
+        return f"score {score:.2f}, under its min_score {rule.min_score:g}"
+    kids = step.children if step.label == "AND" else (step,)
+    return "; ".join(_failed(kid) for kid in kids if not kid.holds) or "no match"
+
+
+def _failed(step: Step) -> str:
+    if step.label == "NOT":
+        (child,) = step.children
+        return f"NOT {child.label} found {child.found or 'its words'}"
+    if step.label in ("SENT", "PARA") or step.label.startswith("NEAR/"):
+        unit = {"SENT": "one sentence", "PARA": "one paragraph"}.get(step.label, step.label)
+        if not all(kid.holds for kid in step.children):
+            return "no " + ", no ".join(kid.label for kid in step.children if not kid.holds)
+        return f"the parts are never in {unit} {step.found}".rstrip()
+    return f"no {step.label}"
