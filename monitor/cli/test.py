@@ -15,6 +15,7 @@ from monitor.cli.display import safe
 from monitor.errors import ConfigError, DocumentError, RuleError
 
 if TYPE_CHECKING:
+    from monitor.cli.test_compare import Comparison
     from monitor.cli.test_misses import MissList
     from monitor.cli.test_terms import TermTally
     from monitor.config import Config, FolderSourceConfig
@@ -69,6 +70,13 @@ def register(sub: Any) -> None:
         "it is left out: what the rule's words may lack",
     )
     p.add_argument(
+        "--compare", metavar="OLD", action="append",
+        help="instead of each document, for each rule how many documents the rules in OLD "
+        "(a rules folder or file: the rules before a revision; give it again to add more) "
+        "and the rules tested alert on, and the documents only one of them does: what the "
+        "revision gained and lost",
+    )
+    p.add_argument(
         "--only-matches", action="store_true",
         help="leave out the documents the rules (or the --explain rule) do not match",
     )
@@ -118,14 +126,14 @@ def _test(args: argparse.Namespace) -> int:
         error("; ".join(unknown("rule", r, rules.rules) for r in unknown_rules))
         return Exit.INVALID
     given = [o for o, on in (("--terms", args.terms), ("--explain", args.explain),
-                             ("--misses", args.misses)) if on]
+                             ("--misses", args.misses), ("--compare", args.compare)) if on]
     if len(given) > 1:
         error(f"{' and '.join(given)} show different things: give one of them")
         return Exit.INVALID
     named = [*(args.only_rules or ()), *([args.misses] if args.misses else [])]
     show = Show(rules=frozenset(named), only_matches=args.only_matches,
                 as_json=args.json, explain=args.explain)
-    tally: TermTally | MissList | None = None
+    tally: TermTally | MissList | Comparison | None = None
     if args.terms:
         from monitor.cli.test_terms import TermTally
 
@@ -134,6 +142,16 @@ def _test(args: argparse.Namespace) -> int:
         from monitor.cli.test_misses import MissList
 
         tally = MissList(rules, args.misses, config.languages)
+    if args.compare:
+        from monitor.cli.test_compare import Comparison
+
+        try:
+            old = load_cached([Path(p) for p in args.compare], folder=config.cache_dir,
+                              languages=config.languages, check_examples=False)
+        except RuleError as exc:
+            error(f"invalid rules in --compare:\n{exc}")
+            return Exit.INVALID
+        tally = Comparison(old, rules, config.languages, args.only_rules or ())
     documents = matched = 0
     unread: list[Path] = []
     for path, doc, found in _matched(_readable(args.paths, config, unread), rules, config,
