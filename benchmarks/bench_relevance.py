@@ -38,6 +38,12 @@ English and Russian) are run in several forms on real news articles from
     held-out 7  three more rules (relevance_heldout7_rules.yaml) revised twice on one half of
                 the unjudged corpus after reading all their matches there, judged on the other
                 half (relevance_heldout7.tsv, 48 documents)
+    held-out 8  six more rules (relevance_heldout8_rules.yaml) revised twice on half A of the
+                unjudged corpus from what they match (`monitor test --terms`) and what they
+                miss (`--misses`), each revision checked with `--compare`; judged on half B
+                (relevance_heldout8.tsv, 197 documents: every one a draft or a revised rule
+                matches); "held-out 8 drafts" scores the drafts
+                (relevance_heldout8_drafts.yaml) on the same judgements
 
 The forms:
 
@@ -89,11 +95,17 @@ LANGUAGES = ["en", "ru"]
 RULE_FILES = ("relevance_rules.yaml", "relevance_heldout_rules.yaml",
               "relevance_heldout2_rules.yaml", "relevance_heldout3_rules.yaml",
               "relevance_heldout4_rules.yaml", "relevance_heldout5_rules.yaml",
-              "relevance_heldout6_rules.yaml", "relevance_heldout7_rules.yaml")
+              "relevance_heldout6_rules.yaml", "relevance_heldout7_rules.yaml",
+              "relevance_heldout8_rules.yaml", "relevance_heldout8_drafts.yaml")
 SETS = {"tuning": "relevance_judged.tsv", "held-out": "relevance_heldout.tsv",
         "held-out 2": "relevance_heldout2.tsv", "held-out 3": "relevance_heldout3.tsv",
         "held-out 4": "relevance_heldout4.tsv", "held-out 5": "relevance_heldout5.tsv",
-        "held-out 6": "relevance_heldout6.tsv", "held-out 7": "relevance_heldout7.tsv"}
+        "held-out 6": "relevance_heldout6.tsv", "held-out 7": "relevance_heldout7.tsv",
+        "held-out 8": "relevance_heldout8.tsv"}
+# sets scored with the drafts of their rules (rule ids with DRAFT added), on the same
+# judgements: what the revision changed on documents it was not made on
+DRAFT = "-draft"
+DRAFTS = {"held-out 8 drafts": "held-out 8"}
 RECOMMENDED = "paragraph + 0.45"
 
 Form = Callable[[str, str], dict[str, Any]]
@@ -202,7 +214,8 @@ def ceiling(judged: Judged, matched: dict[str, float], form: int) -> Scores:
 def errors(name: str, judged: Judged, matched: dict[str, float], form: str) -> None:
     """The form's false alerts and misses on a set, with the judgement's reason."""
     i = list(FORMS).index(form)
-    why = {(r, d): w for r, d, _, w in reasons(SETS[name])}
+    why = {(r + DRAFT if name in DRAFTS else r, d): w
+           for r, d, _, w in reasons(SETS[DRAFTS.get(name, name)])}
     print(f"\n{name}, {form}: false alerts (+) and misses (-)")
     for rule, doc, on in judged:
         found = f"{rule}--{i}|{doc}" in matched
@@ -273,6 +286,8 @@ def main() -> None:
                         f"judged (default form: {RECOMMENDED})")
     args = parser.parse_args()
     sets = {name: judgements(path) for name, path in SETS.items()}
+    sets.update({name: [(r + DRAFT, d, on) for r, d, on in sets[of]]
+                 for name, of in DRAFTS.items()})
     matched = match_all(args.corpus, {d for judged in sets.values() for _, d, _ in judged})
     lines = [line for name, judged in sets.items() for line in report(name, judged, matched)]
     summary(lines, list(sets))

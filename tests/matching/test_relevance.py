@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import textwrap
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -132,6 +133,7 @@ def test_the_held_out_sets_are_judged_apart_from_the_tuning_set() -> None:
     second, third = pairs("relevance_heldout2.tsv"), pairs("relevance_heldout3.tsv")
     fourth, fifth = pairs("relevance_heldout4.tsv"), pairs("relevance_heldout5.tsv")
     sixth, seventh = pairs("relevance_heldout6.tsv"), pairs("relevance_heldout7.tsv")
+    eighth = pairs("relevance_heldout8.tsv")
     assert not tuning & held and len(held) >= 140
     for before, later, size in ((tuning | held, second, 140), (tuning | held | second, third, 140),
                                 (tuning | held | second | third, fourth, 140),
@@ -144,12 +146,19 @@ def test_the_held_out_sets_are_judged_apart_from_the_tuning_set() -> None:
         "relevance_rules.yaml", "relevance_heldout_rules.yaml", "relevance_heldout2_rules.yaml",
         "relevance_heldout3_rules.yaml", "relevance_heldout4_rules.yaml",
         "relevance_heldout5_rules.yaml", "relevance_heldout6_rules.yaml",
-        "relevance_heldout7_rules.yaml")], languages=["en", "ru"])
-    later = held | second | third | fourth | fifth | sixth | seventh
+        "relevance_heldout7_rules.yaml", "relevance_heldout8_rules.yaml",
+        "relevance_heldout8_drafts.yaml")], languages=["en", "ru"])
+    later = held | second | third | fourth | fifth | sixth | seventh | eighth
     assert {rule for rule, _ in later} <= set(rules.rules)
     earlier = tuning | held | second | third | fourth  # the fifth and sixth sets' documents
     assert not {doc for _, doc in earlier} & {doc for _, doc in fifth}  # are all new
     assert not {doc for _, doc in earlier | fifth} & {doc for _, doc in sixth}
     assert not {doc for _, doc in earlier | fifth | sixth} & {doc for _, doc in seventh}
     assert not {rule for rule, _ in earlier | fifth | sixth} & {rule for rule, _ in seventh}
+    before = earlier | fifth | sixth | seventh  # the eighth: new rules, new documents, and
+    assert not {doc for _, doc in before} & {doc for _, doc in eighth}  # all of half B
+    assert not {rule for rule, _ in before} & {rule for rule, _ in eighth}
+    assert all(int(hashlib.sha256(doc.encode()).hexdigest(), 16) % 2 for _, doc in eighth)
+    assert {f"{rule}-draft" for rule, _ in eighth} <= set(rules.rules)
+    assert len({doc for _, doc in eighth}) >= 100 and len({rule for rule, _ in eighth}) >= 5
     assert len({rule for rule, _ in held} - {rule for rule, _ in tuning}) >= 5  # unseen rules
