@@ -106,6 +106,14 @@ class TermLeaf(_Leaf):
         self._plans[lang] = plan
         return plan
 
+    def word(self, ctx: Context) -> str | None:
+        """The feature of a one-word (or prefix) term in the document's language; None for
+        a phrase or a term that cannot occur in it."""
+        plan = self._plans.get(ctx.lang, UNPLANNED)
+        if plan is UNPLANNED:
+            plan = self.plan(ctx.lang)
+        return plan[0][0] if plan is not None and len(plan[0]) == 1 else None
+
     def absent(self, ctx: Context) -> bool:
         plan = self._plans.get(ctx.lang, UNPLANNED)
         if plan is UNPLANNED:

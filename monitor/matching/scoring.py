@@ -4,10 +4,15 @@ the formula itself is in relevance.py."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Callable
+
 from monitor.matching import nodes as n
 from monitor.matching.explainers import Explainers
 from monitor.matching.relevance import (
+    LEAD_WORDS,
     NO_HITS,
+    TITLE,
     PartStats,
     Place,
     part_stats,
@@ -51,6 +56,10 @@ def stats_of(part: n.Exec, ctx: n.Context, explainers: Explainers | None) -> Par
     memo: dict[object, PartStats | None] = ctx.parts
     if part in memo:
         return memo[part]
+    if isinstance(part, n.TermLeaf) and (word := part.word(ctx)) is not None:
+        # one word or prefix: from where it occurs, without its hits or places
+        found = memo[part] = word_stats(part, word, ctx)
+        return found
     leaves = None if explainers is None else explainers.of(part)
     if leaves is None:
         where = places(ctx.analysis, part.hits(ctx))
@@ -68,8 +77,60 @@ def places_of(leaf: n.Exec, ctx: n.Context) -> frozenset[Place]:
     found = memo.get(leaf)
     if found is None:
         hits = ctx.hits.get(leaf)
-        found = memo[leaf] = places(ctx.analysis, hits if hits is not None else leaf.hits(ctx))
+        if hits is None and isinstance(leaf, n.TermLeaf) and (word := leaf.word(ctx)):
+            title, body, paragraph = _word_places(leaf, word, ctx)
+            found = frozenset(zip(body, map(paragraph, body), strict=True))
+            if title:
+                found |= {(0, TITLE)}
+            memo[leaf] = found
+        else:
+            found = memo[leaf] = places(ctx.analysis,
+                                        hits if hits is not None else leaf.hits(ctx))
     return found
+
+
+def word_stats(leaf: n.TermLeaf, word: str, ctx: n.Context) -> PartStats | None:
+    """`part_stats` of the places of a one-word leaf (`word`: its feature), from the
+    positions of the word: the same figures without making its hits or places."""
+    title, body, paragraph = _word_places(leaf, word, ctx)
+    if not body:
+        return ([0], frozenset((TITLE,)), 1.0, 1) if title else None
+    passages = frozenset(map(paragraph, body))
+    if title:  # title places are all (0, TITLE): one place, first, at word 0
+        return ([0, *body[1:]] if body[0] == 0 else [0, *body], passages | {TITLE}, 1.0,
+                1 + len(body))
+    first = body[0]
+    if first < LEAD_WORDS:
+        prominence = 0.8
+    else:
+        prominence = 0.6 * (1.0 - first / max(len(ctx.analysis.body.parts) >> 1, 1))
+    return list(body), passages, prominence, len(body)
+
+
+def _word_places(leaf: n.TermLeaf, word: str, ctx: n.Context
+                 ) -> tuple[bool, list[int], Callable[[int], int]]:
+    """Whether a one-word leaf occurs in the title, its body positions (ascending,
+    distinct: `places` of its hits, whose body word is the token's position) and a
+    function from a body position to its paragraph."""
+    if word not in ctx.present:
+        return False, [], _no_paragraph
+    fields = leaf.fields
+    positions = ctx.features.positions
+    title = "title" in fields and bool(positions("title", word))
+    body = positions("body", word) if "body" in fields else []
+    if not body:
+        return title, [], _no_paragraph
+    fa = ctx.analysis.body
+    bounds, starts = fa.bounds, fa.paragraph_starts
+
+    def paragraph(p: int) -> int:
+        return bisect_right(starts, bounds[2 * p]) - 1
+
+    return title, body, paragraph
+
+
+def _no_paragraph(p: int) -> int:  # pragma: no cover - never called: no body positions
+    return 0
 
 
 def parts_of(node: n.Exec) -> tuple[n.Exec, ...]:

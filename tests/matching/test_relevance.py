@@ -162,3 +162,33 @@ def test_the_held_out_sets_are_judged_apart_from_the_tuning_set() -> None:
     assert {f"{rule}-draft" for rule, _ in eighth} <= set(rules.rules)
     assert len({doc for _, doc in eighth}) >= 100 and len({rule for rule, _ in eighth}) >= 5
     assert len({rule for rule, _ in held} - {rule for rule, _ in tuning}) >= 5  # unseen rules
+
+
+@pytest.mark.parametrize(("title", "body"), [
+    ("Sanctions again", "Sanctions first.\n\nThen more sanctions, " + FILLER + " sanctions."),
+    ("Nothing here", FILLER + "\n\nsanctions late, sanctions twice"),
+    ("Sanctions only in the title", FILLER),
+    ("", "sanctions"),
+])
+def test_a_words_stats_from_its_positions_equal_those_from_its_hits(
+        title: str, body: str) -> None:
+    # the score of a one-word part is worked out from the word's positions; it must give
+    # what the places of its hits give (the title as word 0, body words, paragraphs)
+    from monitor.matching import nodes as n
+    from monitor.matching.lexicon import Lexicon
+    from monitor.matching.relevance import part_stats, places
+    from monitor.matching.scoring import places_of, word_stats
+
+    doc = Document(id="d", source="s", title=title, body=body, language="en")
+    analysis = analyze(doc, ["en"])
+    for fields in (("title", "body"), ("body",), ("title",)):
+        leaf = n.TermLeaf("sanctions", fields, ("sanctions",), frozenset({"en"}))
+        plan = leaf.plan("en")
+        assert plan is not None
+        ctx = n.Context(analysis, doc, Lexicon("en", set(plan[0]), set(), set()).read(analysis))
+        word = leaf.word(ctx)
+        assert word is not None
+        where = places(analysis, leaf.hits(ctx))
+        assert word_stats(leaf, word, ctx) == (part_stats(analysis, where) if where else None)
+        ctx.hits.clear()  # from positions too, not from the hits just made
+        assert places_of(leaf, ctx) == where
