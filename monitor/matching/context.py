@@ -29,8 +29,8 @@ UNPLANNED: Plan = ((), frozenset(), False)
 class Context:
     """One document being matched: its analysis, its features and per-document memos."""
 
-    __slots__ = ("analysis", "doc", "features", "hits", "lang", "made", "memo", "parts",
-                 "places", "present", "scores", "shown")
+    __slots__ = ("analysis", "doc", "features", "hits", "lang", "made", "memo", "pairs",
+                 "parts", "places", "present", "scores", "shown")
 
     def __init__(self, analysis: Analysis, doc: Document, features: Features) -> None:
         self.analysis = analysis
@@ -42,6 +42,7 @@ class Context:
         self.hits: dict[object, list[RawHit]] = {}  # leaf (by identity) -> its hits
         # leaf -> its first hits (what a match shows) and how many it has
         self.shown: dict[object, tuple[list[RawHit], int]] = {}
+        self.pairs: dict[object, list[RawHit]] = {}  # NEAR of two words -> its hits (nodes)
         self.made: dict[RawHit, Hit] = {}  # the same hit explains many rules: made once
         self.parts: dict[object, Any] = {}  # part node -> its relevance stats (relevance.py)
         self.places: dict[object, Any] = {}  # leaf -> where it occurs, for those stats

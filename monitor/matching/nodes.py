@@ -7,6 +7,7 @@ The boolean nodes live here; the leaves are in `leaves.py` and what they all wor
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from typing import cast
 
 from monitor.matching.context import (
     ALL_FIELDS,
@@ -119,11 +120,12 @@ class NotNode:
 class NearNode:
     """Children within `distance` words of each other (at most that many words between)."""
 
-    __slots__ = ("children", "distance")
+    __slots__ = ("_words", "children", "distance")
 
     def __init__(self, children: tuple[Positional, ...], distance: int) -> None:
         self.children = children
         self.distance = distance
+        self._words: dict[str, tuple[str, str] | None] = {}
 
     def occurrences(self, ctx: Context) -> list[Occurrence]:
         found = ctx.memo.get(self)  # asked twice when it matches: for the match, for hits
@@ -148,9 +150,19 @@ class NearNode:
         return found
 
     def matches(self, ctx: Context) -> bool:
+        words = self._words.get(ctx.lang, _ASK)
+        if words is _ASK:
+            words = self.words(ctx)
+        if words is not None:
+            return bool(self._paired(ctx, words))
         return bool(self.occurrences(ctx))
 
     def hits(self, ctx: Context) -> list[RawHit]:
+        words = self._words.get(ctx.lang, _ASK)
+        if words is _ASK:
+            words = self.words(ctx)
+        if words is not None:
+            return self._paired(ctx, words)
         spans = self.occurrences(ctx)
         hits = [hit for child in self.children for hit in child.hits(ctx)]
         if len(spans) > 2 or len(hits) * len(spans) > _FEW:
@@ -163,6 +175,61 @@ class NearNode:
                    for field, start, end in marks)
         ]
 
+    def words(self, ctx: Context) -> tuple[str, str] | None:
+        """For two one-word (or prefix) terms in the document's language, their features:
+        then the spans of the pairs are never needed (see `_paired`); else None."""
+        found = None
+        if len(self.children) == 2:
+            first, second = self.children
+            if isinstance(first, TermLeaf) and isinstance(second, TermLeaf):
+                a, b = first.word(ctx), second.word(ctx)
+                found = None if a is None or b is None else (a, b)
+        self._words[ctx.lang] = found
+        return found
+
+    def _paired(self, ctx: Context, words: tuple[str, str]) -> list[RawHit]:
+        """The hits of two one-word terms (`words`) that have one of the other at most
+        `distance` words away, in the order `hits` gives them: each occurrence is one
+        token, so a hit lies inside the span of some pair exactly when it is in a pair
+        itself (a token between the two of a pair is as near to the farther one)."""
+        found = ctx.pairs.get(self)
+        if found is not None:
+            return found
+        found = ctx.pairs[self] = []
+        present = ctx.present
+        if words[0] not in present or words[1] not in present:
+            return found
+        first, second = leaves = cast("tuple[TermLeaf, TermLeaf]", self.children)
+        positions = ctx.features.positions
+        reach = self.distance + 1
+        mine: dict[str, tuple[list[int], list[int]]] = {}
+        for field in ALL_FIELDS:
+            a = positions(field, words[0]) if field in first.fields else []
+            b = positions(field, words[1]) if field in second.fields else []
+            if a and b:
+                mine[field] = (_within(a, b, reach), _within(b, a, reach))
+        if not mine:
+            return found
+        for k, leaf in enumerate(leaves):
+            term = leaf.term
+            for field in leaf.fields:
+                if field in mine:
+                    b = ctx.analysis.field(field).bounds  # token p spans b[2p] to b[2p + 1]
+                    number = FIELD_NUMBER[field]
+                    found += [(number, b[2 * p], -b[2 * p + 1], term) for p in mine[field][k]]
+        return found
+
+
+def _within(mine: list[int], other: list[int], reach: int) -> list[int]:
+    """The positions of `mine` with one of `other` (ascending) at most `reach` away."""
+    last = len(other)
+    out: list[int] = []
+    for p in mine:
+        k = bisect_left(other, p - reach)
+        if k < last and other[k] <= p + reach:
+            out.append(p)
+    return out
+
 
 class SameNode(NearNode):
     """Children in one sentence or one paragraph (`unit`) of the same field."""
@@ -172,6 +239,10 @@ class SameNode(NearNode):
     def __init__(self, children: tuple[Positional, ...], unit: str) -> None:
         super().__init__(children, 0)
         self.unit = unit
+
+    def words(self, ctx: Context) -> None:
+        """Never: one sentence or paragraph is not a number of words (see NearNode)."""
+        self._words[ctx.lang] = None
 
     def occurrences(self, ctx: Context) -> list[Occurrence]:
         found = ctx.memo.get(self)
@@ -193,6 +264,7 @@ class SameNode(NearNode):
         return found
 
 
+_ASK: tuple[str, str] = ("", "")  # NearNode._words: not yet worked out for the language
 _FEW = 256  # pairs: below this, trying every pair costs less than sorting
 
 

@@ -168,3 +168,38 @@ def test_near_of_many_occurrences_finds_the_same_spans_and_hits_as_every_pair() 
         inside = [h for h in hits if any(nodes.FIELD_NUMBER[s[0]] == h[0] and s[3] <= h[1]
                                          and -h[2] <= s[4] for s in pairs)]
         assert nodes._inside(hits, pairs) == inside
+
+
+def test_near_of_two_words_from_positions_gives_what_its_spans_give() -> None:
+    """NEAR of two one-word terms finds its hits from the words' positions, never making
+    the spans of its pairs: the same match and hits as the spans give, in the same order
+    (scoped fields, the same word twice, distance 0, words in the title and the body)."""
+    from monitor.matching.lexicon import Lexicon
+
+    rng = random.Random(2)
+    vocabulary = ["alpha", "beta", "gamma", "delta", "omega"]
+
+    def text(k: int) -> str:
+        return " ".join(rng.choice(vocabulary) for _ in range(k))
+
+    scopes = [("title", "body"), ("body",), ("title",)]
+    tried = matched = 0
+    for _ in range(300):
+        doc = Document(id="d", source="s", title=text(rng.randrange(1, 6)),
+                       body=f"{text(rng.randrange(30))}\n\n{text(rng.randrange(30))}",
+                       language="en")
+        analysis = analyze(doc, ["en"])
+        words = [rng.choice(vocabulary), rng.choice(vocabulary)]
+        leaves = tuple(nodes.TermLeaf(w, rng.choice(scopes), (w,), frozenset({"en"}))
+                       for w in words)
+        distance = rng.randrange(4)
+        fast, slow = nodes.NearNode(leaves, distance), nodes.NearNode(leaves, distance)
+        slow._words["en"] = None  # the spans of every pair, as for any other NEAR
+        lexicon = Lexicon("en", set(words), set(), set())
+        ctx = nodes.Context(analysis, doc, lexicon.read(analysis))
+        assert fast.words(ctx) is not None
+        tried += 1
+        matched += slow.matches(ctx)
+        assert fast.matches(ctx) == slow.matches(ctx)
+        assert fast.hits(ctx) == slow.hits(ctx)
+    assert tried == 300 and 50 < matched < 290
