@@ -96,6 +96,33 @@ def test_russian_words_with_a_form_of_a_commoner_word(
     assert out.count("also matches") == 1
 
 
+def test_english_words_with_a_second_sense_common_in_the_news(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = add(project, "draft.yaml", """
+        topics:
+          strikes:
+            terms:
+              en: [strikers, "on strike", walkout, Court]
+              ru: [забастовка]
+          polls: {terms: [polls, "opinion poll"]}
+        entities:
+          britain: {terms: {en: [Britain]}}
+        rules:
+          - {id: draft, query: '(@strikes OR @polls) AND @britain'}
+        """)
+    code, out = check(project, capsys)
+    assert code == 0
+    assert (f"{path}:5:12: warning: the term 'strikers' (in @strikes) often has another sense "
+            "in the news (a football forward): put it in phrases or ask for the words around "
+            "it (NEAR, SENT) (rule draft)") in out
+    assert ("the term 'polls' (in @polls) often has another sense in the news (polls of "
+            "magazines, awards and viewers)") in out
+    # phrases, words without a listed sense, names (capitalised) and other languages are fine
+    assert out.count("another sense") == 2
+    assert check(project, capsys, "--strict")[0] == 1
+
+
 def test_an_example_passing_only_through_another_files_topic(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

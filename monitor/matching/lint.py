@@ -205,6 +205,15 @@ def _checked(leaves: list[Leaf]) -> list[tuple[Leaf, str]]:
                 out.append((leaf, f"the term {text!r}{origin} also matches {form!r}, more "
                                   f"often a form of {other!r}: put it in phrases or ask for "
                                   f"the words around it (NEAR, SENT)"))
+                continue
+        if "en" in used and len(words) == 1:
+            from monitor.matching.senses import second_sense
+
+            sense = second_sense(text)
+            if sense:
+                out.append((leaf, f"the term {text!r}{origin} often has another sense in "
+                                  f"the news ({sense[1]}): put it in phrases or ask for the "
+                                  f"words around it (NEAR, SENT)"))
     return out
 
 
