@@ -41,8 +41,9 @@ English and Russian) are run in several forms on real news articles from
     held-out 8  six more rules (relevance_heldout8_rules.yaml) revised twice on half A of the
                 unjudged corpus from what they match (`monitor test --terms`) and what they
                 miss (`--misses`), each revision checked with `--compare`; judged on half B
-                (relevance_heldout8.tsv, 197 documents: every one a draft or a revised rule
-                matches); "held-out 8 drafts" scores the drafts
+                (relevance_heldout8.tsv, 198 documents: every one a draft or a revised rule
+                matches, and one on its subject that none matches, found by reading the
+                headlines of all the revised rules' misses); "held-out 8 drafts" scores the drafts
                 (relevance_heldout8_drafts.yaml) on the same judgements
 
 The forms:
