@@ -173,23 +173,22 @@ class PostgresStore(PostgresStories):
         now, digest, data = time.time(), doc.content_hash, doc.model_dump_json()
 
         def work(c: Conn) -> DocumentStatus:
-            row = c.execute("SELECT content_hash FROM documents WHERE id = %s FOR UPDATE",
-                            (doc.id,)).fetchone()
-            if row is not None:
-                if row["content_hash"] == digest:
-                    return "unchanged"
-                c.execute("UPDATE documents SET content_hash = %s, data = %s, updated = %s"
-                          " WHERE id = %s", (digest, data, now, doc.id))
-                return "changed"
-            dup = c.execute("SELECT 1 FROM documents WHERE content_hash = %s LIMIT 1",
-                            (digest,)).fetchone()
+            # a new document (the common case) in one statement: RETURNING's subquery sees
+            # the table as it was before this insert, so it finds an earlier copy only
             added = c.execute(
                 "INSERT INTO documents (id, source, content_hash, data, first_seen, updated)"
-                " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING RETURNING id",
-                (doc.id, doc.source, digest, data, now, now)).fetchone()
-            if added is None:  # another process stored it meanwhile
+                " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING"
+                " RETURNING EXISTS (SELECT 1 FROM documents o WHERE o.content_hash = %s)"
+                " AS dup", (doc.id, doc.source, digest, data, now, now, digest)).fetchone()
+            if added is not None:
+                return "duplicate" if added["dup"] else "new"
+            row = c.execute("SELECT content_hash FROM documents WHERE id = %s FOR UPDATE",
+                            (doc.id,)).fetchone()
+            if row is None or row["content_hash"] == digest:
                 return "unchanged"
-            return "duplicate" if dup else "new"
+            c.execute("UPDATE documents SET content_hash = %s, data = %s, updated = %s"
+                      " WHERE id = %s", (digest, data, now, doc.id))
+            return "changed"
 
         return self._run(work)
 
