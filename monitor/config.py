@@ -163,6 +163,11 @@ class LogConfig(Section):
     )
     format: Literal["text", "json"] = Field("text", description="text lines or JSON lines.")
 
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
 
 class Config(Section):
     """config.yaml."""

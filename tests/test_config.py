@@ -99,3 +99,15 @@ def test_relative_paths_follow_the_config_file(tmp_path: Path) -> None:
     config = load_config(write(sub, "state: data/s.db\nrules: ../rules\n"))
     assert config.state == sub / "data" / "s.db"
     assert config.rules == sub / ".." / "rules"
+
+
+def test_log_level_in_any_case(tmp_path: Path) -> None:
+    from monitor.cli import build_parser
+
+    path = write(tmp_path, "languages: [en]\nlog: {level: debug}\n")
+    assert load_config(path).log.level == "DEBUG"
+    args = build_parser().parse_args(["run", "--log-level", "warning"])
+    assert args.log_level == "WARNING"
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, "languages: [en]\nlog: {level: loud}\n"))
+    assert "loud" in str(err.value).lower() and "WARNING" in str(err.value)

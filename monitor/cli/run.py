@@ -31,8 +31,8 @@ def register(sub: Any) -> None:
     p.add_argument("--node", metavar="NAME",
                    help="this daemon's name among several sharing a PostgreSQL state "
                    "(default: nodes.name, else host name and process id)")
-    p.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-                   help="override the config's log level")
+    p.add_argument("--log-level", type=str.upper, choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                   help="override the config's log level (any case)")
     p.add_argument("--log-format", choices=["text", "json"],
                    help="readable lines (default) or JSON lines")
 
