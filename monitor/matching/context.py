@@ -42,7 +42,7 @@ class Context:
         self.hits: dict[object, list[RawHit]] = {}  # leaf (by identity) -> its hits
         # leaf -> its first hits (what a match shows) and how many it has
         self.shown: dict[object, tuple[list[RawHit], int]] = {}
-        self.pairs: dict[object, list[RawHit]] = {}  # NEAR of two words -> its hits (nodes)
+        self.pairs: dict[object, Any] = {}  # NEAR of two words -> where they pair (nodes)
         self.made: dict[RawHit, Hit] = {}  # the same hit explains many rules: made once
         self.parts: dict[object, Any] = {}  # part node -> its relevance stats (relevance.py)
         self.places: dict[object, Any] = {}  # leaf -> where it occurs, for those stats

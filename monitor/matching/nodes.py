@@ -162,7 +162,10 @@ class NearNode:
         if words is _ASK:
             words = self.words(ctx)
         if words is not None:
-            return self._paired(ctx, words)
+            found = ctx.hits.get(self)
+            if found is None:
+                found = ctx.hits[self] = self._made(ctx, self._paired(ctx, words), None)
+            return found
         spans = self.occurrences(ctx)
         hits = [hit for child in self.children for hit in child.hits(ctx)]
         if len(spans) > 2 or len(hits) * len(spans) > _FEW:
@@ -174,6 +177,25 @@ class NearNode:
             if any(field == hit[0] and start <= hit[1] and -hit[2] <= end
                    for field, start, end in marks)
         ]
+
+    def first(self, ctx: Context, k: int) -> tuple[list[RawHit], list[tuple[str, int]]] | None:
+        """For NEAR of two one-word terms (see `words`), the first k hits of each term in
+        `hits` order (some of `hits`, holding each term's first k places) and how many hits
+        each term has there (as many places: one token each), without making every hit;
+        None for other NEARs, and for two terms written alike (their places are counted
+        together)."""
+        words = self._words.get(ctx.lang, _ASK)
+        if words is _ASK:
+            words = self.words(ctx)
+        if words is None:
+            return None
+        first, second = cast("tuple[TermLeaf, TermLeaf]", self.children)
+        if first is not second and first.term == second.term:
+            return None
+        pairs = self._paired(ctx, words)
+        counts = [(leaf.term, sum(len(pairs[f][i]) for f in leaf.fields if f in pairs))
+                  for i, leaf in enumerate((first, second) if first is not second else (first,))]
+        return self._made(ctx, pairs, k), counts
 
     def words(self, ctx: Context) -> tuple[str, str] | None:
         """For two one-word (or prefix) terms in the document's language, their features:
@@ -187,37 +209,45 @@ class NearNode:
         self._words[ctx.lang] = found
         return found
 
-    def _paired(self, ctx: Context, words: tuple[str, str]) -> list[RawHit]:
-        """The hits of two one-word terms (`words`) that have one of the other at most
-        `distance` words away, in the order `hits` gives them: each occurrence is one
-        token, so a hit lies inside the span of some pair exactly when it is in a pair
-        itself (a token between the two of a pair is as near to the farther one)."""
-        found = ctx.pairs.get(self)
+    def _paired(self, ctx: Context, words: tuple[str, str]) -> dict[str, Pair]:
+        """Per field, the positions of two one-word terms (`words`) that have one of the
+        other at most `distance` words away (none: no field). Each occurrence is one token,
+        so a hit lies inside the span of some pair exactly when it is in a pair itself (a
+        token between the two of a pair is as near to the farther one)."""
+        found: dict[str, Pair] | None = ctx.pairs.get(self)
         if found is not None:
             return found
-        found = ctx.pairs[self] = []
+        found = ctx.pairs[self] = {}
         present = ctx.present
         if words[0] not in present or words[1] not in present:
             return found
-        first, second = leaves = cast("tuple[TermLeaf, TermLeaf]", self.children)
+        first, second = cast("tuple[TermLeaf, TermLeaf]", self.children)
         positions = ctx.features.positions
         reach = self.distance + 1
-        mine: dict[str, tuple[list[int], list[int]]] = {}
         for field in ALL_FIELDS:
             a = positions(field, words[0]) if field in first.fields else []
             b = positions(field, words[1]) if field in second.fields else []
             if a and b:
-                mine[field] = (_within(a, b, reach), _within(b, a, reach))
-        if not mine:
-            return found
-        for k, leaf in enumerate(leaves):
+                near = _within(a, b, reach)
+                if near:  # else none of b has one of a near either
+                    found[field] = (near, _within(b, a, reach))
+        return found
+
+    def _made(self, ctx: Context, pairs: dict[str, Pair], k: int | None) -> list[RawHit]:
+        """The hits at the paired positions, in the order of `hits` (the first term's, by
+        its fields, then the second's); `k`: only the first k of each term in each field."""
+        out: list[RawHit] = []
+        if not pairs:
+            return out
+        for i, leaf in enumerate(cast("tuple[TermLeaf, TermLeaf]", self.children)):
             term = leaf.term
             for field in leaf.fields:
-                if field in mine:
+                if field in pairs:
                     b = ctx.analysis.field(field).bounds  # token p spans b[2p] to b[2p + 1]
                     number = FIELD_NUMBER[field]
-                    found += [(number, b[2 * p], -b[2 * p + 1], term) for p in mine[field][k]]
-        return found
+                    out += [(number, b[2 * p], -b[2 * p + 1], term)
+                            for p in pairs[field][i][:k]]
+        return out
 
 
 def _within(mine: list[int], other: list[int], reach: int) -> list[int]:
@@ -264,6 +294,7 @@ class SameNode(NearNode):
         return found
 
 
+Pair = tuple[list[int], list[int]]  # the positions of two terms' paired occurrences
 _ASK: tuple[str, str] = ("", "")  # NearNode._words: not yet worked out for the language
 _FEW = 256  # pairs: below this, trying every pair costs less than sorting
 

@@ -20,6 +20,9 @@ def shown(node: n.Exec, ctx: n.Context, leaves: Explained) -> tuple[list[n.RawHi
     in order, one per place) and how many places each term has hits at. Through the leaves
     that explain the rule when known: a few lookups, whatever the number of occurrences."""
     if leaves is None:
+        near = node.first(ctx, PER_TERM) if isinstance(node, n.NearNode) else None
+        if near is not None:  # NEAR of two words: each one's first places, and counts
+            return _first(near[0]), tuple(near[1])
         return _capped(node.hits(ctx))
     counts: dict[str, int] = {}
     shared: list[n.Exec] = []  # leaves whose term another leaf has too (title:x OR x)
@@ -54,7 +57,12 @@ def _named(leaf: n.Exec, shared: list[n.Exec]) -> bool:
 
 def _capped(hits: list[n.RawHit]) -> tuple[list[n.RawHit], Counts]:
     """`_shown` from every hit of a rule (a rule with NEAR, SENT or PARA)."""
-    counts = _places_per_term(hits)
+    return _first(hits), tuple(_places_per_term(hits).items())
+
+
+def _first(hits: list[n.RawHit]) -> list[n.RawHit]:
+    """What `_capped` shows of these hits: each term's first places, in order, capped
+    (the same from any of them that hold each term's first PER_TERM places)."""
     kept: dict[str, int] = {}
     first: list[n.RawHit] = []
     for hit in sorted(set(hits), key=_PLACE):  # each term's first places
@@ -63,7 +71,7 @@ def _capped(hits: list[n.RawHit]) -> tuple[list[n.RawHit], Counts]:
             first.append(hit)
     order = {hit: k for k, hit in enumerate(hits)}
     first.sort(key=order.__getitem__)  # in the order the node lists them, as _dedupe wants
-    return _cap(_dedupe(first)), tuple(counts.items())
+    return _cap(_dedupe(first))
 
 
 def _places_per_term(hits: list[n.RawHit]) -> dict[str, int]:
