@@ -117,7 +117,13 @@ def _figures(analysis: Analysis, parts: Sequence[PartStats]
     least = min(p[3] for p in parts) * min(1.0, MENTION_WORDS / max(words, 1))
     mentions = 1.0 - math.exp(-(least - 1.0) / 2.0) if least > 1.0 else 0.0
     distance: int | None = None
-    if len(parts) > 1:
+    if len(parts) == 2:  # the common case, without the general case's generators
+        a, b = parts
+        distance = gap = _apart(a[0], b[0]) if len(a[0]) <= len(b[0]) else _apart(b[0], a[0])
+        closeness = 1.0 / (1.0 + gap / CLOSE_WORDS)
+        both = len(a[1] & b[1])
+        concentration = both / (len(a[1]) + len(b[1]) - both)
+    elif len(parts) > 1:
         distance = gap = _distance([p[0] for p in parts])
         closeness = 1.0 / (1.0 + gap / CLOSE_WORDS)
         every = frozenset.intersection(*(p[1] for p in parts))
@@ -128,6 +134,21 @@ def _figures(analysis: Analysis, parts: Sequence[PartStats]
              + _CONCENTRATION * concentration)
     return (round(score, 3), round(prominence, 3), round(mentions, 3), round(closeness, 3),
             round(concentration, 3), distance)
+
+
+def _apart(few: list[int], many: list[int]) -> int:
+    """The fewest words between a position of `few` and one of `many` (both ascending)."""
+    best = abs(few[0] - many[0])
+    last = len(many)
+    for position in few:
+        k = bisect_right(many, position)
+        if k < last and many[k] - position < best:
+            best = many[k] - position
+        if k and position - many[k - 1] < best:
+            best = position - many[k - 1]
+            if not best:
+                break
+    return best
 
 
 def _distance(positions: list[list[int]]) -> int:

@@ -192,3 +192,16 @@ def test_a_words_stats_from_its_positions_equal_those_from_its_hits(
         assert word_stats(leaf, word, ctx) == (part_stats(analysis, where) if where else None)
         ctx.hits.clear()  # from positions too, not from the hits just made
         assert places_of(leaf, ctx) == where
+
+
+def test_the_distance_of_two_parts_is_the_fewest_words_between_them() -> None:
+    import random
+
+    from monitor.matching.relevance import _apart, _distance
+
+    rng = random.Random(3)
+    for _ in range(500):
+        a = sorted(rng.sample(range(200), rng.randrange(1, 12)))
+        b = sorted(rng.sample(range(200), rng.randrange(1, 40)))
+        fewest = min(abs(x - y) for x in a for y in b)
+        assert _apart(a, b) == _apart(b, a) == _distance([a, b]) == fewest
