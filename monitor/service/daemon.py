@@ -33,7 +33,7 @@ from monitor.service.live_rules import LiveRules
 from monitor.service.nodes import Node
 from monitor.service.queue import SharedQueue
 from monitor.service.scheduler import job_table, watch_source
-from monitor.service.state_buffer import StateBuffer
+from monitor.service.state_buffer import StateBuffer, saved_keys
 from monitor.service.status import ServiceStatus
 from monitor.service.timings import Timings
 from monitor.service.turns import Turns
@@ -121,9 +121,15 @@ class Daemon:
                         languages=tuple(config.languages), feeds=config.feeds,
                         pages=config.pages, templates=config.templates,
                         shared=self.node.shared, states=self.states)
-        for cfg in (c for c in config.sources if c.enabled):
+        enabled = [c for c in config.sources if c.enabled]
+        if self.states is not None:  # every source's saved state in one query, not 2 each
+            keys = saved_keys(c.id for c in enabled)
+            self.states.prefetch(keys)
+        for cfg in enabled:
             self.sources[cfg.id] = await stack.enter_async_context(build_source(cfg, ctx))
             self._source_locks[cfg.id] = asyncio.Lock()
+        if self.states is not None:
+            self.states.forget(keys)  # (those no source read: read afresh when wanted)
         self.notifiers = await open_notifiers(config.notifiers, ctx, stack)
         self.outbox = Outbox(self.store, self.notifiers, config.delivery, lanes=self.node)
         self.ingest = Ingest(self.store, lambda: self.live.current, self.notifiers,
