@@ -127,9 +127,9 @@ class Coordinator(Protocol):
         interval this node polls at, `skip` names it does not poll."""
         ...
 
-    def hand_back(self, turn: Turn) -> None:
-        """Let a claimed turn go untaken: its lease released, its previous turn restored,
-        so another node takes it at once."""
+    def hand_back(self, turns: Sequence[Turn]) -> None:
+        """Let claimed turns go untaken, in one go: their leases released, their previous
+        turns restored, so another node takes them at once."""
         ...
 
     def leases(self) -> list[Lease]:

@@ -60,7 +60,7 @@ class LocalCoordinator:
                     skip: Sequence[str] = ()) -> list[Turn]:
         return []
 
-    def hand_back(self, turn: Turn) -> None:
+    def hand_back(self, turns: Sequence[Turn]) -> None:
         return None
 
     def leases(self) -> list[Lease]:

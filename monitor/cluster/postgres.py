@@ -98,6 +98,13 @@ FROM unnest(%s::text[], %s::text[], %s::bigint[]) AS h(name, node, generation)
 WHERE l.name = h.name AND l.node = h.node AND l.generation = h.generation
 """
 
+_HAND_BACK = f"""
+UPDATE cluster_leases l SET expires = {NOW}, turn = h.last
+FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::double precision[])
+    AS h(name, node, generation, last)
+WHERE l.name = h.name AND l.node = h.node AND l.generation = h.generation
+"""
+
 _CLAIM = f"""
 UPDATE cluster_queue q SET node = %(node)s, claimed_until = {NOW} + %(ttl)s,
     claims = q.claims + 1
@@ -265,12 +272,13 @@ class PostgresCoordinator:
         return [Turn(lease=Lease(name=r[0], node=self.node, generation=r[1], expires=r[2]),
                      last=r[3]) for r in sorted(rows, key=lambda r: r[3])]
 
-    def hand_back(self, turn: Turn) -> None:
-        lease = turn.lease
+    def hand_back(self, turns: Sequence[Turn]) -> None:
+        if not turns:
+            return
         with self._cursor() as cur:
-            cur.execute(f"UPDATE cluster_leases SET expires = {NOW}, turn = %s"
-                        " WHERE name = %s AND node = %s AND generation = %s",
-                        (turn.last, lease.name, lease.node, lease.generation))
+            cur.execute(_HAND_BACK, ([t.lease.name for t in turns], [t.lease.node for t in turns],
+                                     [t.lease.generation for t in turns],
+                                     [t.last for t in turns]))
 
     def leases(self) -> list[Lease]:
         with self._cursor() as cur:

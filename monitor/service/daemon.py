@@ -303,17 +303,21 @@ class Daemon:
             if not self.work.stopping:
                 raise
 
-    async def poll_turn(self, source_id: str) -> None:
+    async def poll_turn(self, source_id: str) -> bool:
         """A source's turn claimed by this node (several nodes, service/turns.py): poll it
-        (Turns gives the lease back after, which records the turn's end)."""
+        (Turns gives the lease back after, which records the turn's end). False when a
+        stop came before the poll or cut it short: the turn goes back untaken."""
+        if self.work.stopping:
+            return False
         try:
-            if not self.work.stopping:
-                await self._poll(source_id, self.sources[source_id])
+            await self._poll(source_id, self.sources[source_id])
         except asyncio.CancelledError:
             if not self.work.stopping:
                 raise
+            return False
         except Exception:
             log.exception("source %r: its turn failed", source_id, extra={"source": source_id})
+        return True
 
     # ------------------------------------------------------------ jobs and status
 

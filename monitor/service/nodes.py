@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from monitor.cluster import Claim, Coordinator, Lease, NodeInfo
+from monitor.cluster import Claim, Coordinator, Lease, NodeInfo, Turn
 from monitor.cluster.report import mismatch
 from monitor.config_nodes import NodesConfig
 from monitor.errors import ClusterError, RuleError
@@ -63,6 +63,7 @@ class Node:
         self._down: str | None = None  # the coordination's error while it is unreachable
         self._turns: set[str] = set()  # the source leases whose turns this node claims
         self._foreign: set[str] = set()  # turns claimed once that this node does not poll
+        self._last: dict[str, float] = {}  # turn held -> when the one before it ended
         self.soonest = 0.0  # the shortest turn among them (seconds)
 
     @property
@@ -115,8 +116,22 @@ class Node:
         """Give back the leases of turns whose polls ended, in one call (each turn is
         recorded as ended now)."""
         leases = [lease for name in names if (lease := self.held.pop(name, None))]
+        for name in names:
+            self._last.pop(name, None)
         if leases and self.shared:
             self._call(lambda: self.coordinator.release_all(leases))
+
+    def hand_back_turns(self, names: Collection[str]) -> None:
+        """Give back turns this node claimed and did not poll (a stop came first): each
+        as untaken, its previous end restored, so another node polls it at once rather
+        than an interval later."""
+        turns = []
+        for name in names:
+            lease, last = self.held.pop(name, None), self._last.pop(name, None)
+            if lease is not None and last is not None:
+                turns.append(Turn(lease=lease, last=last))
+        if turns and self.shared:
+            self._call(functools.partial(self.coordinator.hand_back, turns))
 
     # sources' turns, claimed in batches (a shared state; one node runs its own schedule)
 
@@ -141,12 +156,13 @@ class Node:
             return []
         turns = self._call(lambda: self.coordinator.claim_turns(
             limit, self.config.lease, soonest=self.soonest, skip=sorted(self._foreign)))
-        taken = []
+        taken, untaken = [], []
         for turn in turns or []:
             name = turn.lease.name
             source_id = name.removeprefix("source:")
             if name in self._turns and source_id not in busy and name not in self.held:
                 self.held[name] = turn.lease
+                self._last[name] = turn.last
                 taken.append(source_id)
                 continue
             if name not in self._turns:
@@ -154,7 +170,9 @@ class Node:
                 log.warning("node %s: %s is not among this node's sources (its config "
                             "differs from another node's); left to the others",
                             self.name, name)
-            self._call(functools.partial(self.coordinator.hand_back, turn))
+            untaken.append(turn)
+        if untaken:
+            self._call(functools.partial(self.coordinator.hand_back, untaken))
         return taken
 
     # the outbox's lanes (delivery/outbox.py `Lanes`): one lease per notifier

@@ -37,16 +37,17 @@ class Turns:
     """Claims due turns for this node's sources and polls them, at most `room` at once."""
 
     def __init__(self, node: Node, intervals: Mapping[str, float],
-                 poll: Callable[[str], Awaitable[object]], *, room: int,
+                 poll: Callable[[str], Awaitable[bool]], *, room: int,
                  stopping: Callable[[], bool], states: StateBuffer | None = None) -> None:
         self.node = node
         self.intervals = dict(intervals)
-        self._poll = poll  # polls a source whose turn this node holds
+        self._poll = poll  # polls a source whose turn this node holds; False: it did not
         self.room = max(room, 1)
         self._stopping = stopping
         self.states = states  # the sources' saved states (read with the claim, written late)
-        self.polls: dict[str, asyncio.Task[object]] = {}  # source id -> its poll under way
+        self.polls: dict[str, asyncio.Task[bool]] = {}  # source id -> its poll under way
         self._ended: list[str] = []  # sources whose poll ended, their turns not yet given back
+        self._unpolled: list[str] = []  # ... and whose turn a stop came before (or cut short)
         self._ending = asyncio.Event()
 
     async def run(self) -> None:
@@ -62,7 +63,7 @@ class Turns:
                 if taken and self.states is not None:
                     self.states.prefetch([state_key(sid) for sid in taken])
                 for source_id in taken:
-                    task = asyncio.ensure_future(self._poll(source_id))
+                    task: asyncio.Task[bool] = asyncio.ensure_future(self._poll(source_id))
                     self.polls[source_id] = task
                     task.add_done_callback(functools.partial(self._done, source_id))
                 await asyncio.sleep(MORE_SOON if taken and len(taken) >= free
@@ -70,9 +71,10 @@ class Turns:
         finally:
             giving.cancel()
 
-    def _done(self, source_id: str, task: asyncio.Future[object]) -> None:
+    def _done(self, source_id: str, task: asyncio.Future[bool]) -> None:
         self.polls.pop(source_id, None)
-        self._ended.append(source_id)
+        polled = not task.cancelled() and (task.exception() is not None or task.result())
+        (self._ended if polled else self._unpolled).append(source_id)
         self._ending.set()
 
     async def _give_back(self) -> None:
@@ -85,11 +87,15 @@ class Turns:
 
     def give_back(self) -> None:
         """Write the states the ended polls saved, then give their turns back (the next
-        node to claim one reads what this one saved)."""
+        node to claim one reads what this one saved); a turn not polled (a stop came
+        first) goes back untaken, due again at once for the other nodes."""
         ended, self._ended = self._ended, []
+        unpolled, self._unpolled = self._unpolled, []
         if self.states is not None:
             self.states.flush()
+            self.states.forget([state_key(sid) for sid in unpolled])
         self.node.end_turns([f"source:{sid}" for sid in ended])
+        self.node.hand_back_turns([f"source:{sid}" for sid in unpolled])
 
     async def end(self) -> None:
         """Cancel the polls under way (a stop, after its grace period), then give every

@@ -106,6 +106,44 @@ def test_a_node_does_not_claim_a_turn_of_a_source_it_is_still_polling(
     assert node.claim_turns(10) == ["wire"]  # handed back untaken: due at once
 
 
+async def test_turns_a_stop_came_before_go_back_untaken_to_the_other_nodes(
+    nodes: Nodes
+) -> None:
+    from monitor.service.turns import Turns
+
+    config = NodesConfig(lease=30.0, heartbeat=1.0)
+    stopping, other = Node(nodes("stopping"), config), Node(nodes("other"), config)
+    every = {f"s{i}": 60.0 for i in range(6)}
+    polled: list[str] = []
+    hold, go = asyncio.Event(), asyncio.Event()  # hold: never set; go: after the stop
+    state = {"stopping": False}
+
+    async def poll(source_id: str) -> bool:  # as the daemon's poll_turn answers
+        if source_id == "s2":  # a poll under way when the stop's grace period ends
+            try:
+                await hold.wait()
+            except asyncio.CancelledError:
+                return False
+        if source_id == "s3":  # waiting for its turn to begin (a slot, the source's lock)
+            await go.wait()
+            if state["stopping"]:
+                return False
+        polled.append(source_id)
+        return True
+
+    turns = Turns(stopping, every, poll, room=6, stopping=lambda: state["stopping"])
+    running = asyncio.create_task(turns.run())
+    while len(polled) < 4 or set(turns.polls) != {"s2", "s3"}:
+        await asyncio.sleep(0.01)
+    state["stopping"] = True
+    go.set()
+    await running
+    await turns.end()
+    assert sorted(polled) == ["s0", "s1", "s4", "s5"]
+    assert other.plan_turns(every)
+    # the turns the stop came before are due at once; the polled ones an interval later
+    assert sorted(other.claim_turns(10)) == ["s2", "s3"]
+
 class _Feeds:
     """Tiny feeds on 127.0.0.1 answering 304 to their ETag; records each GET's time, and
     the GETs without the ETag."""
