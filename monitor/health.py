@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-STATUS_KEY = "daemon:status"
+STATUS_KEY = "daemon:status"  # the service's report (with several nodes, the last one's)
 SNAPSHOT_EVERY = 15.0
 # seconds between snapshots per source, when that is longer: building and encoding a
 # source's line costs about 20 us of CPU (10,000 feeds: 0.2 s, plus writing 6 MB), which
@@ -152,3 +152,38 @@ def snapshot(
         "rules": {"count": rules, "loaded_at": rules_loaded_at, "error": rules_error},
         "sources": {sid: dict(info) for sid, info in sources.items()},
     }
+
+
+# With several nodes, each reports only the sources it polled, under a key of its own; the
+# common report names the nodes' reports ("reports"), and a reader shows each source's
+# freshest line among them (a node writing every source's line, as it last saw it, showed
+# other nodes' feeds stale, and cost it thousands of lines it did not poll).
+
+
+class _States(Protocol):
+    def get_states(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+
+
+def report_key(node: str) -> str:
+    """The state key of one node's own report."""
+    return f"{STATUS_KEY}:{node}"
+
+
+def status_sources(state: _States, snap: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each source's line in the common report `snap`, merged with the reports of the
+    nodes it names (one daemon's report names none: nothing more is read)."""
+    names = snap.get("reports") or []
+    if not names:
+        return dict(snap.get("sources") or {})
+    return freshest([snap, *state.get_states([report_key(n) for n in names]).values()])
+
+
+def freshest(reports: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each source's line from the report whose last poll of it is the latest."""
+    out: dict[str, dict[str, Any]] = {}
+    for report in reports:
+        for sid, line in (report.get("sources") or {}).items():
+            have = out.get(sid)
+            if have is None or (line.get("last_poll") or 0) > (have.get("last_poll") or 0):
+                out[sid] = dict(line)
+    return out

@@ -16,7 +16,7 @@ from monitor.cli import history
 from monitor.cli.common import Exit, add_command, config_or_none, error, open_state, with_state
 from monitor.cli.display import ago, counted, size, table, when
 from monitor.errors import LockedError
-from monitor.health import STATUS_KEY, quiet
+from monitor.health import STATUS_KEY, quiet, status_sources
 
 if TYPE_CHECKING:
     from monitor.config import Config
@@ -69,10 +69,11 @@ def collect_status(config: Config, store: Store, now: float) -> dict[str, Any]:
     snap = store.get_state(STATUS_KEY)
     daemon = _daemon_state(snap, now)
     stored = store.source_counts()
+    reported = status_sources(store, snap)  # (several nodes: each source's freshest line)
     sources = []
     for cfg in config.sources:
         # as the daemon last reported it (the daemon line says whether that is now)
-        live = snap.get("sources", {}).get(cfg.id, {})
+        live = reported.get(cfg.id, {})
         counts = stored.get(cfg.id, {})
         sources.append(
             {

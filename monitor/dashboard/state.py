@@ -180,6 +180,9 @@ class StateReader:
         rows = self._rows("SELECT data FROM state WHERE key = ?", (key,))
         return dict(json.loads(rows[0]["data"])) if rows else {}
 
+    def get_states(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return {key: state for key in keys if (state := self.get_state(key))}
+
     def set_state(self, key: str, state: dict[str, Any]) -> None:
         raise StoreError("the dashboard only reads the state")
 

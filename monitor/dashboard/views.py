@@ -93,7 +93,7 @@ def overview(desk: Desk) -> dict[str, Any]:
 def source_problems(desk: Desk, reader: StateReader) -> list[dict[str, str]]:
     """Sources and feeds the daemon reports unhealthy: {"source", "problem"}."""
     out = []
-    status = reader.get_state(health.STATUS_KEY).get("sources") or {}
+    status = health.status_sources(reader, reader.get_state(health.STATUS_KEY))
     for sid, info in sorted(status.items()):
         if not info.get("healthy", True):
             out.append({"source": sid, "problem": str(info.get("problem") or "unhealthy")})
@@ -217,7 +217,7 @@ def sources(desk: Desk) -> dict[str, Any]:
     now = desk.clock()
     with desk.reader() as reader:
         counts = reader.source_counts()
-        status = reader.get_state(health.STATUS_KEY).get("sources") or {}
+        status = health.status_sources(reader, reader.get_state(health.STATUS_KEY))
         feeds = feeds_health(desk.config.sources, reader)
     rows = []
     for cfg in desk.config.sources:

@@ -356,7 +356,8 @@ class Daemon:
         """Save `status()` in the store for `monitor status`; a failure is only logged."""
         node = self.node.status() if self.node.shared else None
         others = any(p.alive and p.node != self.node.name for p in self.node.peers)
-        self.vitals.save(self.store, self.sources, self.live, node, others_running=others)
+        self.vitals.save(self.store, self.sources, self.live, node, others_running=others,
+                         reports=[p.node for p in self.node.peers])
 
     def status(self) -> dict[str, Any]:
         """What `monitor status` shows about the running daemon (JSON-able)."""

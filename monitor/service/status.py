@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from monitor import health, metrics
@@ -57,8 +57,12 @@ class ServiceStatus:
         return health.healthz(running=self.running, last_pass=self.last_pass,
                               rules_error=rules_error, nodes_error=nodes_error)
 
-    def snapshot(self, sources: Mapping[str, Source], live: LiveRules) -> dict[str, Any]:
-        """What `monitor status` shows about the running daemon (JSON-able)."""
+    def snapshot(self, sources: Mapping[str, Source], live: LiveRules, *,
+                 polled: bool = False) -> dict[str, Any]:
+        """What `monitor status` shows about the running daemon (JSON-able); `polled`:
+        only the sources this daemon polled (a node among several)."""
+        if polled:
+            sources = {sid: s for sid, s in sources.items() if sid in self.polls.last_poll}
         states = {sid: health.source_status(self.polls.of(sid), source_health(s))
                   for sid, s in sources.items()}
         return health.snapshot(
@@ -68,20 +72,25 @@ class ServiceStatus:
         )
 
     def save(self, store: Store, sources: Mapping[str, Source], live: LiveRules,
-             node: dict[str, Any] | None = None, *, others_running: bool = False) -> None:
+             node: dict[str, Any] | None = None, *, others_running: bool = False,
+             reports: Sequence[str] = ()) -> None:
         """Save the snapshot in the store for `monitor status`; a failure is only logged.
-        With `node` (one daemon among several) it is also kept under a key of its own.
-        The common one is written by a running node, and by one that is not running (a
-        `--once` pass, a stop) only when no other node runs: a node stopping while others
-        run must not make the service look stopped."""
-        snap = {**self.snapshot(sources, live), **({"node": node} if node else {})}
+        With `node` (one daemon among several) it holds only the sources this node polled
+        and is also kept under a key of its own; `reports` names the nodes whose reports
+        a reader merges (health.status_sources). The common one is written by a running
+        node, and by one that is not running (a `--once` pass, a stop) only when no other
+        node runs: a node stopping while others run must not make the service look
+        stopped."""
+        snap = self.snapshot(sources, live, polled=node is not None)
+        if node is not None:
+            snap |= {"node": node, "reports": sorted({*reports, node["node"]})}
         try:
             keys = []
             if node is None or self.running or (
                     not others_running and self._common_free(store, node["node"])):
                 keys.append(health.STATUS_KEY)
             if node is not None:
-                keys.append(f"{health.STATUS_KEY}:{node['node']}")
+                keys.append(health.report_key(node["node"]))
             store.set_states(dict.fromkeys(keys, snap))  # one write, encoded once
         except StoreUnavailable as exc:  # a server restarting: the next save will do
             log.warning("could not save the status that `monitor status` shows (%s)", exc)

@@ -116,3 +116,41 @@ async def test_a_once_pass_on_a_shared_state_shows_in_the_daemon_line_unless_a_n
         store.close()
     assert once["state"] == "stopped" and once["last_pass"] is not None, once
     assert (during["state"], during["pid"]) == ("running", 4242)
+
+
+async def test_status_shows_each_source_as_the_node_that_polled_it_last_saw_it(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    from monitor import health
+    from monitor.service import Daemon
+
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "r.yaml").write_text("rules:\n  - {id: r, query: statustest}\n")
+    configs = []
+    for name in ("alpha", "beta"):
+        (tmp_path / name / "wire").mkdir(parents=True)
+        (tmp_path / name / "desk").mkdir()
+        (tmp_path / name / "config.yaml").write_text(
+            f"languages: [en]\nstate: {postgres_url}\nrules: ../rules/\n"
+            f"nodes: {{name: {name}}}\nsources:\n  - {{id: wire, type: folder, path: wire/}}\n"
+            "  - {id: desk, type: folder, path: desk/}\n")
+        configs.append(load_config(tmp_path / name / "config.yaml"))
+    async with Daemon(configs[0]) as alpha, Daemon(configs[1]) as beta:
+        alpha.vitals.record_poll("wire", time.monotonic(), error="wire: connection refused")
+        time.sleep(0.01)
+        beta.vitals.record_poll("wire", time.monotonic(), documents=2)  # later, and fine
+        beta.vitals.record_poll("desk", time.monotonic(), documents=1)
+        for node in (beta, alpha):
+            node.node.heartbeat()
+            node.vitals.running = True
+        beta.save_status()
+        alpha.save_status()  # the common report is alpha's: it never polled desk
+        store = beta.store
+        mine = store.get_state(health.report_key("alpha"))["sources"]
+        data = collect_status(configs[0], store, time.time())
+        for node in (alpha, beta):
+            node.vitals.running = False
+    assert set(mine) == {"wire"}  # a node reports only the sources it polled
+    lines = {s["id"]: s for s in data["sources"]}
+    assert lines["wire"]["healthy"] and lines["wire"]["last_error"] is None, lines["wire"]
+    assert lines["desk"]["last_poll"] is not None, lines["desk"]
