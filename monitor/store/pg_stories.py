@@ -60,20 +60,21 @@ class PostgresStories:
         self, *, story: str, outlet: Outlet, language: str | None,
         shingles: bytes, bands: Sequence[int], index_cap: int,
     ) -> None:
+        # one statement: the story's size is read before the insert (the statement's
+        # snapshot), and the bands are indexed only for a document newly added to a story
+        # under the cap
+        sql = ("WITH size AS (SELECT count(*) AS n FROM story_docs WHERE story = %s),"
+               " added AS (INSERT INTO story_docs (document_id, story, source, host, url,"
+               " title, language, seen, shingles) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+               " ON CONFLICT (document_id) DO NOTHING RETURNING n)"
+               " INSERT INTO story_bands (band, doc) SELECT t.b, added.n FROM added, size,"
+               " unnest(%s::bigint[]) AS t(b) WHERE size.n < %s ON CONFLICT DO NOTHING")
+        args = (story, outlet.document, story, outlet.source, outlet.host, outlet.url,
+                outlet.title, language, outlet.seen.timestamp(), shingles, list(bands),
+                index_cap)
+
         def work(c: Conn) -> None:
-            size = c.execute("SELECT count(*) AS n FROM story_docs WHERE story = %s",
-                             (story,)).fetchone()
-            row = c.execute(
-                "INSERT INTO story_docs (document_id, story, source, host, url, title, language,"
-                " seen, shingles) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (document_id) DO NOTHING RETURNING n",
-                (outlet.document, story, outlet.source, outlet.host, outlet.url,
-                 outlet.title, language, outlet.seen.timestamp(), shingles)).fetchone()
-            if row is None or size is None or size["n"] >= index_cap:
-                return
-            c.execute("INSERT INTO story_bands (band, doc) SELECT b, %s FROM"
-                      " unnest(%s::bigint[]) AS t(b) ON CONFLICT DO NOTHING",
-                      (row["n"], list(bands)))
+            c.execute(sql, args)
 
         self._run(work)
 
