@@ -9,9 +9,10 @@ import difflib
 import re
 import types
 from collections.abc import Collection, Iterable, Sequence
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel
+if TYPE_CHECKING:  # (imported where used: the commands' messages need no pydantic)
+    from pydantic import BaseModel
 
 # what a pattern of the schemas allows, in words
 PATTERNS = {
@@ -20,6 +21,11 @@ PATTERNS = {
                                       "letter or digit",
 }
 MAX_LISTED = 16  # names listed in an "unknown X" message (a rule has 13 keys); more are counted
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 match`, `2 matches`: a count with its noun in the right number."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -81,6 +87,8 @@ def _tags(model: type[BaseModel]) -> tuple[Any, ...]:
 
 
 def _step(annotation: Any, part: str | int) -> list[Any]:
+    from pydantic import BaseModel
+
     out: list[Any] = []
     for member in _members(annotation):
         origin = get_origin(member)
@@ -98,6 +106,8 @@ def _step(annotation: Any, part: str | int) -> list[Any]:
 
 def keys_at(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
     """The keys allowed in the mapping at `loc` (the path of a key found there) in `model`."""
+    from pydantic import BaseModel
+
     current: list[Any] = [model]
     for part in loc:
         current = [a for c in current for a in _step(c, part)]

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from monitor.controls import escape_controls
+from monitor.wording import counted as counted  # (the commands import it from here)
 
 
 def when(ts: float | None) -> str:
@@ -14,11 +15,6 @@ def when(ts: float | None) -> str:
     if not ts:
         return "never"
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def counted(n: int, noun: str, plural: str | None = None) -> str:
-    """`1 match`, `2 matches`: a count with its noun in the right number."""
-    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def ago(ts: float | None, now: float | None = None) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from monitor.cli import history
@@ -222,12 +221,12 @@ def _render_rules(rules: dict[str, Any]) -> str:
     if rules["error"]:
         first = str(rules["error"]).splitlines()[0]
         n = rules["count"]
-        kept = f"{n} rule{'' if n == 1 else 's'} still in force; " if n else ""
+        kept = f"{counted(n, 'rule')} still in force; " if n else ""
         return f"rules:       ERROR ({rules['source']}): {kept}{first}"
     if rules["count"] is None:
         return f"rules:       {rules['source']} (`monitor check` validates the rule files)"
     return (
-        f"rules:       {rules['count']} rule{'' if rules['count'] == 1 else 's'}, "
+        f"rules:       {counted(rules['count'], 'rule')}, "
         f"loaded {when(rules['loaded_at'])} "
         f"({rules['source']})"
     )
@@ -295,12 +294,8 @@ def _state(args: argparse.Namespace) -> int:
         error(f"{exc}\n(vacuum needs the daemon stopped; reading works while it runs)")
         return Exit.LOCKED
     if config.state_url is None:  # closed: the rebuilt pages moved from the WAL into the file
-        after = sum(p.stat().st_size for p in _sqlite_files(config.state))
+        from monitor.store.sqlite import files_size
+
+        after = files_size(config.state)
     print(f"vacuumed {_where(config)}: {size(before)} -> {size(after)}")
     return Exit.OK
-
-
-def _sqlite_files(path: Path) -> list[Path]:
-    """A SQLite state's files on disk: the file and its write-ahead log, when present."""
-    found = (path.with_name(path.name + suffix) for suffix in ("", "-wal", "-shm"))
-    return [p for p in found if p.exists()]

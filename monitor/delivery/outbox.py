@@ -38,6 +38,7 @@ from monitor.delivery.render import one_line
 from monitor.errors import ConfigError, DeliveryError
 from monitor.models import Alert
 from monitor.store.base import Delivery, Store
+from monitor.wording import counted
 
 log = logging.getLogger(__name__)
 
@@ -323,7 +324,7 @@ class Outbox:
         if not exc.retryable or attempts >= self.config.max_attempts:
             self.store.mark_failed(ids, str(exc))
             why = ("permanent error" if not exc.retryable
-                   else f"{attempts} attempt{'' if attempts == 1 else 's'}")
+                   else counted(attempts, "attempt"))
             log.warning(
                 "%s: giving up on %s (%s); `monitor alerts --retry` sends it again", exc, what, why
             )

@@ -44,6 +44,7 @@ from monitor.sources.http import FeedHttp
 from monitor.store import Store, open_store
 from monitor.stories.keeper import story_keeper
 from monitor.web import WebServer, add_health_routes, feeds_folder
+from monitor.wording import counted
 from monitor.workers import worker_count
 
 log = logging.getLogger(__name__)
@@ -92,9 +93,9 @@ class Daemon:
         for warning in unset_secrets(self.config):
             log.warning("%s", warning)
         log.info("started: %s, %s, %s, state %s%s",
-                 _counted(len(self.sources), "source"),
-                 _counted(len(self.live.current.rules), "rule"),
-                 _counted(len(self.notifiers), "notifier"),
+                 counted(len(self.sources), "source"),
+                 counted(len(self.live.current.rules), "rule"),
+                 counted(len(self.notifiers), "notifier"),
                  self.node.where or self.config.state,
                  f", node {self.node.name}" if self.node.shared else "")
         return self
@@ -374,7 +375,3 @@ class Daemon:
     @property
     def scheduler_running(self) -> bool:
         return self.vitals.running
-
-
-def _counted(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -24,6 +24,7 @@ from monitor.errors import RuleError
 from monitor.matching import RuleSet
 from monitor.matching.files import rule_files
 from monitor.models import Alert, Document
+from monitor.wording import counted
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ def broken_rules_alert(fallback: Fallback, rules_path: Path, now: float | None =
         body=(
             f"At start-up the rule files in {rules_path} could not be loaded:\n\n"
             f"{fallback.error}\n\nThe daemon runs with the last rules that loaded, saved "
-            f"{saved} ({n} rule{'' if n == 1 else 's'}). Fix the file (`monitor check` "
+            f"{saved} ({counted(n, 'rule')}). Fix the file (`monitor check` "
             "shows every problem); the fixed rules take effect as soon as it is saved."
         ),
         published=datetime.fromtimestamp(now, UTC),

@@ -359,12 +359,7 @@ class SQLiteStore(SQLiteStories):
 
     def size_bytes(self) -> int:
         """The state file's size on disk, with its WAL."""
-        total = 0
-        for suffix in ("", "-wal", "-shm"):
-            p = self.path.with_name(self.path.name + suffix)
-            if p.exists():
-                total += p.stat().st_size
-        return total
+        return files_size(self.path)
 
 
 def _delivery(row: sqlite3.Row) -> Delivery:
@@ -381,3 +376,8 @@ def _delivery(row: sqlite3.Row) -> Delivery:
         delivered_at=row["delivered_at"],
     )
 
+
+def files_size(path: Path) -> int:
+    """A SQLite state's size on disk: the file and its write-ahead log, when present."""
+    found = (path.with_name(path.name + suffix) for suffix in ("", "-wal", "-shm"))
+    return sum(p.stat().st_size for p in found if p.exists())
