@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import math
 import pickle
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Generic, TypeVar, cast
 
 from monitor import metrics
 from monitor.errors import MonitorError, WorkerCrashed
 from monitor.matching import RuleSet
-from monitor.matching.rows import PlainHit, Row
+from monitor.matching.rows import PlainHit, Tail
 from monitor.matching.ruleset import quiet_gc
 from monitor.models import Alert, Document, Hit, Match
 from monitor.pipeline import make_alerts
@@ -39,13 +40,14 @@ R = TypeVar("R")
 K = TypeVar("K")
 Job = tuple[Document, str]  # a document and its language
 Found = tuple[str, list[Match]]  # a document's language and its matches (monitor test)
-# A document's matches as a worker sends them back: its language, each distinct hit once as
-# a plain tuple (term, field, text, start, end), and per match the rule, the numbers of its
-# hits in that list, the score, its parts and the term counts. Plain tuples, ints, floats
-# and strings pickle and unpickle several times faster than Hit and Match objects, and a hit
-# that explains many matches travels once (at 10,000 frequent rules a document has ~430
-# matches: as objects, unpickling them cost the main process half the matching's CPU).
-Packed = tuple[str, list[PlainHit], list[Row]]
+# A document's matches as a worker sends them back: its language and `RuleSet.rows` (each
+# distinct hit once as a plain tuple (term, field, text, start, end), each distinct tail
+# (the numbers of its hits, score, parts, counts) once, and per match the numbers of its
+# rule and tail). Plain tuples, ints, floats and strings pickle and unpickle several times
+# faster than Hit and Match objects, and a hit or tail that explains many matches travels
+# once (at 10,000 frequent rules a document has ~440 matches and ~220 distinct tails: as
+# objects, unpickling them cost the main process half the matching's CPU).
+Packed = tuple[str, list[PlainHit], list[Tail], "array[int]"]
 
 _RULES: RuleSet | None = None  # in a worker: the rule set it was forked with
 Timed = tuple[R | Exception, float, float]  # a result, its analysis and matching seconds
@@ -99,7 +101,8 @@ class MatchWorkers:
             return [_try(_found, rules, doc, self._languages) for doc in docs]
         results = self._run(rules, docs, _matches_chunk)
         with quiet_gc():  # thousands of objects without a cycle: no collector passes over them
-            return [r if isinstance(r, Exception) else unpack(r) for r in results]
+            ids = rules.ids
+            return [r if isinstance(r, Exception) else unpack(r, ids) for r in results]
 
     def stream(
         self, match: Callable[[RuleSet, Sequence[Document]], list[R]], rules: RuleSet,
@@ -190,16 +193,21 @@ def _observed(result: Sealed[R] | Exception) -> R | Exception:
     return value
 
 
-def unpack(packed: Packed) -> Found:
+def unpack(packed: Packed, ids: Sequence[str]) -> Found:
     """The language and matches of a `Packed` (equal to those `RuleSet.match` gives, with
-    their scores worked out)."""
-    language, table, rows = packed
+    their scores worked out); `ids`: the rule set's (`RuleSet.ids`). Matches with one tail
+    share its hits."""
+    language, table, tails, order = packed
     hits = [Hit(term=term, field=field, text=text, start=start, end=end)
             for term, field, text, start, end in table]
     made = hits.__getitem__
-    return language, [Match(rule=rule, hits=tuple(map(made, at)), score=score,
-                            score_parts=parts, counts=counts)
-                      for rule, at, score, parts, counts in rows]
+    shown = [(tuple(map(made, at)), score, parts, counts) for at, score, parts, counts in tails]
+    out: list[Match] = []
+    add = out.append
+    for rule, k in zip(order[::2], order[1::2], strict=True):
+        at, score, parts, counts = shown[k]
+        add(Match(rule=ids[rule], hits=at, score=score, score_parts=parts, counts=counts))
+    return language, out
 
 
 # ---------------------------------------------------------------- in the workers

@@ -13,7 +13,7 @@ from types import MappingProxyType
 from monitor.matching import nodes as n
 from monitor.matching.explainers import Explainers
 from monitor.matching.prefilter import Index, build_index, post_order
-from monitor.matching.rows import PlainHit, Row, Rows, gates, plain_rows, twins
+from monitor.matching.rows import Plain, Rows, gates, plain_rows, twins
 from monitor.matching.scoring import Scored, parts_of, score_of
 from monitor.matching.shown import Counts, shown
 from monitor.models import Document, Match
@@ -182,14 +182,20 @@ class RuleSet:
         return [m for i in range(len(self._order))
                 if (m := self._evaluate(i, ctx, explainers=explainers))]
 
-    def rows(self, analysis: Analysis, doc: Document) -> tuple[list[PlainHit], list[Row]]:
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """The rules' ids in rule order (rule numbers are positions in it)."""
+        return self._ids
+
+    def rows(self, analysis: Analysis, doc: Document) -> Plain:
         """`match` as plain values, every score worked out (monitor.matching.rows): each
-        distinct hit once, and per match the rule, the numbers of its hits, the score, its
-        parts and the counts (what a worker sends back; no Hit or Match object is made)."""
+        distinct hit once, each distinct tail (hits, score, parts, counts) once, and per
+        match its rule's number and its tail's (what a worker sends back; no Hit or Match
+        object is made)."""
         ctx = self._context(analysis, doc)
         index = self._indexes[ctx.lang]
         return plain_rows(Rows(
-            ctx=ctx, index=index, gate=self._gates[ctx.lang], execs=self._execs, ids=self._ids,
+            ctx=ctx, index=index, gate=self._gates[ctx.lang], execs=self._execs,
             parts=self._parts, twins=self._twins, firsts=self._firsts,
             check=partial(self._check, ctx=ctx, explainers=index.explainers)))
 
