@@ -162,6 +162,31 @@ class ProbePlanner:
         (not of phrases, NEAR, NOT, filters or field scopes)."""
         return self._exact[id(node)]
 
+    def lacks(self, root: n.Exec) -> frozenset[str] | None:
+        """For an AND of exact nodes and NOTs of single words (`a AND NOT b`): the features
+        whose absence, with the AND's requirements met, makes it match; None for other
+        nodes. A NOT of a word that cannot occur in the language needs nothing."""
+        if not isinstance(root, n.AndNode) or isinstance(root, n.OrNode):
+            return None
+        lacks: set[str] = set()
+        for child in root.children:
+            if not isinstance(child, n.NotNode):
+                if not self._exact[id(child)]:
+                    return None
+                continue
+            word = child.child
+            if not isinstance(word, n.TermLeaf):
+                return None
+            if self.lang not in word.languages:
+                continue
+            plan = word.plan(self.lang)
+            if plan is None:
+                continue
+            if not plan[2]:
+                return None
+            lacks.update(plan[1])
+        return frozenset(lacks)
+
     def _is_exact(self, node: n.Exec) -> bool:
         exact = self._exact
         if isinstance(node, n.OrNode):  # an OR keeps one probe set of each child
@@ -205,6 +230,9 @@ class Index:
     lexicon: Lexicon
     decided: frozenset[int]  # rules that match whenever they are candidates
     explainers: Explainers  # rule number -> the leaves whose hits explain it
+    # rule number -> words a document must lack (the NOTs of decided rules): a rule such as
+    # `a AND NOT b` is then decided here, and not a candidate when the document has `b`
+    forbid: Needs
 
     def candidates(self, probes: frozenset[str]) -> list[int]:
         """Rule numbers, ascending, that a document with these probes may match."""
@@ -216,6 +244,12 @@ class Index:
                 found -= rest
                 sets = cast(Iterator[frozenset[str]], map(needs.__getitem__, rest))
                 found.update(compress(rest, map(not_, map(probes.isdisjoint, sets))))
+        forbid = self.forbid
+        rest = forbid.keys() & found
+        if rest:
+            sets = cast(Iterator[frozenset[str]], map(forbid.__getitem__, rest))
+            found.difference_update(
+                compress(rest, map(not_, map(probes.isdisjoint, sets))))
         found.update(self.always)
         return sorted(found)
 
@@ -228,6 +262,7 @@ def build_index(
     postings: dict[str, list[int]] = {}
     always: list[int] = []
     decided: list[int] = []
+    forbid: Needs = {}
     checks: list[Needs] = [{} for _ in range(MAX_CHECKS)]
     for i, root in enumerate(roots):
         reqs = planner.requirements(root)
@@ -241,8 +276,13 @@ def build_index(
             postings.setdefault(k, []).append(i)
         for j, probes in enumerate(ordered[1 : 1 + MAX_CHECKS]):
             checks[j][i] = probes
-        if len(ordered) <= 1 + MAX_CHECKS and planner.exact(root):
-            decided.append(i)
+        if len(ordered) <= 1 + MAX_CHECKS:
+            if planner.exact(root):
+                decided.append(i)
+            elif (lacks := planner.lacks(root)) is not None:
+                decided.append(i)
+                if lacks:
+                    forbid[i] = lacks
     prefixes = {f[1:] for f in planner.features if f.startswith(PREFIX_MARK)}
     return Index(
         {k: tuple(v) for k, v in postings.items()},
@@ -252,4 +292,5 @@ def build_index(
                 planner.needles),
         frozenset(decided),
         Explainers(roots, lang),
+        forbid,
     )

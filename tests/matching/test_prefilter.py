@@ -91,8 +91,14 @@ def test_rules_of_words_and_prefixes_need_no_evaluation_after_the_prefilter(
     rules = load_rules(path, languages=["en", "ru"])
     order = list(queries)
     decided = {order[i] for i in rules._index_for("en").decided}
-    assert decided == {"plain", "topic"}
+    assert decided == {"plain", "topic", "negated"}
     doc = Document(id="1", source="s", title="China", body="navy drones arms sales",
                    language="en")
-    found = [m.rule for m in rules.match(analyze(doc, ["en", "ru"]), doc)]
+    analysis = analyze(doc, ["en", "ru"])
+    found = [m.rule for m in rules.match(analysis, doc)]
     assert found == ["plain", "topic", "phrase", "scoped"]
+    # the NOT's word is in the document: the rule is not even a candidate
+    assert order.index("negated") not in rules.candidates(analysis)
+    doc = Document(id="2", source="s", title="China", body="arms", language="en")
+    found = [m.rule for m in rules.match(analyze(doc, ["en", "ru"]), doc)]
+    assert found == ["plain", "negated", "scoped"]
