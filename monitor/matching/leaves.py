@@ -185,6 +185,23 @@ class TermLeaf(_Leaf):
         features = plan[0]
         positions = ctx.features.positions
         out: list[Occurrence] = []
+        if len(features) == 2 and self.slop is None:
+            # a two-word phrase, the most common: the first word's positions that the
+            # second follows, in one frame (a document has each word at a few places, and
+            # most candidates with both words lack the phrase: the steps cost, not the sets)
+            first, second = features
+            for field in self.fields:
+                a = positions(field, first)
+                if a:
+                    b = positions(field, second)
+                    if b:
+                        follows = {q - 1 for q in b}
+                        starts = [p for p in a if p in follows]
+                        if starts:
+                            bounds = ctx.analysis.field(field).bounds
+                            out += [(field, p, p + 1, bounds[2 * p], bounds[2 * p + 3])
+                                    for p in starts]
+            return out
         for field in self.fields:
             if len(features) == 1:
                 found = positions(field, features[0])

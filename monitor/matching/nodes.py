@@ -179,11 +179,11 @@ class NearNode:
         ]
 
     def first(self, ctx: Context, k: int) -> tuple[list[RawHit], list[tuple[str, int]]] | None:
-        """For NEAR of two one-word terms (see `words`), the first k hits of each term in
-        `hits` order (some of `hits`, holding each term's first k places) and how many hits
-        each term has there (as many places: one token each), without making every hit;
-        None for other NEARs, and for two terms written alike (their places are counted
-        together)."""
+        """For NEAR of two one-word terms (see `words`), what a match shows: each term's
+        first k places (title first, then by place), in order, one per place (where the two
+        share a place, the first term's), and how many hits each term has there (as many
+        places: one token each), made straight from the paired positions; None for other
+        NEARs, and for two terms written alike (their places are counted together)."""
         words = self._words.get(ctx.lang, _ASK)
         if words is _ASK:
             words = self.words(ctx)
@@ -193,9 +193,27 @@ class NearNode:
         if first is not second and first.term == second.term:
             return None
         pairs = self._paired(ctx, words)
-        counts = [(leaf.term, sum(len(pairs[f][i]) for f in leaf.fields if f in pairs))
-                  for i, leaf in enumerate((first, second) if first is not second else (first,))]
-        return self._made(ctx, pairs, k), counts
+        out: list[RawHit] = []
+        counts: list[tuple[str, int]] = []
+        for i, leaf in enumerate((first, second) if first is not second else (first,)):
+            term = leaf.term
+            count = 0
+            end = len(out) + k  # this term's first k places: title ones come first
+            for field in ALL_FIELDS:  # a field is paired only if both terms' fields have it
+                pair = pairs.get(field)
+                if pair is not None:
+                    at = pair[i]
+                    count += len(at)
+                    if len(out) < end:
+                        b = ctx.analysis.field(field).bounds  # token p: b[2p] to b[2p + 1]
+                        number = FIELD_NUMBER[field]
+                        out += [(number, b[2 * p], -b[2 * p + 1], term)
+                                for p in at[: end - len(out)]]
+            counts.append((term, count))
+        if len(counts) == 2 and len({h[:3] for h in out}) < len(out):
+            out = list({h[:3]: h for h in reversed(out)}.values())  # the first term's kept
+        out.sort()
+        return out, counts
 
     def words(self, ctx: Context) -> tuple[str, str] | None:
         """For two one-word (or prefix) terms in the document's language, their features:
