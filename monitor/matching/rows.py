@@ -19,7 +19,7 @@ from monitor.matching import nodes as n
 from monitor.matching.explainers import Explainers
 from monitor.matching.prefilter import Index
 from monitor.matching.relevance import score_and_parts
-from monitor.matching.scoring import Scored, score_of, stats_of
+from monitor.matching.scoring import Scored, alone_key, score_of
 from monitor.matching.shown import Counts, leaf_first, shown
 from monitor.models import Field_, ScoreParts
 
@@ -168,13 +168,12 @@ def _tail(leaf: n.Exec, ctx: n.Context, explainers: Explainers, numbers: dict[n.
           table: list[PlainHit]) -> Tail:
     """What a match of a one-part rule explained by this leaf alone shows, and its score:
     the leaf's first hits and count (as `shown` gives them when one leaf fired), and the
-    score of its places (`score_of` the rule: the same stats, so the same memo key)."""
+    score of its places (`score_of` the rule: the same prominence and count, so the same
+    memo key)."""
     first, count = ctx.shown[leaf]
-    stats = stats_of(leaf, ctx, explainers)
-    assert stats is not None  # the leaf has hits
-    key = (stats[2], stats[3])
+    key = alone_key(leaf, ctx, explainers)
     memo: dict[object, tuple[float, ScoreParts]] = ctx.scores
     scored = memo.get(key)
-    if scored is None:
-        scored = memo[key] = score_and_parts(ctx.analysis, [stats])
+    if scored is None:  # the score of one part reads its prominence and count only
+        scored = memo[key] = score_and_parts(ctx.analysis, [([], frozenset(), *key)])
     return _numbered(first, ctx, numbers, table), scored[0], scored[1], ((first[0][3], count),)

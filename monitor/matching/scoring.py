@@ -99,12 +99,29 @@ def word_stats(leaf: n.TermLeaf, word: str, ctx: n.Context) -> PartStats | None:
     if title:  # title places are all (0, TITLE): one place, first, at word 0
         return ([0, *body[1:]] if body[0] == 0 else [0, *body], passages | {TITLE}, 1.0,
                 1 + len(body))
-    first = body[0]
+    return list(body), passages, _body_prominence(body[0], ctx), len(body)
+
+
+def alone_key(leaf: n.Exec, ctx: n.Context, explainers: Explainers | None) -> tuple[float, int]:
+    """The prominence and count of a leaf's places, all that the score of a match explained
+    by this leaf alone depends on (`score_of` keys it so). For one word, from its positions,
+    without the passages that only a rule of several parts needs (`word_stats`)."""
+    if leaf not in ctx.parts and isinstance(leaf, n.TermLeaf) and (
+            word := leaf.word(ctx)) is not None:
+        title, body = _word_positions(leaf, word, ctx)
+        if title:  # as word_stats: the title's places are one, first
+            return 1.0, 1 + len(body)
+        return _body_prominence(body[0], ctx), len(body)
+    stats = stats_of(leaf, ctx, explainers)
+    assert stats is not None  # the leaf has hits
+    return stats[2], stats[3]
+
+
+def _body_prominence(first: int, ctx: n.Context) -> float:
+    """The prominence of a part that first occurs at body word `first` (not in the title)."""
     if first < LEAD_WORDS:
-        prominence = 0.8
-    else:
-        prominence = 0.6 * (1.0 - first / max(len(ctx.analysis.body.parts) >> 1, 1))
-    return list(body), passages, prominence, len(body)
+        return 0.8
+    return 0.6 * (1.0 - first / max(len(ctx.analysis.body.parts) >> 1, 1))
 
 
 def _word_places(leaf: n.TermLeaf, word: str, ctx: n.Context
@@ -112,12 +129,7 @@ def _word_places(leaf: n.TermLeaf, word: str, ctx: n.Context
     """Whether a one-word leaf occurs in the title, its body positions (ascending,
     distinct: `places` of its hits, whose body word is the token's position) and a
     function from a body position to its paragraph."""
-    if word not in ctx.present:
-        return False, [], _no_paragraph
-    fields = leaf.fields
-    positions = ctx.features.positions
-    title = "title" in fields and bool(positions("title", word))
-    body = positions("body", word) if "body" in fields else []
+    title, body = _word_positions(leaf, word, ctx)
     if not body:
         return title, [], _no_paragraph
     fa = ctx.analysis.body
@@ -127,6 +139,16 @@ def _word_places(leaf: n.TermLeaf, word: str, ctx: n.Context
         return bisect_right(starts, bounds[2 * p]) - 1
 
     return title, body, paragraph
+
+
+def _word_positions(leaf: n.TermLeaf, word: str, ctx: n.Context) -> tuple[bool, list[int]]:
+    """Whether a one-word leaf occurs in the title, and its body positions."""
+    if word not in ctx.present:
+        return False, []
+    fields = leaf.fields
+    positions = ctx.features.positions
+    title = "title" in fields and bool(positions("title", word))
+    return title, positions("body", word) if "body" in fields else []
 
 
 def _no_paragraph(p: int) -> int:  # pragma: no cover - never called: no body positions
