@@ -4,6 +4,7 @@ killed worker, a new rule set and a new language reaching the workers."""
 
 from __future__ import annotations
 
+import gc
 import os
 import random
 import signal
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from monitor.match_workers import MatchWorkers
+from monitor.match_workers import WINDOW, MatchWorkers
 from monitor.matching import RuleSet, load_rules
 from monitor.models import Alert, Document
 from monitor.text.analysis import analyze
@@ -133,6 +134,26 @@ def test_alerts_come_back_in_document_order_as_in_one_process(tmp_path: Path) ->
         assert len(pool.pids()) == 2
     finally:
         pool.close()
+
+
+def test_a_stream_keeps_the_collector_off_while_a_window_is_out_and_restores_it(
+    tmp_path: Path
+) -> None:
+    """A window's results (thousands of objects a document with many rules) are in the
+    caller's hands with the cyclic collector off, so it never walks them; it is back on
+    once the stream ends, and the documents come in order."""
+    rules, docs = numbered(tmp_path, "n", 10), headlines(WINDOW + 3)
+    pool = MatchWorkers(2, ["en", "ru"])
+    assert gc.isenabled()
+    try:
+        seen = [(tag, [m.rule for m in found[1]], gc.isenabled())  # type: ignore[index]
+                for tag, _, found in pool.stream(pool.matches, rules, enumerate(docs))]
+    finally:
+        pool.close()
+    assert [tag for tag, _, _ in seen] == list(range(WINDOW + 3))
+    assert [rules for _, rules, _ in seen] == [[f"n-{n % 10}"] for n in range(WINDOW + 3)]
+    assert not any(enabled for _, _, enabled in seen)
+    assert gc.isenabled()
 
 
 def test_a_killed_worker_is_restarted_and_no_document_is_lost(tmp_path: Path) -> None:
