@@ -6,7 +6,6 @@ The boolean nodes live here; the leaves are in `leaves.py` and what they all wor
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from typing import cast
 
 from monitor.matching.context import (
@@ -20,6 +19,7 @@ from monitor.matching.context import (
     RawHit,
 )
 from monitor.matching.leaves import FilterLeaf, SubstringLeaf, TermLeaf, _Leaf, word_elements
+from monitor.matching.spans import inside, near, within
 
 __all__ = [
     "ALL_FIELDS",
@@ -44,17 +44,52 @@ __all__ = [
 
 
 class AndNode:
-    __slots__ = ("children",)
+    """Every child. The children that are terms are decided, per language, by one set
+    operation on the document's features (see `_split`)."""
+
+    __slots__ = ("_split", "children")
 
     def __init__(self, children: tuple[Exec, ...]) -> None:
         self.children = children
+        # language -> the features the children's terms need (None: some term cannot
+        # occur in it) and the children still to evaluate; made on first use
+        self._split: dict[str, Split] | None = None
 
     def matches(self, ctx: Context) -> bool:
+        split = self._split
+        found = None if split is None else split.get(ctx.lang)
+        if found is None:
+            found = self.split(ctx.lang)
+        need, rest = found
+        if need is None or not ctx.present.issuperset(need):
+            return False
         # a plain loop: all() with a generator costs more on this, the hottest path
-        for child in self.children:  # noqa: SIM110
+        for child in rest:  # noqa: SIM110
             if not child.matches(ctx):
                 return False
         return True
+
+    def split(self, lang: str) -> Split:
+        """The features every term child needs in `lang` (a term of one word in any field
+        is then decided: it is not among the children left), and the other children."""
+        need: set[str] = set()
+        rest: list[Exec] = []
+        for child in self.children:
+            if isinstance(child, TermLeaf):
+                plan = child.plan(lang)
+                if plan is None:
+                    return self._keep(lang, (None, ()))
+                need |= plan[1]
+                if plan[2]:
+                    continue
+            rest.append(child)
+        return self._keep(lang, (tuple(need), tuple(rest)))
+
+    def _keep(self, lang: str, split: Split) -> Split:
+        if self._split is None:
+            self._split = {}
+        self._split[lang] = split
+        return split
 
     def hits(self, ctx: Context) -> list[RawHit]:
         out: list[RawHit] = []
@@ -83,10 +118,33 @@ class OrNode(AndNode):
         return found
 
     def matches(self, ctx: Context) -> bool:
-        for child in self.live(ctx.lang):  # noqa: SIM110 (see AndNode.matches)
+        split = self._split
+        found = None if split is None else split.get(ctx.lang)
+        if found is None:
+            found = self.split(ctx.lang)
+        any_of, rest = found
+        if any_of and not ctx.present.isdisjoint(any_of):
+            return True
+        for child in rest:  # noqa: SIM110 (see AndNode.matches)
             if child.matches(ctx):
                 return True
         return False
+
+    def split(self, lang: str) -> Split:
+        """The features of the children that are terms of one word in any field (any of
+        them present decides the OR), and the other children that can occur in `lang`."""
+        any_of: set[str] = set()
+        rest: list[Exec] = []
+        for child in self.live(lang):
+            if isinstance(child, TermLeaf):
+                plan = child.plan(lang)
+                if plan is None:
+                    continue
+                if plan[2]:
+                    any_of |= plan[1]
+                    continue
+            rest.append(child)
+        return self._keep(lang, (tuple(any_of), tuple(rest)))
 
     def hits(self, ctx: Context) -> list[RawHit]:
         found = ctx.hits.get(self)  # topics are shared: many rules that match use them
@@ -137,9 +195,9 @@ class NearNode:
                 break
             other = child.occurrences(ctx)
             if len(current) * len(other) > _FEW:
-                current = _near(current, other, self.distance)
+                current = near(current, other, self.distance)
                 continue
-            d = self.distance + 1  # _gap(a, b) <= distance, inlined (distance >= 0)
+            d = self.distance + 1  # gap(a, b) <= distance, inlined (distance >= 0)
             current = [
                 (a[0], min(a[1], b[1]), max(a[2], b[2]), min(a[3], b[3]), max(a[4], b[4]))
                 for a in current
@@ -169,7 +227,7 @@ class NearNode:
         spans = self.occurrences(ctx)
         hits = [hit for child in self.children for hit in child.hits(ctx)]
         if len(spans) > 2 or len(hits) * len(spans) > _FEW:
-            return _inside(hits, spans)
+            return inside(hits, spans)
         marks = [(FIELD_NUMBER[s[0]], s[3], s[4]) for s in spans]
         return [
             hit
@@ -246,9 +304,9 @@ class NearNode:
             a = positions(field, words[0]) if field in first.fields else []
             b = positions(field, words[1]) if field in second.fields else []
             if a and b:
-                near = _within(a, b, reach)
-                if near:  # else none of b has one of a near either
-                    found[field] = (near, _within(b, a, reach))
+                close = within(a, b, reach)
+                if close:  # else none of b has one of a near either
+                    found[field] = (close, within(b, a, reach))
         return found
 
     def _made(self, ctx: Context, pairs: dict[str, Pair], k: int | None) -> list[RawHit]:
@@ -266,17 +324,6 @@ class NearNode:
                     out += [(number, b[2 * p], -b[2 * p + 1], term)
                             for p in pairs[field][i][:k]]
         return out
-
-
-def _within(mine: list[int], other: list[int], reach: int) -> list[int]:
-    """The positions of `mine` with one of `other` (ascending) at most `reach` away."""
-    last = len(other)
-    out: list[int] = []
-    for p in mine:
-        k = bisect_left(other, p - reach)
-        if k < last and other[k] <= p + reach:
-            out.append(p)
-    return out
 
 
 class SameNode(NearNode):
@@ -313,54 +360,11 @@ class SameNode(NearNode):
 
 
 Pair = tuple[list[int], list[int]]  # the positions of two terms' paired occurrences
+# the features of a node's terms (a tuple: a few bytes each, for 100,000 rules' nodes) and
+# its other children, in one language; see AndNode.split
+Split = tuple[tuple[str, ...] | None, tuple[Exec, ...]]
 _ASK: tuple[str, str] = ("", "")  # NearNode._words: not yet worked out for the language
-_FEW = 256  # pairs: below this, trying every pair costs less than sorting
-
-
-def _near(current: list[Occurrence], other: list[Occurrence], distance: int) -> list[Occurrence]:
-    """The spans of every pair (a of current, b of other) at most `distance` words apart,
-    in the order of trying every pair, for a look at only the b that start near each a."""
-    order = sorted(range(len(other)), key=lambda k: (other[k][0], other[k][1]))
-    keys = [(other[k][0], other[k][1]) for k in order]
-    longest = max(b[2] - b[1] for b in other)
-    d = distance + 1  # _gap(a, b) <= distance, inlined (distance >= 0)
-    out: list[Occurrence] = []
-    for a in current:
-        lo = bisect_left(keys, (a[0], a[1] - longest - distance - 1))
-        hi = bisect_right(keys, (a[0], a[2] + distance + 1))
-        for k in sorted(order[lo:hi]):
-            b = other[k]
-            if b[1] - a[2] <= d and a[1] - b[2] <= d:
-                out.append(
-                    (a[0], min(a[1], b[1]), max(a[2], b[2]), min(a[3], b[3]), max(a[4], b[4])))
-    return out
-
-
-def _inside(hits: list[RawHit], spans: list[Occurrence]) -> list[RawHit]:
-    """The hits inside some span: per field, the spans by start with the furthest end of
-    those starting so far, each hit looked up once."""
-    reach: dict[int, tuple[list[int], list[int]]] = {}
-    for field, _, _, start, end in sorted(spans, key=lambda s: (s[0], s[3])):
-        starts, ends = reach.setdefault(FIELD_NUMBER[field], ([], []))
-        starts.append(start)
-        ends.append(max(end, ends[-1]) if ends else end)
-    out: list[RawHit] = []
-    for hit in hits:
-        found = reach.get(hit[0])
-        if found is not None:
-            k = bisect_right(found[0], hit[1]) - 1
-            if k >= 0 and -hit[2] <= found[1][k]:
-                out.append(hit)
-    return out
-
-
-def _gap(a: Occurrence, b: Occurrence) -> int:
-    # words strictly between two occurrences; overlapping ones are 0 apart
-    if a[2] < b[1]:
-        return b[1] - a[2] - 1
-    if b[2] < a[1]:
-        return a[1] - b[2] - 1
-    return 0
+_FEW = 256  # pairs: below this, trying every pair costs less than sorting (spans.near)
 
 
 def is_positional(node: Exec) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import QuerySyntaxError, RuleError
-from monitor.matching import load_rules, nodes
+from monitor.matching import load_rules, nodes, spans
 from monitor.matching import query as q
 from monitor.models import Document
 from monitor.text.analysis import analyze
@@ -162,12 +162,12 @@ def test_near_of_many_occurrences_finds_the_same_spans_and_hits_as_every_pair() 
     for _ in range(500):
         a, b, distance = occurrences(rng.randrange(20, 40)), occurrences(20), rng.randrange(6)
         pairs = [(x[0], min(x[1], y[1]), max(x[2], y[2]), min(x[3], y[3]), max(x[4], y[4]))
-                 for x in a for y in b if x[0] == y[0] and nodes._gap(x, y) <= distance]
-        assert nodes._near(a, b, distance) == pairs
+                 for x in a for y in b if x[0] == y[0] and spans.gap(x, y) <= distance]
+        assert spans.near(a, b, distance) == pairs
         hits = [(nodes.FIELD_NUMBER[o[0]], o[3], -o[4], "t") for o in occurrences(30)]
         inside = [h for h in hits if any(nodes.FIELD_NUMBER[s[0]] == h[0] and s[3] <= h[1]
                                          and -h[2] <= s[4] for s in pairs)]
-        assert nodes._inside(hits, pairs) == inside
+        assert spans.inside(hits, pairs) == inside
 
 
 def test_near_of_two_words_from_positions_gives_what_its_spans_give() -> None:

@@ -1,0 +1,66 @@
+"""Where positional nodes' occurrences meet (NEAR): pure functions on ascending positions
+and on spans, kept apart from the nodes that call them."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+
+from monitor.matching.context import FIELD_NUMBER, Occurrence, RawHit
+
+
+def within(mine: list[int], other: list[int], reach: int) -> list[int]:
+    """The positions of `mine` with one of `other` (ascending) at most `reach` away."""
+    last = len(other)
+    out: list[int] = []
+    for p in mine:
+        k = bisect_left(other, p - reach)
+        if k < last and other[k] <= p + reach:
+            out.append(p)
+    return out
+
+
+def near(current: list[Occurrence], other: list[Occurrence], distance: int) -> list[Occurrence]:
+    """The spans of every pair (a of current, b of other) at most `distance` words apart,
+    in the order of trying every pair, for a look at only the b that start near each a."""
+    order = sorted(range(len(other)), key=lambda k: (other[k][0], other[k][1]))
+    keys = [(other[k][0], other[k][1]) for k in order]
+    longest = max(b[2] - b[1] for b in other)
+    d = distance + 1  # gap(a, b) <= distance, inlined (distance >= 0)
+    out: list[Occurrence] = []
+    for a in current:
+        lo = bisect_left(keys, (a[0], a[1] - longest - distance - 1))
+        hi = bisect_right(keys, (a[0], a[2] + distance + 1))
+        for k in sorted(order[lo:hi]):
+            b = other[k]
+            if b[1] - a[2] <= d and a[1] - b[2] <= d:
+                out.append(
+                    (a[0], min(a[1], b[1]), max(a[2], b[2]), min(a[3], b[3]), max(a[4], b[4])))
+    return out
+
+
+def inside(hits: list[RawHit], spans: list[Occurrence]) -> list[RawHit]:
+    """The hits inside some span: per field, the spans by start with the furthest end of
+    those starting so far, each hit looked up once."""
+    reach: dict[int, tuple[list[int], list[int]]] = {}
+    for field, _, _, start, end in sorted(spans, key=lambda s: (s[0], s[3])):
+        starts, ends = reach.setdefault(FIELD_NUMBER[field], ([], []))
+        starts.append(start)
+        ends.append(max(end, ends[-1]) if ends else end)
+    out: list[RawHit] = []
+    for hit in hits:
+        found = reach.get(hit[0])
+        if found is not None:
+            k = bisect_right(found[0], hit[1]) - 1
+            if k >= 0 and -hit[2] <= found[1][k]:
+                out.append(hit)
+    return out
+
+
+def gap(a: Occurrence, b: Occurrence) -> int:
+    """The words strictly between two occurrences (overlapping ones are 0 apart): what
+    `near` inlines, kept as the definition it is checked against."""
+    if a[2] < b[1]:
+        return b[1] - a[2] - 1
+    if b[2] < a[1]:
+        return a[1] - b[2] - 1
+    return 0
