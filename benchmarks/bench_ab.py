@@ -6,7 +6,7 @@ bench_matching's generator) in each checkout in turn, warms it up on 1,000 docum
 running daemon would be, then analyses and matches 1,000 others, and prints per round and
 checkout the CPU ms per document and the CPU seconds to load the rules; the checkouts take
 turns, `--rounds` times. With `--workers N|auto` the documents go through `MatchWorkers` as
-`monitor test` sends them (64 at a time, every score read, as it prints them; 1: in the
+`monitor test` sends them (its stream, every score read, as it prints them; 1: in the
 process), and the CPU is that of the process and its workers (/proc), so what handing
 results back from the workers costs is counted.
 
@@ -53,11 +53,10 @@ if workers:
 t = time.process_time() + (cpu_s(pids) if workers else 0); w = time.perf_counter()
 found = 0
 if workers:
-    for at in range(0, len(docs), WINDOW):
-        for result in pool.matches(rules, docs[at:at + WINDOW]):
-            found += len(result[1])
-            for m in result[1]:
-                m.score
+    for _, _, result in pool.stream(pool.matches, rules, ((None, d) for d in docs)):
+        found += len(result[1])
+        for m in result[1]:
+            m.score
 else:
     for doc in docs:
         found += len(rules.match(analyze(doc, bm.LANGUAGES), doc))

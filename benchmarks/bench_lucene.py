@@ -140,11 +140,10 @@ def with_workers(rules: RuleSet, warm: list[Document], docs: list[Document]) -> 
         pool.matches(rules, warm[:WINDOW])  # forked before timing, as a running daemon's are
         pids = pool.pids()
         cpu, wall = time.process_time() + cpu_s(pids), time.perf_counter()
-        for at in range(0, len(docs), WINDOW):
-            for found in pool.matches(rules, docs[at:at + WINDOW]):
-                assert not isinstance(found, Exception), found
-                for m in found[1]:
-                    m.score  # noqa: B018  (monitor test prints every score)
+        for _, _, found in pool.stream(pool.matches, rules, ((None, d) for d in docs)):
+            assert not isinstance(found, Exception), found  # as `monitor test` has them
+            for m in found[1]:
+                m.score  # noqa: B018  (monitor test prints every score)
         cpu, wall = time.process_time() + cpu_s(pids) - cpu, time.perf_counter() - wall
         memory = memory_mb([os.getpid(), *pids])
     finally:

@@ -55,11 +55,10 @@ def _pass(pool: MatchWorkers, rules: RuleSet, docs: list[Document]) -> tuple[flo
     """Wall-clock and CPU seconds (this process and the workers) of one pass."""
     pids = pool.pids()
     start, cpu = time.perf_counter(), time.process_time() + cpu_s(pids)
-    for at in range(0, len(docs), WINDOW):
-        for found in pool.matches(rules, docs[at:at + WINDOW]):
-            assert not isinstance(found, Exception), found
-            for m in found[1]:
-                m.score  # noqa: B018  (monitor test prints every score; the workers send them)
+    for _, _, found in pool.stream(pool.matches, rules, ((None, doc) for doc in docs)):
+        assert not isinstance(found, Exception), found  # as `monitor test` matches them
+        for m in found[1]:
+            m.score  # noqa: B018  (monitor test prints every score; the workers send them)
     return time.perf_counter() - start, time.process_time() + cpu_s(pids) - cpu
 
 

@@ -22,10 +22,12 @@ import math
 import pickle
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Generic, TypeVar, cast
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar, cast
 
 from monitor import metrics
-from monitor.errors import MonitorError, WorkerCrashed
+from monitor.errors import MonitorError
 from monitor.matching import RuleSet
 from monitor.matching.rows import PlainHit, Tail
 from monitor.matching.ruleset import quiet_gc
@@ -110,39 +112,86 @@ class MatchWorkers:
         docs: Iterable[tuple[K, Document]],
     ) -> Iterator[tuple[K, Document, R]]:
         """Each (tag, document) with what `match` (`self.alerts` or `self.matches`) gives
-        for it, WINDOW documents at a time, in order."""
-        window: list[tuple[K, Document]] = []
-        for item in docs:
-            window.append(item)
-            if len(window) == WINDOW:
-                yield from _handed(window, match, rules)
-                window = []
-        if window:
-            yield from _handed(window, match, rules)
+        for it, WINDOW documents at a time, in order.
+
+        With workers, the next window is handed to them before this one's results are read
+        back and given to the caller: the workers match while this process detects the
+        next documents' languages, reads results back and the caller uses them (one window
+        at a time left the workers idle meanwhile, and one of them at each window's end:
+        1.5 of 2 cores used). A window that brings a language not seen before waits for
+        the one before it, since its prefilter means forking the workers again.
+        """
+        pending: tuple[list[tuple[K, Document]], _Batch] | None = None
+        chunk: Callable[[list[Job]], list[Any]] | None = (
+            _matches_chunk if match == self.matches else
+            _alerts_chunk if match == self.alerts else None)
+        for window in _windows(docs):
+            if chunk is None or self.workers <= 1 or (pending is None and len(window) == 1):
+                yield from _handed(window, match, rules)  # one document alone: here
+                continue
+            jobs = self._jobs([doc for _, doc in window])
+            if pending is not None and not rules.prepared_for(jobs.languages):
+                yield from self._handed_back(*pending, rules)
+                pending = None
+            batch = self._start(rules, jobs, chunk)
+            if pending is not None:
+                yield from self._handed_back(*pending, rules)
+            pending = window, batch
+        if pending is not None:
+            yield from self._handed_back(*pending, rules)
+
+    def _handed_back(self, window: list[tuple[K, Document]], batch: _Batch,
+                     rules: RuleSet) -> Iterator[tuple[K, Document, R]]:
+        """A started window's documents with their results (see `_handed`)."""
+        with quiet_gc():
+            results = self._finish(batch)
+            ids = rules.ids if batch.chunk is _matches_chunk else None
+            for k, (tag, doc) in enumerate(window):
+                result = results[k]
+                if ids is not None and not isinstance(result, Exception):
+                    result = unpack(cast("Packed", result), ids)
+                yield tag, doc, cast("R", result)
+            results.clear()
 
     def _run(self, rules: RuleSet, docs: Sequence[Document],
              fn: Callable[[list[Job]], list[Sealed[R]]]) -> list[R | Exception]:
-        out: list[R | Exception | None] = [None] * len(docs)
-        jobs: list[Job] = []
-        at: list[int] = []
+        return self._finish(self._start(rules, self._jobs(docs), fn))
+
+    def _jobs(self, docs: Sequence[Document]) -> _Jobs:
+        """The documents with their languages (a document whose language cannot be told
+        gets the error)."""
+        jobs = _Jobs(out=[None] * len(docs))
         for i, doc in enumerate(docs):
             try:
-                jobs.append((doc, document_language(doc, self._languages)))
-                at.append(i)
+                jobs.jobs.append((doc, document_language(doc, self._languages)))
+                jobs.at.append(i)
             except Exception as exc:
-                out[i] = exc
-        if jobs:
-            new = sorted({lang for _, lang in jobs} - set(rules.prepared))
-            if new:
-                rules.prepare(new)
-            size = min(MAX_CHUNK, math.ceil(len(jobs) / (2 * self.workers)))
-            chunks = [jobs[k:k + size] for k in range(0, len(jobs), size)]
-            results: list[Sealed[R] | WorkerCrashed] = self._workers(rules).map(fn, chunks)
+                jobs.out[i] = exc
+        return jobs
+
+    def _start(self, rules: RuleSet, jobs: _Jobs, fn: Callable[[list[Job]], list[Any]]
+               ) -> _Batch:
+        """The documents handed to the workers (their languages' prefilters built first)."""
+        if not jobs.jobs:
+            return _Batch(jobs, fn, None, [], [])
+        new = sorted(jobs.languages - set(rules.prepared))
+        if new:
+            rules.prepare(new)
+        size = min(MAX_CHUNK, math.ceil(len(jobs.jobs) / (2 * self.workers)))
+        chunks = [jobs.jobs[k:k + size] for k in range(0, len(jobs.jobs), size)]
+        pool = self._workers(rules)
+        return _Batch(jobs, fn, pool, chunks, pool.start(fn, chunks))
+
+    def _finish(self, batch: _Batch) -> list[Any]:
+        """A started batch's results (or errors), in the documents' order."""
+        out = batch.jobs.out
+        if batch.pool is not None:
+            results = batch.pool.gather(batch.chunk, batch.chunks, batch.futures)
             # unpickled, each document's results are thousands of small objects: a collector
             # pass in the middle would walk everything this process holds (at 100,000
             # frequent rules it took 60% of this process's time to read the results back)
             with quiet_gc():
-                for i, result in zip(at, results, strict=True):
+                for i, result in zip(batch.jobs.at, results, strict=True):
                     out[i] = _observed(result)
         return [r for r in out if r is not None]
 
@@ -169,6 +218,43 @@ def _handed(window: list[tuple[K, Document]],
         for k, (tag, doc) in enumerate(window):
             yield tag, doc, results[k]
         results.clear()
+
+
+def _windows(docs: Iterable[K]) -> Iterator[list[K]]:
+    """The items WINDOW at a time (the last window may have fewer)."""
+    window: list[K] = []
+    for item in docs:
+        window.append(item)
+        if len(window) == WINDOW:
+            yield window
+            window = []
+    if window:
+        yield window
+
+
+@dataclass(slots=True)
+class _Jobs:
+    """A window's documents to match: their jobs, where each is in the window, and the
+    window's results so far (the errors of documents whose language could not be told)."""
+
+    out: list[Any]
+    jobs: list[Job] = field(default_factory=list)
+    at: list[int] = field(default_factory=list)
+
+    @property
+    def languages(self) -> set[str]:
+        return {lang for _, lang in self.jobs}
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """A window handed to the workers: what `_finish` needs to read its results back."""
+
+    jobs: _Jobs
+    chunk: Callable[[list[Job]], list[Any]]
+    pool: WorkerPool | None
+    chunks: list[list[Job]]
+    futures: list[Future[list[Any]]]
 
 
 def _try(fn: Callable[[RuleSet, Document, tuple[str, ...]], R], rules: RuleSet,

@@ -118,7 +118,19 @@ class WorkerPool:
         `fn` returns one result per item of its chunk. Chunks lost with a dead worker are
         done again, one at a time, and the items of a chunk lost twice one by one.
         """
-        futures = [self.submit(fn, chunk) for chunk in chunks]
+        return self.gather(fn, chunks, self.start(fn, chunks))
+
+    def start(self, fn: Callable[[list[T]], list[R]], chunks: Sequence[list[T]]
+              ) -> list[Future[list[R]]]:
+        """`map` begun: the chunks handed to the workers, to `gather` later (the caller
+        does other work meanwhile, or starts more)."""
+        return [self.submit(fn, chunk) for chunk in chunks]
+
+    def gather(self, fn: Callable[[list[T]], list[R]], chunks: Sequence[list[T]],
+               futures: Sequence[Future[list[R]]]) -> list[R | WorkerCrashed]:
+        """The results of `start(fn, chunks)`, as `map` gives them: chunks lost with a
+        dead worker done again (also when a worker died while working on chunks started
+        later: a later `gather` finds the workers replaced already)."""
         done: list[list[R | WorkerCrashed] | None] = []
         for future in futures:
             try:

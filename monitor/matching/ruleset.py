@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -118,6 +118,10 @@ class RuleSet:
     def prepared(self) -> tuple[str, ...]:
         """The languages whose prefilter is built (those documents have come in)."""
         return tuple(self._indexes)
+
+    def prepared_for(self, languages: Iterable[str]) -> bool:
+        """Whether the prefilters of these languages are built."""
+        return all(lang in self._indexes for lang in languages)
 
     def _index_for(self, lang: str) -> Index:
         found = self._indexes.get(lang)

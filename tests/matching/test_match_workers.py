@@ -8,6 +8,7 @@ import gc
 import os
 import random
 import signal
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -169,6 +170,46 @@ def test_a_killed_worker_is_restarted_and_no_document_is_lost(tmp_path: Path) ->
         assert pool.restarts == 1 and killed not in pool.pids()
     finally:
         pool.close()
+
+
+def test_a_worker_killed_mid_stream_loses_no_document_and_keeps_the_order(
+    tmp_path: Path
+) -> None:
+    """The next window is with the workers while the caller reads this one: a worker
+    killed then is replaced, and the documents it held are matched again, in order."""
+    rules, docs = numbered(tmp_path, "n", 10), headlines(3 * WINDOW + 5)
+    pool = MatchWorkers(2, ["en", "ru"])
+    seen: list[tuple[int, list[str]]] = []
+    try:
+        for tag, _, alerts in pool.stream(pool.alerts, rules, enumerate(docs)):
+            assert not isinstance(alerts, Exception), alerts
+            seen.append((tag, [a.rule for a in alerts]))
+            if tag == 3:  # the second window is being matched (or done): kill a worker
+                killed = pool.pids()[0]
+                os.kill(killed, signal.SIGKILL)
+                time.sleep(0.5)  # noticed before the next window is handed over
+        assert pool.restarts == 1 and killed not in pool.pids()
+    finally:
+        pool.close()
+    assert seen == [(n, [f"n-{n % 10}"]) for n in range(3 * WINDOW + 5)]
+
+
+def test_a_new_language_mid_stream_waits_for_the_window_before_it(tmp_path: Path) -> None:
+    """A window with a language not seen before means a new prefilter and the workers
+    forked again: the window before it, still with the workers, is read back first."""
+    rules = numbered(tmp_path, "b", 10)
+    russian = Document(id="ru", source="s", title="Доклад word3x сегодня",
+                       body="Остальная часть истории.", language=None)
+    docs = [*headlines(WINDOW), russian, *headlines(5)]
+    pool = MatchWorkers(2, ["en", "ru"])
+    try:
+        seen = [[a.rule for a in alerts]  # type: ignore[union-attr]
+                for _, _, alerts in pool.stream(pool.alerts, rules, enumerate(docs))]
+    finally:
+        pool.close()
+    assert seen == [*([f"b-{n % 10}"] for n in range(WINDOW)), ["b-3"],
+                    *([f"b-{n % 10}"] for n in range(5))]
+    assert set(rules.prepared) == {"en", "ru"}
 
 
 def test_a_new_rule_set_and_a_new_language_reach_the_workers(tmp_path: Path) -> None:
