@@ -193,7 +193,9 @@ class MatchWorkers:
             with quiet_gc():
                 for i, result in zip(batch.jobs.at, results, strict=True):
                     out[i] = _observed(result)
-        return [r for r in out if r is not None]
+        done = [r for r in out if r is not None]
+        out.clear()  # the caller lets the results go: none must stay behind in the batch
+        return done
 
     def _workers(self, rules: RuleSet) -> WorkerPool:
         """The workers forked with `rules` and its prefilters as they are now."""
