@@ -31,7 +31,7 @@ from monitor.errors import MonitorError
 from monitor.matching import RuleSet
 from monitor.matching.rows import PlainHit, Tail
 from monitor.matching.ruleset import quiet_gc
-from monitor.models import Alert, Document, Hit, Match
+from monitor.models import Alert, Document, Match, made_matches
 from monitor.pipeline import make_alerts
 from monitor.text.analysis import analyze, document_language
 from monitor.workers import WorkerPool
@@ -297,15 +297,13 @@ def unpack(packed: Packed, ids: Sequence[str]) -> Found:
     their scores worked out); `ids`: the rule set's (`RuleSet.ids`). Matches with one tail
     share its hits."""
     language, table, tails, order = packed
-    hits = [Hit(term=term, field=field, text=text, start=start, end=end)
-            for term, field, text, start, end in table]
-    made = hits.__getitem__
-    shown = [(tuple(map(made, at)), score, parts, counts) for at, score, parts, counts in tails]
+    hit, match = made_matches(table)
+    shown = [(tuple(map(hit, at)), score, parts, counts) for at, score, parts, counts in tails]
     out: list[Match] = []
     add = out.append
     for rule, k in zip(order[::2], order[1::2], strict=True):
         at, score, parts, counts = shown[k]
-        add(Match(rule=ids[rule], hits=at, score=score, score_parts=parts, counts=counts))
+        add(match(ids[rule], at, score, parts, counts))
     return language, out
 
 

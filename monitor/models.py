@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -156,6 +156,43 @@ class Match:
 
     def __repr__(self) -> str:
         return f"Match(rule={self.rule!r}, score={self.score}, hits={len(self.hits)})"
+
+
+MatchMaker = Callable[[str, tuple[Hit, ...], float, ScoreParts, TermCounts], Match]
+
+
+def made_matches(
+    hits: Sequence[tuple[str, Field_, str, int, int]],
+) -> tuple[Callable[[int], Hit], MatchMaker]:
+    """`hits` (term, field, text, start, end each) as Hit objects, by number, and a maker of
+    scored Matches: for the matcher's results read back from a worker (thousands a document
+    at 100,000 rules), made without the keyword calls and the frozen check, 2-3x faster,
+    from values the matcher has checked."""
+    set_term, set_field, set_text, set_start, set_end = (
+        Hit.__dict__[name].__set__ for name in ("term", "field", "text", "start", "end"))
+    new = object.__new__
+    made: list[Hit] = []
+    for term, field, text, start, end in hits:
+        hit = new(Hit)
+        set_term(hit, term)
+        set_field(hit, field)
+        set_text(hit, text)
+        set_start(hit, start)
+        set_end(hit, end)
+        made.append(hit)
+
+    def match(rule: str, found: tuple[Hit, ...], score: float, parts: ScoreParts,
+              counts: TermCounts) -> Match:
+        m = new(Match)
+        m.rule = rule
+        m.hits = found
+        m.counts = counts
+        m._score = score
+        m._parts = parts
+        m._later = None
+        return m
+
+    return made.__getitem__, match
 
 
 class Snippet(Value):
