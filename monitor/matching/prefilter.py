@@ -10,11 +10,8 @@ dict lookup per distinct word it contains, not one test per rule.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import compress
-from operator import not_
-from typing import cast
 
 from monitor.matching import nodes as n
 from monitor.matching.explainers import Explainers
@@ -208,7 +205,6 @@ class ProbePlanner:
 MAX_CHECKS = 3  # extra probe sets kept per rule: enough to weed out most candidates
 
 Postings = dict[str, tuple[int, ...]]  # probe -> rule numbers
-Needs = dict[int, frozenset[str]]  # rule number -> a probe set it needs (rules that have one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,42 +212,46 @@ class Index:
     """One language's prefilter.
 
     A rule is a candidate when the document has a probe (a feature: see
-    `monitor.matching.lexicon`) of its entry set (`postings`) and
-    one of each of its other sets: `checks[j][i]` is rule i's (j+1)-th other set, kept for
-    the rules that have one (most rules have one or two sets: a table of every rule, and a
-    set of those without, cost ~10 MB a language at 100,000 rules). The steps are set
-    operations and iterators that run in C, so the Python cost does not grow with the
-    number of rules.
+    `monitor.matching.lexicon`) of its entry set and one of each of its other sets (at most
+    MAX_CHECKS). Every table maps a probe to rule numbers: `postings[k]` the rules whose
+    entry set has it and that have k other sets, `checks[j]` those whose (j+1)-th other set
+    has it. A document's candidates are then unions and intersections of the rule numbers
+    under its probes, steps that run in C: a rule's sets are never looked at one by one
+    (at 100,000 frequent rules ~3,300 a document had a set to check).
     """
 
-    postings: Postings
+    postings: tuple[Postings, ...]
     always: tuple[int, ...]  # rules that cannot be indexed: always candidates
-    checks: tuple[Needs, ...]
+    checks: tuple[Postings, ...]
     lexicon: Lexicon
     decided: frozenset[int]  # rules that match whenever they are candidates
     explainers: Explainers  # rule number -> the leaves whose hits explain it
-    # rule number -> words a document must lack (the NOTs of decided rules): a rule such as
-    # `a AND NOT b` is then decided here, and not a candidate when the document has `b`
-    forbid: Needs
+    # word -> the rules a document with it cannot match (the NOTs of decided rules): a rule
+    # such as `a AND NOT b` is then decided here, and not a candidate when the document has `b`
+    forbid: Postings
 
     def candidates(self, probes: frozenset[str]) -> list[int]:
         """Rule numbers, ascending, that a document with these probes may match."""
-        postings = self.postings
-        found: set[int] = set().union(*map(postings.__getitem__, postings.keys() & probes))
-        for needs in self.checks:
-            rest = needs.keys() & found
-            if rest:
-                found -= rest
-                sets = cast(Iterator[frozenset[str]], map(needs.__getitem__, rest))
-                found.update(compress(rest, map(not_, map(probes.isdisjoint, sets))))
+        found = _under(self.postings[0], probes)
+        met: list[set[int]] = []  # met[j]: the rules whose (j+1)-th other set is met
+        for k, table in enumerate(self.postings[1:], 1):
+            some = _under(table, probes)
+            if some:
+                while len(met) < k:
+                    met.append(_under(self.checks[len(met)], probes))
+                for j in range(k):
+                    some &= met[j]
+                found |= some
         forbid = self.forbid
-        rest = forbid.keys() & found
-        if rest:
-            sets = cast(Iterator[frozenset[str]], map(forbid.__getitem__, rest))
-            found.difference_update(
-                compress(rest, map(not_, map(probes.isdisjoint, sets))))
+        if forbid:
+            found.difference_update(*map(forbid.__getitem__, forbid.keys() & probes))
         found.update(self.always)
         return sorted(found)
+
+
+def _under(table: Postings, probes: frozenset[str]) -> set[int]:
+    """The rule numbers under these probes in one table."""
+    return set().union(*map(table.__getitem__, table.keys() & probes))
 
 
 def build_index(
@@ -259,11 +259,11 @@ def build_index(
 ) -> Index:
     """The prefilter of one language; `nodes`: `post_order(roots)`, if already known."""
     planner = ProbePlanner(roots, lang, nodes)
-    postings: dict[str, list[int]] = {}
+    postings: list[dict[str, list[int]]] = [{} for _ in range(MAX_CHECKS + 1)]
+    checks: list[dict[str, list[int]]] = [{} for _ in range(MAX_CHECKS)]
     always: list[int] = []
     decided: list[int] = []
-    forbid: Needs = {}
-    checks: list[Needs] = [{} for _ in range(MAX_CHECKS)]
+    forbid: dict[str, list[int]] = {}
     for i, root in enumerate(roots):
         reqs = planner.requirements(root)
         if reqs is None:
@@ -272,25 +272,32 @@ def build_index(
         if NEVER in reqs:
             continue  # cannot match in this language
         ordered = sorted(reqs, key=planner.cost)
+        others = ordered[1 : 1 + MAX_CHECKS]
         for k in ordered[0]:
-            postings.setdefault(k, []).append(i)
-        for j, probes in enumerate(ordered[1 : 1 + MAX_CHECKS]):
-            checks[j][i] = probes
+            postings[len(others)].setdefault(k, []).append(i)
+        for j, probes in enumerate(others):
+            for k in probes:
+                checks[j].setdefault(k, []).append(i)
         if len(ordered) <= 1 + MAX_CHECKS:
             if planner.exact(root):
                 decided.append(i)
             elif (lacks := planner.lacks(root)) is not None:
                 decided.append(i)
-                if lacks:
-                    forbid[i] = lacks
+                for k in lacks:
+                    forbid.setdefault(k, []).append(i)
     prefixes = {f[1:] for f in planner.features if f.startswith(PREFIX_MARK)}
     return Index(
-        {k: tuple(v) for k, v in postings.items()},
+        tuple(map(_frozen, postings)),
         tuple(always),
-        tuple(checks),
+        tuple(map(_frozen, checks)),
         Lexicon(lang, planner.features - {PREFIX_MARK + p for p in prefixes}, prefixes,
                 planner.needles),
         frozenset(decided),
         Explainers(roots, lang),
-        forbid,
+        _frozen(forbid),
     )
+
+
+def _frozen(table: dict[str, list[int]]) -> Postings:
+    """A table as kept: tuples, smaller than lists."""
+    return {k: tuple(v) for k, v in table.items()}
