@@ -29,9 +29,9 @@ from typing import Any, Generic, TypeVar, cast
 from monitor import metrics
 from monitor.errors import MonitorError
 from monitor.matching import RuleSet
-from monitor.matching.rows import PlainHit, Tail
+from monitor.matching.rows import PlainHit, Tail, matches_of
 from monitor.matching.ruleset import quiet_gc
-from monitor.models import Alert, Document, Match, made_matches
+from monitor.models import Alert, Document, Match
 from monitor.pipeline import make_alerts
 from monitor.text.analysis import analyze, document_language
 from monitor.workers import WorkerPool
@@ -293,18 +293,10 @@ def _observed(result: Sealed[R] | Exception) -> R | Exception:
 
 
 def unpack(packed: Packed, ids: Sequence[str]) -> Found:
-    """The language and matches of a `Packed` (equal to those `RuleSet.match` gives, with
-    their scores worked out); `ids`: the rule set's (`RuleSet.ids`). Matches with one tail
-    share its hits."""
+    """The language and matches of a `Packed` (equal to those `RuleSet.match` gives);
+    `ids`: the rule set's (`RuleSet.ids`)."""
     language, table, tails, order = packed
-    hit, match = made_matches(table)
-    shown = [(tuple(map(hit, at)), score, parts, counts) for at, score, parts, counts in tails]
-    out: list[Match] = []
-    add = out.append
-    for rule, k in zip(order[::2], order[1::2], strict=True):
-        at, score, parts, counts = shown[k]
-        add(match(ids[rule], at, score, parts, counts))
-    return language, out
+    return language, matches_of((table, tails, order), ids)
 
 
 # ---------------------------------------------------------------- in the workers

@@ -21,7 +21,7 @@ from monitor.matching.prefilter import Index
 from monitor.matching.relevance import score_and_parts
 from monitor.matching.scoring import Scored, alone_key, score_of
 from monitor.matching.shown import Counts, leaf_first, shown
-from monitor.models import Field_, ScoreParts
+from monitor.models import Field_, Match, ScoreParts, made_matches
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -177,3 +177,17 @@ def _tail(leaf: n.Exec, ctx: n.Context, explainers: Explainers, numbers: dict[n.
     if scored is None:  # the score of one part reads its prominence and count only
         scored = memo[key] = score_and_parts(ctx.analysis, [([], frozenset(), *key)])
     return _numbered(first, ctx, numbers, table), scored[0], scored[1], ((first[0][3], count),)
+
+
+def matches_of(plain: Plain, ids: Sequence[str]) -> list[Match]:
+    """The Match objects of `plain_rows`' values (`ids`: the rules' ids by number); the
+    matches of one tail share its hits."""
+    table, tails, order = plain
+    hit, match = made_matches(table)
+    shown = [(tuple(map(hit, at)), score, parts, counts) for at, score, parts, counts in tails]
+    out: list[Match] = []
+    add = out.append
+    for rule, k in zip(order[::2], order[1::2], strict=True):
+        at, score, parts, counts = shown[k]
+        add(match(ids[rule], at, score, parts, counts))
+    return out

@@ -13,7 +13,7 @@ from types import MappingProxyType
 from monitor.matching import nodes as n
 from monitor.matching.explainers import Explainers
 from monitor.matching.prefilter import Index, build_index, post_order
-from monitor.matching.rows import Plain, Rows, gates, plain_rows, twins
+from monitor.matching.rows import Plain, Rows, gates, matches_of, plain_rows, twins
 from monitor.matching.scoring import Scored, parts_of, score_of
 from monitor.matching.shown import Counts, shown
 from monitor.models import Document, Match
@@ -150,17 +150,10 @@ class RuleSet:
         return n.Context(analysis, doc, lexicon.read(analysis))
 
     def match(self, analysis: Analysis, doc: Document) -> list[Match]:
-        """The rules that match the document, in rule order, with their hits."""
-        ctx = self._context(analysis, doc)
-        index = self._indexes[ctx.lang]
-        decided = index.decided
-        explainers = index.explainers
-        out: list[Match] = []
-        for i in index.candidates(ctx.present):
-            m = self._evaluate(i, ctx, i in decided, explainers)
-            if m is not None:
-                out.append(m)
-        return out
+        """The rules that match the document, in rule order, with their hits and scores
+        (made as `rows` makes them: what a term shows and its score once per document for
+        every rule it explains alone)."""
+        return matches_of(self.rows(analysis, doc), self._ids)
 
     def match_rule(
         self, rule_id: str, analysis: Analysis, doc: Document, *, any_score: bool = False
