@@ -24,7 +24,7 @@ of its own, the two engines one after the other. Without java, javac or the jars
 side is skipped with a message.
 
 monitor's line has two measurements. `docs_per_s`/`docs_per_cpu_s`: one process matching
-(`RuleSet.match`: matches with their hits and scores). `workers_*`: the same
+(`RuleSet.match`: matches with their hits, every score read). `workers_*`: the same
 documents as `monitor test` matches them with `workers: auto` (`MatchWorkers`, one worker
 process per core forked after the warm-up, every match's hits, counts and score sent back
 and read), on the clock and per CPU-second of the main process and the workers together;
@@ -127,7 +127,8 @@ def count_matches(rules: RuleSet, docs: list[Document]) -> int:
     from it."""
     from monitor.text.analysis import analyze
 
-    return sum(len(rules.match(analyze(doc, bm.LANGUAGES), doc)) for doc in docs)
+    return sum(1 for doc in docs for m in rules.match(analyze(doc, bm.LANGUAGES), doc)
+               if m.score >= 0)  # every score read, as `monitor test` prints them
 
 
 def with_workers(rules: RuleSet, warm: list[Document], docs: list[Document]) -> dict[str, Any]:
