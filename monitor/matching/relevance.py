@@ -135,23 +135,20 @@ def _figures(analysis: Analysis, parts: Sequence[PartStats]
         closeness = concentration = 1.0
     score = (_PROMINENCE * prominence + _MENTIONS * mentions + _CLOSENESS * closeness
              + _CONCENTRATION * concentration)
-    r = _ROUNDED
-    return (r[score], r[prominence], r[mentions], r[closeness], r[concentration], distance)
+    return (round3(score), round3(prominence), round3(mentions), round3(closeness),
+            round3(concentration), distance)
 
 
-class _Rounded(dict[float, float]):
-    """value -> round(value, 3), remembered: rounding to decimals costs ~0.2 µs (five per
-    match), a lookup a tenth of that, and the figures repeat (1.0, 0.8, one count's
-    mentions); cleared when it grows large."""
-
-    def __missing__(self, value: float) -> float:
-        if len(self) >= 100_000:
-            self.clear()
-        found = self[value] = round(value, 3)
-        return found
-
-
-_ROUNDED = _Rounded()
+def round3(value: float) -> float:
+    """round(value, 3), 3-4x faster (five a match): n / 1000 for the whole n nearest to
+    value * 1000 is the float nearest to the decimal n/1000, as round() gives it; only when
+    value * 1000 lies near a half (where the product's own rounding could pick the wrong
+    n), or outside (0, 1e6), is round() asked."""
+    scaled = value * 1000.0
+    whole = math.floor(scaled + 0.5)
+    if not 0.0 < value < 1e6 or abs(scaled - whole) > 0.49999:
+        return round(value, 3)
+    return whole / 1000.0
 
 
 def _apart(few: list[int], many: list[int]) -> int:

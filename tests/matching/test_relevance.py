@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import math
+import random
 import textwrap
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,6 +15,7 @@ from monitor.delivery.message import digest_context
 from monitor.delivery.webhook import digest_payload
 from monitor.errors import RuleError
 from monitor.matching import RuleSet, load_rules
+from monitor.matching.relevance import round3
 from monitor.matching.why import explain
 from monitor.models import Alert, Document, Match
 from monitor.text.analysis import analyze
@@ -205,3 +208,16 @@ def test_the_distance_of_two_parts_is_the_fewest_words_between_them() -> None:
         b = sorted(rng.sample(range(200), rng.randrange(1, 40)))
         fewest = min(abs(x - y) for x in a for y in b)
         assert _apart(a, b) == _apart(b, a) == _distance([a, b]) == fewest
+
+
+def test_scores_are_rounded_as_round_rounds_them() -> None:
+    """The score's figures are rounded to 3 decimals without round() where that is safe:
+    the same floats, ties and near-ties included."""
+    rng = random.Random(7)
+    values = [rng.random() for _ in range(200_000)]
+    values += [k / 1000 + d for k in range(1001)
+               for d in (0.0, 5e-4, -5e-4, 1e-12, -1e-12, 4.9999e-4, 5.0001e-4)]
+    values += [1 / (1 + g / 40) for g in range(3000)]  # closeness
+    values += [1 - math.exp(-(m - 1) / 2) for m in range(1, 1000)]  # mentions
+    values += [0.0, 1.0, 0.0005, 0.0015, 0.0025, 2.675, 1e7]
+    assert [round3(v) for v in values] == [round(v, 3) for v in values]
