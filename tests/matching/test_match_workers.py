@@ -9,7 +9,7 @@ import os
 import random
 import signal
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -192,6 +192,31 @@ def test_a_worker_killed_mid_stream_loses_no_document_and_keeps_the_order(
     finally:
         pool.close()
     assert seen == [(n, [f"n-{n % 10}"]) for n in range(3 * WINDOW + 5)]
+
+
+def test_a_stream_is_read_at_most_two_windows_ahead_of_the_caller(tmp_path: Path) -> None:
+    """The next window is with the workers while the caller reads this one, and no more:
+    a stream of any length (a backfill of 100,000 documents) is never read further ahead,
+    so what is held stays bounded."""
+    rules, docs = numbered(tmp_path, "n", 10), headlines(4 * WINDOW + 5)
+    pulled = 0
+
+    def source() -> Iterator[tuple[int, Document]]:
+        nonlocal pulled
+        for n, doc in enumerate(docs):
+            pulled += 1
+            yield n, doc
+
+    pool = MatchWorkers(2, ["en", "ru"])
+    ahead = []
+    try:
+        for tag, _, alerts in pool.stream(pool.alerts, rules, source()):
+            assert [a.rule for a in alerts] == [f"n-{tag % 10}"]  # type: ignore[union-attr]
+            ahead.append(pulled - tag)
+    finally:
+        pool.close()
+    assert len(ahead) == len(docs)
+    assert max(ahead) <= 2 * WINDOW + 1
 
 
 def test_a_new_language_mid_stream_waits_for_the_window_before_it(tmp_path: Path) -> None:
