@@ -23,6 +23,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -32,6 +33,7 @@ from monitor.errors import WorkerCrashed
 
 log = logging.getLogger(__name__)
 
+CLOSE_GRACE = 10.0  # seconds work under way gets when the workers are stopped
 T = TypeVar("T")
 R = TypeVar("R")
 Start = Literal["fork", "forkserver"]
@@ -105,11 +107,27 @@ class WorkerPool:
         executor = self._executor
         return list(executor._processes) if executor and executor._processes else []
 
-    def close(self) -> None:
-        """Stop the workers (work not begun is dropped)."""
+    def close(self, grace: float = CLOSE_GRACE) -> None:
+        """Stop the workers: work not begun is dropped, work under way gets `grace` seconds,
+        then its worker is killed. A worker can be stuck for good: one killed while it held
+        the lock of the queue results go back on leaves the others waiting for that lock
+        forever, and waiting for them would hold up the stop (and the daemon) with them."""
         executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+        if executor is None:
+            return
+        processes = list((executor._processes or {}).values())
+        executor.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + grace
+        for process in processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+        stuck = [p for p in processes if p.is_alive()]
+        for process in stuck:
+            process.kill()
+            process.join(5)
+        if stuck:
+            log.warning("%d %s worker process(es) did not stop within %.0f s; killed",
+                        len(stuck), self.name, grace)
+        executor.shutdown(wait=True)
 
     def map(self, fn: Callable[[list[T]], list[R]], chunks: Sequence[list[T]]
             ) -> list[R | WorkerCrashed]:

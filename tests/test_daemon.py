@@ -185,10 +185,10 @@ async def test_event_loop_keeps_moving_while_a_document_is_matched(project: Path
 async def test_a_stop_during_a_long_match_loses_nothing_and_logs_no_error(
     project: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # the German document's match (its index of 5,000 rules is built first) outlasts the
+    # the German document's match (its index of 20,000 rules is built first) outlasts the
     # stop's grace period: it is abandoned quietly and matched at the next start
     (project / "rules" / "many.yaml").write_text(
-        many_rules(5_000) + "  - {id: cabinet, query: Kabinett}\n", encoding="utf-8"
+        many_rules(20_000) + "  - {id: cabinet, query: Kabinett}\n", encoding="utf-8"
     )
     add_german_article(project)
     config = load_config(project / "config.yaml")

@@ -132,8 +132,11 @@ class RuleSet:
                     with quiet_gc():
                         if self._nodes is None:
                             self._nodes = post_order(self._execs)
-                        found = self._indexes[lang] = build_index(self._execs, lang, self._nodes)
+                        found = build_index(self._execs, lang, self._nodes)
+                        # the gates first: a thread that finds the index (without the
+                        # lock) reads them next
                         self._gates[lang] = gates(self._order, lang)
+                        self._indexes[lang] = found
                         settle(len(self._order))
         return found
 
