@@ -34,6 +34,7 @@ from monitor.matching.ruleset import quiet_gc
 from monitor.models import Alert, Document, Match
 from monitor.pipeline import make_alerts
 from monitor.text.analysis import analyze, document_language
+from monitor.text.normalize import normalize_text
 from monitor.workers import WorkerPool
 
 MAX_CHUNK = 16  # documents handed to a worker at a time
@@ -44,12 +45,13 @@ K = TypeVar("K")
 Job = tuple[Document, str]  # a document and its language
 Found = tuple[str, list[Match]]  # a document's language and its matches (monitor test)
 # A document's matches as a worker sends them back: its language and `RuleSet.rows` (each
-# distinct hit once as a plain tuple (term, field, text, start, end), each distinct tail
-# (the numbers of its hits, score, parts, counts) once, and per match the numbers of its
-# rule and tail). Plain tuples, ints, floats and strings pickle and unpickle several times
-# faster than Hit and Match objects, and a hit or tail that explains many matches travels
-# once (at 10,000 frequent rules a document has ~440 matches and ~220 distinct tails: as
-# objects, unpickling them cost the main process half the matching's CPU).
+# distinct hit once as a plain tuple (term, field, start, end: its text is cut from the
+# document here), each distinct tail (the numbers of its hits, the score's figures, counts)
+# once, and per match the numbers of its rule and tail). Plain tuples, ints, floats and
+# strings pickle and unpickle several times faster than Hit and Match objects, and a hit or
+# tail that explains many matches travels once (at 10,000 frequent rules a document has ~440
+# matches and ~220 distinct tails: as objects, unpickling them cost the main process half
+# the matching's CPU).
 Packed = tuple[str, list[PlainHit], list[Tail], "array[int]"]
 
 _RULES: RuleSet | None = None  # in a worker: the rule set it was forked with
@@ -105,7 +107,8 @@ class MatchWorkers:
         results = self._run(rules, docs, _matches_chunk)
         with quiet_gc():  # thousands of objects without a cycle: no collector passes over them
             ids = rules.ids
-            return [r if isinstance(r, Exception) else unpack(r, ids) for r in results]
+            return [r if isinstance(r, Exception) else unpack(r, ids, doc)
+                    for r, doc in zip(results, docs, strict=True)]
 
     def stream(
         self, match: Callable[[RuleSet, Sequence[Document]], list[R]], rules: RuleSet,
@@ -149,7 +152,7 @@ class MatchWorkers:
             for k, (tag, doc) in enumerate(window):
                 result = results[k]
                 if ids is not None and not isinstance(result, Exception):
-                    result = unpack(cast("Packed", result), ids)
+                    result = unpack(cast("Packed", result), ids, doc)
                 yield tag, doc, cast("R", result)
             results.clear()
 
@@ -292,11 +295,12 @@ def _observed(result: Sealed[R] | Exception) -> R | Exception:
     return value
 
 
-def unpack(packed: Packed, ids: Sequence[str]) -> Found:
+def unpack(packed: Packed, ids: Sequence[str], doc: Document) -> Found:
     """The language and matches of a `Packed` (equal to those `RuleSet.match` gives);
-    `ids`: the rule set's (`RuleSet.ids`)."""
+    `ids`: the rule set's (`RuleSet.ids`); `doc`: the document matched."""
     language, table, tails, order = packed
-    return language, matches_of((table, tails, order), ids)
+    texts = (normalize_text(doc.title), normalize_text(doc.body)) if table else ("", "")
+    return language, matches_of((table, tails, order), ids, texts)
 
 
 # ---------------------------------------------------------------- in the workers

@@ -48,12 +48,6 @@ class Context:
         self.places: dict[object, Any] = {}  # leaf -> where it occurs, for those stats
         self.scores: dict[object, Any] = {}  # the parts' stats -> the score (scoring.score_of)
 
-    def plain(self, raw: RawHit) -> tuple[str, Field_, str, int, int]:
-        """A raw hit as plain values: term, field, the text as written, start, end."""
-        number, start, end, term = raw
-        field = ALL_FIELDS[number]
-        return term, cast(Field_, field), self.analysis.field(field).text[start:-end], start, -end
-
     def hit(self, raw: RawHit) -> Hit:
         """The Hit of a raw hit, made once per document (the same hit explains many rules)."""
         found = self.made.get(raw)

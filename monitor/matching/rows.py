@@ -21,17 +21,22 @@ from monitor.matching.prefilter import Index
 from monitor.matching.relevance import score_and_parts
 from monitor.matching.scoring import Scored, alone_key, score_of
 from monitor.matching.shown import Counts, leaf_first, shown
-from monitor.models import Field_, Match, ScoreParts, made_matches
+from monitor.models import Match, ScoreParts, made_matches
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from monitor.matching.ruleset import Rule
 
-# a hit as plain values (term, field, text, start, end); what a match shows as plain values
-# (a tail): the numbers of its hits among a document's plain hits, score, parts, term counts
-PlainHit = tuple[str, Field_, str, int, int]
-Tail = tuple[tuple[int, ...], float, ScoreParts, Counts]
+# a hit as plain values: term, field number (0 title, 1 body), start, end (the text as
+# written is the field's [start:end], sliced where the Hit is made: the worker does not send
+# it); what a match shows as plain values (a tail): the numbers of its hits among a
+# document's plain hits, its score's figures (score, then the parts' values in the order of
+# PART_NAMES: five floats, not five tuples to pickle) and its term counts
+PlainHit = tuple[str, int, int, int]
+Figures = tuple[float, float, float, float, float]
+Tail = tuple[tuple[int, ...], Figures, Counts]
+PART_NAMES = ("prominence", "mentions", "closeness", "concentration")  # relevance.parts()
 # a document's matches: each distinct hit once, each distinct tail once (rules explained by
 # one term share its tail), and per match its rule's number and its tail's, in rule order:
 # [rule, tail, rule, tail, ...] as unsigned ints (one bytes object to send, not a tuple per
@@ -142,7 +147,7 @@ def plain_rows(job: Rows) -> Plain:
     return table, tails, order
 
 
-def _numbered(raw: list[n.RawHit], ctx: n.Context, numbers: dict[n.RawHit, int],
+def _numbered(raw: list[n.RawHit], numbers: dict[n.RawHit, int],
               table: list[PlainHit]) -> tuple[int, ...]:
     """The numbers of these hits in the document's table of plain hits (added if new)."""
     at: list[int] = []
@@ -150,9 +155,14 @@ def _numbered(raw: list[n.RawHit], ctx: n.Context, numbers: dict[n.RawHit, int],
         k = numbers.get(hit)
         if k is None:
             k = numbers[hit] = len(table)
-            table.append(ctx.plain(hit))
+            number, start, end, term = hit
+            table.append((term, number, start, -end))
         at.append(k)
     return tuple(at)
+
+
+def _figures(value: float, parts: ScoreParts) -> Figures:
+    return value, parts[0][1], parts[1][1], parts[2][1], parts[3][1]
 
 
 def _scored(found: Found, parts: tuple[n.Exec, ...], root: n.Exec, ctx: n.Context,
@@ -161,7 +171,7 @@ def _scored(found: Found, parts: tuple[n.Exec, ...], root: n.Exec, ctx: n.Contex
     """A match as a Tail, from what `_check` (or `shown`) found, scored if it is not yet."""
     raw, counts, scored = found
     value, score_parts = scored or score_of(parts, ctx, explainers, root)
-    return _numbered(raw, ctx, numbers, table), value, score_parts, counts
+    return _numbered(raw, numbers, table), _figures(value, score_parts), counts
 
 
 def _tail(leaf: n.Exec, ctx: n.Context, explainers: Explainers, numbers: dict[n.RawHit, int],
@@ -176,15 +186,19 @@ def _tail(leaf: n.Exec, ctx: n.Context, explainers: Explainers, numbers: dict[n.
     scored = memo.get(key)
     if scored is None:  # the score of one part reads its prominence and count only
         scored = memo[key] = score_and_parts(ctx.analysis, [([], frozenset(), *key)])
-    return _numbered(first, ctx, numbers, table), scored[0], scored[1], ((first[0][3], count),)
+    return (_numbered(first, numbers, table), _figures(*scored),
+            ((first[0][3], count),))
 
 
-def matches_of(plain: Plain, ids: Sequence[str]) -> list[Match]:
-    """The Match objects of `plain_rows`' values (`ids`: the rules' ids by number); the
-    matches of one tail share its hits."""
+def matches_of(plain: Plain, ids: Sequence[str], texts: tuple[str, str]) -> list[Match]:
+    """The Match objects of `plain_rows`' values (`ids`: the rules' ids by number; `texts`:
+    the document's title and body as analysed, `normalize_text`); the matches of one tail
+    share its hits."""
     table, tails, order = plain
-    hit, match = made_matches(table)
-    shown = [(tuple(map(hit, at)), score, parts, counts) for at, score, parts, counts in tails]
+    hit, match = made_matches(table, texts)
+    a, b, c, d = PART_NAMES
+    shown = [(tuple(map(hit, at)), f[0], ((a, f[1]), (b, f[2]), (c, f[3]), (d, f[4])), counts)
+             for at, f, counts in tails]
     out: list[Match] = []
     add = out.append
     for rule, k in zip(order[::2], order[1::2], strict=True):

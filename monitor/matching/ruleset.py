@@ -156,7 +156,8 @@ class RuleSet:
         """The rules that match the document, in rule order, with their hits and scores
         (made as `rows` makes them: what a term shows and its score once per document for
         every rule it explains alone)."""
-        return matches_of(self.rows(analysis, doc), self._ids)
+        return matches_of(self.rows(analysis, doc), self._ids,
+                          (analysis.title.text, analysis.body.text))
 
     def match_rule(
         self, rule_id: str, analysis: Analysis, doc: Document, *, any_score: bool = False

@@ -277,3 +277,28 @@ def test_rules_written_alike_share_a_node_and_each_gets_its_own_match(
         assert pool.matches(rules, docs) == naive
     finally:
         pool.close()
+
+
+@pytest.mark.parametrize("workers", WORKERS)
+def test_hits_through_workers_show_the_text_as_analysed(tmp_path: Path, workers: int) -> None:
+    """A worker sends a hit's offsets, not its text: the text is cut from the document again
+    here, as analysed (HTML entities decoded, NFC), so that a headline with "&amp;" and a
+    body written with combining accents show the words they matched, where they are."""
+    rules = load_rules(rule_file(tmp_path / "rules.yaml", [
+        {"id": "cafe", "query": "café AND navy"}, {"id": "ports", "query": "ports"}]),
+        languages=["en"])
+    docs = [Document(id=str(i), source="s", title=f"Navy &amp; ports {i}",
+                     body="A cafe\u0301 by the navy's ports.", language="en") for i in range(4)]
+    pool = MatchWorkers(workers, ["en"])
+    try:
+        results = pool.matches(rules, docs)
+    finally:
+        pool.close()
+    for doc, result in zip(docs, results, strict=True):
+        assert not isinstance(result, Exception), result
+        _, found = result
+        assert found == rules.match(analyze(doc, ["en"]), doc)
+        shown = {(m.rule, h.field, h.text, h.start, h.end) for m in found for h in m.hits}
+        assert ("cafe", "body", "café", 2, 6) in shown  # NFC: one character for é
+        assert ("ports", "title", "ports", 7, 12) in shown  # after "&amp;" decoded
+        assert ("ports", "body", "ports", 21, 26) in shown
