@@ -44,17 +44,25 @@ PART_NAMES = ("prominence", "mentions", "closeness", "concentration")  # relevan
 Plain = tuple[list[PlainHit], list[Tail], "array[int]"]
 Found = tuple[list[n.RawHit], Counts, Scored | None]  # what RuleSet._check finds
 
-PLAIN, CHECKED, ELSEWHERE = 0, 1, 2  # a rule's gate in a language (`gates`)
+# a rule's kind in a language (`kinds`): what `plain_rows` does with it. ONE: a query of one
+# part (its match may be explained by one term alone); PARTS: of several; ASKED added: the
+# prefilter has not decided it, its query is asked; CHECKED: a min_score or sources, through
+# `_check`; TWIN: one of rules written alike; ELSEWHERE: its languages leave this one out
+ONE, ASKED, PARTS, CHECKED, TWIN, ELSEWHERE = 0, 1, 2, 4, 6, 8
 
 
-def gates(rules: Sequence[Rule], lang: str) -> bytes:
-    """Per rule, what `plain_rows` does with it in `lang`, one byte each: ELSEWHERE, its
-    languages leave this one out; CHECKED, a min_score or sources: through `_check`; else
-    PLAIN. Read in place of the Rule objects, which a worker then never touches (reading
-    an object writes its reference count: the page is copied into the worker)."""
+def kinds(rules: Sequence[Rule], lang: str, decided: frozenset[int],
+          parts: Sequence[tuple[n.Exec, ...]], twins: Mapping[int, int]) -> bytes:
+    """Per rule, its kind in `lang` (see ONE...), one byte each: the common candidate (a
+    decided rule of one part, alone of its query) is told by one lookup. Read in place of
+    the Rule objects, which a worker then never touches (reading an object writes its
+    reference count: the page is copied into the worker)."""
+    alike = set(twins) | set(twins.values())
     return bytes(CHECKED if r.min_score or r.sources is not None else
-                 ELSEWHERE if r.languages is not None and lang not in r.languages else PLAIN
-                 for r in rules)
+                 ELSEWHERE if r.languages is not None and lang not in r.languages else
+                 TWIN if i in alike else
+                 (PARTS if parts[i] else ONE) + (i not in decided)
+                 for i, r in enumerate(rules))
 
 
 def twins(execs: Sequence[n.Exec]) -> dict[int, int]:
@@ -75,22 +83,21 @@ class Rows:
 
     ctx: n.Context
     index: Index
-    gate: bytes
+    kind: bytes
     execs: tuple[n.Exec, ...]
     parts: tuple[tuple[n.Exec, ...], ...]
     twins: Mapping[int, int]
-    firsts: frozenset[int]
     check: Callable[..., Found | None]  # RuleSet._check for this document
 
 
 def plain_rows(job: Rows) -> Plain:
     """Each distinct hit once, each distinct tail once and per match its rule and tail
     (see `Plain`); equal to `RuleSet.match` with its scores worked out."""
-    ctx, index, gate, execs = job.ctx, job.index, job.gate, job.execs
+    ctx, index, kind_of, execs = job.ctx, job.index, job.kind, job.execs
     decided = index.decided
     explainers = index.explainers
     present, memo = ctx.present, ctx.shown
-    all_parts, twins_of, firsts = job.parts, job.twins, job.firsts
+    all_parts, twins_of = job.parts, job.twins
     numbers: dict[n.RawHit, int] = {}
     table: list[PlainHit] = []
     tails: list[Tail] = []
@@ -99,8 +106,25 @@ def plain_rows(job: Rows) -> Plain:
     alone_of: dict[n.Exec, int] = {}  # a term: the tail of the rules it explains alone
     done: dict[int, int] = {}  # the first rules of twins: their tail, or -1: no match
     for i in index.candidates(present):
-        if gate[i]:
-            if gate[i] == CHECKED:
+        kind = kind_of[i]
+        if kind < CHECKED:
+            if kind & ASKED and not execs[i].matches(ctx):
+                continue
+            one = kind < PARTS
+        elif kind == TWIN:
+            twin = twins_of.get(i)
+            if twin is not None and twin in done:
+                same = done[twin]
+                if same >= 0:
+                    add(i)
+                    add(same)
+                continue
+            if i not in decided and not execs[i].matches(ctx):
+                done[i] = -1
+                continue
+            one = not all_parts[i]
+        else:
+            if kind == CHECKED:
                 found = job.check(i, decided=i in decided)
                 if found is not None:
                     add(i)
@@ -108,20 +132,9 @@ def plain_rows(job: Rows) -> Plain:
                     tails.append(_scored(found, all_parts[i], execs[i], ctx, explainers,
                                          numbers, table))
             continue
-        twin = twins_of.get(i)
-        if twin is not None and twin in done:
-            same = done[twin]
-            if same >= 0:
-                add(i)
-                add(same)
-            continue
-        if i not in decided and not execs[i].matches(ctx):
-            if i in firsts:
-                done[i] = -1
-            continue
         leaves = explainers[i]
         k = -1
-        if leaves is not None and not all_parts[i]:
+        if one and leaves is not None:
             alone: n.Exec | None = None
             for leaf, need in leaves:
                 if (need is None or need in present) and (
@@ -140,7 +153,7 @@ def plain_rows(job: Rows) -> Plain:
             k = len(tails)
             tails.append(_scored((raw, counts, None), all_parts[i], execs[i], ctx, explainers,
                                  numbers, table))
-        if i in firsts:
+        if kind == TWIN:
             done[i] = k
         add(i)
         add(k)

@@ -13,7 +13,7 @@ from types import MappingProxyType
 from monitor.matching import nodes as n
 from monitor.matching.explainers import Explainers
 from monitor.matching.prefilter import Index, build_index, post_order
-from monitor.matching.rows import Plain, Rows, gates, matches_of, plain_rows, twins
+from monitor.matching.rows import Plain, Rows, kinds, matches_of, plain_rows, twins
 from monitor.matching.scoring import Scored, parts_of, score_of
 from monitor.matching.shown import Counts, shown
 from monitor.models import Document, Match
@@ -73,8 +73,8 @@ class RuleSet:
     `match` analyses nothing itself: give it `monitor.text.analysis.analyze(doc, languages)`.
     """
 
-    __slots__ = ("_execs", "_firsts", "_gates", "_ids", "_indexes", "_lock", "_nodes", "_order",
-                 "_parts", "_twins", "languages", "rules")
+    __slots__ = ("_execs", "_ids", "_indexes", "_kinds", "_lock", "_nodes", "_order", "_parts",
+                 "_twins", "languages", "rules")
 
     def __init__(
         self, rules: Sequence[Rule], execs: Sequence[n.Exec], languages: Sequence[str]
@@ -87,9 +87,8 @@ class RuleSet:
         self._ids: tuple[str, ...] = tuple(r.id for r in rules)
         # rules whose query node an earlier rule has too (written alike), and those earlier
         self._twins: dict[int, int] = twins(self._execs)
-        self._firsts: frozenset[int] = frozenset(self._twins.values())
         self._indexes: dict[str, Index] = {}
-        self._gates: dict[str, bytes] = {}  # per language, with its index: see `gates`
+        self._kinds: dict[str, bytes] = {}  # per language, with its index: see `kinds`
         self._nodes: list[n.Exec] | None = None  # every node, children first: for each index
         self._lock = threading.Lock()
 
@@ -133,9 +132,10 @@ class RuleSet:
                         if self._nodes is None:
                             self._nodes = post_order(self._execs)
                         found = build_index(self._execs, lang, self._nodes)
-                        # the gates first: a thread that finds the index (without the
+                        # the kinds first: a thread that finds the index (without the
                         # lock) reads them next
-                        self._gates[lang] = gates(self._order, lang)
+                        self._kinds[lang] = kinds(self._order, lang, found.decided,
+                                                  self._parts, self._twins)
                         self._indexes[lang] = found
                         settle(len(self._order))
         return found
@@ -196,8 +196,8 @@ class RuleSet:
         ctx = self._context(analysis, doc)
         index = self._indexes[ctx.lang]
         return plain_rows(Rows(
-            ctx=ctx, index=index, gate=self._gates[ctx.lang], execs=self._execs,
-            parts=self._parts, twins=self._twins, firsts=self._firsts,
+            ctx=ctx, index=index, kind=self._kinds[ctx.lang], execs=self._execs,
+            parts=self._parts, twins=self._twins,
             check=partial(self._check, ctx=ctx, explainers=index.explainers)))
 
     def _evaluate(

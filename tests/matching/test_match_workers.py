@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from monitor.match_workers import WINDOW, MatchWorkers
-from monitor.matching import RuleSet, load_rules
+from monitor.matching import RuleSet, load_rules, rows
 from monitor.models import Alert, Document
 from monitor.text.analysis import analyze
 from tests.helpers import wait_for
@@ -99,6 +99,23 @@ def test_indexed_matching_in_workers_equals_naive_matching(tmp_path: Path, worke
         assert sum(len(m) for _, m in naive) > 100  # the comparison is not vacuous
     finally:
         pool.close()
+
+
+def test_each_rule_has_its_kind_in_a_language(tmp_path: Path) -> None:
+    queries: list[dict[str, object]] = [
+        {"id": "word", "query": "navy"},  # decided by the prefilter, one part
+        {"id": "phrase", "query": '"arms sales"'},  # its query asked
+        {"id": "and", "query": "navy AND talks"},  # two parts
+        {"id": "near", "query": "navy NEAR/3 talks"},
+        {"id": "scored", "query": "drones", "min_score": 0.5},
+        {"id": "ru", "query": "missile", "languages": ["ru"]},
+        {"id": "twin-a", "query": "trade OR exports"},
+        {"id": "twin-b", "query": "trade OR exports"}]
+    rules = load_rules(rule_file(tmp_path / "rules.yaml", queries), languages=["en", "ru"])
+    rules.prepare(["en"])
+    assert list(rules._kinds["en"]) == [rows.ONE, rows.ONE + rows.ASKED, rows.PARTS,
+                                        rows.PARTS + rows.ASKED, rows.CHECKED,
+                                        rows.ELSEWHERE, rows.TWIN, rows.TWIN]
 
 
 def numbered(tmp_path: Path, name: str, count: int) -> RuleSet:
