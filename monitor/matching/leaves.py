@@ -65,6 +65,9 @@ class _Leaf:
         raise NotImplementedError
 
 
+_BEFORE = (-1).__add__  # a position -> the one before it
+
+
 class TermLeaf(_Leaf):
     """A word, prefix or phrase, analysed per language on first use.
 
@@ -131,7 +134,9 @@ class TermLeaf(_Leaf):
         if plan[2]:
             return True
         found = ctx.memo.get(self)
-        return bool(found if found is not None else self.occurrences(ctx))
+        if found is None:  # as `occurrences`, the plan in hand and its features present
+            found = ctx.memo[self] = self._located(ctx, plan[0])
+        return bool(found)
 
     def hits(self, ctx: Context) -> list[RawHit]:
         found = ctx.hits.get(self)
@@ -163,44 +168,52 @@ class TermLeaf(_Leaf):
         found = ctx.hits.get(self)
         if found is not None or plan is None or len(plan[0]) > 1:
             return first_of(self.hits(ctx) if found is None else found, k)
+        word = plan[0][0]
         out: list[RawHit] = []
+        if word not in ctx.present:
+            return out, 0
         count = 0
-        if plan[0][0] in ctx.present:
-            term = self.term
-            for field in self.fields:
-                # ascending and distinct: a word carries each feature once (Lexicon)
-                positions = ctx.features.positions(field, plan[0][0])
-                count += len(positions)
-                if positions and len(out) < k:
+        term = self.term
+        positions = ctx.features.positions
+        for field in self.fields:
+            # ascending and distinct: a word carries each feature once (Lexicon)
+            where = positions(field, word)
+            if where:
+                count += len(where)
+                if len(out) < k:
                     b = ctx.analysis.field(field).bounds  # token p spans b[2p] to b[2p + 1]
                     number = FIELD_NUMBER[field]
-                    out += [(number, b[2 * p], -b[2 * p + 1], term)
-                            for p in positions[: k - len(out)]]
+                    add = out.append  # a loop: a few hits, less than a comprehension's frame
+                    for p in where[: k - len(out)]:
+                        add((number, b[2 * p], -b[2 * p + 1], term))
         return out, count
 
     def _find(self, ctx: Context) -> list[Occurrence]:
         plan = self.plan(ctx.lang)
         if plan is None or not plan[1] <= ctx.present:
             return []  # a word the document does not have: no need to look further
-        features = plan[0]
+        return self._located(ctx, plan[0])
+
+    def _located(self, ctx: Context, features: tuple[str, ...]) -> list[Occurrence]:
+        """Where the term occurs, given its features in the document's language (all of
+        them present)."""
         positions = ctx.features.positions
         out: list[Occurrence] = []
         if len(features) == 2 and self.slop is None:
             # a two-word phrase, the most common: the first word's positions that the
-            # second follows, in one frame (a document has each word at a few places, and
-            # most candidates with both words lack the phrase: the steps cost, not the sets)
+            # second follows (a document has each word at a few places, and most
+            # candidates with both words lack the phrase: told by set operations in C)
             first, second = features
             for field in self.fields:
                 a = positions(field, first)
                 if a:
                     b = positions(field, second)
                     if b:
-                        follows = {q - 1 for q in b}
-                        starts = [p for p in a if p in follows]
-                        if starts:
+                        follows = set(map(_BEFORE, b))
+                        if not follows.isdisjoint(a):
                             bounds = ctx.analysis.field(field).bounds
                             out += [(field, p, p + 1, bounds[2 * p], bounds[2 * p + 3])
-                                    for p in starts]
+                                    for p in a if p in follows]
             return out
         for field in self.fields:
             if len(features) == 1:

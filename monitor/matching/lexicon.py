@@ -171,4 +171,7 @@ class Features:
 
     def positions(self, field: str, feature: str) -> list[int]:
         """The positions, ascending, of the tokens of `field` that carry `feature`."""
-        return self._where_of(field).get(feature, EMPTY)
+        found = self._where.get(field)  # made once per field, then asked ~1,000 times
+        if found is None:
+            found = self._where_of(field)
+        return found.get(feature, EMPTY)
