@@ -110,5 +110,8 @@ def _dedupe(hits: list[n.RawHit]) -> list[n.RawHit]:
     """The hits in order, one per place (of the terms found at one place, the first)."""
     if len(hits) < 2:
         return hits
+    out = sorted(hits)
+    if len(set(map(_PLACE, out))) == len(out):  # one term at each place: the most common
+        return out
     first = hits[::-1]  # reversed, so that the first at each place is the one kept
     return sorted(dict(zip(map(_PLACE, first), first, strict=True)).values())
