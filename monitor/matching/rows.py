@@ -105,6 +105,7 @@ def plain_rows(job: Rows) -> Plain:
     add = order.append
     alone_of: dict[n.Exec, int] = {}  # a term: the tail of the rules it explains alone
     done: dict[int, int] = {}  # the first rules of twins: their tail, or -1: no match
+    figured: dict[tuple[float, int], Figures] = {}  # see `_tail`
     for i in index.candidates(present):
         kind = kind_of[i]
         if kind < CHECKED:
@@ -147,7 +148,8 @@ def plain_rows(job: Rows) -> Plain:
                     k = alone_of.get(alone, -1)
                     if k < 0:
                         k = alone_of[alone] = len(tails)
-                        tails.append(_tail(alone, ctx, explainers, numbers, table))
+                        tails.append(_tail(alone, ctx, explainers, numbers, table,
+                                           figured))
         if k < 0:
             raw, counts = shown(execs[i], ctx, leaves)
             k = len(tails)
@@ -188,19 +190,22 @@ def _scored(found: Found, parts: tuple[n.Exec, ...], root: n.Exec, ctx: n.Contex
 
 
 def _tail(leaf: n.Exec, ctx: n.Context, explainers: Explainers, numbers: dict[n.RawHit, int],
-          table: list[PlainHit]) -> Tail:
+          table: list[PlainHit], figured: dict[tuple[float, int], Figures]) -> Tail:
     """What a match of a one-part rule explained by this leaf alone shows, and its score:
     the leaf's first hits and count (as `shown` gives them when one leaf fired), and the
     score of its places (`score_of` the rule: the same prominence and count, so the same
-    memo key)."""
+    memo key). `figured`: the figures of each key so far, one tuple shared by the tails
+    that have them (pickled once)."""
     first, count = ctx.shown[leaf]
     key = alone_key(leaf, ctx, explainers)
-    memo: dict[object, tuple[float, ScoreParts]] = ctx.scores
-    scored = memo.get(key)
-    if scored is None:  # the score of one part reads its prominence and count only
-        scored = memo[key] = score_and_parts(ctx.analysis, [([], frozenset(), *key)])
-    return (_numbered(first, numbers, table), _figures(*scored),
-            ((first[0][3], count),))
+    figures = figured.get(key)
+    if figures is None:
+        memo: dict[object, tuple[float, ScoreParts]] = ctx.scores
+        scored = memo.get(key)
+        if scored is None:  # the score of one part reads its prominence and count only
+            scored = memo[key] = score_and_parts(ctx.analysis, [([], frozenset(), *key)])
+        figures = figured[key] = _figures(*scored)
+    return _numbered(first, numbers, table), figures, ((first[0][3], count),)
 
 
 def matches_of(plain: Plain, ids: Sequence[str], texts: tuple[str, str]) -> list[Match]:
