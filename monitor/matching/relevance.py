@@ -110,6 +110,39 @@ def score_and_parts(analysis: Analysis, parts: Sequence[PartStats]) -> tuple[flo
                    ("closeness", closeness), ("concentration", concentration))
 
 
+def two_parts(analysis: Analysis, a: PartStats, b: PartStats) -> tuple[float, ScoreParts]:
+    """`score_and_parts` of two parts (most rules of several), in fewer steps: the figures
+    other than the score are each a function of a few whole numbers of the document (the
+    count, the words, the gap, the passages), rounded once per value (`_mentions`, ...)."""
+    pa, sa, prominence, count = a
+    if b[2] < prominence:
+        prominence = b[2]
+    if b[3] < count:
+        count = b[3]
+    mentions, shown_mentions = _mentions(
+        count, (len(analysis.title.parts) >> 1) + (len(analysis.body.parts) >> 1))
+    pb, sb = b[0], b[1]
+    gap = _apart(pa, pb) if len(pa) <= len(pb) else _apart(pb, pa)
+    found = _CLOSENESS_OF.get(gap)
+    if found is None:
+        if len(_CLOSENESS_OF) >= _KEPT:
+            _CLOSENESS_OF.clear()
+        found = _CLOSENESS_OF[gap] = _rounded(1.0 / (1.0 + gap / CLOSE_WORDS))
+    closeness, shown_closeness = found
+    both = len(sa & sb)
+    every = len(sa) + len(sb) - both
+    if both == every:  # every passage holds both: as both / every, and round3 of it
+        concentration = shown_concentration = 1.0
+    else:
+        concentration = both / every
+        shown_concentration = round3(concentration)
+    score = (_PROMINENCE * prominence + _MENTIONS * mentions + _CLOSENESS * closeness
+             + _CONCENTRATION * concentration)
+    return round3(score), (("prominence", _shown_prominence(prominence)),
+                           ("mentions", shown_mentions), ("closeness", shown_closeness),
+                           ("concentration", shown_concentration))
+
+
 def _figures(analysis: Analysis, parts: Sequence[PartStats]
              ) -> tuple[float, float, float, float, float, int | None]:
     words = (len(analysis.title.parts) >> 1) + (len(analysis.body.parts) >> 1)
@@ -117,8 +150,7 @@ def _figures(analysis: Analysis, parts: Sequence[PartStats]
         prominence, count = parts[0][2], parts[0][3]
     else:
         prominence, count = min([p[2] for p in parts]), min([p[3] for p in parts])
-    least = count * min(1.0, MENTION_WORDS / max(words, 1))
-    mentions = 1.0 - math.exp(-(least - 1.0) / 2.0) if least > 1.0 else 0.0
+    mentions, shown_mentions = _mentions(count, words)
     distance: int | None = None
     if len(parts) == 2:  # the common case, without the general case's generators
         a, b = parts
@@ -131,12 +163,47 @@ def _figures(analysis: Analysis, parts: Sequence[PartStats]
         closeness = 1.0 / (1.0 + gap / CLOSE_WORDS)
         every = frozenset.intersection(*(p[1] for p in parts))
         concentration = len(every) / len(frozenset.union(*(p[1] for p in parts)))
-    else:
-        closeness = concentration = 1.0
+    else:  # one part: closeness and concentration 1.0, as round3 gives them
+        score = (_PROMINENCE * prominence + _MENTIONS * mentions + _CLOSENESS * 1.0
+                 + _CONCENTRATION * 1.0)
+        return (round3(score), _shown_prominence(prominence), shown_mentions, 1.0, 1.0,
+                None)
     score = (_PROMINENCE * prominence + _MENTIONS * mentions + _CLOSENESS * closeness
              + _CONCENTRATION * concentration)
-    return (round3(score), round3(prominence), round3(mentions), round3(closeness),
+    return (round3(score), _shown_prominence(prominence), shown_mentions, round3(closeness),
             round3(concentration), distance)
+
+
+# the figures of few whole numbers, and round3 of them, worked out once per value (the
+# gap and the count repeat within a document and between documents; the words of a
+# document between its matches): dicts cleared when they grow large (tens of thousands of
+# distinct documents' word counts)
+_CLOSENESS_OF: dict[int, tuple[float, float]] = {}
+_MENTIONS_OF: dict[tuple[int, int], tuple[float, float]] = {}
+_KEPT = 50_000
+
+
+def _mentions(count: int, words: int) -> tuple[float, float]:
+    """The mentions figure of the least-mentioned part's count in a document of `words`
+    words, and round3 of it."""
+    key = (count, words)
+    found = _MENTIONS_OF.get(key)
+    if found is None:
+        least = count * min(1.0, MENTION_WORDS / max(words, 1))
+        mentions = 1.0 - math.exp(-(least - 1.0) / 2.0) if least > 1.0 else 0.0
+        if len(_MENTIONS_OF) >= _KEPT:
+            _MENTIONS_OF.clear()
+        found = _MENTIONS_OF[key] = _rounded(mentions)
+    return found
+
+
+def _rounded(value: float) -> tuple[float, float]:
+    return value, round3(value)
+
+
+def _shown_prominence(prominence: float) -> float:
+    """round3 of a prominence: 1.0 (title) and 0.8 (lead) are their own."""
+    return prominence if prominence == 1.0 or prominence == 0.8 else round3(prominence)
 
 
 def round3(value: float) -> float:

@@ -18,6 +18,7 @@ from monitor.matching.relevance import (
     part_stats,
     places,
     score_and_parts,
+    two_parts,
 )
 from monitor.models import ScoreParts
 
@@ -28,6 +29,17 @@ def score_of(
     parts: tuple[n.Exec, ...], ctx: n.Context, explainers: Explainers | None, root: n.Exec
 ) -> Scored:
     """A match's relevance score and its parts (see relevance.py)."""
+    if len(parts) == 2:  # most rules of several parts: without the general case's list
+        a = stats_of(parts[0], ctx, explainers)
+        if a is not None:
+            b = stats_of(parts[1], ctx, explainers)
+            if b is not None:
+                pair = (id(a), id(b))  # as the general case keys them
+                memo: dict[object, tuple[float, ScoreParts]] = ctx.scores
+                scored = memo.get(pair)
+                if scored is None:
+                    scored = memo[pair] = two_parts(ctx.analysis, a, b)
+                return scored
     stats: list[PartStats] = []
     for part in parts:
         found = stats_of(part, ctx, explainers)
@@ -43,7 +55,7 @@ def score_of(
     # the score depends on the parts' stats only: one part's on its prominence and count,
     # several parts' on the stats themselves, made once per document per part node
     key = (stats[0][2], stats[0][3]) if len(stats) == 1 else tuple(map(id, stats))
-    memo: dict[object, tuple[float, ScoreParts]] = ctx.scores
+    memo = ctx.scores
     scored = memo.get(key)
     if scored is None:
         scored = memo[key] = score_and_parts(ctx.analysis, stats)

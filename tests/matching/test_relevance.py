@@ -221,3 +221,50 @@ def test_scores_are_rounded_as_round_rounds_them() -> None:
     values += [1 - math.exp(-(m - 1) / 2) for m in range(1, 1000)]  # mentions
     values += [0.0, 1.0, 0.0005, 0.0015, 0.0025, 2.675, 1e7]
     assert [round3(v) for v in values] == [round(v, 3) for v in values]
+
+
+def test_two_parts_are_scored_as_the_formula_scores_them() -> None:
+    """`two_parts` and `_figures` (figures of few whole numbers worked out and rounded once
+    per value, exact ones not rounded) give the very floats of the formula with round()."""
+    from monitor.matching.relevance import _apart, _figures, score_and_parts, two_parts
+
+    def formula(words: int, parts: list[tuple[list[int], frozenset[int], float, int]]
+                ) -> tuple[float, tuple[tuple[str, float], ...]]:
+        prominence, count = min(p[2] for p in parts), min(p[3] for p in parts)
+        least = count * min(1.0, 400 / max(words, 1))
+        mentions = 1.0 - math.exp(-(least - 1.0) / 2.0) if least > 1.0 else 0.0
+        closeness = concentration = 1.0
+        if len(parts) == 2:
+            closeness = 1.0 / (1.0 + _apart(parts[0][0], parts[1][0]) / 40)
+            both = parts[0][1] & parts[1][1]
+            concentration = len(both) / len(parts[0][1] | parts[1][1])
+        score = 0.3 * prominence + 0.3 * mentions + 0.3 * closeness + 0.1 * concentration
+        return round(score, 3), (("prominence", round(prominence, 3)),
+                                 ("mentions", round(mentions, 3)),
+                                 ("closeness", round(closeness, 3)),
+                                 ("concentration", round(concentration, 3)))
+
+    rng = random.Random(11)
+    for body_words in (5, 80, 400, 1500):
+        body = " ".join(["word"] * body_words)
+        for title in ("", "A title of five words"):
+            doc = Document(id="d", source="s", title=title, body=body, language="en")
+            analysis = analyze(doc, ["en"])
+            words = (len(analysis.title.parts) >> 1) + body_words
+
+            def stats(body_words: int = body_words
+                      ) -> tuple[list[int], frozenset[int], float, int]:
+                positions = sorted(rng.sample(range(body_words), rng.randrange(1, 6)))
+                passages = frozenset(rng.sample(range(-1, 5), rng.randrange(1, 4)))
+                first = rng.choice([positions[0], 0])
+                prominence = rng.choice([1.0, 0.8, 0.6 * (1.0 - first / body_words)])
+                return positions, passages, prominence, rng.randrange(1, 30)
+
+            for _ in range(300):
+                a, b = stats(), stats()
+                for parts in ([a, b], [a, a], [b, a]):
+                    expected = formula(words, parts)
+                    assert two_parts(analysis, *parts) == expected
+                    assert score_and_parts(analysis, parts) == expected
+                assert score_and_parts(analysis, [a]) == formula(words, [a])
+                assert _figures(analysis, [a])[3:] == (1.0, 1.0, None)
