@@ -29,8 +29,8 @@ UNPLANNED: Plan = ((), frozenset(), False)
 class Context:
     """One document being matched: its analysis, its features and per-document memos."""
 
-    __slots__ = ("analysis", "doc", "features", "hits", "lang", "made", "memo", "pairs",
-                 "parts", "places", "present", "scores", "shown")
+    __slots__ = ("analysis", "before", "doc", "features", "hits", "lang", "made", "memo",
+                 "pairs", "parts", "places", "present", "scores", "shown")
 
     def __init__(self, analysis: Analysis, doc: Document, features: Features) -> None:
         self.analysis = analysis
@@ -43,6 +43,9 @@ class Context:
         # leaf -> its first hits (what a match shows) and how many it has
         self.shown: dict[object, tuple[list[RawHit], int]] = {}
         self.pairs: dict[object, Any] = {}  # NEAR of two words -> where they pair (nodes)
+        # a feature's positions in a field (the list Features keeps, by identity) -> the
+        # positions just before them: the second words of two-word phrases (leaves)
+        self.before: dict[int, set[int]] = {}
         self.made: dict[RawHit, Hit] = {}  # the same hit explains many rules: made once
         self.parts: dict[object, Any] = {}  # part node -> its relevance stats (relevance.py)
         self.places: dict[object, Any] = {}  # leaf -> where it occurs, for those stats

@@ -202,14 +202,18 @@ class TermLeaf(_Leaf):
         if len(features) == 2 and self.slop is None:
             # a two-word phrase, the most common: the first word's positions that the
             # second follows (a document has each word at a few places, and most
-            # candidates with both words lack the phrase: told by set operations in C)
+            # candidates with both words lack the phrase: told by set operations in C;
+            # a frequent word is the second of several phrases: its set made once)
             first, second = features
+            before = ctx.before
             for field in self.fields:
                 a = positions(field, first)
                 if a:
                     b = positions(field, second)
                     if b:
-                        follows = set(map(_BEFORE, b))
+                        follows = before.get(id(b))
+                        if follows is None:
+                            follows = before[id(b)] = set(map(_BEFORE, b))
                         if not follows.isdisjoint(a):
                             bounds = ctx.analysis.field(field).bounds
                             out += [(field, p, p + 1, bounds[2 * p], bounds[2 * p + 3])
