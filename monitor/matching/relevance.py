@@ -138,7 +138,11 @@ def two_parts(analysis: Analysis, a: PartStats, b: PartStats) -> tuple[float, Sc
         shown_concentration = round3(concentration)
     score = (_PROMINENCE * prominence + _MENTIONS * mentions + _CLOSENESS * closeness
              + _CONCENTRATION * concentration)
-    return round3(score), (("prominence", _shown_prominence(prominence)),
+    scaled = score * 1000.0  # round3(score), inline (once a match)
+    whole = _floor(scaled + 0.5)
+    shown = (whole / 1000.0 if 0.0 < score < 1e6 and abs(scaled - whole) <= 0.49999
+             else round(score, 3))
+    return shown, (("prominence", _shown_prominence(prominence)),
                            ("mentions", shown_mentions), ("closeness", shown_closeness),
                            ("concentration", shown_concentration))
 
@@ -166,8 +170,11 @@ def _figures(analysis: Analysis, parts: Sequence[PartStats]
     else:  # one part: closeness and concentration 1.0, as round3 gives them
         score = (_PROMINENCE * prominence + _MENTIONS * mentions + _CLOSENESS * 1.0
                  + _CONCENTRATION * 1.0)
-        return (round3(score), _shown_prominence(prominence), shown_mentions, 1.0, 1.0,
-                None)
+        scaled = score * 1000.0  # round3(score), inline
+        whole = _floor(scaled + 0.5)
+        shown = (whole / 1000.0 if 0.0 < score < 1e6 and abs(scaled - whole) <= 0.49999
+                 else round(score, 3))
+        return shown, _shown_prominence(prominence), shown_mentions, 1.0, 1.0, None
     score = (_PROMINENCE * prominence + _MENTIONS * mentions + _CLOSENESS * closeness
              + _CONCENTRATION * concentration)
     return (round3(score), _shown_prominence(prominence), shown_mentions, round3(closeness),
@@ -206,13 +213,16 @@ def _shown_prominence(prominence: float) -> float:
     return prominence if prominence == 1.0 or prominence == 0.8 else round3(prominence)
 
 
+_floor = math.floor
+
+
 def round3(value: float) -> float:
     """round(value, 3), 3-4x faster (five a match): n / 1000 for the whole n nearest to
     value * 1000 is the float nearest to the decimal n/1000, as round() gives it; only when
     value * 1000 lies near a half (where the product's own rounding could pick the wrong
     n), or outside (0, 1e6), is round() asked."""
     scaled = value * 1000.0
-    whole = math.floor(scaled + 0.5)
+    whole = _floor(scaled + 0.5)
     if not 0.0 < value < 1e6 or abs(scaled - whole) > 0.49999:
         return round(value, 3)
     return whole / 1000.0

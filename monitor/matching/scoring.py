@@ -30,9 +30,11 @@ def score_of(
 ) -> Scored:
     """A match's relevance score and its parts (see relevance.py)."""
     if len(parts) == 2:  # most rules of several parts: without the general case's list
-        a = stats_of(parts[0], ctx, explainers)
+        known: dict[object, PartStats | None] = ctx.parts
+        first, second = parts
+        a = known[first] if first in known else stats_of(first, ctx, explainers)
         if a is not None:
-            b = stats_of(parts[1], ctx, explainers)
+            b = known[second] if second in known else stats_of(second, ctx, explainers)
             if b is not None:
                 pair = (id(a), id(b))  # as the general case keys them
                 memo: dict[object, tuple[float, ScoreParts]] = ctx.scores
@@ -111,7 +113,7 @@ def word_stats(leaf: n.TermLeaf, word: str, ctx: n.Context) -> PartStats | None:
     if title:  # title places are all (0, TITLE): one place, first, at word 0
         return ([0, *body[1:]] if body[0] == 0 else [0, *body], passages | {TITLE}, 1.0,
                 1 + len(body))
-    return list(body), passages, _body_prominence(body[0], ctx), len(body)
+    return body, passages, _body_prominence(body[0], ctx), len(body)  # body: not changed
 
 
 def alone_key(leaf: n.Exec, ctx: n.Context, explainers: Explainers | None) -> tuple[float, int]:
@@ -120,10 +122,16 @@ def alone_key(leaf: n.Exec, ctx: n.Context, explainers: Explainers | None) -> tu
     without the passages that only a rule of several parts needs (`word_stats`)."""
     if leaf not in ctx.parts and isinstance(leaf, n.TermLeaf) and (
             word := leaf.word(ctx)) is not None:
-        title, body = _word_positions(leaf, word, ctx)
-        if title:  # as word_stats: the title's places are one, first
-            return 1.0, 1 + len(body)
-        return _body_prominence(body[0], ctx), len(body)
+        # `_word_positions` and `_body_prominence`, inline (once per leaf and document)
+        fields = leaf.fields
+        positions = ctx.features.positions
+        body = positions("body", word) if "body" in fields and word in ctx.present else []
+        if "title" in fields and word in ctx.present and positions("title", word):
+            return 1.0, 1 + len(body)  # as word_stats: the title's places are one, first
+        first = body[0]
+        if first < LEAD_WORDS:
+            return 0.8, len(body)
+        return 0.6 * (1.0 - first / max(len(ctx.analysis.body.parts) >> 1, 1)), len(body)
     stats = stats_of(leaf, ctx, explainers)
     assert stats is not None  # the leaf has hits
     return stats[2], stats[3]
