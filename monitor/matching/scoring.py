@@ -4,7 +4,6 @@ the formula itself is in relevance.py."""
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable
 
 from monitor.matching import nodes as n
@@ -152,13 +151,9 @@ def _word_places(leaf: n.TermLeaf, word: str, ctx: n.Context
     title, body = _word_positions(leaf, word, ctx)
     if not body:
         return title, [], _no_paragraph
-    fa = ctx.analysis.body
-    bounds, starts = fa.bounds, fa.paragraph_starts
-
-    def paragraph(p: int) -> int:
-        return bisect_right(starts, bounds[2 * p]) - 1
-
-    return title, body, paragraph
+    # the paragraph of every body token, once per document: the paragraph of a token is
+    # that of its first character (bisect_right(paragraph_starts, start) - 1)
+    return title, body, ctx.analysis.body.units("paragraph").__getitem__
 
 
 def _word_positions(leaf: n.TermLeaf, word: str, ctx: n.Context) -> tuple[bool, list[int]]:

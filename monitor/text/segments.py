@@ -15,7 +15,7 @@ A piece that starts in lower case or with a dash and a lower-case word ("«Мы 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 import sentencex
 
@@ -99,12 +99,14 @@ def unit_of(starts: list[int], offset: int) -> int:
 
 
 def units_of(starts: list[int], offsets: list[int]) -> list[int]:
-    """For each of the ascending `offsets`, the number of the unit holding it."""
+    """For each of the ascending `offsets`, the number of the unit holding it (the last
+    whose start is at or before it; 0 before the first): a unit's offsets are found by
+    bisection and filled in C, a step per unit rather than per offset."""
     out: list[int] = []
-    unit = 0
-    last = len(starts) - 1
-    for offset in offsets:
-        while unit < last and starts[unit + 1] <= offset:
-            unit += 1
-        out.append(unit)
+    low = 0
+    for unit in range(1, len(starts)):
+        high = bisect_left(offsets, starts[unit], low)
+        out += [unit - 1] * (high - low)
+        low = high
+    out += [max(len(starts) - 1, 0)] * (len(offsets) - low)
     return out

@@ -14,7 +14,7 @@ from monitor.matching import load_rules, nodes, spans
 from monitor.matching import query as q
 from monitor.models import Document
 from monitor.text.analysis import analyze
-from monitor.text.segments import paragraph_starts, sentence_starts
+from monitor.text.segments import paragraph_starts, sentence_starts, unit_of, units_of
 
 
 def sentences(text: str, lang: str) -> list[str]:
@@ -208,3 +208,14 @@ def test_near_of_two_words_from_positions_gives_what_its_spans_give() -> None:
         if slow.matches(ctx):  # what the match shows: the first hits of each, the counts
             assert shown(fast, ctx, None) == shown(slow, ctx, None)
     assert tried == 300 and 50 < matched < 290
+
+
+def test_units_of_offsets_are_those_of_each_offset_alone() -> None:
+    # units_of fills a unit's offsets at once: each must be the unit unit_of finds for it
+    # (the last starting at or before it; 0 before the first), starts repeated or not
+    rng = random.Random(5)
+    for _ in range(5000):
+        starts = [0, *sorted(rng.choices(range(1, 300), k=rng.randrange(0, 10)))]
+        offsets = sorted(rng.choices(range(320), k=rng.randrange(0, 60)))
+        assert units_of(starts, offsets) == [unit_of(starts, o) for o in offsets]
+    assert units_of([], [1, 2]) == [0, 0]
