@@ -10,6 +10,7 @@ the first time the rule matches (only a small share of a large rule set ever doe
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from monitor.matching import nodes as n
 
@@ -18,19 +19,24 @@ from monitor.matching import nodes as n
 Explained = tuple[tuple[n.Exec, str | None], ...] | None
 
 
-class Explainers(dict[int, Explained]):
+class Explainers(list[Explained | Literal[False]]):
     """rule number -> the leaves whose hits explain its matches in one language, in the
-    order `node.hits` lists them, each once (filled on first use; two threads filling
-    the same entry at once compute the same value, so no lock is needed)."""
+    order `node.hits` lists them, each once: False until `rule` makes it (on first use;
+    two threads making the same entry at once compute the same value, so no lock is
+    needed). A list, not a dict: a document's candidates come in rule order, and an
+    entry is then read from a few neighbouring slots rather than from a hash table."""
 
     def __init__(self, roots: Sequence[n.Exec], lang: str) -> None:
-        super().__init__()
+        super().__init__([False] * len(roots))
         self._roots = roots
         self._lang = lang
         self._nodes: dict[int, Explained] = {}  # by identity: topics are shared
 
-    def __missing__(self, rule: int) -> Explained:
-        found = self[rule] = self._of(self._roots[rule])
+    def rule(self, i: int) -> Explained:
+        """The leaves that explain rule i (`self[i]`, made if it is not yet)."""
+        found = self[i]
+        if found is False:
+            found = self[i] = self._of(self._roots[i])
         return found
 
     def of(self, node: n.Exec) -> Explained:

@@ -134,6 +134,8 @@ def plain_rows(job: Rows) -> Plain:
                                          numbers, table))
             continue
         leaves = explainers[i]
+        if leaves is False:
+            leaves = explainers.rule(i)
         k = -1
         if one and leaves is not None:
             alone: n.Exec | None = None

@@ -231,7 +231,7 @@ class RuleSet:
         node = self._execs[i]
         if not decided and not node.matches(ctx):
             return None
-        raw, counts = shown(node, ctx, None if explainers is None else explainers[i])
+        raw, counts = shown(node, ctx, None if explainers is None else explainers.rule(i))
         if not rule.min_score and not any_score:
             return raw, counts, None
         scored = score_of(self._parts[i], ctx, explainers, node)
