@@ -78,10 +78,55 @@ def stats_of(part: n.Exec, ctx: n.Context, explainers: Explainers | None) -> Par
         where = places(ctx.analysis, part.hits(ctx))
     else:
         present = ctx.present
-        where = frozenset().union(*[
-            places_of(leaf, ctx) for leaf, need in leaves if need is None or need in present])
+        wanted = [leaf for leaf, need in leaves if need is None or need in present]
+        words = _words_of(wanted, ctx)
+        if words is not None:  # words only (a topic of words): from their positions
+            found = memo[part] = _words_stats(words, ctx)
+            return found
+        where = frozenset().union(*[places_of(leaf, ctx) for leaf in wanted])
     found = memo[part] = part_stats(ctx.analysis, where) if where else None
     return found
+
+
+def _words_of(leaves: list[n.Exec], ctx: n.Context) -> list[tuple[n.TermLeaf, str]] | None:
+    """The leaves with their words, when each is one word or prefix (None otherwise)."""
+    out = []
+    for leaf in leaves:
+        if not isinstance(leaf, n.TermLeaf):
+            return None
+        word = leaf.word(ctx)
+        if not word:
+            return None
+        out.append((leaf, word))
+    return out
+
+
+def _words_stats(words: list[tuple[n.TermLeaf, str]], ctx: n.Context) -> PartStats | None:
+    """`part_stats` of the places of one-word leaves (`places_of` each, joined), from the
+    positions of their words: a body position once, the title as one place at word 0."""
+    present = ctx.present
+    positions = ctx.features.positions
+    title = False
+    body: set[int] = set()
+    for leaf, word in words:
+        if word in present:
+            fields = leaf.fields
+            if not title and "title" in fields and positions("title", word):
+                title = True
+            if "body" in fields:
+                body.update(positions("body", word))
+    if not body:
+        return ([0], frozenset((TITLE,)), 1.0, 1) if title else None
+    ordered = sorted(body)
+    passages = frozenset(map(ctx.analysis.body.units("paragraph").__getitem__, ordered))
+    if title:
+        return ([0, *ordered[1:]] if ordered[0] == 0 else [0, *ordered], passages | {TITLE},
+                1.0, 1 + len(ordered))
+    first = ordered[0]
+    if first < LEAD_WORDS:
+        return ordered, passages, 0.8, len(ordered)
+    return (ordered, passages, 0.6 * (1.0 - first / max(len(ctx.analysis.body.parts) >> 1, 1)),
+            len(ordered))
 
 
 def places_of(leaf: n.Exec, ctx: n.Context) -> frozenset[Place]:
@@ -105,14 +150,24 @@ def places_of(leaf: n.Exec, ctx: n.Context) -> frozenset[Place]:
 def word_stats(leaf: n.TermLeaf, word: str, ctx: n.Context) -> PartStats | None:
     """`part_stats` of the places of a one-word leaf (`word`: its feature), from the
     positions of the word: the same figures without making its hits or places."""
-    title, body, paragraph = _word_places(leaf, word, ctx)
+    # _word_places, inline (once per word and document, ~60 a document)
+    if word not in ctx.present:
+        return None
+    fields = leaf.fields
+    positions = ctx.features.positions
+    title = "title" in fields and bool(positions("title", word))
+    body = positions("body", word) if "body" in fields else []
     if not body:
         return ([0], frozenset((TITLE,)), 1.0, 1) if title else None
-    passages = frozenset(map(paragraph, body))
+    passages = frozenset(map(ctx.analysis.body.units("paragraph").__getitem__, body))
     if title:  # title places are all (0, TITLE): one place, first, at word 0
         return ([0, *body[1:]] if body[0] == 0 else [0, *body], passages | {TITLE}, 1.0,
                 1 + len(body))
-    return body, passages, _body_prominence(body[0], ctx), len(body)  # body: not changed
+    first = body[0]  # body: read only, not copied
+    if first < LEAD_WORDS:
+        return body, passages, 0.8, len(body)
+    return (body, passages, 0.6 * (1.0 - first / max(len(ctx.analysis.body.parts) >> 1, 1)),
+            len(body))
 
 
 def alone_key(leaf: n.Exec, ctx: n.Context, explainers: Explainers | None) -> tuple[float, int]:
@@ -121,7 +176,7 @@ def alone_key(leaf: n.Exec, ctx: n.Context, explainers: Explainers | None) -> tu
     without the passages that only a rule of several parts needs (`word_stats`)."""
     if leaf not in ctx.parts and isinstance(leaf, n.TermLeaf) and (
             word := leaf.word(ctx)) is not None:
-        # `_word_positions` and `_body_prominence`, inline (once per leaf and document)
+        # `_word_positions` and the prominence, inline (once per leaf and document)
         fields = leaf.fields
         positions = ctx.features.positions
         body = positions("body", word) if "body" in fields and word in ctx.present else []
@@ -134,13 +189,6 @@ def alone_key(leaf: n.Exec, ctx: n.Context, explainers: Explainers | None) -> tu
     stats = stats_of(leaf, ctx, explainers)
     assert stats is not None  # the leaf has hits
     return stats[2], stats[3]
-
-
-def _body_prominence(first: int, ctx: n.Context) -> float:
-    """The prominence of a part that first occurs at body word `first` (not in the title)."""
-    if first < LEAD_WORDS:
-        return 0.8
-    return 0.6 * (1.0 - first / max(len(ctx.analysis.body.parts) >> 1, 1))
 
 
 def _word_places(leaf: n.TermLeaf, word: str, ctx: n.Context

@@ -180,7 +180,7 @@ def test_a_words_stats_from_its_positions_equal_those_from_its_hits(
     from monitor.matching import nodes as n
     from monitor.matching.lexicon import Lexicon
     from monitor.matching.relevance import part_stats, places
-    from monitor.matching.scoring import places_of, word_stats
+    from monitor.matching.scoring import _words_of, _words_stats, places_of, word_stats
 
     doc = Document(id="d", source="s", title=title, body=body, language="en")
     analysis = analyze(doc, ["en"])
@@ -195,6 +195,16 @@ def test_a_words_stats_from_its_positions_equal_those_from_its_hits(
         assert word_stats(leaf, word, ctx) == (part_stats(analysis, where) if where else None)
         ctx.hits.clear()  # from positions too, not from the hits just made
         assert places_of(leaf, ctx) == where
+        # several words (a topic): as the places of each, joined
+        other = n.TermLeaf("officials", ("title", "body"), ("officials",), frozenset({"en"}))
+        other_plan = other.plan("en")
+        assert other_plan is not None
+        ctx = n.Context(analysis, doc, Lexicon(
+            "en", {*plan[0], *other_plan[0]}, set(), set()).read(analysis))
+        words = _words_of([leaf, other], ctx)
+        assert words is not None
+        where = places_of(leaf, ctx) | places_of(other, ctx)
+        assert _words_stats(words, ctx) == (part_stats(analysis, where) if where else None)
 
 
 def test_the_distance_of_two_parts_is_the_fewest_words_between_them() -> None:
