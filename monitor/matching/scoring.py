@@ -186,6 +186,21 @@ def alone_key(leaf: n.Exec, ctx: n.Context, explainers: Explainers | None) -> tu
         if first < LEAD_WORDS:
             return 0.8, len(body)
         return 0.6 * (1.0 - first / max(len(ctx.analysis.body.parts) >> 1, 1)), len(body)
+    if leaf not in ctx.parts and explainers is not None:
+        # a phrase (or substring) explained by itself: its places' first and count, as
+        # `part_stats` finds them, without the positions and passages a part keeps
+        explained = explainers.of(leaf)
+        if explained is not None and len(explained) == 1 and explained[0][0] is leaf and (
+                explained[0][1] is None or explained[0][1] in ctx.present):
+            where = places_of(leaf, ctx)
+            if where:
+                first, passage = min(where)
+                if passage == TITLE:
+                    return 1.0, len(where)
+                if first < LEAD_WORDS:
+                    return 0.8, len(where)
+                return (0.6 * (1.0 - first / max(len(ctx.analysis.body.parts) >> 1, 1)),
+                        len(where))
     stats = stats_of(leaf, ctx, explainers)
     assert stats is not None  # the leaf has hits
     return stats[2], stats[3]

@@ -278,3 +278,34 @@ def test_two_parts_are_scored_as_the_formula_scores_them() -> None:
                     assert score_and_parts(analysis, parts) == expected
                 assert score_and_parts(analysis, [a]) == formula(words, [a])
                 assert _figures(analysis, [a])[3:] == (1.0, 1.0, None)
+
+
+@pytest.mark.parametrize(("title", "body"), [
+    ("More sanctions", "Sanctions first.\n\nThen more sanctions, " + FILLER + " more sanctions."),
+    ("Nothing here", FILLER + "\n\nmore sanctions late, more sanctions twice"),
+])
+def test_a_phrase_alone_has_the_prominence_and_count_of_its_stats(title: str, body: str) -> None:
+    # the score of a match explained by a phrase alone is keyed by the first and count of
+    # its places: those of its stats as a part
+    from monitor.matching import nodes as n
+    from monitor.matching.explainers import Explainers
+    from monitor.matching.lexicon import Lexicon
+    from monitor.matching.scoring import alone_key, stats_of
+
+    doc = Document(id="d", source="s", title=title, body=body, language="en")
+    analysis = analyze(doc, ["en"])
+    leaf = n.TermLeaf("more sanctions", ("title", "body"), ("more", "sanctions"),
+                      frozenset({"en"}))
+    plan = leaf.plan("en")
+    assert plan is not None and len(plan[0]) == 2  # a phrase: no one word
+
+    def context() -> n.Context:
+        return n.Context(analysis, doc, Lexicon("en", set(plan[0]), set(), set()).read(analysis))
+
+    explainers = Explainers([leaf], "en")
+    ctx = context()
+    assert leaf.matches(ctx)
+    key = alone_key(leaf, ctx, explainers)
+    stats = stats_of(leaf, context(), explainers)
+    assert stats is not None
+    assert key == (stats[2], stats[3])
