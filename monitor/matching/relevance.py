@@ -191,13 +191,8 @@ def _figures(analysis: Analysis, parts: Sequence[PartStats]
         every = frozenset.intersection(*(p[1] for p in parts))
         concentration = len(every) / len(frozenset.union(*(p[1] for p in parts)))
     else:  # one part: closeness and concentration 1.0, as round3 gives them
-        score = (_PROMINENCE * prominence + _MENTIONS * mentions + _CLOSENESS * 1.0
-                 + _CONCENTRATION * 1.0)
-        scaled = score * 1000.0  # round3(score), inline
-        whole = _floor(scaled + 0.5)
-        shown = (whole / 1000.0 if 0.0 < score < 1e6 and abs(scaled - whole) <= 0.49999
-                 else round(score, 3))
-        return shown, _shown_prominence(prominence), shown_mentions, 1.0, 1.0, None
+        shown, named = one_part(analysis, prominence, count)
+        return shown, named[0][1], shown_mentions, 1.0, 1.0, None
     score = (_PROMINENCE * prominence + _MENTIONS * mentions + _CLOSENESS * closeness
              + _CONCENTRATION * concentration)
     return (round3(score), _shown_prominence(prominence), shown_mentions, round3(closeness),
