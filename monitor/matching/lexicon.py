@@ -16,7 +16,7 @@ a feature occurs follows from the few words that carry it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from itertools import chain, compress, count
 
 from monitor.text.analysis import FIELDS, Analysis, FieldAnalysis, entries
@@ -168,6 +168,11 @@ class Features:
             found[feature] = kept
         else:
             del found[feature]
+
+    def where(self, field: str) -> Mapping[str, list[int]]:
+        """feature -> its positions in `field`, ascending (only features that occur): for
+        callers that look up several features of a field, one call for all."""
+        return self._where_of(field)
 
     def positions(self, field: str, feature: str) -> list[int]:
         """The positions, ascending, of the tokens of `field` that carry `feature`."""

@@ -295,18 +295,21 @@ class NearNode:
             return found
         found = ctx.pairs[self] = {}
         present = ctx.present
-        if words[0] not in present or words[1] not in present:
+        one, other = words
+        if one not in present or other not in present:
             return found
         first, second = cast("tuple[TermLeaf, TermLeaf]", self.children)
-        positions = ctx.features.positions
+        where = ctx.features.where  # each field's positions looked up once for both words
         reach = self.distance + 1
         for field in ALL_FIELDS:
-            a = positions(field, words[0]) if field in first.fields else []
-            b = positions(field, words[1]) if field in second.fields else []
-            if a and b:
-                close = within(a, b, reach)
-                if close:  # else none of b has one of a near either
-                    found[field] = (close, within(b, a, reach))
+            if field in first.fields and field in second.fields:
+                at = where(field)
+                a = at.get(one)
+                b = at.get(other) if a else None
+                if a and b:
+                    close = within(a, b, reach)
+                    if close:  # else none of b has one of a near either
+                        found[field] = (close, within(b, a, reach))
         return found
 
     def _made(self, ctx: Context, pairs: dict[str, Pair], k: int | None) -> list[RawHit]:
