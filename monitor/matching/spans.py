@@ -9,9 +9,20 @@ from monitor.matching.context import FIELD_NUMBER, Occurrence, RawHit
 
 
 def within(mine: list[int], other: list[int], reach: int) -> list[int]:
-    """The positions of `mine` with one of `other` (ascending) at most `reach` away."""
-    last = len(other)
+    """The positions of `mine` with one of `other` (ascending) at most `reach` away: the
+    shorter list is walked, each of its positions looked up in the other (frequent words
+    have long lists: a rare word's few places pick out the runs of a frequent one near them)."""
     out: list[int] = []
+    if len(other) < len(mine):
+        done = 0  # mine[:done] are taken: the runs of ascending `other` do not go back
+        for q in other:
+            lo = bisect_left(mine, q - reach, done)
+            hi = bisect_right(mine, q + reach, lo)
+            if lo < hi:
+                out += mine[lo:hi]
+                done = hi
+        return out
+    last = len(other)
     for p in mine:
         k = bisect_left(other, p - reach)
         if k < last and other[k] <= p + reach:

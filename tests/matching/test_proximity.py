@@ -219,3 +219,14 @@ def test_units_of_offsets_are_those_of_each_offset_alone() -> None:
         offsets = sorted(rng.choices(range(320), k=rng.randrange(0, 60)))
         assert units_of(starts, offsets) == [unit_of(starts, o) for o in offsets]
     assert units_of([], [1, 2]) == [0, 0]
+
+
+def test_within_is_every_position_with_one_of_the_other_near() -> None:
+    """Either list walked (the shorter one is), the positions of the first near the second."""
+    rng = random.Random(7)
+    for _ in range(3000):
+        mine = sorted(rng.sample(range(60), rng.randint(1, 20)))
+        other = sorted(rng.sample(range(60), rng.randint(1, 20)))
+        reach = rng.randint(1, 8)
+        expected = [p for p in mine if any(abs(p - o) <= reach for o in other)]
+        assert spans.within(mine, other, reach) == expected
