@@ -189,6 +189,12 @@ class NearNode:
         found = ctx.memo.get(self)  # asked twice when it matches: for the match, for hits
         if found is not None:
             return found
+        for child in self.children:
+            # a term's absence is told without its places (a phrase's by set operations,
+            # kept for its occurrences): then no other term's every place is made a span
+            if type(child) is TermLeaf and not child.matches(ctx):
+                found = ctx.memo[self] = []
+                return found
         current = self.children[0].occurrences(ctx)
         for child in self.children[1:]:
             if not current:
@@ -346,6 +352,12 @@ class SameNode(NearNode):
         found = ctx.memo.get(self)
         if found is not None:
             return found
+        for child in self.children:
+            # a term's absence is told without its places (a phrase's by set operations,
+            # kept for its occurrences): then no other term's every place is made a span
+            if type(child) is TermLeaf and not child.matches(ctx):
+                found = ctx.memo[self] = []
+                return found
         current = self.children[0].occurrences(ctx)
         for child in self.children[1:]:
             if not current:
