@@ -120,11 +120,7 @@ def one_part(analysis: Analysis, prominence: float, count: int) -> tuple[float, 
     mentions, shown_mentions = found if found is not None else _mentions(count, words)
     score = (_PROMINENCE * prominence + _MENTIONS * mentions + _CLOSENESS * 1.0
              + _CONCENTRATION * 1.0)
-    scaled = score * 1000.0  # round3(score), inline
-    whole = _floor(scaled + 0.5)
-    shown = (whole / 1000.0 if 0.0 < score < 1e6 and abs(scaled - whole) <= 0.49999
-             else round(score, 3))
-    return shown, (
+    return round3(score), (
         ("prominence", prominence if prominence == 1.0 or prominence == 0.8
          else round3(prominence)),
         ("mentions", shown_mentions), ("closeness", 1.0), ("concentration", 1.0))
@@ -159,11 +155,7 @@ def two_parts(analysis: Analysis, a: PartStats, b: PartStats) -> tuple[float, Sc
         shown_concentration = round3(concentration)
     score = (_PROMINENCE * prominence + _MENTIONS * mentions + _CLOSENESS * closeness
              + _CONCENTRATION * concentration)
-    scaled = score * 1000.0  # round3(score), inline (once a match)
-    whole = _floor(scaled + 0.5)
-    shown = (whole / 1000.0 if 0.0 < score < 1e6 and abs(scaled - whole) <= 0.49999
-             else round(score, 3))
-    return shown, (
+    return round3(score), (
         ("prominence", prominence if prominence == 1.0 or prominence == 0.8
          else round3(prominence)),
         ("mentions", shown_mentions), ("closeness", shown_closeness),

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from monitor.matching import nodes as n
 from monitor.matching.explainers import Explainers
 from monitor.matching.prefilter import Index
-from monitor.matching.relevance import score_and_parts
+from monitor.matching.relevance import WEIGHTS, score_and_parts
 from monitor.matching.scoring import Scored, alone_key, score_of
 from monitor.matching.shown import Counts, leaf_first, shown
 from monitor.models import Match, ScoreParts, made_matches
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 PlainHit = tuple[str, int, int, int]
 Figures = tuple[float, float, float, float, float]
 Tail = tuple[tuple[int, ...], Figures, Counts]
-PART_NAMES = ("prominence", "mentions", "closeness", "concentration")  # relevance.parts()
+PART_NAMES = tuple(WEIGHTS)  # prominence, mentions, closeness, concentration
 # a document's matches: each distinct hit once, each distinct tail once (rules explained by
 # one term share its tail), and per match its rule's number and its tail's, in rule order:
 # [rule, tail, rule, tail, ...] as unsigned ints (one bytes object to send, not a tuple per
