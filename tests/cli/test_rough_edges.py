@@ -63,8 +63,10 @@ def test_backfill_shows_article_times_and_prints_json(
     assert code == 0, out
     [line] = [ln for ln in out.splitlines() if ln.startswith("2026-11-03 07:45 UTC")]
     assert MATCHING.title[:40] in line  # the article's time, not the backfill's
-    code, out = backfill(alerted_copy, capsys, "--since", "7d", "--dry-run", "--json")
-    data = json.loads(out)
+    code = main(["backfill", RULE, "--config", str(alerted_copy / "config.yaml"), "--since",
+                 "7d", "--dry-run", "--json"])
+    # stdout alone is the JSON (a tool reads it from a pipe); anything logged goes to stderr
+    data = json.loads(capsys.readouterr().out)
     assert code == 0 and data["dry_run"] is True and data["rule"] == RULE
     times = {m["document"]: m["article_time"] for m in data["matches"]}
     assert times[MATCHING.id] == "2026-11-03T07:45:00+00:00"
