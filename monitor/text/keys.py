@@ -56,11 +56,12 @@ def doc_keys(word: str, language: str) -> tuple[str, ...]:
     if language in ANALYSED:
         # the dictionary has words of letters (and apostrophes: м'ясо) only; numbers and
         # hyphenated words get one key
-        lookup = word if word.isalpha() else unify(word)
-        if lookup is word or lookup.replace("'", "").isalpha():
+        alpha = word.isalpha()
+        lookup = word if alpha else unify(word)
+        if alpha or lookup.replace("'", "").isalpha():
             lemmas = morph(language).lemmas(lookup.lower(), title_wanted(lookup, language))
             if lemmas:
-                return tuple(dict.fromkeys(lemmas)) if len(lemmas) > 1 else (lemmas[0],)
+                return lemmas
         return (compute_key(word, language),)
     key = compute_key(word, language)
     if language == "en" and key[-1:] == "s":

@@ -44,7 +44,11 @@ class Morph:
         analyzer = morph_analyzer(language)
         self._dictionary = analyzer.dictionary
         self._similar = analyzer.dictionary.words.similar_items
+        self._get = analyzer.dictionary.words.get
         self._substitutes = analyzer.char_substitutes  # е in text is also ё in the dictionary
+        # the letters that stand for others (е, г): a word without them needs no
+        # similar_items, which costs about twice a plain lookup
+        self._stand_ins = tuple(c.decode() for c in self._substitutes)
         self._kinds: dict[tuple[int, int], _Kind] = {}
 
     def _kind(self, para_id: int, idx: int) -> _Kind:
@@ -63,14 +67,25 @@ class Morph:
                 tag, name, idx == 0 or "nomn" in tag, cut[0], cut[1], *lemma)
         return kind
 
+    def _found(self, word: str) -> list[tuple[str, list[tuple[int, int]]]]:
+        """The dictionary's spellings of a lower-case word (ёлка for елка), each with its
+        paradigm slots: what pymorphy's similar_items returns."""
+        for letter in self._stand_ins:
+            if letter in word:
+                found: list[tuple[str, list[tuple[int, int]]]] = self._similar(
+                    word, self._substitutes)
+                return found
+        slots = self._get(word)
+        return [(word, slots)] if slots else []
+
     def _parses(self, word: str) -> list[tuple[str, _Kind]]:
         """(lemma, kind) of every dictionary reading of a lower-case word."""
         kinds = self._kinds
         out = []
-        for fixed, parses in self._similar(word, self._substitutes):
-            for para_id, idx in parses:
-                kind = kinds.get((para_id, idx)) or self._kind(para_id, idx)
-                if idx == 0:
+        for fixed, slots in self._found(word):
+            for slot in slots:  # (paradigm, index): the key of `kinds` as it comes
+                kind = kinds.get(slot) or self._kind(*slot)
+                if slot[1] == 0:
                     out.append((fixed, kind))
                 else:  # pymorphy's build_normal_form, with the slot's parts looked up once
                     stem = fixed[kind[3] : len(fixed) - kind[4]]
@@ -81,11 +96,11 @@ class Morph:
         """Every dictionary reading of a lower-case word; [] for a word it does not know."""
         return [Reading(lemma, *kind[:3]) for lemma, kind in self._parses(word)]
 
-    def lemmas(self, word: str, title: bool | None) -> list[str]:
-        """The lemmas (lower case, ё as е) of a lower-case word's readings, those of names
-        only when `title` (if it has any), of other words only when `title` is False (if
-        it has any), all when None: `by_case` without making Readings (documents call this
-        for every new word)."""
+    def lemmas(self, word: str, title: bool | None) -> tuple[str, ...]:
+        """The distinct lemmas (lower case, ё as е) of a lower-case word's readings, those
+        of names only when `title` (if it has any), of other words only when `title` is
+        False (if it has any), all when None: `by_case` without making Readings (documents
+        call this for every new word); () for a word the dictionary does not know."""
         named: list[str] = []
         plain: list[str] = []
         for lemma, kind in self._parses(word):
@@ -94,7 +109,9 @@ class Morph:
             found = named + plain
         else:
             found = named if title else plain
-        return [lemma.replace("ё", "е") for lemma in found]
+        if len(found) == 1:
+            return (found[0].replace("ё", "е"),)
+        return tuple(dict.fromkeys([lemma.replace("ё", "е") for lemma in found]))
 
 
 @cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 import unicodedata
 
 # Languages whose accents may be dropped without merging distinct words in practice
@@ -13,6 +14,9 @@ _KEEP = {"ñ": "\0", "Ñ": "\1"}  # Spanish ñ is a letter, not an accented n
 _EO = str.maketrans(
     {"ё": "е", "Ё": "Е", "’": "'", "ʼ": "'", "‘": "'", "\u0301": None, "\u0300": None}
 )
+# the characters _EO changes: most words have none, and finding that out costs a search
+# (0.1 µs) where translate() costs a dictionary lookup per character (0.4-0.8 µs a word)
+_EO_CHARS = re.compile("[" + "".join(map(chr, _EO)) + "]")
 
 
 def normalize_text(text: str) -> str:
@@ -43,7 +47,9 @@ def strip_accents(word: str) -> str:
 
 def fold(word: str, language: str) -> str:
     """Casefold, ё -> е, typographic apostrophes -> ', accents folded where the language allows."""
-    word = word.translate(_EO).casefold()
+    if _EO_CHARS.search(word):
+        word = word.translate(_EO)
+    word = word.casefold()
     if language in ACCENT_FOLDING:
         word = strip_accents(word)
     return word
@@ -51,4 +57,4 @@ def fold(word: str, language: str) -> str:
 
 def unify(word: str) -> str:
     """ё -> е and apostrophes unified, case kept (what the lemmatiser is given)."""
-    return word.translate(_EO)
+    return word.translate(_EO) if _EO_CHARS.search(word) else word
