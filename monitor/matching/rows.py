@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from monitor.matching import nodes as n
 from monitor.matching.explainers import Explainers
 from monitor.matching.prefilter import Index
-from monitor.matching.relevance import WEIGHTS, score_and_parts
+from monitor.matching.relevance import WEIGHTS, one_figures
 from monitor.matching.scoring import Scored, alone_key, score_of
 from monitor.matching.shown import Counts, leaf_first, shown
 from monitor.models import Match, ScoreParts, made_matches
@@ -196,17 +196,13 @@ def _tail(leaf: n.Exec, ctx: n.Context, explainers: Explainers, numbers: dict[n.
     """What a match of a one-part rule explained by this leaf alone shows, and its score:
     the leaf's first hits and count (as `shown` gives them when one leaf fired), and the
     score of its places (`score_of` the rule: the same prominence and count, so the same
-    memo key). `figured`: the figures of each key so far, one tuple shared by the tails
+    figures). `figured`: the figures of each key so far, one tuple shared by the tails
     that have them (pickled once)."""
     first, count = ctx.shown[leaf]
     key = alone_key(leaf, ctx, explainers)
     figures = figured.get(key)
-    if figures is None:
-        memo: dict[object, tuple[float, ScoreParts]] = ctx.scores
-        scored = memo.get(key)
-        if scored is None:  # the score of one part reads its prominence and count only
-            scored = memo[key] = score_and_parts(ctx.analysis, [([], frozenset(), *key)])
-        figures = figured[key] = _figures(*scored)
+    if figures is None:  # the score of one part reads its prominence and count only
+        figures = figured[key] = one_figures(ctx.analysis, *key)
     return _numbered(first, numbers, table), figures, ((first[0][3], count),)
 
 

@@ -234,9 +234,16 @@ def test_scores_are_rounded_as_round_rounds_them() -> None:
 
 
 def test_two_parts_are_scored_as_the_formula_scores_them() -> None:
-    """`two_parts` and `_figures` (figures of few whole numbers worked out and rounded once
-    per value, exact ones not rounded) give the very floats of the formula with round()."""
-    from monitor.matching.relevance import _apart, _figures, score_and_parts, two_parts
+    """`two_parts`, `_figures` and `one_figures` (figures of few whole numbers worked out
+    and rounded once per value, exact ones not rounded) give the very floats of the
+    formula with round()."""
+    from monitor.matching.relevance import (
+        _apart,
+        _figures,
+        one_figures,
+        score_and_parts,
+        two_parts,
+    )
 
     def formula(words: int, parts: list[tuple[list[int], frozenset[int], float, int]]
                 ) -> tuple[float, tuple[tuple[str, float], ...]]:
@@ -277,6 +284,8 @@ def test_two_parts_are_scored_as_the_formula_scores_them() -> None:
                     assert two_parts(analysis, *parts) == expected
                     assert score_and_parts(analysis, parts) == expected
                 assert score_and_parts(analysis, [a]) == formula(words, [a])
+                score, named = formula(words, [a])
+                assert one_figures(analysis, a[2], a[3]) == (score, *(v for _, v in named))
                 assert _figures(analysis, [a])[3:] == (1.0, 1.0, None)
 
 
