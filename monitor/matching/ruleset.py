@@ -146,7 +146,7 @@ class RuleSet:
     def candidates(self, analysis: Analysis) -> list[int]:
         """Numbers of the rules the prefilter cannot rule out for this document, in order."""
         index = self._index_for(analysis.language)
-        return index.candidates(index.lexicon.read(analysis).present)
+        return list(index.candidates(index.lexicon.read(analysis).present))
 
     def _context(self, analysis: Analysis, doc: Document) -> n.Context:
         lexicon = self._index_for(analysis.language).lexicon
