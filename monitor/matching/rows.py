@@ -198,8 +198,8 @@ def _tail(leaf: n.Exec, ctx: n.Context, explainers: Explainers, numbers: dict[n.
     score of its places (`score_of` the rule: the same prominence and count, so the same
     figures). `figured`: the figures of each key so far, one tuple shared by the tails
     that have them (pickled once)."""
-    first, count = ctx.shown[leaf]
-    key = alone_key(leaf, ctx, explainers)
+    shown = first, count = ctx.shown[leaf]
+    key = alone_key(leaf, ctx, explainers, shown)
     figures = figured.get(key)
     if figures is None:  # the score of one part reads its prominence and count only
         figures = figured[key] = one_figures(ctx.analysis, *key)

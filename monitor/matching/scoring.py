@@ -4,10 +4,12 @@ the formula itself is in relevance.py."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 
 from monitor.matching import nodes as n
 from monitor.matching.explainers import Explainers
+from monitor.matching.lexicon import EMPTY
 from monitor.matching.relevance import (
     LEAD_WORDS,
     NO_HITS,
@@ -20,6 +22,7 @@ from monitor.matching.relevance import (
     two_parts,
 )
 from monitor.models import ScoreParts
+from monitor.text.analysis import FieldAnalysis
 
 Scored = tuple[float, ScoreParts]
 
@@ -170,22 +173,23 @@ def word_stats(leaf: n.TermLeaf, word: str, ctx: n.Context) -> PartStats | None:
             len(body))
 
 
-def alone_key(leaf: n.Exec, ctx: n.Context, explainers: Explainers | None) -> tuple[float, int]:
+def alone_key(leaf: n.Exec, ctx: n.Context, explainers: Explainers | None,
+              shown: tuple[list[n.RawHit], int]) -> tuple[float, int]:
     """The prominence and count of a leaf's places, all that the score of a match explained
-    by this leaf alone depends on (`score_of` keys it so). For one word, from its positions,
-    without the passages that only a rule of several parts needs (`word_stats`)."""
-    if leaf not in ctx.parts and isinstance(leaf, n.TermLeaf) and (
-            word := leaf.word(ctx)) is not None:
-        # `_word_positions` and the prominence, inline (once per leaf and document)
-        fields = leaf.fields
-        positions = ctx.features.positions
-        body = positions("body", word) if "body" in fields and word in ctx.present else []
-        if "title" in fields and word in ctx.present and positions("title", word):
-            return 1.0, 1 + len(body)  # as word_stats: the title's places are one, first
-        first = body[0]
-        if first < LEAD_WORDS:
-            return 0.8, len(body)
-        return 0.6 * (1.0 - first / max(len(ctx.analysis.body.parts) >> 1, 1)), len(body)
+    by this leaf alone depends on (`score_of` keys it so); `shown`: the leaf's first hits
+    and count (`shown.leaf_first`), from which most keys are read without the passages
+    that only a rule of several parts needs."""
+    first, count = shown
+    if type(leaf) is n.TermLeaf and leaf.slop is None:
+        # a word or a phrase without slop has one hit a token: its places are its body
+        # hits and one for the title (title hits come first), the first its first hit's
+        if first[0][0]:  # no title hit: the first hit's token, as `places` finds it
+            body = ctx.analysis.body
+            return _prominence((bisect_right(body.bounds, first[0][1]) - 1) >> 1, body), count
+        word = leaf.word(ctx)
+        if word is not None:  # the title, and the word's body positions
+            return 1.0, 1 + len(ctx.features.positions("body", word)
+                                if "body" in leaf.fields else EMPTY)
     if leaf not in ctx.parts and explainers is not None:
         # a phrase (or substring) explained by itself: its places' first and count, as
         # `part_stats` finds them, without the positions and passages a part keeps
@@ -194,16 +198,20 @@ def alone_key(leaf: n.Exec, ctx: n.Context, explainers: Explainers | None) -> tu
                 explained[0][1] is None or explained[0][1] in ctx.present):
             where = places_of(leaf, ctx)
             if where:
-                first, passage = min(where)
+                place, passage = min(where)
                 if passage == TITLE:
                     return 1.0, len(where)
-                if first < LEAD_WORDS:
-                    return 0.8, len(where)
-                return (0.6 * (1.0 - first / max(len(ctx.analysis.body.parts) >> 1, 1)),
-                        len(where))
+                return _prominence(place, ctx.analysis.body), len(where)
     stats = stats_of(leaf, ctx, explainers)
     assert stats is not None  # the leaf has hits
     return stats[2], stats[3]
+
+
+def _prominence(first: int, body: FieldAnalysis) -> float:
+    """The prominence of a part whose first place is body word `first` (see relevance.py)."""
+    if first < LEAD_WORDS:
+        return 0.8
+    return 0.6 * (1.0 - first / max(len(body.parts) >> 1, 1))
 
 
 def _word_places(leaf: n.TermLeaf, word: str, ctx: n.Context

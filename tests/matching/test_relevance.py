@@ -292,21 +292,24 @@ def test_two_parts_are_scored_as_the_formula_scores_them() -> None:
 @pytest.mark.parametrize(("title", "body"), [
     ("More sanctions", "Sanctions first.\n\nThen more sanctions, " + FILLER + " more sanctions."),
     ("Nothing here", FILLER + "\n\nmore sanctions late, more sanctions twice"),
+    ("Nothing here", "More sanctions early.\n\n" + FILLER + " more sanctions."),
 ])
-def test_a_phrase_alone_has_the_prominence_and_count_of_its_stats(title: str, body: str) -> None:
-    # the score of a match explained by a phrase alone is keyed by the first and count of
-    # its places: those of its stats as a part
+@pytest.mark.parametrize("words", [("more", "sanctions"), ("sanctions",)])
+def test_a_term_alone_has_the_prominence_and_count_of_its_stats(
+        title: str, body: str, words: tuple[str, ...]) -> None:
+    # the score of a match explained by a term alone is keyed by the first and count of
+    # its places: those of its stats as a part (in the title, in the lead, later)
     from monitor.matching import nodes as n
     from monitor.matching.explainers import Explainers
     from monitor.matching.lexicon import Lexicon
     from monitor.matching.scoring import alone_key, stats_of
+    from monitor.matching.shown import leaf_first
 
     doc = Document(id="d", source="s", title=title, body=body, language="en")
     analysis = analyze(doc, ["en"])
-    leaf = n.TermLeaf("more sanctions", ("title", "body"), ("more", "sanctions"),
-                      frozenset({"en"}))
+    leaf = n.TermLeaf(" ".join(words), ("title", "body"), words, frozenset({"en"}))
     plan = leaf.plan("en")
-    assert plan is not None and len(plan[0]) == 2  # a phrase: no one word
+    assert plan is not None and len(plan[0]) == len(words)
 
     def context() -> n.Context:
         return n.Context(analysis, doc, Lexicon("en", set(plan[0]), set(), set()).read(analysis))
@@ -314,7 +317,7 @@ def test_a_phrase_alone_has_the_prominence_and_count_of_its_stats(title: str, bo
     explainers = Explainers([leaf], "en")
     ctx = context()
     assert leaf.matches(ctx)
-    key = alone_key(leaf, ctx, explainers)
+    key = alone_key(leaf, ctx, explainers, leaf_first(leaf, ctx))
     stats = stats_of(leaf, context(), explainers)
     assert stats is not None
     assert key == (stats[2], stats[3])
