@@ -242,7 +242,7 @@ class NearNode:
                    for field, start, end in marks)
         ]
 
-    def first(self, ctx: Context, k: int) -> tuple[list[RawHit], list[tuple[str, int]]] | None:
+    def first(self, ctx: Context, k: int) -> Shown | None:
         """For NEAR of two one-word terms (see `words`), what a match shows: each term's
         first k places (title first, then by place), in order, one per place (where the two
         share a place, the first term's), and how many hits each term has there (as many
@@ -256,7 +256,24 @@ class NearNode:
         first, second = cast("tuple[TermLeaf, TermLeaf]", self.children)
         if first is not second and first.term == second.term:
             return None
-        pairs = self._paired(ctx, words)
+        pairs = ctx.pairs.get(self)  # made when the node matched
+        if pairs is None:
+            pairs = self._paired(ctx, words)
+        if len(pairs) == 1 and first is not second:
+            # the common case, pairs in one field (the body): each term's first k positions
+            # there, a position of both (a token that carries both words) the first term's
+            for field, (mine, other) in pairs.items():
+                a, b = mine[:k], other[:k]
+                if not set(a).isdisjoint(b):
+                    b = [p for p in b if p not in a]
+                bounds = ctx.analysis.field(field).bounds  # token p: b[2p] to b[2p + 1]
+                number = FIELD_NUMBER[field]
+                term = first.term
+                both = [(number, bounds[2 * p], -bounds[2 * p + 1], term) for p in a]
+                term = second.term
+                both += [(number, bounds[2 * p], -bounds[2 * p + 1], term) for p in b]
+                both.sort()
+                return both, ((first.term, len(mine)), (term, len(other)))
         out: list[RawHit] = []
         counts: list[tuple[str, int]] = []
         for i, leaf in enumerate((first, second) if first is not second else (first,)):
@@ -277,7 +294,7 @@ class NearNode:
         if len(counts) == 2 and len({h[:3] for h in out}) < len(out):
             out = list({h[:3]: h for h in reversed(out)}.values())  # the first term's kept
         out.sort()
-        return out, counts
+        return out, tuple(counts)
 
     def words(self, ctx: Context) -> tuple[str, str] | None:
         """For two one-word (or prefix) terms in the document's language, their features:
@@ -375,6 +392,7 @@ class SameNode(NearNode):
 
 
 Pair = tuple[list[int], list[int]]  # the positions of two terms' paired occurrences
+Shown = tuple[list[RawHit], tuple[tuple[str, int], ...]]  # first hits, and counts per term
 # the features of a node's terms (a tuple: a few bytes each, for 100,000 rules' nodes) and
 # its other children, in one language; see AndNode.split
 Split = tuple[tuple[str, ...] | None, tuple[Exec, ...]]

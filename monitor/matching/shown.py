@@ -22,7 +22,7 @@ def shown(node: n.Exec, ctx: n.Context, leaves: Explained) -> tuple[list[n.RawHi
     if leaves is None:
         near = node.first(ctx, PER_TERM) if isinstance(node, n.NearNode) else None
         if near is not None:  # NEAR of two words: each one's first places, and counts
-            return near[0], tuple(near[1])
+            return near
         return _capped(node.hits(ctx))
     counts: dict[str, int] = {}
     shared: list[n.Exec] = []  # leaves whose term another leaf has too (title:x OR x)

@@ -173,7 +173,8 @@ def test_near_of_many_occurrences_finds_the_same_spans_and_hits_as_every_pair() 
 def test_near_of_two_words_from_positions_gives_what_its_spans_give() -> None:
     """NEAR of two one-word terms finds its hits from the words' positions, never making
     the spans of its pairs: the same match and hits as the spans give, in the same order
-    (scoped fields, the same word twice, distance 0, words in the title and the body)."""
+    (scoped fields, the same word twice, a word and a prefix of it, distance 0, words in the
+    title and the body)."""
     from monitor.matching.lexicon import Lexicon
     from monitor.matching.shown import shown
 
@@ -191,6 +192,10 @@ def test_near_of_two_words_from_positions_gives_what_its_spans_give() -> None:
                        language="en")
         analysis = analyze(doc, ["en"])
         words = [rng.choice(vocabulary), rng.choice(vocabulary)]
+        prefixes = set()
+        if rng.random() < 0.2:  # a prefix of the other word: both at one token
+            prefixes.add(words[0][:3])
+            words[1] = words[0][:3] + "*"
         leaves = tuple(nodes.TermLeaf(w, rng.choice(scopes), (w,), frozenset({"en"}))
                        for w in words)
         if rng.random() < 0.1:  # one term twice, as rules written alike share it
@@ -198,7 +203,8 @@ def test_near_of_two_words_from_positions_gives_what_its_spans_give() -> None:
         distance = rng.randrange(4)
         fast, slow = nodes.NearNode(leaves, distance), nodes.NearNode(leaves, distance)
         slow._words["en"] = None  # the spans of every pair, as for any other NEAR
-        lexicon = Lexicon("en", set(words), set(), set())
+        lexicon = Lexicon("en", set(words) - {words[1]} if prefixes else set(words), prefixes,
+                          set())
         ctx = nodes.Context(analysis, doc, lexicon.read(analysis))
         assert fast.words(ctx) is not None
         tried += 1
