@@ -65,11 +65,15 @@ class Lexicon(dict[str, tuple[str, ...]]):
         self._accepted = {k: tuple(v) for k, v in accepted.items()}
         self._literal = any(k.startswith(SURFACE_MARK) for k in self._accepted)
         self._prefixes = frozenset(prefixes)
-        self._lengths = sorted({len(p) for p in self._prefixes})
-        # the shortest prefix's length, and every prefix cut to it: most words start
-        # with none of them, which one lookup tells
-        self._shortest = self._lengths[0] if self._lengths else 0
-        self._heads = frozenset(p[: self._shortest] for p in self._prefixes)
+        # the shortest prefix's length, and every prefix cut to it (its head) -> the
+        # lengths of the prefixes under that head, ascending: most words start with no
+        # head, which one lookup tells, and a word that does is cut only to those lengths
+        # (one or two; the rule set's prefixes have a dozen)
+        self._shortest = min(map(len, self._prefixes), default=0)
+        heads: dict[str, set[int]] = defaultdict(set)
+        for p in self._prefixes:
+            heads[p[: self._shortest]].add(len(p))
+        self._heads = {head: sorted(lengths) for head, lengths in heads.items()}
         self._needles = tuple(sorted(set(needles)))
 
     def __missing__(self, word: str) -> tuple[str, ...]:
@@ -78,11 +82,15 @@ class Lexicon(dict[str, tuple[str, ...]]):
         offers = (*keys, *also) if also else keys
         if self._literal:
             offers = (*offers, SURFACE_MARK + form)
-        found = [f for k in offers if k in accepted for f in accepted[k]]
+        found: list[str] = []
+        for k in offers:  # a loop, not a comprehension: most words find nothing here
+            if k in accepted:
+                found += accepted[k]
         if len(found) > 1:
             found = list(dict.fromkeys(found))
-        if self._heads and form[: self._shortest] in self._heads:
-            for n in self._lengths:
+        lengths = self._heads.get(form[: self._shortest])
+        if lengths:
+            for n in lengths:
                 if n > len(form):
                     break  # longer prefixes would cut the whole word again
                 if form[:n] in self._prefixes:

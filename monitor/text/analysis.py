@@ -18,7 +18,14 @@ from operator import itemgetter
 from typing import Any
 
 from monitor.models import Document
-from monitor.text.keys import MID_NAME_MARK, NAME_MARK, keyer, name_offers, rule_feature
+from monitor.text.keys import (
+    MID_NAME_MARK,
+    NAME_MARK,
+    doc_keys,
+    keyer,
+    name_offers,
+    rule_feature,
+)
 from monitor.text.languages import DETECTION_CHARS, SUPPORTED, detect_language
 from monitor.text.normalize import fold, normalize_text
 from monitor.text.segments import paragraph_starts, sentence_starts, units_of
@@ -45,9 +52,10 @@ class _Entries(dict[str, Entry]):
     def __missing__(self, word: str) -> Entry:
         if len(self) > _CACHE_LIMIT:
             self.clear()
-        keys = self.key(word)
-        form = fold(word, self.language)
-        also = name_offers(word, form, self.language) if word[:1].isupper() else ()
+        language = self.language
+        keys = doc_keys(word, language)  # the entry is the word's memo: not the keyer's too
+        form = fold(word, language)
+        also = name_offers(word, form, language) if word[:1].isupper() else ()
         if "-" in word or "‐" in word or "‑" in word:
             found = {k for p in HYPHENS.split(word) if p for k in self.key(p)}
             also += tuple(found.difference(keys))

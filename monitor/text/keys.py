@@ -137,7 +137,9 @@ def alternatives_of(feature: str) -> tuple[str, ...]:
 
 
 class Keyer:
-    """Memoised `doc_keys` for one language (words repeat a lot across news)."""
+    """Memoised `doc_keys` for one language: the parts of hyphenated words, which recur
+    ("Russian-backed", "Russian-made"), and `word_key` (a document word's own keys are
+    remembered with its entry, monitor.text.analysis)."""
 
     __slots__ = ("_cache", "language")
 

@@ -77,7 +77,13 @@ def keep_dictionaries(folder: Path) -> None:
 @cache
 def _stemmer(language: str) -> Stemmer.Stemmer | None:
     name = STEMMERS.get(language)
-    return Stemmer.Stemmer(name) if name else None
+    if not name:
+        return None
+    stemmer = Stemmer.Stemmer(name)
+    # its cache of stems would only miss (a word is stemmed once: the callers remember
+    # what they keyed), and a miss costs twice the stemming itself (0.75 against 0.25 µs)
+    stemmer.maxCacheSize = 0
+    return stemmer
 
 
 def strip_apostrophe(word: str, language: str) -> str:

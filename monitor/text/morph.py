@@ -103,8 +103,13 @@ class Morph:
         call this for every new word); () for a word the dictionary does not know."""
         named: list[str] = []
         plain: list[str] = []
-        for lemma, kind in self._parses(word):
-            (named if kind[1] else plain).append(lemma)
+        kinds = self._kinds
+        for fixed, slots in self._found(word):  # _parses' loop, without its pairs
+            for slot in slots:
+                kind = kinds.get(slot) or self._kind(*slot)
+                lemma = fixed if slot[1] == 0 else (
+                    kind[5] + fixed[kind[3] : len(fixed) - kind[4]] + kind[6])
+                (named if kind[1] else plain).append(lemma)
         if title is None or not (named and plain):
             found = named + plain
         else:
