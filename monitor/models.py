@@ -165,18 +165,19 @@ _FIELDS: tuple[Field_, Field_] = ("title", "body")
 
 
 def made_matches(
-    hits: Sequence[tuple[str, int, int, int]], texts: tuple[str, str],
+    hits: Sequence[tuple[int, int, int, str]], texts: tuple[str, str],
 ) -> tuple[Callable[[int], Hit], MatchMaker]:
-    """`hits` (term, field number: 0 title, 1 body, start, end each; the text is
-    `texts[field][start:end]`) as Hit objects, by number, and a maker of scored Matches: for
-    the matcher's results read back from a worker (thousands a document at 100,000 rules),
-    made without the keyword calls and the frozen check, 2-3x faster, from values the
-    matcher has checked."""
+    """`hits` (field number: 0 title, 1 body, start, minus the end, term each, as the
+    matcher finds them; the text is `texts[field][start:end]`) as Hit objects, by number,
+    and a maker of scored Matches: for the matcher's results read back from a worker
+    (thousands a document at 100,000 rules), made without the keyword calls and the frozen
+    check, 2-3x faster, from values the matcher has checked."""
     set_term, set_field, set_text, set_start, set_end = (
         Hit.__dict__[name].__set__ for name in ("term", "field", "text", "start", "end"))
     new = object.__new__
     made: list[Hit] = []
-    for term, number, start, end in hits:
+    for number, start, end, term in hits:
+        end = -end
         hit = new(Hit)
         set_term(hit, term)
         set_field(hit, _FIELDS[number])

@@ -28,12 +28,13 @@ if TYPE_CHECKING:
 
     from monitor.matching.ruleset import Rule
 
-# a hit as plain values: term, field number (0 title, 1 body), start, end (the text as
-# written is the field's [start:end], sliced where the Hit is made: the worker does not send
-# it); what a match shows as plain values (a tail): the numbers of its hits among a
-# document's plain hits, its score's figures (score, then the parts' values in the order of
-# PART_NAMES: five floats, not five tuples to pickle) and its term counts
-PlainHit = tuple[str, int, int, int]
+# a hit as plain values: the matcher's raw hit itself (field number: 0 title, 1 body,
+# start, minus the end, term; the text as written is the field's [start:end], sliced where
+# the Hit is made: the worker does not send it); what a match shows as plain values (a
+# tail): the numbers of its hits among a document's plain hits, its score's figures (score,
+# then the parts' values in the order of PART_NAMES: five floats, not five tuples to
+# pickle) and its term counts
+PlainHit = n.RawHit
 Figures = tuple[float, float, float, float, float]
 Tail = tuple[tuple[int, ...], Figures, Counts]
 PART_NAMES = tuple(WEIGHTS)  # prominence, mentions, closeness, concentration
@@ -170,10 +171,9 @@ def _numbered(raw: list[n.RawHit], numbers: dict[n.RawHit, int],
     at: list[int] = []
     for hit in raw:
         k = numbers.get(hit)
-        if k is None:
+        if k is None:  # sent as it is: not made again in another order
             k = numbers[hit] = len(table)
-            number, start, end, term = hit
-            table.append((term, number, start, -end))
+            table.append(hit)
         at.append(k)
     return tuple(at)
 
