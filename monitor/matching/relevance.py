@@ -134,9 +134,19 @@ def one_figures(analysis: Analysis, prominence: float, count: int
 
 
 def two_parts(analysis: Analysis, a: PartStats, b: PartStats) -> tuple[float, ScoreParts]:
-    """`score_and_parts` of two parts (most rules of several), in fewer steps: the figures
-    other than the score are each a function of a few whole numbers of the document (the
-    count, the words, the gap, the passages), rounded once per value (`_mentions`, ...)."""
+    """`score_and_parts` of two parts (most rules of several), in fewer steps (see
+    `two_figures`)."""
+    score, prominence, mentions, closeness, concentration = two_figures(analysis, a, b)
+    return score, (("prominence", prominence), ("mentions", mentions),
+                   ("closeness", closeness), ("concentration", concentration))
+
+
+def two_figures(analysis: Analysis, a: PartStats, b: PartStats
+                ) -> tuple[float, float, float, float, float]:
+    """`two_parts`' score and its parts' values in their order, without their names (what
+    a matching worker sends back: monitor.matching.rows). The figures other than the score
+    are each a function of a few whole numbers of the document (the count, the words, the
+    gap, the passages), rounded once per value (`_mentions`, ...)."""
     pa, sa, prominence, count = a
     if b[2] < prominence:
         prominence = b[2]
@@ -162,11 +172,8 @@ def two_parts(analysis: Analysis, a: PartStats, b: PartStats) -> tuple[float, Sc
         shown_concentration = round3(concentration)
     score = (_PROMINENCE * prominence + _MENTIONS * mentions + _CLOSENESS * closeness
              + _CONCENTRATION * concentration)
-    return round3(score), (
-        ("prominence", prominence if prominence == 1.0 or prominence == 0.8
-         else round3(prominence)),
-        ("mentions", shown_mentions), ("closeness", shown_closeness),
-        ("concentration", shown_concentration))
+    return (round3(score), prominence if prominence == 1.0 or prominence == 0.8
+            else round3(prominence), shown_mentions, shown_closeness, shown_concentration)
 
 
 def _figures(analysis: Analysis, parts: Sequence[PartStats]

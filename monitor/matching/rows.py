@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from monitor.matching import nodes as n
-from monitor.matching.explainers import Explainers
+from monitor.matching.explainers import Explained, Explainers
 from monitor.matching.prefilter import Index
-from monitor.matching.relevance import WEIGHTS, one_figures
-from monitor.matching.scoring import Scored, alone_key, score_of
-from monitor.matching.shown import Counts, leaf_first, shown
+from monitor.matching.relevance import WEIGHTS, PartStats, one_figures, two_figures
+from monitor.matching.scoring import Scored, alone_key, score_of, stats_of
+from monitor.matching.shown import PER_TERM, Counts, leaf_first, shown, shown_two
 from monitor.models import Match, ScoreParts, made_matches
 
 if TYPE_CHECKING:
@@ -154,10 +154,15 @@ def plain_rows(job: Rows) -> Plain:
                         tails.append(_tail(alone, ctx, explainers, numbers, table,
                                            figured))
         if k < 0:
-            raw, counts = shown(execs[i], ctx, leaves)
+            parts = all_parts[i]
+            tail = (_two(execs[i], leaves, parts, ctx, explainers, numbers, table)
+                    if len(parts) == 2 else None)
+            if tail is None:
+                raw, counts = shown(execs[i], ctx, leaves)
+                tail = _scored((raw, counts, None), parts, execs[i], ctx, explainers, numbers,
+                               table)
             k = len(tails)
-            tails.append(_scored((raw, counts, None), all_parts[i], execs[i], ctx, explainers,
-                                 numbers, table))
+            tails.append(tail)
         if kind == TWIN:
             done[i] = k
         add(i)
@@ -189,6 +194,32 @@ def _scored(found: Found, parts: tuple[n.Exec, ...], root: n.Exec, ctx: n.Contex
     raw, counts, scored = found
     value, score_parts = scored or score_of(parts, ctx, explainers, root)
     return _numbered(raw, numbers, table), _figures(value, score_parts), counts
+
+
+def _two(root: n.Exec, leaves: Explained, parts: tuple[n.Exec, ...], ctx: n.Context,
+         explainers: Explainers, numbers: dict[n.RawHit, int], table: list[PlainHit]
+         ) -> Tail | None:
+    """A match of a rule whose two parts are its terms (`a AND b`, `a AND b AND NOT c`), or
+    of NEAR of two words, as `shown` and `_scored` make it in fewer steps: what it shows
+    from each term's first hits (NEAR's from its paired positions), and its score's figures
+    from the two parts' stats, without their names and without a memo (rules alike share
+    a tail; at 10,000 frequent rules no two others of a document had the same two parts).
+    None for other rules of two parts."""
+    first, second = parts
+    if leaves is None:
+        found = root.first(ctx, PER_TERM) if isinstance(root, n.NearNode) else None
+    elif len(leaves) == 2 and leaves[0][0] is first and leaves[1][0] is second:
+        found = shown_two(first, second, ctx)
+    else:
+        return None
+    if found is None:
+        return None
+    known: dict[object, PartStats | None] = ctx.parts
+    a = known[first] if first in known else stats_of(first, ctx, explainers)
+    b = known[second] if second in known else stats_of(second, ctx, explainers)
+    if a is None or b is None:  # a part without hits of its own: `score_of` weighs the rule
+        return None
+    return _numbered(found[0], numbers, table), two_figures(ctx.analysis, a, b), found[1]
 
 
 def _tail(leaf: n.Exec, ctx: n.Context, explainers: Explainers, numbers: dict[n.RawHit, int],

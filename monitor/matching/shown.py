@@ -50,6 +50,19 @@ def shown(node: n.Exec, ctx: n.Context, leaves: Explained) -> tuple[list[n.RawHi
     return _dedupe(found)[:MAX_HITS], tuple(counts.items())  # PER_TERM each already
 
 
+def shown_two(first: n.Exec, second: n.Exec, ctx: n.Context
+              ) -> tuple[list[n.RawHit], Counts] | None:
+    """`shown` of a rule explained by two leaves that both fire (`a AND b`), without its
+    walk: each one's first hits, in order, one per place; None when they have one term
+    (their places are counted together) or one of them has no hits."""
+    memo = ctx.shown
+    hits, count = memo.get(first) or leaf_first(first, ctx)
+    more, other = memo.get(second) or leaf_first(second, ctx)
+    if not count or not other or hits[0][3] == more[0][3]:
+        return None
+    return _dedupe(hits + more), ((hits[0][3], count), (more[0][3], other))
+
+
 def _named(leaf: n.Exec, shared: list[n.Exec]) -> bool:
     term = getattr(leaf, "term", None)
     return term is not None and any(getattr(s, "term", None) == term for s in shared)
