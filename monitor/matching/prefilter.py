@@ -5,6 +5,10 @@ of them cannot match the rule: an OR needs one of its children's probes, an AND 
 probes of just one child (the one whose words rules use least), a NOT or a filter alone
 cannot be indexed (such rules are always candidates). Matching a document then costs one
 dict lookup per distinct word it contains, not one test per rule.
+
+A two-word phrase is a probe of its own (`phrase_probe`), said to be in a document when the
+phrase occurs there: it is looked for once per document when both its words are, for every
+rule that has it, and rules made of words and such phrases are then decided here too.
 """
 
 from __future__ import annotations
@@ -23,16 +27,31 @@ from monitor.matching.lexicon import PREFIX_MARK, Lexicon
 # match in this language at all.
 Probes = frozenset[str] | None
 NEVER: frozenset[str] = frozenset()
+PHRASE_SEP = "\x0e"  # between the two features of a phrase's probe (in no feature)
+
+
+def phrase_probe(leaf: n.TermLeaf, lang: str) -> str | None:
+    """The probe of a phrase of two words (or prefixes) in any field, as written (no slop):
+    it occurs exactly when the phrase does; None for other terms."""
+    plan = leaf.plan(lang)
+    if plan is None or len(plan[0]) != 2 or leaf.slop is not None or not (
+            n.FIELDS.issubset(leaf.fields)):
+        return None
+    return PHRASE_SEP.join(plan[0])
 
 
 def leaf_probes(leaf: n.Exec, lang: str) -> Probes:
-    """The probes of one leaf in a language: its most selective feature."""
+    """The probes of one leaf in a language: a two-word phrase's own probe, else its most
+    selective feature."""
     if isinstance(leaf, n.TermLeaf):
         if lang not in leaf.languages:
             return NEVER
         plan = leaf.plan(lang)
         if plan is None:
             return None
+        phrase = phrase_probe(leaf, lang)
+        if phrase is not None:
+            return frozenset((phrase,))
         # whole words beat prefixes; longer ones are rarer
         return frozenset(
             (max(plan[0], key=lambda p: (not p.startswith(PREFIX_MARK), len(p))),)
@@ -93,6 +112,7 @@ class ProbePlanner:
         self.freq: Counter[str] = Counter()
         self.features: set[str] = set()  # every feature a term needs, for the lexicon
         self.needles: set[str] = set()
+        self.phrases: dict[str, n.TermLeaf] = {}  # a phrase's probe -> a leaf of the phrase
         self._leaves: dict[int, Probes] = {}
         nodes = post_order(roots) if nodes is None else nodes
         for node in nodes:
@@ -114,6 +134,8 @@ class ProbePlanner:
         elif isinstance(node, n.TermLeaf):
             plan = node.plan(self.lang)
             self.features.update(plan[0] if plan else ())
+            if self.lang in node.languages and (phrase := phrase_probe(node, self.lang)):
+                self.phrases.setdefault(phrase, node)
         elif isinstance(node, n.SubstringLeaf) and node.feature is not None:
             self.needles.add(node.needle)
         if not isinstance(node, n.AndNode | n.NearNode | n.NotNode):
@@ -157,14 +179,15 @@ class ProbePlanner:
     def exact(self, node: n.Exec) -> bool:
         """Whether the node matches exactly when the document meets its requirements, so
         that a rule made of such nodes needs no evaluation once the prefilter lets it
-        through: true of a single word or prefix in any field, and of ANDs and ORs of them
-        (not of phrases, NEAR, NOT, filters or field scopes)."""
+        through: true of a single word or prefix and of a two-word phrase in any field, and
+        of ANDs and ORs of them (not of longer phrases, NEAR, NOT, filters or field
+        scopes)."""
         return self._exact[id(node)]
 
     def lacks(self, root: n.Exec) -> frozenset[str] | None:
-        """For an AND of exact nodes and NOTs of single words (`a AND NOT b`): the features
-        whose absence, with the AND's requirements met, makes it match; None for other
-        nodes. A NOT of a word that cannot occur in the language needs nothing."""
+        """For an AND of exact nodes and NOTs of single words or phrases (`a AND NOT b`):
+        the probes whose absence, with the AND's requirements met, makes it match; None for
+        other nodes. A NOT of a word that cannot occur in the language needs nothing."""
         if not isinstance(root, n.AndNode) or isinstance(root, n.OrNode):
             return None
         lacks: set[str] = set()
@@ -181,9 +204,12 @@ class ProbePlanner:
             plan = word.plan(self.lang)
             if plan is None:
                 continue
-            if not plan[2]:
+            if plan[2]:
+                lacks.update(plan[1])
+            elif phrase := phrase_probe(word, self.lang):
+                lacks.add(phrase)
+            else:
                 return None
-            lacks.update(plan[1])
         return frozenset(lacks)
 
     def _is_exact(self, node: n.Exec) -> bool:
@@ -200,7 +226,7 @@ class ProbePlanner:
             if self.lang not in node.languages:
                 return True  # never there, and known never to be
             plan = node.plan(self.lang)
-            return plan is not None and plan[2]
+            return plan is not None and (plan[2] or phrase_probe(node, self.lang) is not None)
         return False
 
 
@@ -234,9 +260,23 @@ class Index:
     # word -> the rules a document with it cannot match (the NOTs of decided rules): a rule
     # such as `a AND NOT b` is then decided here, and not a candidate when the document has `b`
     forbid: Postings
+    # a phrase's first feature -> its second -> the probe and a leaf of each phrase of the
+    # tables: looked for when the document has both
+    phrases: dict[str, dict[str, tuple[str, n.TermLeaf]]]
 
-    def candidates(self, probes: frozenset[str]) -> BitMap:
-        """Rule numbers (iterated ascending) that a document with these probes may match."""
+    def candidates(self, ctx: n.Context) -> BitMap:
+        """Rule numbers (iterated ascending) that the document may match."""
+        probes = ctx.present
+        said: list[str] = []  # the probes of the phrases that occur
+        for first in self.phrases.keys() & probes:
+            pairs = self.phrases[first]
+            # not `pairs.keys() & probes`, which looks up every probe in the few pairs
+            for second in probes.intersection(pairs):
+                probe, leaf = pairs[second]
+                if leaf.matches(ctx):  # memoised: what the phrase's matches show reads it
+                    said.append(probe)
+        if said:
+            probes = probes.union(said)
         found = _under(self.postings[0], probes)
         met: list[BitMap] = []  # met[j]: the rules whose (j+1)-th other set is met
         for k, table in enumerate(self.postings[1:], 1):
@@ -291,6 +331,12 @@ def build_index(
                 for k in lacks:
                     forbid.setdefault(k, []).append(i)
     prefixes = {f[1:] for f in planner.features if f.startswith(PREFIX_MARK)}
+    phrases: dict[str, dict[str, tuple[str, n.TermLeaf]]] = {}
+    used = {k for table in (*postings, *checks, forbid) for k in table}
+    for probe, leaf in planner.phrases.items():
+        if probe in used:
+            first, second = probe.split(PHRASE_SEP)
+            phrases.setdefault(first, {})[second] = (probe, leaf)
     return Index(
         tuple(map(_frozen, postings)),
         FrozenBitMap(always),
@@ -300,6 +346,7 @@ def build_index(
         frozenset(decided),
         Explainers(roots, lang),
         _frozen(forbid),
+        phrases,
     )
 
 

@@ -107,7 +107,7 @@ def plain_rows(job: Rows) -> Plain:
     alone_of: dict[n.Exec, int] = {}  # a term: the tail of the rules it explains alone
     done: dict[int, int] = {}  # the first rules of twins: their tail, or -1: no match
     figured: dict[tuple[float, int], Figures] = {}  # see `_tail`
-    for i in index.candidates(present):
+    for i in index.candidates(ctx):
         kind = kind_of[i]
         if kind < CHECKED:
             if kind & ASKED and not execs[i].matches(ctx):

@@ -20,6 +20,8 @@ from monitor.models import Document, Match
 from monitor.text.analysis import Analysis
 
 FREEZE_AT = 2000  # rules; below this the collector's passes are cheap anyway
+# the document of `candidates`' context: the prefilter reads terms only, never a filter's
+_NO_DOCUMENT = Document(id="", source="", title="")
 
 
 @contextmanager
@@ -146,7 +148,7 @@ class RuleSet:
     def candidates(self, analysis: Analysis) -> list[int]:
         """Numbers of the rules the prefilter cannot rule out for this document, in order."""
         index = self._index_for(analysis.language)
-        return list(index.candidates(index.lexicon.read(analysis).present))
+        return list(index.candidates(self._context(analysis, _NO_DOCUMENT)))
 
     def _context(self, analysis: Analysis, doc: Document) -> n.Context:
         lexicon = self._index_for(analysis.language).lexicon

@@ -104,7 +104,7 @@ def test_indexed_matching_in_workers_equals_naive_matching(tmp_path: Path, worke
 def test_each_rule_has_its_kind_in_a_language(tmp_path: Path) -> None:
     queries: list[dict[str, object]] = [
         {"id": "word", "query": "navy"},  # decided by the prefilter, one part
-        {"id": "phrase", "query": '"arms sales"'},  # its query asked
+        {"id": "phrase", "query": '"arms sales talks"'},  # its query asked (two words: decided)
         {"id": "and", "query": "navy AND talks"},  # two parts
         {"id": "near", "query": "navy NEAR/3 talks"},
         {"id": "scored", "query": "drones", "min_score": 0.5},

@@ -71,7 +71,7 @@ def test_indexed_matching_equals_naive_matching(tmp_path: Path) -> None:
     assert matched > 100  # the comparison is not vacuous
 
 
-def test_rules_of_words_and_prefixes_need_no_evaluation_after_the_prefilter(
+def test_rules_of_words_prefixes_and_phrases_need_no_evaluation_after_the_prefilter(
     tmp_path: Path,
 ) -> None:
     queries = {
@@ -81,6 +81,9 @@ def test_rules_of_words_and_prefixes_need_no_evaluation_after_the_prefilter(
         "negated": "china NOT navy",
         "scoped": "title:china AND arms",
         "near": "china NEAR/3 arms",
+        "either": 'navy OR "sales talks"',
+        "not-phrase": 'china NOT "sales arms"',
+        "long": '"arms sales talks"',
     }
     data = {
         "topics": {"t": {"terms": {"en": ["drones", "navy"], "ru": ["ракета"]}}},
@@ -91,14 +94,25 @@ def test_rules_of_words_and_prefixes_need_no_evaluation_after_the_prefilter(
     rules = load_rules(path, languages=["en", "ru"])
     order = list(queries)
     decided = {order[i] for i in rules._index_for("en").decided}
-    assert decided == {"plain", "topic", "negated"}
+    assert decided == {"plain", "topic", "phrase", "negated", "either", "not-phrase"}
     doc = Document(id="1", source="s", title="China", body="navy drones arms sales",
                    language="en")
     analysis = analyze(doc, ["en", "ru"])
     found = [m.rule for m in rules.match(analysis, doc)]
-    assert found == ["plain", "topic", "phrase", "scoped"]
+    assert found == ["plain", "topic", "phrase", "scoped", "either", "not-phrase"]
     # the NOT's word is in the document: the rule is not even a candidate
     assert order.index("negated") not in rules.candidates(analysis)
     doc = Document(id="2", source="s", title="China", body="arms", language="en")
     found = [m.rule for m in rules.match(analyze(doc, ["en", "ru"]), doc)]
+    assert found == ["plain", "negated", "scoped", "not-phrase"]
+    # a phrase's words apart (in another order, or in two fields) are not the phrase: its
+    # rules are not candidates, and a rule that forbids it is
+    doc = Document(id="3", source="s", title="China sales", body="talks, sales arms",
+                   language="en")
+    analysis = analyze(doc, ["en", "ru"])
+    candidates = [order[i] for i in rules.candidates(analysis)]
+    assert "phrase" not in candidates and "either" not in candidates
+    assert "not-phrase" not in candidates  # "sales arms" is there
+    found = [m.rule for m in rules.match(analysis, doc)]
     assert found == ["plain", "negated", "scoped"]
+    assert found == [m.rule for m in rules.match_all(analysis, doc)]
