@@ -20,7 +20,7 @@ from monitor.matching.context import (
     Plan,
     RawHit,
 )
-from monitor.matching.lexicon import CJK_MARK, PREFIX_MARK
+from monitor.matching.lexicon import CJK_MARK, EMPTY, PREFIX_MARK
 from monitor.text.analysis import FieldAnalysis, term_keys
 from monitor.text.normalize import fold, normalize_text
 from monitor.text.tokens import TOKEN
@@ -165,28 +165,33 @@ class TermLeaf(_Leaf):
         plan = self._plans.get(ctx.lang, UNPLANNED)
         if plan is UNPLANNED:
             plan = self.plan(ctx.lang)
-        found = ctx.hits.get(self)
-        if found is not None or plan is None or len(plan[0]) > 1:
-            return first_of(self.hits(ctx) if found is None else found, k)
+        if plan is None or len(plan[0]) > 1:  # a phrase (or a term that cannot occur)
+            return first_of(self.hits(ctx), k)
+        # one word or prefix: the same hits as `first_of` its hits, even when they are made
         word = plan[0][0]
-        out: list[RawHit] = []
         if word not in ctx.present:
-            return out, 0
-        count = 0
+            return [], 0
+        # ascending and distinct: a word carries each feature once (Lexicon)
+        title, body = ctx.features.title_and_body(word)
+        fields = self.fields
+        if len(fields) == 1:  # title: or body: only
+            if fields[0] == "title":
+                body = EMPTY
+            else:
+                title = EMPTY
         term = self.term
-        positions = ctx.features.positions
-        for field in self.fields:
-            # ascending and distinct: a word carries each feature once (Lexicon)
-            where = positions(field, word)
-            if where:
-                count += len(where)
-                if len(out) < k:
-                    b = ctx.analysis.field(field).bounds  # token p spans b[2p] to b[2p + 1]
-                    number = FIELD_NUMBER[field]
-                    add = out.append  # a loop: a few hits, less than a comprehension's frame
-                    for p in where[: k - len(out)]:
-                        add((number, b[2 * p], -b[2 * p + 1], term))
-        return out, count
+        if title:
+            b = ctx.analysis.title.bounds  # token p spans b[2p] to b[2p + 1]
+            out = [(0, b[2 * p], -b[2 * p + 1], term) for p in title[:k]]
+            if body and len(out) < k:
+                b = ctx.analysis.body.bounds
+                out += [(1, b[2 * p], -b[2 * p + 1], term) for p in body[: k - len(out)]]
+            return out, len(title) + len(body)
+        b = ctx.analysis.body.bounds
+        if len(body) == 1:  # the commonest: once, without a comprehension's frame
+            p = 2 * body[0]
+            return [(1, b[p], -b[p + 1], term)], 1
+        return [(1, b[2 * p], -b[2 * p + 1], term) for p in body[:k]], len(body)
 
     def _find(self, ctx: Context) -> list[Occurrence]:
         plan = self.plan(ctx.lang)

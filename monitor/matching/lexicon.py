@@ -182,6 +182,18 @@ class Features:
         callers that look up several features of a field, one call for all."""
         return self._where_of(field)
 
+    def title_and_body(self, feature: str) -> tuple[list[int], list[int]]:
+        """`positions` of `feature` in the title and in the body, in one call (a word's
+        first hits: the commonest look-up of a document with many matches)."""
+        where = self._where
+        title = where.get("title")
+        if title is None:
+            title = self._where_of("title")
+        body = where.get("body")
+        if body is None:
+            body = self._where_of("body")
+        return title.get(feature, EMPTY), body.get(feature, EMPTY)
+
     def positions(self, field: str, feature: str) -> list[int]:
         """The positions, ascending, of the tokens of `field` that carry `feature`."""
         found = self._where.get(field)  # made once per field, then asked ~1,000 times
