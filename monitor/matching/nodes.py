@@ -6,6 +6,8 @@ The boolean nodes live here; the leaves are in `leaves.py` and what they all wor
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import cast
 
 from monitor.matching.context import (
@@ -183,7 +185,7 @@ class NearNode:
     def __init__(self, children: tuple[Positional, ...], distance: int) -> None:
         self.children = children
         self.distance = distance
-        self._words: dict[str, tuple[str, str] | None] = {}
+        self._words: dict[str, Words | None] = {}
 
     def occurrences(self, ctx: Context) -> list[Occurrence]:
         found = ctx.memo.get(self)  # asked twice when it matches: for the match, for hits
@@ -296,46 +298,48 @@ class NearNode:
         out.sort()
         return out, tuple(counts)
 
-    def words(self, ctx: Context) -> tuple[str, str] | None:
-        """For two one-word (or prefix) terms in the document's language, their features:
-        then the spans of the pairs are never needed (see `_paired`); else None."""
+    def words(self, ctx: Context) -> Words | None:
+        """For two one-word (or prefix) terms in the document's language, their features and
+        the fields both search: then the spans of the pairs are never needed (see
+        `_paired`); else None."""
         found = None
         if len(self.children) == 2:
             first, second = self.children
             if isinstance(first, TermLeaf) and isinstance(second, TermLeaf):
                 a, b = first.word(ctx), second.word(ctx)
-                found = None if a is None or b is None else (a, b)
+                if a is not None and b is not None:
+                    found = (a, b, tuple(f for f in ALL_FIELDS
+                                         if f in first.fields and f in second.fields))
         self._words[ctx.lang] = found
         return found
 
-    def _paired(self, ctx: Context, words: tuple[str, str]) -> dict[str, Pair]:
+    def _paired(self, ctx: Context, words: Words) -> Mapping[str, Pair]:
         """Per field, the positions of two one-word terms (`words`) that have one of the
         other at most `distance` words away (none: no field). Each occurrence is one token,
         so a hit lies inside the span of some pair exactly when it is in a pair itself (a
         token between the two of a pair is as near to the farther one)."""
-        found: dict[str, Pair] | None = ctx.pairs.get(self)
+        found: Mapping[str, Pair] | None = ctx.pairs.get(self)
         if found is not None:
             return found
-        found = ctx.pairs[self] = {}
+        one, other, fields = words
+        paired: dict[str, Pair] = {}
         present = ctx.present
-        one, other = words
-        if one not in present or other not in present:
-            return found
-        first, second = cast("tuple[TermLeaf, TermLeaf]", self.children)
-        where = ctx.features.where  # each field's positions looked up once for both words
-        reach = self.distance + 1
-        for field in ALL_FIELDS:
-            if field in first.fields and field in second.fields:
-                at = where(field)
-                a = at.get(one)
-                b = at.get(other) if a else None
-                if a and b:
+        if one in present and other in present:
+            positions = ctx.features.positions
+            reach = self.distance + 1
+            for field in fields:
+                a = positions(field, one)
+                b = positions(field, other) if a else a
+                if b:
                     close = within(a, b, reach)
                     if close:  # else none of b has one of a near either
-                        found[field] = (close, within(b, a, reach))
+                        paired[field] = (close, within(b, a, reach))
+        # most candidates do not pair (~60 of ~100 a document at 10,000 frequent rules):
+        # they share one empty mapping
+        found = ctx.pairs[self] = paired or _UNPAIRED
         return found
 
-    def _made(self, ctx: Context, pairs: dict[str, Pair], k: int | None) -> list[RawHit]:
+    def _made(self, ctx: Context, pairs: Mapping[str, Pair], k: int | None) -> list[RawHit]:
         """The hits at the paired positions, in the order of `hits` (the first term's, by
         its fields, then the second's); `k`: only the first k of each term in each field."""
         out: list[RawHit] = []
@@ -396,7 +400,10 @@ Shown = tuple[list[RawHit], tuple[tuple[str, int], ...]]  # first hits, and coun
 # the features of a node's terms (a tuple: a few bytes each, for 100,000 rules' nodes) and
 # its other children, in one language; see AndNode.split
 Split = tuple[tuple[str, ...] | None, tuple[Exec, ...]]
-_ASK: tuple[str, str] = ("", "")  # NearNode._words: not yet worked out for the language
+# NEAR of two words in a language: their features, and the fields both terms search
+Words = tuple[str, str, tuple[str, ...]]
+_ASK: Words = ("", "", ())  # NearNode._words: not yet worked out for the language
+_UNPAIRED: Mapping[str, Pair] = MappingProxyType({})  # see NearNode._paired
 _FEW = 256  # pairs: below this, trying every pair costs less than sorting (spans.near)
 
 
