@@ -36,18 +36,14 @@ def all_lemmas(word: str, upos: Literal["NOUN"] | None = None) -> Lemmas:
 def _entries(word: str) -> Lemmas:
     """The table's lemmas of a (lower-case) word, later lines of a part of speech winning."""
     lines = _table()
-    key = word.encode()
-    at = bisect.bisect_left(lines, key, key=_word_of)
+    key = word.encode() + b"\0"
+    at = bisect.bisect_left(lines, key)
     found: Lemmas = {}
-    while at < len(lines) and _word_of(lines[at]) == key:
-        _, category, forms = lines[at].decode().strip().split(",")
+    while at < len(lines) and lines[at].startswith(key):
+        _, category, forms = lines[at].decode().strip().split("\0")
         found[_upos(category)] = tuple(forms.split("/"))
         at += 1
     return found
-
-
-def _word_of(line: bytes) -> bytes:
-    return line.partition(b",")[0]
 
 
 def _upos(category: str) -> str:
@@ -77,9 +73,12 @@ def _resources() -> Path:
 
 @cache
 def _table() -> list[bytes]:
-    """The lines of the lemma table (word,category,lemma/lemma...), sorted by word."""
+    """The lines of the lemma table, sorted by word, their commas made NULs
+    (word NUL category NUL lemma/lemma...): a NUL sorts before any character of a word,
+    so a line compares with `word NUL` as its word does with `word`, and a bisection
+    needs no key function (one in Python cost 17 calls, 3.5 µs a word)."""
     data = gzip.decompress((_resources() / "lemma_lu.csv.gz").read_bytes())
-    return data.rstrip(b"\n").split(b"\n")
+    return data.rstrip(b"\n").replace(b",", b"\0").split(b"\n")
 
 
 @cache

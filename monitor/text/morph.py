@@ -50,6 +50,7 @@ class Morph:
         # similar_items, which costs about twice a plain lookup
         self._stand_ins = tuple(c.decode() for c in self._substitutes)
         self._kinds: dict[tuple[int, int], _Kind] = {}
+        self._tags: dict[int, tuple[str, bool, bool]] = {}
 
     def _kind(self, para_id: int, idx: int) -> _Kind:
         """A paradigm slot's tag, whether it is a name and a base form, and how its lemma
@@ -57,15 +58,25 @@ class Morph:
         kind = self._kinds.get((para_id, idx))
         if kind is None:
             d = self._dictionary
-            tag = str(d.build_tag_info(para_id, idx))
-            name = any(g in tag for g in _NAME_GRAMMEMES)
             paradigm = d.paradigms[para_id]
             n = len(paradigm) // 3
+            tag, name, nominative = self._tag(paradigm[n + idx])
             cut = (len(d.paradigm_prefixes[paradigm[2 * n + idx]]), len(d.suffixes[paradigm[idx]]))
             lemma = (d.paradigm_prefixes[paradigm[2 * n]], d.suffixes[paradigm[0]])
             kind = self._kinds[para_id, idx] = (
-                tag, name, idx == 0 or "nomn" in tag, cut[0], cut[1], *lemma)
+                tag, name, idx == 0 or nominative, cut[0], cut[1], *lemma)
         return kind
+
+    def _tag(self, tag_id: int) -> tuple[str, bool, bool]:
+        """A tag of the dictionary's table, whether it is a name's and a nominative's: a
+        few hundred tags serve its hundreds of thousands of slots, which news keeps
+        meeting for the first time (every new slot asked the grammemes again)."""
+        found = self._tags.get(tag_id)
+        if found is None:
+            tag = str(self._dictionary.gramtab[tag_id])
+            found = self._tags[tag_id] = (
+                tag, any(g in tag for g in _NAME_GRAMMEMES), "nomn" in tag)
+        return found
 
     def _found(self, word: str) -> list[tuple[str, list[tuple[int, int]]]]:
         """The dictionary's spellings of a lower-case word (ёлка for елка), each with its
