@@ -8,6 +8,8 @@ from pathlib import Path
 import yaml
 
 from monitor.matching import load_rules
+from monitor.matching.nodes import TermLeaf
+from monitor.matching.prefilter import phrase_probe, post_order
 from monitor.models import Document
 from monitor.text.analysis import analyze
 
@@ -116,3 +118,27 @@ def test_rules_of_words_prefixes_and_phrases_need_no_evaluation_after_the_prefil
     found = [m.rule for m in rules.match(analysis, doc)]
     assert found == ["plain", "negated", "scoped"]
     assert found == [m.rule for m in rules.match_all(analysis, doc)]
+
+
+def test_a_phrase_is_said_to_occur_where_its_leaf_finds_it(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    words = WORDS["en"]
+    phrases = sorted({f'"{rng.choice(words)} {rng.choice(words)}"' for _ in range(60)})
+    data = {"rules": [{"id": f"r{i}", "query": f"{q} OR navy"} for i, q in enumerate(phrases)]}
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    rules = load_rules(path, languages=["en", "ru"])
+    index = rules._index_for("en")
+    leaves = {probe: leaf for leaf in post_order(rules._execs)
+              if isinstance(leaf, TermLeaf) and (probe := phrase_probe(leaf, "en"))}
+    assert len(leaves) == len(phrases)
+    said = 0
+    for i in range(200):
+        title = " ".join(rng.choices(FORMS["en"], k=4))
+        body = " ".join(rng.choices(FORMS["en"], k=rng.randint(0, 30)))
+        doc = Document(id=str(i), source="s", title=title, body=body, language="en")
+        ctx = rules._context(analyze(doc, ["en", "ru"]), doc)
+        found = index.said(ctx)
+        assert found == {probe for probe, leaf in leaves.items() if leaf.matches(ctx)}
+        said += len(found)
+    assert said > 50
