@@ -115,16 +115,22 @@ def score_and_parts(analysis: Analysis, parts: Sequence[PartStats]) -> tuple[flo
 def one_part(analysis: Analysis, prominence: float, count: int) -> tuple[float, ScoreParts]:
     """`score_and_parts` of one part (its prominence and count), in fewer steps (as
     `two_parts`; closeness and concentration are 1.0, as round3 gives them)."""
-    score, shown_prominence, shown_mentions, _, _ = one_figures(analysis, prominence, count)
+    score, shown_prominence, shown_mentions, _, _ = one_figures(
+        words_of(analysis), prominence, count)
     return score, (("prominence", shown_prominence), ("mentions", shown_mentions),
                    ("closeness", 1.0), ("concentration", 1.0))
 
 
-def one_figures(analysis: Analysis, prominence: float, count: int
+def words_of(analysis: Analysis) -> int:
+    """The words of a document (title and body), as `mentions` counts them."""
+    return (len(analysis.title.parts) >> 1) + (len(analysis.body.parts) >> 1)
+
+
+def one_figures(words: int, prominence: float, count: int
                 ) -> tuple[float, float, float, float, float]:
     """`one_part`'s score and its parts' values in their order, without their names (what
-    a matching worker sends back: monitor.matching.rows)."""
-    words = (len(analysis.title.parts) >> 1) + (len(analysis.body.parts) >> 1)
+    a matching worker sends back: monitor.matching.rows), in a document of `words` words
+    (`words_of`, once per document)."""
     found = _MENTIONS_OF.get((count, words))
     mentions, shown_mentions = found if found is not None else _mentions(count, words)
     score = (_PROMINENCE * prominence + _MENTIONS * mentions + _CLOSENESS * 1.0

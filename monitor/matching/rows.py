@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from monitor.matching import nodes as n
 from monitor.matching.explainers import Explained, Explainers
 from monitor.matching.prefilter import Index
-from monitor.matching.relevance import WEIGHTS, PartStats, one_figures, two_figures
+from monitor.matching.relevance import WEIGHTS, PartStats, one_figures, two_figures, words_of
 from monitor.matching.scoring import Scored, alone_key, score_of, stats_of
 from monitor.matching.shown import PER_TERM, Counts, leaf_first, shown, shown_two
 from monitor.models import Match, ScoreParts, made_matches
@@ -107,6 +107,7 @@ def plain_rows(job: Rows) -> Plain:
     alone_of: dict[n.Exec, int] = {}  # a term: the tail of the rules it explains alone
     done: dict[int, int] = {}  # the first rules of twins: their tail, or -1: no match
     figured: dict[tuple[float, int], Figures] = {}  # see `_tail`
+    words = words_of(ctx.analysis)
     for i in index.candidates(ctx):
         kind = kind_of[i]
         if kind < CHECKED:
@@ -152,7 +153,7 @@ def plain_rows(job: Rows) -> Plain:
                     if k < 0:
                         k = alone_of[alone] = len(tails)
                         tails.append(_tail(alone, ctx, explainers, numbers, table,
-                                           figured))
+                                           figured, words))
         if k < 0:
             parts = all_parts[i]
             tail = (_two(execs[i], leaves, parts, ctx, explainers, numbers, table)
@@ -223,17 +224,25 @@ def _two(root: n.Exec, leaves: Explained, parts: tuple[n.Exec, ...], ctx: n.Cont
 
 
 def _tail(leaf: n.Exec, ctx: n.Context, explainers: Explainers, numbers: dict[n.RawHit, int],
-          table: list[PlainHit], figured: dict[tuple[float, int], Figures]) -> Tail:
+          table: list[PlainHit], figured: dict[tuple[float, int], Figures], words: int
+          ) -> Tail:
     """What a match of a one-part rule explained by this leaf alone shows, and its score:
     the leaf's first hits and count (as `shown` gives them when one leaf fired), and the
     score of its places (`score_of` the rule: the same prominence and count, so the same
     figures). `figured`: the figures of each key so far, one tuple shared by the tails
-    that have them (pickled once)."""
+    that have them (pickled once); `words`: the document's (`words_of`)."""
     shown = first, count = ctx.shown[leaf]
     key = alone_key(leaf, ctx, explainers, shown)
     figures = figured.get(key)
     if figures is None:  # the score of one part reads its prominence and count only
-        figures = figured[key] = one_figures(ctx.analysis, *key)
+        figures = figured[key] = one_figures(words, *key)
+    if len(first) == 1:  # most terms occur once: `_numbered`, inline
+        hit = first[0]
+        k = numbers.get(hit)
+        if k is None:
+            k = numbers[hit] = len(table)
+            table.append(hit)
+        return (k,), figures, ((hit[3], count),)
     return _numbered(first, numbers, table), figures, ((first[0][3], count),)
 
 

@@ -185,7 +185,10 @@ def alone_key(leaf: n.Exec, ctx: n.Context, explainers: Explainers | None,
         # hits and one for the title (title hits come first), the first its first hit's
         if first[0][0]:  # no title hit: the first hit's token, as `places` finds it
             body = ctx.analysis.body
-            return _prominence((bisect_right(body.bounds, first[0][1]) - 1) >> 1, body), count
+            place = (bisect_right(body.bounds, first[0][1]) - 1) >> 1
+            if place < LEAD_WORDS:  # `_prominence`, inline: ~130 a document
+                return 0.8, count
+            return 0.6 * (1.0 - place / max(len(body.parts) >> 1, 1)), count
         word = leaf.word(ctx)
         if word is not None:  # the title, and the word's body positions
             return 1.0, 1 + len(ctx.features.positions("body", word)

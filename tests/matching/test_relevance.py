@@ -285,7 +285,7 @@ def test_two_parts_are_scored_as_the_formula_scores_them() -> None:
                     assert score_and_parts(analysis, parts) == expected
                 assert score_and_parts(analysis, [a]) == formula(words, [a])
                 score, named = formula(words, [a])
-                assert one_figures(analysis, a[2], a[3]) == (score, *(v for _, v in named))
+                assert one_figures(words, a[2], a[3]) == (score, *(v for _, v in named))
                 assert _figures(analysis, [a])[3:] == (1.0, 1.0, None)
 
 
