@@ -166,6 +166,14 @@ class TermLeaf(_Leaf):
         if plan is UNPLANNED:
             plan = self.plan(ctx.lang)
         if plan is None or len(plan[0]) > 1:  # a phrase (or a term that cannot occur)
+            if self.slop is None and self not in ctx.hits:
+                # without slop: one occurrence a place, in order (title first, ascending),
+                # so its first k are the first hits, without making every hit
+                found = self.occurrences(ctx)
+                term = self.term
+                number = FIELD_NUMBER
+                return [(number[field], start, -end, term)
+                        for field, _, _, start, end in found[:k]], len(found)
             return first_of(self.hits(ctx), k)
         # one word or prefix: the same hits as `first_of` its hits, even when they are made
         word = plan[0][0]

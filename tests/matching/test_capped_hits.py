@@ -85,23 +85,26 @@ def test_a_prefix_counts_each_word_once(tmp_path: Path) -> None:
     assert dict(match.counts) == {"unit*": sum(w.lower().startswith("unit") for w in words)}
 
 
-def test_a_words_first_hits_are_those_of_all_its_hits() -> None:
-    # TermLeaf.first reads a word's first hits off its positions: the same as the first of
-    # all its hits, in the title, the body or both, once or more often than PER_TERM
+def test_a_terms_first_hits_are_those_of_all_its_hits() -> None:
+    # TermLeaf.first reads a word's first hits off its positions and a phrase's off its
+    # occurrences: the same as the first of all its hits, in the title, the body or both,
+    # once or more often than PER_TERM
     from monitor.matching import nodes as n
     from monitor.matching.leaves import first_of
     from monitor.matching.lexicon import Lexicon
 
-    doc = Document(id="d", source="s", title="Sanctions, sanctions and more sanctions",
-                   body="Sanctions first. " + "Then sanctions again. " * 8 + "Once: tariffs.",
-                   language="en")
+    doc = Document(id="d", source="s", title="Sanctions, more sanctions and more sanctions",
+                   body="More sanctions first. " + "Then more sanctions again. " * 8
+                   + "Once: new tariffs.", language="en")
     analysis = analyze(doc, ["en"])
-    for word in ("sanctions", "tariffs", "absent"):
+    for term in ("sanctions", "tariffs", "absent", "more sanctions", "new tariffs",
+                 "then more sanctions", "absent words"):
         for fields in (("title", "body"), ("title",), ("body",)):
-            leaf = n.TermLeaf(word, fields, (word,), frozenset({"en"}))
+            words = tuple(term.split())
+            leaf = n.TermLeaf(term, fields, words, frozenset({"en"}))
             plan = leaf.plan("en")
-            assert plan is not None and len(plan[0]) == 1
+            assert plan is not None and len(plan[0]) == len(words)
             lexicon = Lexicon("en", set(plan[0]), set(), set())
             shown = leaf.first(n.Context(analysis, doc, lexicon.read(analysis)), PER_TERM)
             every = leaf.hits(n.Context(analysis, doc, lexicon.read(analysis)))
-            assert shown == first_of(every, PER_TERM), (word, fields)
+            assert shown == first_of(every, PER_TERM), (term, fields)
