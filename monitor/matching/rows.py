@@ -20,7 +20,7 @@ from monitor.matching.explainers import Explained, Explainers
 from monitor.matching.prefilter import Index
 from monitor.matching.relevance import WEIGHTS, PartStats, one_figures, two_figures, words_of
 from monitor.matching.scoring import Scored, alone_key, score_of, stats_of
-from monitor.matching.shown import PER_TERM, Counts, leaf_first, shown, shown_two
+from monitor.matching.shown import Counts, leaf_first, near_shown, shown, shown_two
 from monitor.models import Match, ScoreParts, made_matches
 
 if TYPE_CHECKING:
@@ -208,7 +208,7 @@ def _two(root: n.Exec, leaves: Explained, parts: tuple[n.Exec, ...], ctx: n.Cont
     None for other rules of two parts."""
     first, second = parts
     if leaves is None:
-        found = root.first(ctx, PER_TERM) if isinstance(root, n.NearNode) else None
+        found = near_shown(root, ctx) if isinstance(root, n.NearNode) else None
     elif len(leaves) == 2 and leaves[0][0] is first and leaves[1][0] is second:
         found = shown_two(first, second, ctx)
     else:

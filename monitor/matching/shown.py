@@ -8,6 +8,7 @@ from operator import itemgetter
 from monitor.matching import nodes as n
 from monitor.matching.explainers import Explained
 from monitor.matching.leaves import first_of
+from monitor.matching.spans import near_places
 
 MAX_HITS = 20  # per match; enough to explain, bounded for long documents
 PER_TERM = 5  # hits per term of a match: its first occurrences (Match.counts has them all)
@@ -20,8 +21,8 @@ def shown(node: n.Exec, ctx: n.Context, leaves: Explained) -> tuple[list[n.RawHi
     in order, one per place) and how many places each term has hits at. Through the leaves
     that explain the rule when known: a few lookups, whatever the number of occurrences."""
     if leaves is None:
-        near = node.first(ctx, PER_TERM) if isinstance(node, n.NearNode) else None
-        if near is not None:  # NEAR of two words: each one's first places, and counts
+        near = near_shown(node, ctx) if isinstance(node, n.NearNode) else None
+        if near is not None:  # NEAR of two terms: each one's first places, and counts
             return near
         return _capped(node.hits(ctx))
     counts: dict[str, int] = {}
@@ -48,6 +49,58 @@ def shown(node: n.Exec, ctx: n.Context, leaves: Explained) -> tuple[list[n.RawHi
         counts.update(_places_per_term(every))
         return _cap(_dedupe(found)), tuple(counts.items())
     return _dedupe(found)[:MAX_HITS], tuple(counts.items())  # PER_TERM each already
+
+
+def near_shown(node: n.NearNode, ctx: n.Context) -> tuple[list[n.RawHit], Counts] | None:
+    """What a match of NEAR of two words (`NearNode.first`), or of a phrase and a word,
+    shows, from where the two pair; None for other NEARs (`_capped` of their hits)."""
+    return node.first(ctx, PER_TERM) or _phrase_and_word(node, ctx)
+
+
+def _phrase_and_word(node: n.NearNode, ctx: n.Context) -> tuple[list[n.RawHit], Counts] | None:
+    """`_capped` of the hits of NEAR of a phrase (without slop) and a word inside the spans
+    of its pairs, from their places: a place is inside some span exactly when one of the
+    other term is within reach of it (one between the two of a pair is nearer; a phrase
+    inside a span is no longer than the pair's), so neither term's every hit is made nor
+    tried against the spans. The two terms never share a place (a phrase has two tokens or
+    more)."""
+    if type(node) is not n.NearNode or len(node.children) != 2:  # not SameNode
+        return None
+    first, second = node.children
+    if type(first) is not n.TermLeaf or type(second) is not n.TermLeaf or (
+            first.term == second.term):
+        return None
+    phrase, leaf = first, second
+    word = second.word(ctx)
+    if word is None:
+        phrase, leaf = second, first
+        word = first.word(ctx)
+    if word is None or phrase.slop is not None or phrase.word(ctx) is not None:
+        return None
+    occurrences = phrase.occurrences(ctx)
+    positions = ctx.features.positions
+    reach = node.distance + 1  # as NearNode.occurrences pairs them
+    places: list[n.RawHit] = []  # the phrase's first paired places, title first
+    near: list[n.RawHit] = []  # the word's
+    count = other = 0
+    for field in n.ALL_FIELDS:
+        if field in phrase.fields and field in leaf.fields:
+            kept, at = near_places([o for o in occurrences if o[0] == field],
+                                   positions(field, word), reach)
+            count += len(kept)
+            other += len(at)
+            number = n.FIELD_NUMBER[field]
+            places += [(number, o[3], -o[4], phrase.term) for o in kept[:PER_TERM - len(places)]]
+            if at and len(near) < PER_TERM:
+                bounds = ctx.analysis.field(field).bounds  # token p: b[2p] to b[2p + 1]
+                near += [(number, bounds[2 * p], -bounds[2 * p + 1], leaf.term)
+                         for p in at[:PER_TERM - len(near)]]
+    if not count or not other:
+        return None
+    found = sorted(places + near)
+    if phrase is first:
+        return found, ((phrase.term, count), (leaf.term, other))
+    return found, ((leaf.term, other), (phrase.term, count))
 
 
 def shown_two(first: n.Exec, second: n.Exec, ctx: n.Context

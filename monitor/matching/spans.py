@@ -75,3 +75,22 @@ def gap(a: Occurrence, b: Occurrence) -> int:
     if b[2] < a[1]:
         return a[1] - b[2] - 1
     return 0
+
+
+def near_places(places: list[Occurrence], positions: list[int], reach: int
+                ) -> tuple[list[Occurrence], list[int]]:
+    """Of a term's places in one field, all of one length (a phrase without slop: the
+    windows [first - reach, last + reach] ascend), and a word's positions there (ascending),
+    the places with a position at most `reach` words away and the positions with a place
+    at most `reach` away: each window is sliced out of the positions once."""
+    kept: list[Occurrence] = []
+    near: list[int] = []
+    done = 0
+    for place in places:
+        lo = bisect_left(positions, place[1] - reach)
+        hi = bisect_right(positions, place[2] + reach, lo)
+        if lo < hi:
+            kept.append(place)
+            near += positions[max(lo, done):hi]
+            done = hi
+    return kept, near

@@ -216,6 +216,41 @@ def test_near_of_two_words_from_positions_gives_what_its_spans_give() -> None:
     assert tried == 300 and 50 < matched < 290
 
 
+def test_near_of_a_phrase_and_a_word_shows_what_its_spans_give() -> None:
+    """A match of NEAR of a phrase and a word shows each term's first places inside the
+    spans of its pairs and their counts, found from the two terms' places without the
+    spans: the same as `_capped` of the hits inside the spans (scoped fields, either
+    order, the word inside the phrase, phrases of two and three words)."""
+    from monitor.matching.lexicon import Lexicon
+    from monitor.matching.shown import _capped, shown
+
+    rng = random.Random(3)
+    vocabulary = ["alpha", "beta", "gamma", "delta"]
+
+    def text(k: int) -> str:
+        return " ".join(rng.choice(vocabulary) for _ in range(k))
+
+    scopes = [("title", "body"), ("body",), ("title",)]
+    matched = 0
+    for _ in range(400):
+        doc = Document(id="d", source="s", title=text(rng.randrange(1, 8)),
+                       body=f"{text(rng.randrange(80))}\n\n{text(rng.randrange(80))}",
+                       language="en")
+        analysis = analyze(doc, ["en"])
+        words = tuple(rng.choice(vocabulary) for _ in range(rng.choice((2, 2, 3))))
+        phrase = nodes.TermLeaf(" ".join(words), rng.choice(scopes), words, frozenset({"en"}))
+        word = rng.choice(vocabulary)
+        leaf = nodes.TermLeaf(word, rng.choice(scopes), (word,), frozenset({"en"}))
+        children = (phrase, leaf) if rng.random() < 0.5 else (leaf, phrase)
+        node = nodes.NearNode(children, rng.randrange(4))
+        lexicon = Lexicon("en", {*words, word}, set(), set())
+        ctx = nodes.Context(analysis, doc, lexicon.read(analysis))
+        if node.matches(ctx):
+            matched += 1
+            assert shown(node, ctx, None) == _capped(node.hits(ctx))
+    assert matched > 100
+
+
 def test_units_of_offsets_are_those_of_each_offset_alone() -> None:
     # units_of fills a unit's offsets at once: each must be the unit unit_of finds for it
     # (the last starting at or before it; 0 before the first), starts repeated or not
