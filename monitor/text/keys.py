@@ -74,6 +74,8 @@ def doc_keys(word: str, language: str) -> tuple[str, ...]:
 def name_offers(word: str, form: str, language: str) -> tuple[str, ...]:
     """NAME_MARK + the folded word, and + each of its hyphenated parts, for a word written
     with a capital ("China-based" offers china-based and china); `form` is the word folded."""
+    if "'" not in form and "-" not in form and "‐" not in form and "‑" not in form:
+        return (NAME_MARK + form,)  # most names: the form itself
     name = fold(strip_apostrophe(unify(word), language), language) if "'" in form else form
     offers = [NAME_MARK + name]
     if "-" in name or "‐" in name or "‑" in name:
