@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from itertools import chain, compress, count
 
-from monitor.text.analysis import FIELDS, Analysis, FieldAnalysis, entries
+from monitor.text.analysis import FIELDS, Analysis, FieldAnalysis, word_entry
 from monitor.text.keys import (
     CAPS_NAME_MARK,
     MID_NAME_MARK,
@@ -43,7 +43,6 @@ class Lexicon(dict[str, tuple[str, ...]]):
     ) -> None:
         super().__init__()
         self.language = language
-        self._entries = entries(language)
         # what a document word may offer (a key, SURFACE_MARK or NAME_MARK + its form) ->
         # the features it then carries
         accepted: dict[str, list[str]] = defaultdict(list)
@@ -77,7 +76,7 @@ class Lexicon(dict[str, tuple[str, ...]]):
         self._needles = tuple(sorted(set(needles)))
 
     def __missing__(self, word: str) -> tuple[str, ...]:
-        keys, form, also = self._entries[word]
+        keys, form, also = word_entry(word, self.language)
         accepted = self._accepted
         offers = (*keys, *also) if also else keys
         if self._literal:

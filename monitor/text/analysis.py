@@ -41,25 +41,31 @@ _CACHE_LIMIT = 300_000
 Entry = tuple[tuple[str, ...], str, tuple[str, ...]]
 
 
+def word_entry(word: str, language: str) -> Entry:
+    """A document word's Entry, made anew: the lexicons remember what they need of it (the
+    features it carries), and keeping every Entry too cost each new word a second large
+    table's insertion and its tuples (and a daemon up to 300,000 of them)."""
+    keys = doc_keys(word, language)
+    form = fold(word, language)
+    also = name_offers(word, form, language) if word[:1].isupper() else ()
+    if "-" in word or "‐" in word or "‑" in word:
+        key = keyer(language)  # the parts recur ("Russian-backed", "Russian-made")
+        found = {k for p in HYPHENS.split(word) if p for k in key(p)}
+        also += tuple(found.difference(keys))
+    return keys, form, also
+
+
 class _Entries(dict[str, Entry]):
     """word -> Entry for one language, computed on first sight (words repeat across news)."""
 
     def __init__(self, language: str) -> None:
         super().__init__()
         self.language = language
-        self.key = keyer(language)
 
     def __missing__(self, word: str) -> Entry:
         if len(self) > _CACHE_LIMIT:
             self.clear()
-        language = self.language
-        keys = doc_keys(word, language)  # the entry is the word's memo: not the keyer's too
-        form = fold(word, language)
-        also = name_offers(word, form, language) if word[:1].isupper() else ()
-        if "-" in word or "‐" in word or "‑" in word:
-            found = {k for p in HYPHENS.split(word) if p for k in self.key(p)}
-            also += tuple(found.difference(keys))
-        entry = self[word] = (keys, form, also)
+        entry = self[word] = word_entry(word, self.language)
         return entry
 
 
