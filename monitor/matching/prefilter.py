@@ -293,13 +293,20 @@ class Index:
         a phrase and not its calls: ~120 phrases a document had both words at 10,000
         frequent rules, ~30 of them occurred)."""
         said: set[str] = set()
-        phrases = self.phrases
+        phrases, present = self.phrases, ctx.present
+        # the phrases whose two words the document has, by the first: with none, where the
+        # words are is not worked out (rules of rare words: most documents)
+        both = [(first, pairs) for first in phrases.keys() & present
+                if not present.isdisjoint(pairs := phrases[first])]
+        if not both:
+            return said
         before = ctx.before  # shared with the leaves, which find these sets the same way
         for field in n.ALL_FIELDS:
             where = ctx.features.where(field)
-            for first in phrases.keys() & where.keys():
-                pairs = phrases[first]
-                at = where[first]
+            for first, pairs in both:
+                at = where.get(first)
+                if not at:
+                    continue
                 for second in pairs.keys() & where.keys():
                     probe = pairs[second]
                     if probe in said:
