@@ -72,10 +72,15 @@ def stats_of(part: n.Exec, ctx: n.Context, explainers: Explainers | None) -> Par
     memo: dict[object, PartStats | None] = ctx.parts
     if part in memo:
         return memo[part]
-    if isinstance(part, n.TermLeaf) and (word := part.word(ctx)) is not None:
-        # one word or prefix: from where it occurs, without its hits or places
-        found = memo[part] = word_stats(part, word, ctx)
-        return found
+    if isinstance(part, n.TermLeaf):
+        word = part.word(ctx)
+        if word is not None:
+            # one word or prefix: from where it occurs, without its hits or places
+            found = memo[part] = word_stats(part, word, ctx)
+            return found
+        if part.slop is None:  # a phrase: from where its occurrences start
+            found = memo[part] = _phrase_stats(part, ctx)
+            return found
     leaves = None if explainers is None else explainers.of(part)
     if leaves is None:
         where = places(ctx.analysis, part.hits(ctx))
@@ -118,9 +123,28 @@ def _words_stats(words: list[tuple[n.TermLeaf, str]], ctx: n.Context) -> PartSta
                 title = True
             if "body" in fields:
                 body.update(positions("body", word))
-    if not body:
+    return _positions_stats(title, sorted(body), ctx)
+
+
+def _phrase_stats(leaf: n.TermLeaf, ctx: n.Context) -> PartStats | None:
+    """`part_stats` of the places of a phrase without slop (`places_of`: one an occurrence,
+    a body one at the token it starts at), from its occurrences, without its hits: a title
+    occurrence is the title's one place at word 0."""
+    title = False
+    body: list[int] = []  # ascending and distinct: one occurrence a start
+    for field, start, _, _, _ in leaf.occurrences(ctx):
+        if field == "body":
+            body.append(start)
+        else:
+            title = True
+    return _positions_stats(title, body, ctx)
+
+
+def _positions_stats(title: bool, ordered: list[int], ctx: n.Context) -> PartStats | None:
+    """`part_stats` of places in the title (`title`: one place, at word 0) and at these
+    body positions (ascending, distinct)."""
+    if not ordered:
         return ([0], frozenset((TITLE,)), 1.0, 1) if title else None
-    ordered = sorted(body)
     passages = frozenset(map(ctx.analysis.body.units("paragraph").__getitem__, ordered))
     if title:
         return ([0, *ordered[1:]] if ordered[0] == 0 else [0, *ordered], passages | {TITLE},

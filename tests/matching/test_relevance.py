@@ -207,6 +207,35 @@ def test_a_words_stats_from_its_positions_equal_those_from_its_hits(
         assert _words_stats(words, ctx) == (part_stats(analysis, where) if where else None)
 
 
+@pytest.mark.parametrize(("title", "body"), [
+    ("New sanctions again", "New sanctions first.\n\nThen more new sanctions, " + FILLER
+     + " new sanctions."),
+    ("Nothing here", FILLER + "\n\nnew sanctions late, new new sanctions twice"),
+    ("New sanctions only in the title", FILLER),
+    ("", "new sanctions"),
+    ("New sanctions", "none in the body"),
+])
+def test_a_phrases_stats_from_its_occurrences_equal_those_from_its_hits(
+        title: str, body: str) -> None:
+    # a phrase's part stats are read off where its occurrences start, not its hits' places
+    from monitor.matching import nodes as n
+    from monitor.matching.lexicon import Lexicon
+    from monitor.matching.relevance import part_stats, places
+    from monitor.matching.scoring import stats_of
+
+    doc = Document(id="d", source="s", title=title, body=body, language="en")
+    analysis = analyze(doc, ["en"])
+    for words in (("new", "sanctions"), ("then", "more", "new")):
+        for fields in (("title", "body"), ("body",), ("title",)):
+            leaf = n.TermLeaf(" ".join(words), fields, words, frozenset({"en"}))
+            plan = leaf.plan("en")
+            assert plan is not None
+            ctx = n.Context(analysis, doc,
+                            Lexicon("en", set(plan[0]), set(), set()).read(analysis))
+            where = places(analysis, leaf.hits(ctx))
+            assert stats_of(leaf, ctx, None) == (part_stats(analysis, where) if where else None)
+
+
 def test_the_distance_of_two_parts_is_the_fewest_words_between_them() -> None:
     import random
 
