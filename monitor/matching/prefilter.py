@@ -243,12 +243,13 @@ class Index:
     """One language's prefilter.
 
     A rule is a candidate when the document has a probe (a feature: see
-    `monitor.matching.lexicon`) of its entry set and one of each of its other sets (at most
-    MAX_CHECKS). Every table maps a probe to rule numbers: `postings[k]` the rules whose
-    entry set has it and that have k other sets, `checks[j]` those whose (j+1)-th other set
-    has it. A document's candidates are then unions and intersections of the rule numbers
-    under its probes, steps that run in C: a rule's sets are never looked at one by one
-    (at 100,000 frequent rules ~3,300 a document had a set to check).
+    `monitor.matching.lexicon`, or a two-word phrase that `said` finds in the document) of
+    its entry set and one of each of its other sets (at most MAX_CHECKS). Every table maps
+    a probe to rule numbers: `postings[k]` the rules whose entry set has it and that have k
+    other sets, `checks[j]` those whose (j+1)-th other set has it. A document's candidates
+    are then unions and intersections of the rule numbers under its probes, steps that run
+    in C: a rule's sets are never looked at one by one (at 100,000 frequent rules ~3,300 a
+    document had a set to check).
     """
 
     postings: tuple[Postings, ...]
