@@ -201,8 +201,9 @@ def _two(root: n.Exec, leaves: Explained, parts: tuple[n.Exec, ...], ctx: n.Cont
          explainers: Explainers, numbers: dict[n.RawHit, int], table: list[PlainHit]
          ) -> Tail | None:
     """A match of a rule whose two parts are its terms (`a AND b`, `a AND b AND NOT c`), or
-    of NEAR of two words, as `shown` and `_scored` make it in fewer steps: what it shows
-    from each term's first hits (NEAR's from its paired positions), and its score's figures
+    of NEAR of two words or of a phrase and a word, as `shown` and `_scored` make it in
+    fewer steps: what it shows from each term's first hits (NEAR's from where the two pair,
+    `near_shown`), and its score's figures
     from the two parts' stats, without their names and without a memo (rules alike share
     a tail; at 10,000 frequent rules no two others of a document had the same two parts).
     None for other rules of two parts."""
