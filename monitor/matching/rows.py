@@ -203,10 +203,9 @@ def _two(root: n.Exec, leaves: Explained, parts: tuple[n.Exec, ...], ctx: n.Cont
     """A match of a rule whose two parts are its terms (`a AND b`, `a AND b AND NOT c`), or
     of NEAR of two words or of a phrase and a word, as `shown` and `_scored` make it in
     fewer steps: what it shows from each term's first hits (NEAR's from where the two pair,
-    `near_shown`), and its score's figures
-    from the two parts' stats, without their names and without a memo (rules alike share
-    a tail; at 10,000 frequent rules no two others of a document had the same two parts).
-    None for other rules of two parts."""
+    `near_shown`), and its score's figures from the two parts' stats, without their names
+    and without a memo (rules alike share a tail; at 10,000 frequent rules no two others of
+    a document had the same two parts). None for other rules of two parts."""
     first, second = parts
     if leaves is None:
         found = near_shown(root, ctx) if isinstance(root, n.NearNode) else None
