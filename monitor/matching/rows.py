@@ -11,6 +11,7 @@ and the match of the first is the match of the others.
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -18,7 +19,14 @@ from typing import TYPE_CHECKING
 from monitor.matching import nodes as n
 from monitor.matching.explainers import Explained, Explainers
 from monitor.matching.prefilter import Index
-from monitor.matching.relevance import WEIGHTS, PartStats, one_figures, two_figures, words_of
+from monitor.matching.relevance import (
+    LEAD_WORDS,
+    WEIGHTS,
+    PartStats,
+    one_figures,
+    two_figures,
+    words_of,
+)
 from monitor.matching.scoring import Scored, alone_key, score_of, stats_of
 from monitor.matching.shown import Counts, leaf_first, near_shown, shown, shown_two
 from monitor.models import Match, ScoreParts, made_matches
@@ -108,6 +116,8 @@ def plain_rows(job: Rows) -> Plain:
     done: dict[int, int] = {}  # the first rules of twins: their tail, or -1: no match
     figured: dict[tuple[float, int], Figures] = {}  # see `_tail`
     words = words_of(ctx.analysis)
+    bounds = ctx.analysis.body.bounds  # see `_tail`
+    body_words = max(len(ctx.analysis.body.parts) >> 1, 1)
     for i in index.candidates(ctx):
         kind = kind_of[i]
         if kind < CHECKED:
@@ -153,7 +163,7 @@ def plain_rows(job: Rows) -> Plain:
                     if k < 0:
                         k = alone_of[alone] = len(tails)
                         tails.append(_tail(alone, ctx, explainers, numbers, table,
-                                           figured, words))
+                                           figured, words, bounds, body_words))
         if k < 0:
             parts = all_parts[i]
             tail = (_two(execs[i], leaves, parts, ctx, explainers, numbers, table)
@@ -224,15 +234,22 @@ def _two(root: n.Exec, leaves: Explained, parts: tuple[n.Exec, ...], ctx: n.Cont
 
 
 def _tail(leaf: n.Exec, ctx: n.Context, explainers: Explainers, numbers: dict[n.RawHit, int],
-          table: list[PlainHit], figured: dict[tuple[float, int], Figures], words: int
-          ) -> Tail:
+          table: list[PlainHit], figured: dict[tuple[float, int], Figures], words: int,
+          bounds: list[int], body_words: int) -> Tail:
     """What a match of a one-part rule explained by this leaf alone shows, and its score:
     the leaf's first hits and count (as `shown` gives them when one leaf fired), and the
     score of its places (`score_of` the rule: the same prominence and count, so the same
     figures). `figured`: the figures of each key so far, one tuple shared by the tails
-    that have them (pickled once); `words`: the document's (`words_of`)."""
+    that have them (pickled once); `words`: the document's (`words_of`); `bounds` and
+    `body_words`: the body's bounds and words (at least 1), taken once per document."""
     shown = first, count = ctx.shown[leaf]
-    key = alone_key(leaf, ctx, explainers, shown)
+    if first[0][0] and type(leaf) is n.TermLeaf and leaf.slop is None:
+        # `alone_key`'s commonest case, inline with the body's figures in hand: a word or
+        # phrase first in the body, its first place its first hit's token
+        place = (bisect_right(bounds, first[0][1]) - 1) >> 1
+        key = (0.8 if place < LEAD_WORDS else 0.6 * (1.0 - place / body_words)), count
+    else:
+        key = alone_key(leaf, ctx, explainers, shown)
     figures = figured.get(key)
     if figures is None:  # the score of one part reads its prominence and count only
         figures = figured[key] = one_figures(words, *key)

@@ -350,3 +350,26 @@ def test_a_term_alone_has_the_prominence_and_count_of_its_stats(
     stats = stats_of(leaf, context(), explainers)
     assert stats is not None
     assert key == (stats[2], stats[3])
+
+
+def test_a_term_alone_scores_as_its_rule_evaluated_alone(tmp_path: Path) -> None:
+    # `rows` keys the score of a match one term explains alone by what it read off the
+    # term's first hits (in the title, the lead, later in the body, several times): the
+    # same scores as every rule evaluated on its own
+    words = ["sanctions", "tariffs", "embargo", "officials", "weather", "roads"]
+    queries = [*words, "more sanctions", "new tariffs", "sanctions OR tariffs OR absent",
+               "embargo AND NOT absent", "roads OR absent"]
+    path = tmp_path / "rules.yaml"
+    path.write_text("rules:\n" + "".join(f"  - id: r{i}\n    query: '{q}'\n"
+                                         for i, q in enumerate(queries)), encoding="utf-8")
+    rules = load_rules(path, languages=["en"])
+    for title, body in [
+            ("More sanctions", "Sanctions first.\n\n" + FILLER + " New tariffs. " + FILLER),
+            ("Nothing here", FILLER + "\n\nMore sanctions, an embargo, sanctions. " + FILLER),
+            ("Tariffs", "New tariffs early. " + FILLER + " More sanctions. " + FILLER * 2)]:
+        doc = Document(id="d", source="s", title=title, body=body, language="en")
+        analysis = analyze(doc, ["en"])
+        found = [(m.rule, m.score, m.score_parts) for m in rules.match(analysis, doc)]
+        alone = [(m.rule, m.score, m.score_parts) for m in rules.match_all(analysis, doc)]
+        assert found == alone
+        assert len(found) >= 6
