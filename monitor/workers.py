@@ -27,7 +27,9 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Literal, TypeVar
+from multiprocessing.connection import wait
+from multiprocessing.process import BaseProcess
+from typing import Any, Literal, TypeVar, cast
 
 from monitor.errors import WorkerCrashed
 
@@ -117,13 +119,10 @@ class WorkerPool:
             return
         processes = list((executor._processes or {}).values())
         executor.shutdown(wait=False, cancel_futures=True)
-        deadline = time.monotonic() + grace
-        for process in processes:
-            process.join(max(0.0, deadline - time.monotonic()))
-        stuck = [p for p in processes if p.is_alive()]
+        stuck = _running(processes, grace)
         for process in stuck:
             process.kill()
-            process.join(5)
+        _running(stuck, 5)
         if stuck:
             log.warning("%d %s worker process(es) did not stop within %.0f s; killed",
                         len(stuck), self.name, grace)
@@ -179,6 +178,22 @@ class WorkerPool:
                 out.append(WorkerCrashed(f"the {self.name} worker stopped three times on "
                                          "this item; it was given up"))
         return out
+
+
+def _running(processes: Sequence[BaseProcess], timeout: float) -> list[BaseProcess]:
+    """Those of `processes` that have not ended within `timeout` seconds.
+
+    Told by their sentinels (readable once a process has ended), not by `join` and
+    `is_alive`: the executor's own thread reaps its workers as they end (waitpid), and a
+    worker it reaped first looks alive here (our waitpid fails, the exit code is not known
+    yet), so an ended worker was counted stuck and "killed" (2 closes in 5 at load 1).
+    """
+    deadline = time.monotonic() + timeout
+    waiting = {process.sentinel: process for process in processes}
+    while waiting and (left := deadline - time.monotonic()) > 0:
+        for sentinel in wait(list(waiting), left):
+            del waiting[cast(int, sentinel)]
+    return list(waiting.values())
 
 
 PR_SET_PDEATHSIG = 1  # prctl(2)
