@@ -79,7 +79,9 @@ class WorkerPool:
                 context.set_forkserver_preload(self._preload)
             self._executor = ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=context, initializer=_started,
-                initargs=(self._initializer, *self._initargs))
+                # a forked worker's parent is this process (a forkserver's: the server)
+                initargs=(self._initializer, os.getpid() if self._start == "fork" else None,
+                          *self._initargs))
         return self._executor
 
     def submit(self, fn: Callable[..., R], *args: Any) -> Future[R]:
@@ -199,11 +201,16 @@ def _running(processes: Sequence[BaseProcess], timeout: float) -> list[BaseProce
 PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
-def _started(initializer: Callable[..., object] | None, *initargs: Any) -> None:
-    """In a new worker: die with the process that started it, and by SIGTERM.
+def _started(initializer: Callable[..., object] | None, parent: int | None,
+             *initargs: Any) -> None:
+    """In a new worker: die with the process that started it (`parent`, when known), and
+    by SIGTERM.
 
     A worker forked from the daemon shares its state lock: it must not outlive it (a
-    SIGKILLed daemon's workers would keep the lock from the next start). It inherits the
+    SIGKILLed daemon's workers would keep the lock from the next start). The kernel kills
+    it when its parent dies only once it has asked for that: a parent that died in between
+    (a worker still starting while another did all the work) has left it to init, waiting
+    for work that never comes and holding the daemon's pipes open, so it leaves. It inherits the
     daemon's signal handlers too: SIGTERM is what the pool stops a worker with after another
     died (a no-op handler would leave it running, and the pool waiting for it, forever), and
     the wake-up socket is the daemon's event loop's. Ctrl-C reaches every process of the
@@ -214,5 +221,7 @@ def _started(initializer: Callable[..., object] | None, *initargs: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError, AttributeError):  # not Linux: no such call
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)  # the parent died before the request above: nobody will stop this one
     if initializer is not None:
         initializer(*initargs)

@@ -157,6 +157,29 @@ def test_workers_end_with_the_process_that_started_them(how: str) -> None:
     assert "worker" not in done.stderr.lower(), done.stderr  # no worker's traceback
 
 
+ORPHAN = """
+import os, sys, time
+sys.path.insert(0, {root!r})
+from monitor.workers import _started
+parent = os.getpid()
+if os.fork() == 0:  # a worker still starting when its parent dies
+    while os.getppid() == parent:
+        time.sleep(0.01)
+    _started(None, parent)
+    print("carried on without its parent", flush=True)
+os._exit(0)
+"""
+
+
+def test_a_worker_whose_parent_died_while_it_started_leaves() -> None:
+    # the kernel's kill-with-the-parent applies only from the worker's request on: one
+    # orphaned before it would wait for work forever, holding the daemon's pipes open
+    script = ORPHAN.format(root=str(Path(__file__).resolve().parents[1]))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert "carried on" not in done.stdout, done.stderr
+
+
 def _alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
