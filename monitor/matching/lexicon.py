@@ -132,17 +132,15 @@ def in_capitals(fa: FieldAnalysis, p: int) -> bool:
 class Features:
     """One document's features (`present`) and, on demand, where each one occurs."""
 
-    __slots__ = ("_capitals", "_carried", "_fields", "_positional", "_where", "present")
+    __slots__ = ("_capitals", "_fields", "_lookup", "_positional", "_where", "present")
 
     def __init__(self, lexicon: Lexicon, analysis: Analysis) -> None:
         self._fields = {name: analysis.field(name) for name in FIELDS}
-        lookup = lexicon.__getitem__
-        # what each distinct word of a field carries, in the order of `distinct`
-        self._carried = {name: list(map(lookup, fa.distinct)) for name, fa in self._fields.items()}
-        # most words carry nothing: filter() drops their empty tuples before chain() sees them
-        self.present: frozenset[str] = frozenset(
-            chain.from_iterable(filter(None, chain.from_iterable(self._carried.values())))
-        )
+        self._lookup = lookup = lexicon.__getitem__
+        # what each distinct word of a field carries; most words carry nothing: filter()
+        # drops their empty tuples before chain() sees them
+        carried = chain.from_iterable(map(lookup, fa.distinct) for fa in self._fields.values())
+        self.present: frozenset[str] = frozenset(chain.from_iterable(filter(None, carried)))
         self._where: dict[str, dict[str, list[int]]] = {}
         self._positional, self._capitals = lexicon.positional, lexicon.capitals
         placed = lexicon.placed
@@ -151,17 +149,17 @@ class Features:
             self.present -= placed - kept
 
     def _where_of(self, field: str) -> dict[str, list[int]]:
-        """feature -> the positions of the tokens of `field` that carry it, ascending: one
-        pass in C finds the tokens that carry anything, then only those are looked at."""
+        """feature -> the positions of the tokens of `field` that carry it, ascending: what
+        each token carries is looked up again in the lexicon, which learnt the field's
+        words in `__init__` (one pass in C, cheaper than making a dict of the field's words
+        that carry something), then only the tokens that carry something are looked at."""
         found = self._where.get(field)
         if found is None:
             fa = self._fields[field]
-            words = fa.words
-            features = self._carried[field]
-            carried = dict(compress(zip(fa.distinct, features, strict=True), features))
+            carried = list(map(self._lookup, fa.words))
             found = self._where[field] = defaultdict(list)
-            for p in compress(count(), map(carried.__contains__, words)):
-                for feature in carried[words[p]]:
+            for p in compress(count(), carried):
+                for feature in carried[p]:
                     found[feature].append(p)
             for feature in self._positional.intersection(found):
                 self._keep(found, feature, [p for p in found[feature] if mid_sentence_name(fa, p)])
