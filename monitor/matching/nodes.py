@@ -191,12 +191,9 @@ class NearNode:
         found = ctx.memo.get(self)  # asked twice when it matches: for the match, for hits
         if found is not None:
             return found
-        for child in self.children:
-            # a term's absence is told without its places (a phrase's by set operations,
-            # kept for its occurrences): then no other term's every place is made a span
-            if type(child) is TermLeaf and not child.matches(ctx):
-                found = ctx.memo[self] = []
-                return found
+        if self._lacks_a_term(ctx):
+            found = ctx.memo[self] = []
+            return found
         current = self.children[0].occurrences(ctx)
         for child in self.children[1:]:
             if not current:
@@ -243,6 +240,12 @@ class NearNode:
             if any(field == hit[0] and start <= hit[1] and -hit[2] <= end
                    for field, start, end in marks)
         ]
+
+    def _lacks_a_term(self, ctx: Context) -> bool:
+        """Whether a term is absent, as told without its places (a phrase's by set
+        operations, kept for its occurrences): then no other term's every place is made a
+        span."""
+        return any(type(child) is TermLeaf and not child.matches(ctx) for child in self.children)
 
     def first(self, ctx: Context, k: int) -> Shown | None:
         """For NEAR of two one-word terms (see `words`), what a match shows: each term's
@@ -373,12 +376,9 @@ class SameNode(NearNode):
         found = ctx.memo.get(self)
         if found is not None:
             return found
-        for child in self.children:
-            # a term's absence is told without its places (a phrase's by set operations,
-            # kept for its occurrences): then no other term's every place is made a span
-            if type(child) is TermLeaf and not child.matches(ctx):
-                found = ctx.memo[self] = []
-                return found
+        if self._lacks_a_term(ctx):
+            found = ctx.memo[self] = []
+            return found
         current = self.children[0].occurrences(ctx)
         for child in self.children[1:]:
             if not current:

@@ -287,7 +287,6 @@ class Index:
             found |= self.always
         return found
 
-
     def said(self, ctx: n.Context) -> set[str]:
         """The probes of the phrases that occur in the document: where the first word is,
         the second follows, in one field (as `TermLeaf.matches` finds them, in a few steps

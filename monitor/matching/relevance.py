@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from monitor.matching.context import RawHit
 from monitor.models import ScoreParts
-from monitor.text.analysis import Analysis
+from monitor.text.analysis import Analysis, FieldAnalysis
 
 WEIGHTS = {"prominence": 0.3, "mentions": 0.3, "closeness": 0.3, "concentration": 0.1}
 _PROMINENCE, _MENTIONS, _CLOSENESS, _CONCENTRATION = WEIGHTS.values()
@@ -83,15 +83,18 @@ def places(analysis: Analysis, hits: Sequence[RawHit]) -> frozenset[Place]:
     )
 
 
+def body_prominence(first: int, body: FieldAnalysis) -> float:
+    """The prominence of a part first found at body word `first`: 0.8 in the lead, then
+    falling with how far into the body it comes."""
+    if first < LEAD_WORDS:
+        return 0.8
+    return 0.6 * (1.0 - first / max(len(body.parts) >> 1, 1))
+
+
 def part_stats(analysis: Analysis, where: frozenset[Place]) -> PartStats:
     """What one part (occurring at `where`, not empty) contributes to the score."""
     first, passage = min(where)
-    if passage == TITLE:
-        prominence = 1.0
-    elif first < LEAD_WORDS:
-        prominence = 0.8
-    else:
-        prominence = 0.6 * (1.0 - first / max(len(analysis.body.parts) >> 1, 1))
+    prominence = 1.0 if passage == TITLE else body_prominence(first, analysis.body)
     positions, passages = zip(*where, strict=True)
     return sorted(set(positions)), frozenset(passages), prominence, len(where)
 

@@ -11,18 +11,17 @@ from monitor.matching import nodes as n
 from monitor.matching.explainers import Explainers
 from monitor.matching.lexicon import EMPTY
 from monitor.matching.relevance import (
-    LEAD_WORDS,
     NO_HITS,
     TITLE,
     PartStats,
     Place,
+    body_prominence,
     part_stats,
     places,
     score_and_parts,
     two_parts,
 )
 from monitor.models import ScoreParts
-from monitor.text.analysis import FieldAnalysis
 
 Scored = tuple[float, ScoreParts]
 
@@ -150,10 +149,7 @@ def _positions_stats(title: bool, ordered: list[int], ctx: n.Context) -> PartSta
         return ([0, *ordered[1:]] if ordered[0] == 0 else [0, *ordered], passages | {TITLE},
                 1.0, 1 + len(ordered))
     first = ordered[0]
-    if first < LEAD_WORDS:
-        return ordered, passages, 0.8, len(ordered)
-    return (ordered, passages, 0.6 * (1.0 - first / max(len(ctx.analysis.body.parts) >> 1, 1)),
-            len(ordered))
+    return ordered, passages, body_prominence(first, ctx.analysis.body), len(ordered)
 
 
 def places_of(leaf: n.Exec, ctx: n.Context) -> frozenset[Place]:
@@ -191,10 +187,7 @@ def word_stats(leaf: n.TermLeaf, word: str, ctx: n.Context) -> PartStats | None:
         return ([0, *body[1:]] if body[0] == 0 else [0, *body], passages | {TITLE}, 1.0,
                 1 + len(body))
     first = body[0]  # body: read only, not copied
-    if first < LEAD_WORDS:
-        return body, passages, 0.8, len(body)
-    return (body, passages, 0.6 * (1.0 - first / max(len(ctx.analysis.body.parts) >> 1, 1)),
-            len(body))
+    return body, passages, body_prominence(first, ctx.analysis.body), len(body)
 
 
 def alone_key(leaf: n.Exec, ctx: n.Context, explainers: Explainers | None,
@@ -209,10 +202,7 @@ def alone_key(leaf: n.Exec, ctx: n.Context, explainers: Explainers | None,
         # hits and one for the title (title hits come first), the first its first hit's
         if first[0][0]:  # no title hit: the first hit's token, as `places` finds it
             body = ctx.analysis.body
-            place = (bisect_right(body.bounds, first[0][1]) - 1) >> 1
-            if place < LEAD_WORDS:  # `_prominence`, inline: ~130 a document
-                return 0.8, count
-            return 0.6 * (1.0 - place / max(len(body.parts) >> 1, 1)), count
+            return body_prominence((bisect_right(body.bounds, first[0][1]) - 1) >> 1, body), count
         word = leaf.word(ctx)
         if word is not None:  # the title, and the word's body positions
             return 1.0, 1 + len(ctx.features.positions("body", word)
@@ -228,17 +218,10 @@ def alone_key(leaf: n.Exec, ctx: n.Context, explainers: Explainers | None,
                 place, passage = min(where)
                 if passage == TITLE:
                     return 1.0, len(where)
-                return _prominence(place, ctx.analysis.body), len(where)
+                return body_prominence(place, ctx.analysis.body), len(where)
     stats = stats_of(leaf, ctx, explainers)
     assert stats is not None  # the leaf has hits
     return stats[2], stats[3]
-
-
-def _prominence(first: int, body: FieldAnalysis) -> float:
-    """The prominence of a part whose first place is body word `first` (see relevance.py)."""
-    if first < LEAD_WORDS:
-        return 0.8
-    return 0.6 * (1.0 - first / max(len(body.parts) >> 1, 1))
 
 
 def _word_places(leaf: n.TermLeaf, word: str, ctx: n.Context
