@@ -8,7 +8,7 @@ keys, its literal form or, written with a capital, its name form is among the fe
 alternatives.
 Each language's `Lexicon` learns, for every word on first sight, which features the word
 carries, and remembers it: news repeats its words, so a document costs one lookup per
-distinct word, and the many words no rule uses carry nothing. A document's features say
+word (made in C), and the many words no rule uses carry nothing. A document's features say
 which terms it can contain (the prefilter and most single-word terms need no more); where
 a feature occurs follows from the few words that carry it.
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from itertools import chain, compress, count
+from itertools import chain, compress
 
 from monitor.text.analysis import FIELDS, Analysis, FieldAnalysis, word_entry
 from monitor.text.keys import (
@@ -132,15 +132,17 @@ def in_capitals(fa: FieldAnalysis, p: int) -> bool:
 class Features:
     """One document's features (`present`) and, on demand, where each one occurs."""
 
-    __slots__ = ("_capitals", "_fields", "_lookup", "_positional", "_where", "present")
+    __slots__ = ("_capitals", "_carried", "_fields", "_positional", "_where", "present")
 
     def __init__(self, lexicon: Lexicon, analysis: Analysis) -> None:
         self._fields = {name: analysis.field(name) for name in FIELDS}
-        self._lookup = lookup = lexicon.__getitem__
-        # what each distinct word of a field carries; most words carry nothing: filter()
-        # drops their empty tuples before chain() sees them
-        carried = chain.from_iterable(map(lookup, fa.distinct) for fa in self._fields.values())
-        self.present: frozenset[str] = frozenset(chain.from_iterable(filter(None, carried)))
+        lookup = lexicon.__getitem__
+        # what each token carries, in C: one lookup per token costs less than making a set
+        # of the field's words to look each up once, and `_where_of` reads these lists
+        self._carried = {name: list(map(lookup, fa.words)) for name, fa in self._fields.items()}
+        # most tokens carry nothing: filter() drops their empty tuples before chain() sees them
+        self.present: frozenset[str] = frozenset(chain.from_iterable(filter(
+            None, chain.from_iterable(self._carried.values()))))
         self._where: dict[str, dict[str, list[int]]] = {}
         self._positional, self._capitals = lexicon.positional, lexicon.capitals
         placed = lexicon.placed
@@ -149,17 +151,14 @@ class Features:
             self.present -= placed - kept
 
     def _where_of(self, field: str) -> dict[str, list[int]]:
-        """feature -> the positions of the tokens of `field` that carry it, ascending: what
-        each token carries is looked up again in the lexicon, which learnt the field's
-        words in `__init__` (one pass in C, cheaper than making a dict of the field's words
-        that carry something), then only the tokens that carry something are looked at."""
+        """feature -> the positions of the tokens of `field` that carry it, ascending: only
+        the tokens that carry something are looked at."""
         found = self._where.get(field)
         if found is None:
             fa = self._fields[field]
-            carried = list(map(self._lookup, fa.words))
             found = self._where[field] = defaultdict(list)
-            for p in compress(count(), carried):
-                for feature in carried[p]:
+            for p, features in compress(enumerate(self._carried[field]), self._carried[field]):
+                for feature in features:
                     found[feature].append(p)
             for feature in self._positional.intersection(found):
                 self._keep(found, feature, [p for p in found[feature] if mid_sentence_name(fa, p)])

@@ -4,7 +4,7 @@ For each rule and language we derive a set of probes such that a document contai
 of them cannot match the rule: an OR needs one of its children's probes, an AND needs the
 probes of just one child (the one whose words rules use least), a NOT or a filter alone
 cannot be indexed (such rules are always candidates). Matching a document then costs one
-dict lookup per distinct word it contains, not one test per rule.
+dict lookup per word it contains, not one test per rule.
 
 A two-word phrase is a probe of its own (`phrase_probe`), said to be in a document when the
 phrase occurs there: it is looked for once per document when both its words are, for every

@@ -104,14 +104,6 @@ class FieldAnalysis:
         return found
 
     @property
-    def distinct(self) -> set[str]:
-        """The words, each once."""
-        found: set[str] | None = self._cache.get("distinct")
-        if found is None:
-            found = self._cache["distinct"] = set(self.words)
-        return found
-
-    @property
     def entries(self) -> tuple[Entry, ...]:
         found: tuple[Entry, ...] | None = self._cache.get("entries")
         if found is None:
