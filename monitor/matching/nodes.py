@@ -1,14 +1,11 @@
 """The executable form of a query: nodes evaluated on one analysed document.
 
-The boolean nodes live here; the leaves are in `leaves.py` and what they all work on in
-`context.py`. Everything is importable from here, as `nodes.X`.
+The boolean nodes live here; the leaves are in `leaves.py`, NEAR, SENT and PARA in
+`near.py`, and what they all work on in `context.py`. Everything is importable from here,
+as `nodes.X`.
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-from types import MappingProxyType
-from typing import cast
 
 from monitor.matching.context import (
     ALL_FIELDS,
@@ -21,7 +18,7 @@ from monitor.matching.context import (
     RawHit,
 )
 from monitor.matching.leaves import FilterLeaf, SubstringLeaf, TermLeaf, _Leaf, word_elements
-from monitor.matching.spans import inside, near, within
+from monitor.matching.near import NearNode, SameNode
 
 __all__ = [
     "ALL_FIELDS",
@@ -177,234 +174,9 @@ class NotNode:
         return []
 
 
-class NearNode:
-    """Children within `distance` words of each other (at most that many words between)."""
-
-    __slots__ = ("_words", "children", "distance")
-
-    def __init__(self, children: tuple[Positional, ...], distance: int) -> None:
-        self.children = children
-        self.distance = distance
-        self._words: dict[str, Words | None] = {}
-
-    def occurrences(self, ctx: Context) -> list[Occurrence]:
-        found = ctx.memo.get(self)  # asked twice when it matches: for the match, for hits
-        if found is not None:
-            return found
-        if self._lacks_a_term(ctx):
-            found = ctx.memo[self] = []
-            return found
-        current = self.children[0].occurrences(ctx)
-        for child in self.children[1:]:
-            if not current:
-                break
-            other = child.occurrences(ctx)
-            if len(current) * len(other) > _FEW:
-                current = near(current, other, self.distance)
-                continue
-            d = self.distance + 1  # gap(a, b) <= distance, inlined (distance >= 0)
-            current = [
-                (a[0], min(a[1], b[1]), max(a[2], b[2]), min(a[3], b[3]), max(a[4], b[4]))
-                for a in current
-                for b in other
-                if a[0] == b[0] and b[1] - a[2] <= d and a[1] - b[2] <= d
-            ]
-        found = ctx.memo[self] = current
-        return found
-
-    def matches(self, ctx: Context) -> bool:
-        words = self._words.get(ctx.lang, _ASK)
-        if words is _ASK:
-            words = self.words(ctx)
-        if words is not None:
-            return bool(self._paired(ctx, words))
-        return bool(self.occurrences(ctx))
-
-    def hits(self, ctx: Context) -> list[RawHit]:
-        words = self._words.get(ctx.lang, _ASK)
-        if words is _ASK:
-            words = self.words(ctx)
-        if words is not None:
-            found = ctx.hits.get(self)
-            if found is None:
-                found = ctx.hits[self] = self._made(ctx, self._paired(ctx, words), None)
-            return found
-        spans = self.occurrences(ctx)
-        hits = [hit for child in self.children for hit in child.hits(ctx)]
-        if len(spans) > 2 or len(hits) * len(spans) > _FEW:
-            return inside(hits, spans)
-        marks = [(FIELD_NUMBER[s[0]], s[3], s[4]) for s in spans]
-        return [
-            hit
-            for hit in hits
-            if any(field == hit[0] and start <= hit[1] and -hit[2] <= end
-                   for field, start, end in marks)
-        ]
-
-    def _lacks_a_term(self, ctx: Context) -> bool:
-        """Whether a term is absent, as told without its places (a phrase's by set
-        operations, kept for its occurrences): then no other term's every place is made a
-        span."""
-        return any(type(child) is TermLeaf and not child.matches(ctx) for child in self.children)
-
-    def first(self, ctx: Context, k: int) -> Shown | None:
-        """For NEAR of two one-word terms (see `words`), what a match shows: each term's
-        first k places (title first, then by place), in order, one per place (where the two
-        share a place, the first term's), and how many hits each term has there (as many
-        places: one token each), made straight from the paired positions; None for other
-        NEARs, and for two terms written alike (their places are counted together)."""
-        words = self._words.get(ctx.lang, _ASK)
-        if words is _ASK:
-            words = self.words(ctx)
-        if words is None:
-            return None
-        first, second = cast("tuple[TermLeaf, TermLeaf]", self.children)
-        if first is not second and first.term == second.term:
-            return None
-        pairs = ctx.pairs.get(self)  # made when the node matched
-        if pairs is None:
-            pairs = self._paired(ctx, words)
-        if len(pairs) == 1 and first is not second:
-            # the common case, pairs in one field (the body): each term's first k positions
-            # there, a position of both (a token that carries both words) the first term's
-            for field, (mine, other) in pairs.items():
-                a, b = mine[:k], other[:k]
-                if not set(a).isdisjoint(b):
-                    b = [p for p in b if p not in a]
-                bounds = ctx.analysis.field(field).bounds  # token p: b[2p] to b[2p + 1]
-                number = FIELD_NUMBER[field]
-                term = first.term
-                both = [(number, bounds[2 * p], -bounds[2 * p + 1], term) for p in a]
-                term = second.term
-                both += [(number, bounds[2 * p], -bounds[2 * p + 1], term) for p in b]
-                both.sort()
-                return both, ((first.term, len(mine)), (term, len(other)))
-        out: list[RawHit] = []
-        counts: list[tuple[str, int]] = []
-        for i, leaf in enumerate((first, second) if first is not second else (first,)):
-            term = leaf.term
-            count = 0
-            end = len(out) + k  # this term's first k places: title ones come first
-            for field in ALL_FIELDS:  # a field is paired only if both terms' fields have it
-                pair = pairs.get(field)
-                if pair is not None:
-                    at = pair[i]
-                    count += len(at)
-                    if len(out) < end:
-                        b = ctx.analysis.field(field).bounds  # token p: b[2p] to b[2p + 1]
-                        number = FIELD_NUMBER[field]
-                        out += [(number, b[2 * p], -b[2 * p + 1], term)
-                                for p in at[: end - len(out)]]
-            counts.append((term, count))
-        if len(counts) == 2 and len({h[:3] for h in out}) < len(out):
-            out = list({h[:3]: h for h in reversed(out)}.values())  # the first term's kept
-        out.sort()
-        return out, tuple(counts)
-
-    def words(self, ctx: Context) -> Words | None:
-        """For two one-word (or prefix) terms in the document's language, their features and
-        the fields both search: then the spans of the pairs are never needed (see
-        `_paired`); else None."""
-        found = None
-        if len(self.children) == 2:
-            first, second = self.children
-            if isinstance(first, TermLeaf) and isinstance(second, TermLeaf):
-                a, b = first.word(ctx), second.word(ctx)
-                if a is not None and b is not None:
-                    found = (a, b, tuple(f for f in ALL_FIELDS
-                                         if f in first.fields and f in second.fields))
-        self._words[ctx.lang] = found
-        return found
-
-    def _paired(self, ctx: Context, words: Words) -> Mapping[str, Pair]:
-        """Per field, the positions of two one-word terms (`words`) that have one of the
-        other at most `distance` words away (none: no field). Each occurrence is one token,
-        so a hit lies inside the span of some pair exactly when it is in a pair itself (a
-        token between the two of a pair is as near to the farther one)."""
-        found: Mapping[str, Pair] | None = ctx.pairs.get(self)
-        if found is not None:
-            return found
-        one, other, fields = words
-        paired: dict[str, Pair] = {}
-        present = ctx.present
-        if one in present and other in present:
-            positions = ctx.features.positions
-            reach = self.distance + 1
-            for field in fields:
-                a = positions(field, one)
-                b = positions(field, other) if a else a
-                if b:
-                    close = within(a, b, reach)
-                    if close:  # else none of b has one of a near either
-                        paired[field] = (close, within(b, a, reach))
-        # most candidates do not pair (~60 of ~100 a document at 10,000 frequent rules):
-        # they share one empty mapping
-        found = ctx.pairs[self] = paired or _UNPAIRED
-        return found
-
-    def _made(self, ctx: Context, pairs: Mapping[str, Pair], k: int | None) -> list[RawHit]:
-        """The hits at the paired positions, in the order of `hits` (the first term's, by
-        its fields, then the second's); `k`: only the first k of each term in each field."""
-        out: list[RawHit] = []
-        if not pairs:
-            return out
-        for i, leaf in enumerate(cast("tuple[TermLeaf, TermLeaf]", self.children)):
-            term = leaf.term
-            for field in leaf.fields:
-                if field in pairs:
-                    b = ctx.analysis.field(field).bounds  # token p spans b[2p] to b[2p + 1]
-                    number = FIELD_NUMBER[field]
-                    out += [(number, b[2 * p], -b[2 * p + 1], term)
-                            for p in pairs[field][i][:k]]
-        return out
-
-
-class SameNode(NearNode):
-    """Children in one sentence or one paragraph (`unit`) of the same field."""
-
-    __slots__ = ("unit",)
-
-    def __init__(self, children: tuple[Positional, ...], unit: str) -> None:
-        super().__init__(children, 0)
-        self.unit = unit
-
-    def words(self, ctx: Context) -> None:
-        """Never: one sentence or paragraph is not a number of words (see NearNode)."""
-        self._words[ctx.lang] = None
-
-    def occurrences(self, ctx: Context) -> list[Occurrence]:
-        found = ctx.memo.get(self)
-        if found is not None:
-            return found
-        if self._lacks_a_term(ctx):
-            found = ctx.memo[self] = []
-            return found
-        current = self.children[0].occurrences(ctx)
-        for child in self.children[1:]:
-            if not current:
-                break
-            other = child.occurrences(ctx)
-            units = {f: ctx.analysis.field(f).units(self.unit) for f in {o[0] for o in other}}
-            current = [
-                (a[0], min(a[1], b[1]), max(a[2], b[2]), min(a[3], b[3]), max(a[4], b[4]))
-                for a in current
-                for b in other
-                if a[0] == b[0] and units[a[0]][a[1]] == units[b[0]][b[1]]
-            ]
-        found = ctx.memo[self] = current
-        return found
-
-
-Pair = tuple[list[int], list[int]]  # the positions of two terms' paired occurrences
-Shown = tuple[list[RawHit], tuple[tuple[str, int], ...]]  # first hits, and counts per term
 # the features of a node's terms (a tuple: a few bytes each, for 100,000 rules' nodes) and
 # its other children, in one language; see AndNode.split
 Split = tuple[tuple[str, ...] | None, tuple[Exec, ...]]
-# NEAR of two words in a language: their features, and the fields both terms search
-Words = tuple[str, str, tuple[str, ...]]
-_ASK: Words = ("", "", ())  # NearNode._words: not yet worked out for the language
-_UNPAIRED: Mapping[str, Pair] = MappingProxyType({})  # see NearNode._paired
-_FEW = 256  # pairs: below this, trying every pair costs less than sorting (spans.near)
 
 
 def is_positional(node: Exec) -> bool:

@@ -8,26 +8,40 @@ from bisect import bisect_left, bisect_right
 from monitor.matching.context import FIELD_NUMBER, Occurrence, RawHit
 
 
-def within(mine: list[int], other: list[int], reach: int) -> list[int]:
-    """The positions of `mine` with one of `other` (ascending) at most `reach` away: the
-    shorter list is walked, each of its positions looked up in the other (frequent words
-    have long lists: a rare word's few places pick out the runs of a frequent one near them)."""
-    out: list[int] = []
+def paired(mine: list[int], other: list[int], reach: int) -> tuple[list[int], list[int]] | None:
+    """The positions of `mine` with one of `other` at most `reach` away, and those of
+    `other` with one of `mine` (both ascending and not empty); None when there are none.
+    The shorter list is walked, each of its positions looked up in the other (frequent
+    words have long lists: a rare word's few places pick out the runs of a frequent one
+    near them); most calls find nothing, told by one look-up a position."""
     if len(other) < len(mine):
-        done = 0  # mine[:done] are taken: the runs of ascending `other` do not go back
-        for q in other:
-            lo = bisect_left(mine, q - reach, done)
-            hi = bisect_right(mine, q + reach, lo)
-            if lo < hi:
-                out += mine[lo:hi]
+        found = _paired(other, mine, reach)
+        return None if found is None else (found[1], found[0])
+    return _paired(mine, other, reach)
+
+
+def _paired(short: list[int], long: list[int], reach: int) -> tuple[list[int], list[int]] | None:
+    last = len(long)
+    for i, q in enumerate(short):
+        k = bisect_left(long, q - reach)
+        if k < last and long[k] <= q + reach:  # the first that pairs: the rest are walked
+            return _runs(short, long, reach, i)
+    return None
+
+
+def _runs(short: list[int], long: list[int], reach: int, i: int) -> tuple[list[int], list[int]]:
+    near: list[int] = []
+    runs: list[int] = []
+    done = 0  # long[:done] are taken: the runs near ascending positions do not go back
+    for q in short[i:]:
+        lo = bisect_left(long, q - reach)
+        hi = bisect_right(long, q + reach, lo)
+        if lo < hi:
+            near.append(q)
+            if hi > done:
+                runs += long[max(lo, done):hi]
                 done = hi
-        return out
-    last = len(other)
-    for p in mine:
-        k = bisect_left(other, p - reach)
-        if k < last and other[k] <= p + reach:
-            out.append(p)
-    return out
+    return near, runs
 
 
 def near(current: list[Occurrence], other: list[Occurrence], distance: int) -> list[Occurrence]:

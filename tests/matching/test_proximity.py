@@ -203,6 +203,7 @@ def test_near_of_two_words_from_positions_gives_what_its_spans_give() -> None:
         distance = rng.randrange(4)
         fast, slow = nodes.NearNode(leaves, distance), nodes.NearNode(leaves, distance)
         slow._words["en"] = None  # the spans of every pair, as for any other NEAR
+        slow._placed["en"] = None
         lexicon = Lexicon("en", set(words) - {words[1]} if prefixes else set(words), prefixes,
                           set())
         ctx = nodes.Context(analysis, doc, lexicon.read(analysis))
@@ -220,7 +221,9 @@ def test_near_of_a_phrase_and_a_word_shows_what_its_spans_give() -> None:
     """A match of NEAR of a phrase and a word shows each term's first places inside the
     spans of its pairs and their counts, found from the two terms' places without the
     spans: the same as `_capped` of the hits inside the spans (scoped fields, either
-    order, the word inside the phrase, phrases of two and three words)."""
+    order, the word inside the phrase, phrases of two and three words); whether it
+    matches, told from the phrase's places and the word's positions, is what the spans
+    say."""
     from monitor.matching.lexicon import Lexicon
     from monitor.matching.shown import _capped, shown
 
@@ -242,9 +245,12 @@ def test_near_of_a_phrase_and_a_word_shows_what_its_spans_give() -> None:
         word = rng.choice(vocabulary)
         leaf = nodes.TermLeaf(word, rng.choice(scopes), (word,), frozenset({"en"}))
         children = (phrase, leaf) if rng.random() < 0.5 else (leaf, phrase)
-        node = nodes.NearNode(children, rng.randrange(4))
+        distance = rng.randrange(4)
+        node, slow = nodes.NearNode(children, distance), nodes.NearNode(children, distance)
+        slow._words["en"] = slow._placed["en"] = None  # the spans of every pair
         lexicon = Lexicon("en", {*words, word}, set(), set())
         ctx = nodes.Context(analysis, doc, lexicon.read(analysis))
+        assert node.matches(ctx) == slow.matches(ctx)
         if node.matches(ctx):
             matched += 1
             assert shown(node, ctx, None) == _capped(node.hits(ctx))
@@ -262,12 +268,53 @@ def test_units_of_offsets_are_those_of_each_offset_alone() -> None:
     assert units_of([], [1, 2]) == [0, 0]
 
 
-def test_within_is_every_position_with_one_of_the_other_near() -> None:
-    """Either list walked (the shorter one is), the positions of the first near the second."""
+def test_paired_is_every_position_with_one_of_the_other_near() -> None:
+    """Either list walked (the shorter one is), the positions of each near the other, or
+    None when no two are near: at exactly `reach` apart, either order, one position in
+    both lists."""
+    assert spans.paired([3], [8], 5) == ([3], [8])
+    assert spans.paired([8], [3], 5) == ([8], [3])
+    assert spans.paired([3], [9], 5) is None
+    assert spans.paired([4, 9], [4], 1) == ([4], [4])
+    assert spans.paired([1, 20, 30], [10, 22, 23], 2) == ([20], [22])
     rng = random.Random(7)
     for _ in range(3000):
         mine = sorted(rng.sample(range(60), rng.randint(1, 20)))
         other = sorted(rng.sample(range(60), rng.randint(1, 20)))
         reach = rng.randint(1, 8)
-        expected = [p for p in mine if any(abs(p - o) <= reach for o in other)]
-        assert spans.within(mine, other, reach) == expected
+        near = [p for p in mine if any(abs(p - o) <= reach for o in other)]
+        theirs = [o for o in other if any(abs(p - o) <= reach for p in mine)]
+        assert spans.paired(mine, other, reach) == ((near, theirs) if near else None)
+
+
+@pytest.mark.parametrize(("title", "body", "query", "distance", "expected"), [
+    ("", "alpha one two three beta", ("alpha", "beta"), 3, True),  # exactly 3 between
+    ("", "alpha one two three beta", ("alpha", "beta"), 2, False),  # one too many
+    ("", "beta one two three alpha", ("alpha", "beta"), 3, True),  # the other order
+    ("", "alpha one two three four beta two alpha", ("alpha", "beta"), 1, True),  # twice
+    ("alpha", "beta", ("alpha", "beta"), 5, False),  # the headline and the text
+    ("alpha one beta", "beta", ("alpha", "beta"), 1, True),  # in the headline
+    ("", "alpha gamma one two beta", ("alpha gamma", "beta"), 2, True),  # phrase, word
+    ("", "alpha gamma one two three beta", ("alpha gamma", "beta"), 2, False),
+    ("", "beta one two alpha gamma", ("alpha gamma", "beta"), 2, True),
+    ("beta", "alpha gamma", ("alpha gamma", "beta"), 5, False),
+    ("", "beta one two three alpha gamma beta", ("beta", "alpha gamma"), 0, True),
+])
+def test_near_at_the_edges_as_its_spans_say(title: str, body: str, query: tuple[str, str],
+                                             distance: int, expected: bool) -> None:
+    """NEAR of two words (told from their positions) and of a phrase and a word (from the
+    phrase's places and the word's positions) at exactly the distance and one more, in
+    either order, a word twice, the terms in the headline and the text: what the spans of
+    every pair say."""
+    from monitor.matching.lexicon import Lexicon
+
+    doc = Document(id="d", source="s", title=title, body=body, language="en")
+    analysis = analyze(doc, ["en"])
+    leaves = tuple(nodes.TermLeaf(t, ("title", "body"), tuple(t.split()), frozenset({"en"}))
+                   for t in query)
+    fast, slow = nodes.NearNode(leaves, distance), nodes.NearNode(leaves, distance)
+    slow._words["en"] = slow._placed["en"] = None  # the spans of every pair
+    words = {w for t in query for w in t.split()}
+    ctx = nodes.Context(analysis, doc, Lexicon("en", words, set(), set()).read(analysis))
+    assert fast.matches(ctx) is expected
+    assert slow.matches(ctx) is expected
