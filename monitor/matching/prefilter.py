@@ -245,16 +245,17 @@ class Index:
     A rule is a candidate when the document has a probe (a feature: see
     `monitor.matching.lexicon`, or a two-word phrase that `said` finds in the document) of
     its entry set and one of each of its other sets (at most MAX_CHECKS). Every table maps
-    a probe to rule numbers: `postings[k]` the rules whose entry set has it and that have k
-    other sets, `checks[j]` those whose (j+1)-th other set has it. A document's candidates
-    are then unions and intersections of the rule numbers under its probes, steps that run
-    in C: a rule's sets are never looked at one by one (at 100,000 frequent rules ~3,300 a
-    document had a set to check).
+    a probe to rule numbers: `entries[probe]` the rules whose entry set has it,
+    `checks[j][probe]` those whose (j+1)-th other set has it; `needs[j]` are the rules that
+    have a (j+1)-th other set. A document's candidates are then unions, intersections and differences of
+    the rule numbers under its probes, steps that run in C: a rule's sets are never looked
+    at one by one (at 100,000 frequent rules ~3,300 a document had a set to check).
     """
 
-    postings: tuple[Postings, ...]
+    entries: Postings
     always: FrozenBitMap  # rules that cannot be indexed: always candidates
     checks: tuple[Postings, ...]
+    needs: tuple[FrozenBitMap, ...]  # as many as `checks`, each within the one before
     lexicon: Lexicon
     decided: frozenset[int]  # rules that match whenever they are candidates
     explainers: Explainers  # rule number -> the leaves whose hits explain it
@@ -271,16 +272,16 @@ class Index:
         said = self.said(ctx)
         if said:
             probes = probes.union(said)
-        found = _under(self.postings[0], probes)
-        met: list[BitMap] = []  # met[j]: the rules whose (j+1)-th other set is met
-        for k, table in enumerate(self.postings[1:], 1):
-            some = _under(table, probes)
-            if some:
-                while len(met) < k:
-                    met.append(_under(self.checks[len(met)], probes))
-                for j in range(k):
-                    some &= met[j]
-                found |= some
+        found = _under(self.entries, probes)
+        # the rules found that have a (j+1)-th other set keep their place if it is met: one
+        # table a level for all of them (a table a level for each number of other sets
+        # looked the probes up twice as often)
+        for table, needs in zip(self.checks, self.needs, strict=True):
+            asked = found & needs
+            if not asked:
+                break  # the rules of the next level are among these
+            asked -= _under(table, probes)
+            found -= asked
         if self.forbid:
             found -= _under(self.forbid, probes)
         if self.always:
@@ -333,8 +334,9 @@ def build_index(
 ) -> Index:
     """The prefilter of one language; `nodes`: `post_order(roots)`, if already known."""
     planner = ProbePlanner(roots, lang, nodes)
-    postings: list[dict[str, list[int]]] = [{} for _ in range(MAX_CHECKS + 1)]
+    entries: dict[str, list[int]] = {}
     checks: list[dict[str, list[int]]] = [{} for _ in range(MAX_CHECKS)]
+    needs: list[list[int]] = [[] for _ in range(MAX_CHECKS)]
     always: list[int] = []
     decided: list[int] = []
     forbid: dict[str, list[int]] = {}
@@ -348,8 +350,9 @@ def build_index(
         ordered = sorted(reqs, key=planner.cost)
         others = ordered[1 : 1 + MAX_CHECKS]
         for k in ordered[0]:
-            postings[len(others)].setdefault(k, []).append(i)
+            entries.setdefault(k, []).append(i)
         for j, probes in enumerate(others):
+            needs[j].append(i)
             for k in probes:
                 checks[j].setdefault(k, []).append(i)
         if len(ordered) <= 1 + MAX_CHECKS:
@@ -359,16 +362,18 @@ def build_index(
                 decided.append(i)
                 for k in lacks:
                     forbid.setdefault(k, []).append(i)
+    levels = sum(1 for rules in needs if rules)  # levels no rule needs are left out
     prefixes = {f[1:] for f in planner.features if f.startswith(PREFIX_MARK)}
     phrases: dict[str, dict[str, str]] = {}
-    used = {k for table in (*postings, *checks, forbid) for k in table}
+    used = {k for table in (entries, *checks, forbid) for k in table}
     for probe in planner.phrases & used:
         first, second = probe.split(PHRASE_SEP)
         phrases.setdefault(first, {})[second] = probe
     return Index(
-        tuple(map(_frozen, postings)),
+        _frozen(entries),
         FrozenBitMap(always),
-        tuple(map(_frozen, checks)),
+        tuple(map(_frozen, checks[:levels])),
+        tuple(map(FrozenBitMap, needs[:levels])),
         Lexicon(lang, planner.features - {PREFIX_MARK + p for p in prefixes}, prefixes,
                 planner.needles),
         frozenset(decided),

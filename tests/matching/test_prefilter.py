@@ -9,7 +9,7 @@ import yaml
 
 from monitor.matching import load_rules
 from monitor.matching.nodes import TermLeaf
-from monitor.matching.prefilter import phrase_probe, post_order
+from monitor.matching.prefilter import MAX_CHECKS, ProbePlanner, phrase_probe, post_order
 from monitor.models import Document
 from monitor.text.analysis import analyze
 
@@ -71,6 +71,34 @@ def test_indexed_matching_equals_naive_matching(tmp_path: Path) -> None:
         assert len(rules.candidates(analysis)) <= len(rules.rules)
         matched += len(fast)
     assert matched > 100  # the comparison is not vacuous
+
+
+def test_a_candidate_has_a_probe_of_its_entry_set_and_of_each_set_checked(
+    tmp_path: Path,
+) -> None:
+    # ANDs of one to six words: rules with no other set to check up to more than MAX_CHECKS
+    rng = random.Random(3)
+    data = {"rules": [
+        {"id": f"r{i}", "query": " AND ".join(rng.sample(WORDS["en"], rng.randint(1, 6)))}
+        for i in range(300)]}
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    rules = load_rules(path, languages=["en", "ru"])
+    planner = ProbePlanner(rules._execs, "en")
+    kept = [sorted(planner.requirements(root) or (), key=planner.cost)[: 1 + MAX_CHECKS]
+            for root in rules._execs]
+    assert {len(sets) for sets in kept} == set(range(1, 2 + MAX_CHECKS))
+    candidates = 0
+    for i in range(150):
+        body = " ".join(rng.choices(FORMS["en"], k=rng.randint(0, 30)))
+        doc = Document(id=str(i), source="s", title="", body=body, language="en")
+        analysis = analyze(doc, ["en", "ru"])
+        present = rules._context(analysis, doc).present
+        expected = [i for i, sets in enumerate(kept)
+                    if all(not present.isdisjoint(probes) for probes in sets)]
+        assert rules.candidates(analysis) == expected
+        candidates += len(expected)
+    assert candidates > 500
 
 
 def test_rules_of_words_prefixes_and_phrases_need_no_evaluation_after_the_prefilter(
