@@ -247,9 +247,10 @@ class Index:
     its entry set and one of each of its other sets (at most MAX_CHECKS). Every table maps
     a probe to rule numbers: `entries[probe]` the rules whose entry set has it,
     `checks[j][probe]` those whose (j+1)-th other set has it; `needs[j]` are the rules that
-    have a (j+1)-th other set. A document's candidates are then unions, intersections and differences of
-    the rule numbers under its probes, steps that run in C: a rule's sets are never looked
-    at one by one (at 100,000 frequent rules ~3,300 a document had a set to check).
+    have a (j+1)-th other set. A document's candidates are then unions, intersections and
+    differences of the rule numbers under its probes, steps that run in C: a rule's sets
+    are never looked at one by one (at 100,000 frequent rules ~3,300 a document had a set
+    to check).
     """
 
     entries: Postings
