@@ -29,7 +29,7 @@ from monitor.matching.relevance import (
 )
 from monitor.matching.scoring import Scored, alone_key, score_of, stats_of
 from monitor.matching.shown import Counts, leaf_first, near_shown, shown, shown_two
-from monitor.models import Match, ScoreParts, made_matches
+from monitor.models import Match, ScoreParts, Shown, made_hits, made_matches
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -268,13 +268,12 @@ def matches_of(plain: Plain, ids: Sequence[str], texts: tuple[str, str]) -> list
     the document's title and body as analysed, `normalize_text`); the matches of one tail
     share its hits."""
     table, tails, order = plain
-    hit, match = made_matches(table, texts)
+    made = made_hits(table, texts)
+    hit = made.__getitem__
     a, b, c, d = PART_NAMES
-    shown = [(tuple(map(hit, at)), f[0], ((a, f[1]), (b, f[2]), (c, f[3]), (d, f[4])), counts)
-             for at, f, counts in tails]
-    out: list[Match] = []
-    add = out.append
-    for rule, k in zip(order[::2], order[1::2], strict=True):
-        at, score, parts, counts = shown[k]
-        add(match(ids[rule], at, score, parts, counts))
-    return out
+    # most tails show one hit: its tuple made without a map
+    shown: list[Shown] = [
+        ((made[at[0]],) if len(at) == 1 else tuple(map(hit, at)), f[0],
+         ((a, f[1]), (b, f[2]), (c, f[3]), (d, f[4])), counts)
+        for at, f, counts in tails]
+    return made_matches(ids, order, shown)

@@ -4,6 +4,7 @@ killed worker, a new rule set and a new language reaching the workers."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import random
@@ -17,7 +18,7 @@ import yaml
 
 from monitor.match_workers import WINDOW, MatchWorkers
 from monitor.matching import RuleSet, load_rules, rows
-from monitor.models import Alert, Document
+from monitor.models import Alert, Document, Hit, Match, made_hits, made_matches
 from monitor.text.analysis import analyze
 from tests.helpers import wait_for
 from tests.matching.test_conformance import CASES, DATA
@@ -319,3 +320,26 @@ def test_hits_through_workers_show_the_text_as_analysed(tmp_path: Path, workers:
         assert ("cafe", "body", "café", 2, 6) in shown  # NFC: one character for é
         assert ("ports", "title", "ports", 7, 12) in shown  # after "&amp;" decoded
         assert ("ports", "body", "ports", 21, 26) in shown
+
+
+def test_hits_and_matches_read_back_are_the_public_types() -> None:
+    """A Hit read back from a worker is filled in without its frozen check and then made a
+    Hit (models.made_hits), and a Match without its constructor: both are what the
+    constructors make (equal, same hash and repr, frozen, read by asdict and pydantic)."""
+    text = ("Navy title", "The navy's ports.")
+    made = made_hits([(0, 0, -4, "navy"), (1, 11, -16, "ports")], text)
+    hits = (Hit(term="navy", field="title", text="Navy", start=0, end=4),
+            Hit(term="ports", field="body", text="ports", start=11, end=16))
+    assert [type(h) for h in made] == [Hit, Hit]
+    assert tuple(made) == hits and list(map(hash, made)) == list(map(hash, hits))
+    assert list(map(repr, made)) == list(map(repr, hits))
+    assert [dataclasses.asdict(h) for h in made] == [dataclasses.asdict(h) for h in hits]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made[0].text = "other"  # type: ignore[misc]
+    parts = (("prominence", 0.5),)
+    match = made_matches(("a", "b"), [1, 0], [(tuple(made), 0.5, parts, (("navy", 1),))])[0]
+    expected = Match(rule="b", hits=hits, score=0.5, score_parts=parts, counts=(("navy", 1),))
+    assert type(match) is Match and match == expected and match.score == 0.5
+    doc = Document(id="1", source="s", title=text[0], body=text[1])
+    alert = Alert(id="x", rule="b", rule_title="b", document=doc, hits=match.hits)
+    assert Alert.model_validate_json(alert.model_dump_json()).hits == hits
