@@ -133,39 +133,65 @@ def one_figures(words: int, prominence: float, count: int
                 ) -> tuple[float, float, float, float, float]:
     """`one_part`'s score and its parts' values in their order, without their names (what
     a matching worker sends back: monitor.matching.rows), in a document of `words` words
-    (`words_of`, once per document)."""
+    (`words_of`, once per document). Rounded as `two_figures` rounds."""
     found = _MENTIONS_OF.get((count, words))
     mentions, shown_mentions = found if found is not None else _mentions(count, words)
     score = (_PROMINENCE * prominence + _MENTIONS * mentions + _CLOSENESS * 1.0
              + _CONCENTRATION * 1.0)
-    return (round3(score), prominence if prominence == 1.0 or prominence == 0.8
-            else round3(prominence), shown_mentions, 1.0, 1.0)
+    scaled = score * 1000.0
+    whole = (scaled + 0.5) // 1.0
+    score = whole / 1000.0 if abs(scaled - whole) <= 0.49999 else round(score, 3)
+    if prominence != 1.0 and prominence != 0.8:
+        scaled = prominence * 1000.0
+        whole = (scaled + 0.5) // 1.0
+        prominence = (whole / 1000.0 if abs(scaled - whole) <= 0.49999
+                      else round(prominence, 3))
+    return score, prominence, shown_mentions, 1.0, 1.0
 
 
 def two_parts(analysis: Analysis, a: PartStats, b: PartStats) -> tuple[float, ScoreParts]:
     """`score_and_parts` of two parts (most rules of several), in fewer steps (see
     `two_figures`)."""
-    score, prominence, mentions, closeness, concentration = two_figures(analysis, a, b)
+    score, prominence, mentions, closeness, concentration = two_figures(
+        words_of(analysis), a, b)
     return score, (("prominence", prominence), ("mentions", mentions),
                    ("closeness", closeness), ("concentration", concentration))
 
 
-def two_figures(analysis: Analysis, a: PartStats, b: PartStats
+def two_figures(words: int, a: PartStats, b: PartStats
                 ) -> tuple[float, float, float, float, float]:
     """`two_parts`' score and its parts' values in their order, without their names (what
-    a matching worker sends back: monitor.matching.rows). The figures other than the score
-    are each a function of a few whole numbers of the document (the count, the words, the
-    gap, the passages), rounded once per value (`_mentions`, ...)."""
-    pa, sa, prominence, count = a
-    if b[2] < prominence:
-        prominence = b[2]
-    if b[3] < count:
-        count = b[3]
-    words = (len(analysis.title.parts) >> 1) + (len(analysis.body.parts) >> 1)
+    a matching worker sends back: monitor.matching.rows), in a document of `words` words
+    (`words_of`, once per document). The figures other than the score are each a function
+    of a few whole numbers of the document (the count, the words, the gap, the passages),
+    rounded once per value (`_mentions`, ...). The score and prominence are rounded as
+    round3 does, inline (~75 calls a document at 10,000 frequent rules), its floor a
+    float's floor division; a score and a prominence are in (0, 1], so their range is not
+    checked."""
+    few, sa, prominence, count = a
+    many, sb, other, more = b
+    if other < prominence:
+        prominence = other
+    if more < count:
+        count = more
     found = _MENTIONS_OF.get((count, words))
     mentions, shown_mentions = found if found is not None else _mentions(count, words)
-    pb, sb = b[0], b[1]
-    gap = _apart(pa, pb) if len(pa) <= len(pb) else _apart(pb, pa)
+    if len(many) < len(few):
+        few, many = many, few
+    if len(few) == 1:  # `_apart`'s commonest case, inline
+        position = few[0]
+        if len(many) == 1:
+            gap = many[0] - position if many[0] > position else position - many[0]
+        else:
+            k = bisect_right(many, position)
+            if not k:
+                gap = many[0] - position
+            elif k < len(many) and many[k] - position < position - many[k - 1]:
+                gap = many[k] - position
+            else:
+                gap = position - many[k - 1]
+    else:
+        gap = _apart(few, many)
     near = _CLOSENESS_OF.get(gap)
     if near is None:
         if len(_CLOSENESS_OF) >= _KEPT:
@@ -181,8 +207,15 @@ def two_figures(analysis: Analysis, a: PartStats, b: PartStats
         shown_concentration = round3(concentration)
     score = (_PROMINENCE * prominence + _MENTIONS * mentions + _CLOSENESS * closeness
              + _CONCENTRATION * concentration)
-    return (round3(score), prominence if prominence == 1.0 or prominence == 0.8
-            else round3(prominence), shown_mentions, shown_closeness, shown_concentration)
+    scaled = score * 1000.0
+    whole = (scaled + 0.5) // 1.0
+    score = whole / 1000.0 if abs(scaled - whole) <= 0.49999 else round(score, 3)
+    if prominence != 1.0 and prominence != 0.8:
+        scaled = prominence * 1000.0
+        whole = (scaled + 0.5) // 1.0
+        prominence = (whole / 1000.0 if abs(scaled - whole) <= 0.49999
+                      else round(prominence, 3))
+    return score, prominence, shown_mentions, shown_closeness, shown_concentration
 
 
 def _figures(analysis: Analysis, parts: Sequence[PartStats]

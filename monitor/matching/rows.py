@@ -166,7 +166,7 @@ def plain_rows(job: Rows) -> Plain:
                                            figured, words, bounds, body_words))
         if k < 0:
             parts = all_parts[i]
-            tail = (_two(execs[i], leaves, parts, ctx, explainers, numbers, table)
+            tail = (_two(execs[i], leaves, parts, ctx, explainers, numbers, table, words)
                     if len(parts) == 2 else None)
             if tail is None:
                 raw, counts = shown(execs[i], ctx, leaves)
@@ -208,8 +208,8 @@ def _scored(found: Found, parts: tuple[n.Exec, ...], root: n.Exec, ctx: n.Contex
 
 
 def _two(root: n.Exec, leaves: Explained, parts: tuple[n.Exec, ...], ctx: n.Context,
-         explainers: Explainers, numbers: dict[n.RawHit, int], table: list[PlainHit]
-         ) -> Tail | None:
+         explainers: Explainers, numbers: dict[n.RawHit, int], table: list[PlainHit],
+         words: int) -> Tail | None:
     """A match of a rule whose two parts are its terms (`a AND b`, `a AND b AND NOT c`), or
     of NEAR of two words or of a phrase and a word, as `shown` and `_scored` make it in
     fewer steps: what it shows from each term's first hits (NEAR's from where the two pair,
@@ -230,7 +230,7 @@ def _two(root: n.Exec, leaves: Explained, parts: tuple[n.Exec, ...], ctx: n.Cont
     b = known[second] if second in known else stats_of(second, ctx, explainers)
     if a is None or b is None:  # a part without hits of its own: `score_of` weighs the rule
         return None
-    return _numbered(found[0], numbers, table), two_figures(ctx.analysis, a, b), found[1]
+    return _numbered(found[0], numbers, table), two_figures(words, a, b), found[1]
 
 
 def _tail(leaf: n.Exec, ctx: n.Context, explainers: Explainers, numbers: dict[n.RawHit, int],

@@ -173,16 +173,22 @@ def places_of(leaf: n.Exec, ctx: n.Context) -> frozenset[Place]:
 def word_stats(leaf: n.TermLeaf, word: str, ctx: n.Context) -> PartStats | None:
     """`part_stats` of the places of a one-word leaf (`word`: its feature), from the
     positions of the word: the same figures without making its hits or places."""
-    # _word_places, inline (once per word and document, ~60 a document)
+    # _word_places, inline (once per word and document, ~60 a document), its positions in
+    # one call (`TermLeaf.first` asked for them before: the commonest part is a term that fired)
     if word not in ctx.present:
         return None
+    title, body = ctx.features.title_and_body(word)
     fields = leaf.fields
-    positions = ctx.features.positions
-    title = "title" in fields and bool(positions("title", word))
-    body = positions("body", word) if "body" in fields else []
+    if len(fields) == 1:  # title: or body: only
+        if fields[0] == "title":
+            body = EMPTY
+        else:
+            title = EMPTY
     if not body:
         return ([0], frozenset((TITLE,)), 1.0, 1) if title else None
-    passages = frozenset(map(ctx.analysis.body.units("paragraph").__getitem__, body))
+    units = ctx.analysis.body.units("paragraph")
+    passages = (frozenset((units[body[0]],)) if len(body) == 1 else  # most words: once
+                frozenset(map(units.__getitem__, body)))
     if title:  # title places are all (0, TITLE): one place, first, at word 0
         return ([0, *body[1:]] if body[0] == 0 else [0, *body], passages | {TITLE}, 1.0,
                 1 + len(body))
