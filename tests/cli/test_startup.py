@@ -21,7 +21,7 @@ from monitor.store import SQLiteStore
 
 # The language detector, the dictionaries, article extraction, the rule engine, and the
 # near-duplicate signatures of stories (numpy, datasketch).
-HEAVY = ("lingua", "simplemma", "pymorphy3", "trafilatura", "monitor.matching", "numpy",
+HEAVY = ("lingua", "pycld2", "simplemma", "pymorphy3", "trafilatura", "monitor.matching", "numpy",
          "datasketch")
 # What reading config.yaml does not need: the implementations of the source and notifier
 # kinds (imported when one is built) with the HTTP client, feed parser, templates, watcher.
@@ -129,4 +129,4 @@ def test_a_cold_check_of_the_shipped_rules_loads_no_detector_nor_lemminflect(
     code, names = loaded("check", "--config", "config.yaml", cwd=project)
     assert code == 0
     assert "monitor.text.english" in names and "pymorphy3" in names  # the examples were run
-    assert not names & {"lemminflect", "numpy", "scipy", "datasketch", "lingua"}
+    assert not names & {"lemminflect", "numpy", "scipy", "datasketch", "lingua", "pycld2"}
