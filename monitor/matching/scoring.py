@@ -164,10 +164,27 @@ def places_of(leaf: n.Exec, ctx: n.Context) -> frozenset[Place]:
             if title:
                 found |= {(0, TITLE)}
             memo[leaf] = found
+        elif hits is None and type(leaf) is n.TermLeaf and leaf.slop is None:
+            found = memo[leaf] = _phrase_places(leaf, ctx)
         else:
             found = memo[leaf] = places(ctx.analysis,
                                         hits if hits is not None else leaf.hits(ctx))
     return found
+
+
+def _phrase_places(leaf: n.TermLeaf, ctx: n.Context) -> frozenset[Place]:
+    """`places` of the hits of a phrase without slop, from its occurrences, without its
+    hits: a body occurrence is at the token it starts at, in that token's paragraph (the
+    one of its first character, as `places` finds it), a title one at (0, TITLE)."""
+    units = ctx.analysis.body.units("paragraph")
+    title = False
+    body: list[Place] = []
+    for field, start, _, _, _ in leaf.occurrences(ctx):
+        if field == "body":
+            body.append((start, units[start]))
+        else:
+            title = True
+    return frozenset((*body, (0, TITLE))) if title else frozenset(body)
 
 
 def word_stats(leaf: n.TermLeaf, word: str, ctx: n.Context) -> PartStats | None:

@@ -217,11 +217,12 @@ def test_a_words_stats_from_its_positions_equal_those_from_its_hits(
 ])
 def test_a_phrases_stats_from_its_occurrences_equal_those_from_its_hits(
         title: str, body: str) -> None:
-    # a phrase's part stats are read off where its occurrences start, not its hits' places
+    # a phrase's part stats, and its places, are read off where its occurrences start, not
+    # its hits' places
     from monitor.matching import nodes as n
     from monitor.matching.lexicon import Lexicon
     from monitor.matching.relevance import part_stats, places
-    from monitor.matching.scoring import stats_of
+    from monitor.matching.scoring import places_of, stats_of
 
     doc = Document(id="d", source="s", title=title, body=body, language="en")
     analysis = analyze(doc, ["en"])
@@ -234,6 +235,8 @@ def test_a_phrases_stats_from_its_occurrences_equal_those_from_its_hits(
                             Lexicon("en", set(plan[0]), set(), set()).read(analysis))
             where = places(analysis, leaf.hits(ctx))
             assert stats_of(leaf, ctx, None) == (part_stats(analysis, where) if where else None)
+            ctx.hits.clear()  # from the occurrences, not from the hits just made
+            assert places_of(leaf, ctx) == where
 
 
 def test_the_distance_of_two_parts_is_the_fewest_words_between_them() -> None:
