@@ -10,7 +10,7 @@ Each language's `Lexicon` learns, for every word on first sight, which features 
 carries, and remembers it: news repeats its words, so a document costs one lookup per
 word (made in C), and the many words no rule uses carry nothing. A document's features say
 which terms it can contain (the prefilter and most single-word terms need no more); where
-a feature occurs follows from the few words that carry it.
+a feature occurs follows from the tokens that carry something, read in the same pass.
 """
 
 from __future__ import annotations
@@ -130,69 +130,58 @@ def in_capitals(fa: FieldAnalysis, p: int) -> bool:
 
 
 class Features:
-    """One document's features (`present`) and, on demand, where each one occurs."""
+    """One document's features (`present`) and where each one occurs."""
 
-    __slots__ = ("_capitals", "_carried", "_fields", "_positional", "_where", "present")
+    __slots__ = ("_body", "_title", "_where", "present")
 
     def __init__(self, lexicon: Lexicon, analysis: Analysis) -> None:
-        self._fields = {name: analysis.field(name) for name in FIELDS}
-        lookup = lexicon.__getitem__
-        # what each token carries, in C: one lookup per token costs less than making a set
-        # of the field's words to look each up once, and `_where_of` reads these lists
-        self._carried = {name: list(map(lookup, fa.words)) for name, fa in self._fields.items()}
-        # most tokens carry nothing: filter() drops their empty tuples before chain() sees them
-        self.present: frozenset[str] = frozenset(chain.from_iterable(filter(
-            None, chain.from_iterable(self._carried.values()))))
-        self._where: dict[str, dict[str, list[int]]] = {}
-        self._positional, self._capitals = lexicon.positional, lexicon.capitals
-        placed = lexicon.placed
-        if placed and not self.present.isdisjoint(placed):
-            kept = {f for name in FIELDS for f in self._where_of(name)}
-            self.present -= placed - kept
-
-    def _where_of(self, field: str) -> dict[str, list[int]]:
-        """feature -> the positions of the tokens of `field` that carry it, ascending: only
-        the tokens that carry something are looked at."""
-        found = self._where.get(field)
-        if found is None:
-            fa = self._fields[field]
-            found = self._where[field] = defaultdict(list)
-            for p, features in compress(enumerate(self._carried[field]), self._carried[field]):
-                for feature in features:
-                    found[feature].append(p)
-            for feature in self._positional.intersection(found):
-                self._keep(found, feature, [p for p in found[feature] if mid_sentence_name(fa, p)])
-            for feature in self._capitals.intersection(found):
-                self._keep(found, feature, [p for p in found[feature] if in_capitals(fa, p)])
-        return found
-
-    @staticmethod
-    def _keep(found: dict[str, list[int]], feature: str, kept: list[int]) -> None:
-        if kept:
-            found[feature] = kept
-        else:
-            del found[feature]
+        # where each feature occurs is worked out at once: the prefilter's phrases and the
+        # rules' terms ask for it in nearly every document that has candidates, and a
+        # document whose tokens carry little costs little; the features are then those
+        # that occur somewhere
+        self._where = {name: _where_in(lexicon, analysis.field(name)) for name in FIELDS}
+        self._title, self._body = self._where["title"], self._where["body"]
+        self.present: frozenset[str] = frozenset(chain(self._title, self._body))
 
     def where(self, field: str) -> Mapping[str, list[int]]:
         """feature -> its positions in `field`, ascending (only features that occur): for
         callers that look up several features of a field, one call for all."""
-        return self._where_of(field)
+        return self._where[field]
 
     def title_and_body(self, feature: str) -> tuple[list[int], list[int]]:
         """`positions` of `feature` in the title and in the body, in one call (a word's
         first hits: the commonest look-up of a document with many matches)."""
-        where = self._where
-        title = where.get("title")
-        if title is None:
-            title = self._where_of("title")
-        body = where.get("body")
-        if body is None:
-            body = self._where_of("body")
-        return title.get(feature, EMPTY), body.get(feature, EMPTY)
+        return self._title.get(feature, EMPTY), self._body.get(feature, EMPTY)
 
     def positions(self, field: str, feature: str) -> list[int]:
         """The positions, ascending, of the tokens of `field` that carry `feature`."""
-        found = self._where.get(field)  # made once per field, then asked ~1,000 times
-        if found is None:
-            found = self._where_of(field)
-        return found.get(feature, EMPTY)
+        return self._where[field].get(feature, EMPTY)
+
+
+def _where_in(lexicon: Lexicon, fa: FieldAnalysis) -> dict[str, list[int]]:
+    """feature -> the positions of the tokens of `fa` that carry it, ascending: what each
+    token carries is looked up in C (one lookup per token costs less than making a set of
+    the field's words to look each up once), then only the tokens that carry something are
+    looked at. A feature kept by its place (`Lexicon.positional`, `.capitals`) keeps only
+    the positions where it is in its place, and goes if it has none."""
+    carried = list(map(lexicon.__getitem__, fa.words))
+    found: dict[str, list[int]] = {}
+    for p, features in compress(enumerate(carried), carried):
+        for feature in features:
+            if feature in found:
+                found[feature].append(p)
+            else:
+                found[feature] = [p]
+    if lexicon.placed and not lexicon.placed.isdisjoint(found):
+        for feature in lexicon.positional.intersection(found):
+            _keep(found, feature, [p for p in found[feature] if mid_sentence_name(fa, p)])
+        for feature in lexicon.capitals.intersection(found):
+            _keep(found, feature, [p for p in found[feature] if in_capitals(fa, p)])
+    return found
+
+
+def _keep(found: dict[str, list[int]], feature: str, kept: list[int]) -> None:
+    if kept:
+        found[feature] = kept
+    else:
+        del found[feature]
