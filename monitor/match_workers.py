@@ -18,6 +18,7 @@ it gains.
 from __future__ import annotations
 
 import gc
+import marshal
 import math
 import pickle
 from array import array
@@ -52,21 +53,36 @@ Found = tuple[str, list[Match]]  # a document's language and its matches (monito
 # tail that explains many matches travels once (at 10,000 frequent rules a document has ~440
 # matches and ~220 distinct tails: as objects, unpickling them cost the main process half
 # the matching's CPU).
-Packed = tuple[str, list[PlainHit], list[Tail], "array[int]"]
+Packed = tuple[str, list[PlainHit], list[Tail], bytes]  # the array as bytes: marshal (PICKLED)
 
 _RULES: RuleSet | None = None  # in a worker: the rule set it was forked with
 Timed = tuple[R | Exception, float, float]  # a result, its analysis and matching seconds
 
 
 class Sealed(bytes, Generic[R]):
-    """A worker's `Timed` result for one document, pickled as soon as it is made.
+    """A worker's `Timed` result for one document, written as soon as it is made (`_timed`).
 
     Each document's results are thousands of small objects (at 10,000 frequent rules).
     Made while the cyclic collector is held off, they would all still be alive when it is
     let back on at the end of the chunk, and its first pass would walk every one of them
-    (4.8 ms a document, 11% of a worker's CPU, measured); pickled one document at a time
+    (4.8 ms a document, 11% of a worker's CPU, measured); written one document at a time
     they are let go at once, and the pass finds a few bytes objects.
+
+    A type only: the values are plain bytes. An object of a subclass of bytes is sent
+    through copyreg (at 10,000 frequent rules 16 us a document in the worker and 9 here;
+    bytes 2 and 0.5).
     """
+
+
+# A document's matches (`Packed`: plain tuples, lists, strings and numbers) are written by
+# marshal, other results by pickle: at 10,000 frequent rules marshal writes a document's in
+# 80 us where pickle took 190 (pickle notes every tuple it writes in its memo, marshal only
+# objects referenced more than once), and what this process does with them, read back to
+# every score read, -16% (in-process A/B). Marshal's format is this interpreter's: the
+# workers are forked from this process. Told apart by the first byte: pickle's (protocol 2
+# on) is its PROTO opcode, marshal's a type code (an ASCII letter, 0x80 added when the
+# object is referenced again), never 0x80 alone.
+PICKLED = pickle.PROTO[0]
 
 
 class MatchWorkers:
@@ -279,14 +295,16 @@ def _rows(rules: RuleSet, doc: Document, languages: Sequence[str]) -> Packed:
     """A document's language and matches as plain values (see `Packed`), made straight
     from the matcher's raw hits: no Hit or Match objects in the worker."""
     analysis = analyze(doc, languages)
-    return analysis.language, *rules.rows(analysis, doc)
+    table, tails, order = rules.rows(analysis, doc)
+    return analysis.language, table, tails, order.tobytes()
 
 
 def _observed(result: Sealed[R] | Exception) -> R | Exception:
     """A worker's result, its durations observed in this process's metrics."""
     if isinstance(result, Exception):  # the worker died on it
         return result
-    value, analysis, matching = cast("Timed[R]", pickle.loads(result))
+    read = pickle.loads if result[0] == PICKLED else marshal.loads
+    value, analysis, matching = cast("Timed[R]", read(result))
     observed = metrics.current()
     for histogram, seconds in ((observed.analysis_seconds, analysis),
                                (observed.matching_seconds, matching)):
@@ -300,7 +318,7 @@ def unpack(packed: Packed, ids: Sequence[str], doc: Document) -> Found:
     `ids`: the rule set's (`RuleSet.ids`); `doc`: the document matched."""
     language, table, tails, order = packed
     texts = (normalize_text(doc.title), normalize_text(doc.body)) if table else ("", "")
-    return language, matches_of((table, tails, order), ids, texts)
+    return language, matches_of((table, tails, array("I", order)), ids, texts)
 
 
 # ---------------------------------------------------------------- in the workers
@@ -337,10 +355,17 @@ def _install(rules: RuleSet) -> None:
     gc.freeze()
 
 
-def _timed(result: R | Exception) -> Sealed[R]:
-    timed = (_portable(result), _ANALYSIS.value, _MATCHING.value)
+def _timed(result: R | Exception, plain: bool = False) -> Sealed[R]:
+    """`result` with its durations, sealed; `plain`: a result that is plain values only
+    (`Packed`), written by marshal (see PICKLED)."""
+    timed: tuple[Any, float, float] = (_portable(result), _ANALYSIS.value, _MATCHING.value)
     _ANALYSIS.value = _MATCHING.value = -1.0
-    return Sealed(pickle.dumps(timed, protocol=pickle.HIGHEST_PROTOCOL))
+    if plain and not isinstance(result, Exception):
+        try:
+            return cast("Sealed[R]", marshal.dumps(timed))
+        except ValueError:  # a value marshal cannot write (a subclass of str, say): pickled
+            pass
+    return cast("Sealed[R]", pickle.dumps(timed, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _alerts_chunk(jobs: list[Job]) -> list[Sealed[list[Alert]]]:
@@ -354,7 +379,7 @@ def _matches_chunk(jobs: list[Job]) -> list[Sealed[Packed]]:
     out: list[Sealed[Packed]] = []
     with quiet_gc():
         for doc, lang in jobs:
-            out.append(_timed(_try(_rows, _RULES, doc, (lang,))))
+            out.append(_timed(_try(_rows, _RULES, doc, (lang,)), plain=True))
     return out
 
 

@@ -10,13 +10,21 @@ import os
 import random
 import signal
 import time
+from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
 import yaml
 
-from monitor.match_workers import WINDOW, MatchWorkers
+from monitor.match_workers import (
+    PICKLED,
+    WINDOW,
+    MatchWorkers,
+    Packed,
+    _observed,
+    _timed,
+)
 from monitor.matching import RuleSet, load_rules, rows
 from monitor.models import Alert, Document, Hit, Match, made_hits, made_matches
 from monitor.text.analysis import analyze
@@ -26,6 +34,10 @@ from tests.matching.test_conformance import LANGUAGES as CASE_LANGUAGES
 from tests.matching.test_prefilter import FORMS, random_query
 
 WORKERS = [1, 2]  # 1: in this process, as before
+
+
+class _Term(str):
+    """A str that marshal does not write (pickle does)."""
 
 
 def rule_file(path: Path, rules: Sequence[Mapping[str, object]], **extra: object) -> Path:
@@ -343,3 +355,17 @@ def test_hits_and_matches_read_back_are_the_public_types() -> None:
     doc = Document(id="1", source="s", title=text[0], body=text[1])
     alert = Alert(id="x", rule="b", rule_title="b", document=doc, hits=match.hits)
     assert Alert.model_validate_json(alert.model_dump_json()).hits == hits
+
+
+def test_plain_results_travel_by_marshal_and_others_by_pickle() -> None:
+    """A document's plain matches (`Packed`) are written by marshal, and read back equal;
+    a value marshal cannot write (a subclass of str) and an error are pickled."""
+    tail = ((0,), (0.5, 0.1, 0.2, 0.3, 0.4), (("ports", 1),))
+    packed: Packed = ("en", [(1, 4, -9, "ports")], [tail], array("I", [3, 0]).tobytes())
+    sealed = _timed(packed, plain=True)
+    assert type(sealed) is bytes and sealed[0] != PICKLED and _observed(sealed) == packed
+    odd: Packed = ("en", [(1, 4, -9, _Term("ports"))], [], b"")
+    sealed = _timed(odd, plain=True)
+    assert sealed[0] == PICKLED and _observed(sealed) == odd
+    error = _observed(_timed(ValueError("broken"), plain=True))
+    assert isinstance(error, ValueError) and str(error) == "broken"
