@@ -42,7 +42,7 @@ class Context:
         self.hits: dict[object, list[RawHit]] = {}  # leaf (by identity) -> its hits
         # leaf -> its first hits (what a match shows) and how many it has
         self.shown: dict[object, tuple[list[RawHit], int]] = {}
-        self.pairs: dict[object, Any] = {}  # NEAR of two words -> where they pair (nodes)
+        self.pairs: dict[object, Any] = {}  # NEAR of two words -> where they pair (near.py)
         # a feature's positions in a field (the list Features keeps, by identity) -> the
         # positions just before them: the second words of two-word phrases (leaves)
         self.before: dict[int, set[int]] = {}

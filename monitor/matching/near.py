@@ -67,8 +67,8 @@ class NearNode:
         if words is _ASK:
             words = self.words(ctx)
         if words is not None:
-            found = ctx.pairs.get(self)
-            return bool(found if found is not None else self._paired(ctx, words))
+            found = ctx.pairs.get(words)  # the prefilter may have paired them (`paired_in`)
+            return bool(found if found is not None else paired_in(ctx, words))
         placed = self._placed.get(ctx.lang, _UNPLACED)
         if placed is _UNPLACED:
             placed = self.placed(ctx)
@@ -83,7 +83,7 @@ class NearNode:
         if words is not None:
             found = ctx.hits.get(self)
             if found is None:
-                found = ctx.hits[self] = self._made(ctx, self._paired(ctx, words), None)
+                found = ctx.hits[self] = self._made(ctx, paired_in(ctx, words), None)
             return found
         spans = self.occurrences(ctx)
         hits = [hit for child in self.children for hit in child.hits(ctx)]
@@ -109,14 +109,14 @@ class NearNode:
         share a place, the first term's), and how many hits each term has there (as many
         places: one token each), made straight from the paired positions; None for other
         NEARs, and for two terms written alike (their places are counted together)."""
-        pairs = ctx.pairs.get(self)  # made when the node matched
+        words = self._words.get(ctx.lang, _ASK)
+        if words is _ASK:
+            words = self.words(ctx)
+        if words is None:
+            return None
+        pairs = ctx.pairs.get(words)  # made when the node matched, or by the prefilter
         if pairs is None:
-            words = self._words.get(ctx.lang, _ASK)
-            if words is _ASK:
-                words = self.words(ctx)
-            if words is None:
-                return None
-            pairs = self._paired(ctx, words)
+            pairs = paired_in(ctx, words)
         first, second = cast("tuple[TermLeaf, TermLeaf]", self.children)
         if first is not second:
             if first.term == second.term:
@@ -146,19 +146,22 @@ class NearNode:
         return out, tuple(counts)
 
     def words(self, ctx: Context) -> Words | None:
-        """For two one-word (or prefix) terms in the document's language, their features and
-        whether both search the title, the body: then the spans of the pairs are never
-        needed (see `_paired`); else None."""
-        found = None
+        """`words_in` the document's language, kept per language."""
+        found = self._words[ctx.lang] = self.words_in(ctx.lang)
+        return found
+
+    def words_in(self, lang: str) -> Words | None:
+        """For two one-word (or prefix) terms in `lang`, their features, how far apart two
+        positions pair (`distance` + 1) and whether both terms search the title, the body:
+        then the spans of the pairs are never needed (see `paired_in`); else None."""
         if len(self.children) == 2:
             first, second = self.children
             if isinstance(first, TermLeaf) and isinstance(second, TermLeaf):
-                a, b = first.word(ctx), second.word(ctx)
-                if a is not None and b is not None:
+                a, b = first.plan(lang), second.plan(lang)
+                if a is not None and b is not None and len(a[0]) == len(b[0]) == 1:
                     both = set(first.fields) & set(second.fields)
-                    found = (a, b, "title" in both, "body" in both)
-        self._words[ctx.lang] = found
-        return found
+                    return a[0][0], b[0][0], self.distance + 1, "title" in both, "body" in both
+        return None
 
     def placed(self, ctx: Context) -> Placed | None:
         """For a term (a phrase) and a one-word term in the document's language, which
@@ -200,34 +203,6 @@ class NearNode:
                             return True
         return False
 
-    def _paired(self, ctx: Context, words: Words) -> Mapping[str, Pair]:
-        """Per field, the positions of two one-word terms (`words`) that have one of the
-        other at most `distance` words away (none: no field). Each occurrence is one token,
-        so a hit lies inside the span of some pair exactly when it is in a pair itself (a
-        token between the two of a pair is as near to the farther one)."""
-        found: Mapping[str, Pair] | None = ctx.pairs.get(self)
-        if found is not None:
-            return found
-        one, other, title, body = words
-        found = _UNPAIRED
-        present = ctx.present
-        if one in present and other in present:
-            positions = ctx.features.title_and_body  # one call a word for both fields
-            mine, theirs = positions(one), positions(other)
-            reach = self.distance + 1
-            if title and mine[0] and theirs[0]:
-                pair = paired(mine[0], theirs[0], reach)
-                if pair is not None:
-                    found = {"title": pair}
-            if body and mine[1] and theirs[1]:
-                pair = paired(mine[1], theirs[1], reach)
-                if pair is not None:
-                    found = {"body": pair} if found is _UNPAIRED else {**found, "body": pair}
-        # most candidates do not pair (~60 of ~100 a document at 10,000 frequent rules):
-        # they share one empty mapping
-        ctx.pairs[self] = found
-        return found
-
     def _made(self, ctx: Context, pairs: Mapping[str, Pair], k: int | None) -> list[RawHit]:
         """The hits at the paired positions, in the order of `hits` (the first term's, by
         its fields, then the second's); `k`: only the first k of each term in each field."""
@@ -243,6 +218,35 @@ class NearNode:
                     out += [(number, b[2 * p], -b[2 * p + 1], term)
                             for p in pairs[field][i][:k]]
         return out
+
+
+def paired_in(ctx: Context, words: Words) -> Mapping[str, Pair]:
+    """Per field, the positions of two one-word terms (`words`, see `NearNode.words_in`)
+    that have one of the other at most `distance` words away (none: no field), once per
+    document for every NEAR of the two at that distance. Each occurrence is one token, so
+    a hit lies inside the span of some pair exactly when it is in a pair itself (a token
+    between the two of a pair is as near to the farther one)."""
+    found: Mapping[str, Pair] | None = ctx.pairs.get(words)
+    if found is not None:
+        return found
+    one, other, reach, title, body = words
+    found = _UNPAIRED
+    present = ctx.present
+    if one in present and other in present:
+        positions = ctx.features.title_and_body  # one call a word for both fields
+        mine, theirs = positions(one), positions(other)
+        if title and mine[0] and theirs[0]:
+            pair = paired(mine[0], theirs[0], reach)
+            if pair is not None:
+                found = {"title": pair}
+        if body and mine[1] and theirs[1]:
+            pair = paired(mine[1], theirs[1], reach)
+            if pair is not None:
+                found = {"body": pair} if found is _UNPAIRED else {**found, "body": pair}
+    # most candidates do not pair (~60 of ~100 a document at 10,000 frequent rules):
+    # they share one empty mapping
+    ctx.pairs[words] = found
+    return found
 
 
 def _first_in_one_field(ctx: Context, pairs: Mapping[str, Pair], term: str, other: str,
@@ -272,9 +276,8 @@ class SameNode(NearNode):
         super().__init__(children, 0)
         self.unit = unit
 
-    def words(self, ctx: Context) -> None:
+    def words_in(self, lang: str) -> None:
         """Never: one sentence or paragraph is not a number of words (see NearNode)."""
-        self._words[ctx.lang] = None
 
     def placed(self, ctx: Context) -> None:
         """Never, as `words`."""
@@ -305,13 +308,13 @@ class SameNode(NearNode):
 
 Pair = tuple[list[int], list[int]]  # the positions of two terms' paired occurrences
 Shown = tuple[list[RawHit], tuple[tuple[str, int], ...]]  # first hits, and counts per term
-# NEAR of two words in a language: their features, whether both terms search the title,
-# the body
-Words = tuple[str, str, bool, bool]
+# NEAR of two words in a language: their features, how far apart their positions pair, and
+# whether both terms search the title, the body (the key of their pairs in Context.pairs)
+Words = tuple[str, str, int, bool, bool]
 # NEAR of a term and a word: the number of the term's child (0 or 1: the other is the
 # word), the word's feature, the fields both search
 Placed = tuple[int, str, tuple[str, ...]]
-_ASK: Words = ("", "", False, False)  # NearNode._words: not yet worked out for the language
+_ASK: Words = ("", "", 0, False, False)  # NearNode._words: not yet worked out for the language
 _UNPLACED: Placed = (0, "", ())  # NearNode._placed: likewise
-_UNPAIRED: Mapping[str, Pair] = MappingProxyType({})  # see NearNode._paired
+_UNPAIRED: Mapping[str, Pair] = MappingProxyType({})  # see paired_in
 _FEW = 256  # pairs: below this, trying every pair costs less than sorting (spans.near)

@@ -12,7 +12,8 @@ from types import MappingProxyType
 
 from monitor.matching import nodes as n
 from monitor.matching.explainers import Explainers
-from monitor.matching.prefilter import Index, build_index, post_order
+from monitor.matching.prefilter import Index, build_index
+from monitor.matching.probes import post_order
 from monitor.matching.rows import Plain, Rows, kinds, matches_of, plain_rows, twins
 from monitor.matching.scoring import Scored, parts_of, score_of
 from monitor.matching.shown import Counts, shown

@@ -119,7 +119,7 @@ def test_each_rule_has_its_kind_in_a_language(tmp_path: Path) -> None:
         {"id": "word", "query": "navy"},  # decided by the prefilter, one part
         {"id": "phrase", "query": '"arms sales talks"'},  # its query asked (two words: decided)
         {"id": "and", "query": "navy AND talks"},  # two parts
-        {"id": "near", "query": "navy NEAR/3 talks"},
+        {"id": "near", "query": 'navy NEAR/3 "arms sales"'},  # asked (of two words: decided)
         {"id": "scored", "query": "drones", "min_score": 0.5},
         {"id": "ru", "query": "missile", "languages": ["ru"]},
         {"id": "twin-a", "query": "trade OR exports"},

@@ -9,7 +9,8 @@ import yaml
 
 from monitor.matching import load_rules
 from monitor.matching.nodes import TermLeaf
-from monitor.matching.prefilter import MAX_CHECKS, ProbePlanner, phrase_probe, post_order
+from monitor.matching.prefilter import MAX_CHECKS
+from monitor.matching.probes import ProbePlanner, phrase_probe, post_order
 from monitor.models import Document
 from monitor.text.analysis import analyze
 
@@ -101,7 +102,7 @@ def test_a_candidate_has_a_probe_of_its_entry_set_and_of_each_set_checked(
     assert candidates > 500
 
 
-def test_rules_of_words_prefixes_and_phrases_need_no_evaluation_after_the_prefilter(
+def test_rules_of_words_prefixes_phrases_and_near_need_no_evaluation_after_the_prefilter(
     tmp_path: Path,
 ) -> None:
     queries = {
@@ -124,7 +125,7 @@ def test_rules_of_words_prefixes_and_phrases_need_no_evaluation_after_the_prefil
     rules = load_rules(path, languages=["en", "ru"])
     order = list(queries)
     decided = {order[i] for i in rules._index_for("en").decided}
-    assert decided == {"plain", "topic", "phrase", "negated", "either", "not-phrase"}
+    assert decided == {"plain", "topic", "phrase", "negated", "near", "either", "not-phrase"}
     doc = Document(id="1", source="s", title="China", body="navy drones arms sales",
                    language="en")
     analysis = analyze(doc, ["en", "ru"])
@@ -143,6 +144,7 @@ def test_rules_of_words_prefixes_and_phrases_need_no_evaluation_after_the_prefil
     candidates = [order[i] for i in rules.candidates(analysis)]
     assert "phrase" not in candidates and "either" not in candidates
     assert "not-phrase" not in candidates  # "sales arms" is there
+    assert "near" not in candidates  # its words in two fields
     found = [m.rule for m in rules.match(analysis, doc)]
     assert found == ["plain", "negated", "scoped"]
     assert found == [m.rule for m in rules.match_all(analysis, doc)]
@@ -177,3 +179,32 @@ def test_a_phrase_is_said_to_occur_where_its_leaf_finds_it(tmp_path: Path) -> No
         said += len(found)
         names += any("Jobs" in probe or "jobs" in probe for probe in found)
     assert said > 50 and names > 3
+
+
+def test_near_of_two_words_is_a_candidate_where_it_matches(tmp_path: Path) -> None:
+    """A rule of NEAR of two words is decided by the index: a candidate exactly when the
+    node matches (words and prefixes, either order, a word with itself, scoped fields,
+    several distances of one pair), and its matches are those of evaluating it."""
+    rng = random.Random(9)
+    terms = [*WORDS["en"], "arms*", "title:navy", "body:trade"]
+    queries = sorted({f"{rng.choice(terms)} NEAR/{rng.randrange(4)} {rng.choice(terms)}"
+                      for _ in range(80)} | {"navy NEAR/0 navy", "talks NEAR/1 trade",
+                                             "trade NEAR/1 talks", "trade NEAR/3 talks"})
+    data = {"rules": [{"id": f"r{i}", "query": q} for i, q in enumerate(queries)]}
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    rules = load_rules(path, languages=["en", "ru"])
+    index = rules._index_for("en")
+    assert set(index.nears) == set(range(len(queries))) <= index.decided
+    matched = 0
+    for i in range(200):
+        title = " ".join(rng.choices(FORMS["en"], k=4))
+        body = " ".join(rng.choices(FORMS["en"], k=rng.randint(0, 40)))
+        doc = Document(id=str(i), source="s", title=title, body=body, language="en")
+        analysis = analyze(doc, ["en", "ru"])
+        candidates = set(rules.candidates(analysis))
+        ctx = rules._context(analysis, doc)  # the nodes decide without what the index kept
+        assert candidates == {k for k, node in enumerate(rules._execs) if node.matches(ctx)}
+        assert rules.match(analysis, doc) == rules.match_all(analysis, doc)
+        matched += len(candidates)
+    assert matched > 100
