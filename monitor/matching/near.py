@@ -231,18 +231,15 @@ def paired_in(ctx: Context, words: Words) -> Mapping[str, Pair]:
         return found
     one, other, reach, title, body = words
     found = _UNPAIRED
-    present = ctx.present
-    if one in present and other in present:
-        positions = ctx.features.title_and_body  # one call a word for both fields
-        mine, theirs = positions(one), positions(other)
-        if title and mine[0] and theirs[0]:
-            pair = paired(mine[0], theirs[0], reach)
-            if pair is not None:
-                found = {"title": pair}
-        if body and mine[1] and theirs[1]:
-            pair = paired(mine[1], theirs[1], reach)
-            if pair is not None:
-                found = {"body": pair} if found is _UNPAIRED else {**found, "body": pair}
+    where = ctx.features.where  # a word that is not there has no positions: no pair
+    if title and (a := where("title").get(one)) and (b := where("title").get(other)):
+        pair = paired(a, b, reach)
+        if pair is not None:
+            found = {"title": pair}
+    if body and (a := where("body").get(one)) and (b := where("body").get(other)):
+        pair = paired(a, b, reach)
+        if pair is not None:
+            found = {"body": pair} if found is _UNPAIRED else {**found, "body": pair}
     # most candidates do not pair (~60 of ~100 a document at 10,000 frequent rules):
     # they share one empty mapping
     ctx.pairs[words] = found
@@ -255,15 +252,23 @@ def _first_in_one_field(ctx: Context, pairs: Mapping[str, Pair], term: str, othe
     each term's first k positions there, a position of both (a token that carries both
     words) the first term's."""
     for field, (mine, theirs) in pairs.items():
+        bounds = ctx.analysis.field(field).bounds  # token p: b[2p] to b[2p + 1]
+        number = FIELD_NUMBER[field]
+        counts = (term, len(mine)), (other, len(theirs))
+        if len(mine) == 1 == len(theirs):  # a pair alone, the commonest: two hits, in order
+            p, q = 2 * mine[0], 2 * theirs[0]
+            hit = (number, bounds[p], -bounds[p + 1], term)
+            if p == q:
+                return [hit], counts
+            near = (number, bounds[q], -bounds[q + 1], other)
+            return ([hit, near] if p < q else [near, hit]), counts
         a, b = mine[:k], theirs[:k]
         if not set(a).isdisjoint(b):
             b = [p for p in b if p not in a]
-        bounds = ctx.analysis.field(field).bounds  # token p: b[2p] to b[2p + 1]
-        number = FIELD_NUMBER[field]
         both = [(number, bounds[2 * p], -bounds[2 * p + 1], term) for p in a]
         both += [(number, bounds[2 * p], -bounds[2 * p + 1], other) for p in b]
         both.sort()
-        return both, ((term, len(mine)), (other, len(theirs)))
+        return both, counts
     raise ValueError("no paired field")  # pragma: no cover - called with one field
 
 

@@ -14,18 +14,17 @@ def paired(mine: list[int], other: list[int], reach: int) -> tuple[list[int], li
     The shorter list is walked, each of its positions looked up in the other (frequent
     words have long lists: a rare word's few places pick out the runs of a frequent one
     near them); most calls find nothing, told by one look-up a position."""
-    if len(other) < len(mine):
-        found = _paired(other, mine, reach)
-        return None if found is None else (found[1], found[0])
-    return _paired(mine, other, reach)
-
-
-def _paired(short: list[int], long: list[int], reach: int) -> tuple[list[int], list[int]] | None:
+    swap = len(other) < len(mine)
+    short, long = (other, mine) if swap else (mine, other)
     last = len(long)
     for i, q in enumerate(short):
         k = bisect_left(long, q - reach)
         if k < last and long[k] <= q + reach:  # the first that pairs: the rest are walked
-            return _runs(short, long, reach, i)
+            if i == len(short) - 1:  # the last (often the only) one: its run alone
+                near, runs = [q], long[k:bisect_right(long, q + reach, k)]
+            else:
+                near, runs = _runs(short, long, reach, i)
+            return (runs, near) if swap else (near, runs)
     return None
 
 

@@ -277,6 +277,8 @@ def test_paired_is_every_position_with_one_of_the_other_near() -> None:
     assert spans.paired([3], [9], 5) is None
     assert spans.paired([4, 9], [4], 1) == ([4], [4])
     assert spans.paired([1, 20, 30], [10, 22, 23], 2) == ([20], [22])
+    assert spans.paired([1, 20], [18, 19, 22, 40], 2) == ([20], [18, 19, 22])  # the last
+    assert spans.paired([18, 19, 22, 40], [1, 20], 2) == ([18, 19, 22], [20])
     rng = random.Random(7)
     for _ in range(3000):
         mine = sorted(rng.sample(range(60), rng.randint(1, 20)))
