@@ -106,8 +106,8 @@ class Index:
         frequent rules, ~30 of them occurred)."""
         said: set[str] = set()
         phrases, present = self.phrases, ctx.present
-        # the phrases whose two words the document has, by the first: with none, where the
-        # words are is not worked out (rules of rare words: most documents)
+        # the phrases whose two words the document has, by the first (rules of rare words:
+        # most documents have none)
         both = [(first, pairs) for first in phrases.keys() & present
                 if not present.isdisjoint(pairs := phrases[first])]
         if not both:
