@@ -168,8 +168,13 @@ class TermLeaf(_Leaf):
         if plan is None or len(plan[0]) > 1:  # a phrase (or a term that cannot occur)
             if self.slop is None and self not in ctx.hits:
                 # without slop: one occurrence a place, in order (title first, ascending),
-                # so its first k are the first hits, without making every hit
-                found = self.occurrences(ctx)
+                # so its first k are the first hits, without making every hit; located
+                # as `occurrences` does, the plan in hand
+                found = ctx.memo.get(self)
+                if found is None:
+                    found = ctx.memo[self] = (
+                        self._located(ctx, plan[0])
+                        if plan is not None and plan[1] <= ctx.present else [])
                 term = self.term
                 number = FIELD_NUMBER
                 return [(number[field], start, -end, term)

@@ -11,7 +11,6 @@ and the match of the first is the match of the others.
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -117,7 +116,6 @@ def plain_rows(job: Rows) -> Plain:
     done: dict[int, int] = {}  # the first rules of twins: their tail, or -1: no match
     figured: dict[tuple[float, int], Figures] = {}  # see `_tail`
     words = words_of(ctx.analysis)
-    bounds = ctx.analysis.body.bounds  # see `_tail`
     body_words = max(len(ctx.analysis.body.parts) >> 1, 1)
     for i in index.candidates(ctx):
         kind = kind_of[i]
@@ -142,7 +140,7 @@ def plain_rows(job: Rows) -> Plain:
                         if k < 0:
                             k = alone_of[alone] = len(tails)
                             tails.append(_tail(alone, ctx, explainers, numbers, table,
-                                               figured, words, bounds, body_words))
+                                               figured, words, body_words))
                         add(i)
                         add(k)
                         continue
@@ -195,7 +193,7 @@ def plain_rows(job: Rows) -> Plain:
                     if k < 0:
                         k = alone_of[alone] = len(tails)
                         tails.append(_tail(alone, ctx, explainers, numbers, table,
-                                           figured, words, bounds, body_words))
+                                           figured, words, body_words))
         if k < 0:
             parts = all_parts[i]
             tail = (_two(execs[i], leaves, parts, ctx, explainers, numbers, table, words)
@@ -267,18 +265,26 @@ def _two(root: n.Exec, leaves: Explained, parts: tuple[n.Exec, ...], ctx: n.Cont
 
 def _tail(leaf: n.Exec, ctx: n.Context, explainers: Explainers, numbers: dict[n.RawHit, int],
           table: list[PlainHit], figured: dict[tuple[float, int], Figures], words: int,
-          bounds: list[int], body_words: int) -> Tail:
+          body_words: int) -> Tail:
     """What a match of a one-part rule explained by this leaf alone shows, and its score:
     the leaf's first hits and count (as `shown` gives them when one leaf fired), and the
     score of its places (`score_of` the rule: the same prominence and count, so the same
     figures). `figured`: the figures of each key so far, one tuple shared by the tails
-    that have them (pickled once); `words`: the document's (`words_of`); `bounds` and
-    `body_words`: the body's bounds and words (at least 1), taken once per document."""
+    that have them (pickled once); `words`: the document's (`words_of`); `body_words`:
+    the body's words (at least 1), taken once per document."""
     shown = first, count = ctx.shown[leaf]
     if first[0][0] and type(leaf) is n.TermLeaf and leaf.slop is None:
-        # `alone_key`'s commonest case, inline with the body's figures in hand: a word or
-        # phrase first in the body, its first place its first hit's token
-        place = (bisect_right(bounds, first[0][1]) - 1) >> 1
+        # `alone_key`'s commonest case, inline with the body's words in hand: a word or
+        # phrase first in the body, its first place its first hit's token: where its first
+        # occurrence starts (a phrase's hits come from its occurrences: located by now), or
+        # the word's first body position (a look-up, not a bisection of the body's bounds)
+        found = ctx.memo.get(leaf)
+        if found:
+            place = found[0][1]
+        else:
+            word = leaf.word(ctx)
+            assert word is not None  # not a phrase
+            place = ctx.features.positions("body", word)[0]
         key = (0.8 if place < LEAD_WORDS else 0.6 * (1.0 - place / body_words)), count
     else:
         key = alone_key(leaf, ctx, explainers, shown)
