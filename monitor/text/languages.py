@@ -87,8 +87,6 @@ def _agreed(text: str, languages: frozenset[str]) -> str | None:
     """The language of `text` when CLD2 and a short low-accuracy look of lingua agree on it
     (see above), None when they do not."""
     pycld2 = _cld2()
-    if pycld2 is None:
-        return None
     try:
         reliable, _, found = pycld2.detect(text[:GLANCE_CHARS], isPlainText=True)
     except (pycld2.error, UnicodeEncodeError):  # CLD2 refuses NUL and non-characters
@@ -105,12 +103,9 @@ def _agreed(text: str, languages: frozenset[str]) -> str | None:
 
 @functools.cache
 def _cld2() -> Any:
-    """The pycld2 module, imported on first use; None in a virtualenv made before it was a
-    dependency (then lingua's steps alone decide, with the same answers)."""
-    try:
-        import pycld2
-    except ImportError:
-        return None
+    """The pycld2 module, imported on first use (commands that detect nothing never load it)."""
+    import pycld2
+
     return pycld2
 
 
