@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from itertools import chain, compress
 
-from monitor.text.analysis import FIELDS, Analysis, FieldAnalysis, word_entry
+from monitor.text.analysis import Analysis, FieldAnalysis, word_entry
 from monitor.text.keys import (
     CAPS_NAME_MARK,
     MID_NAME_MARK,
@@ -132,21 +132,30 @@ def in_capitals(fa: FieldAnalysis, p: int) -> bool:
 class Features:
     """One document's features (`present`) and where each one occurs."""
 
-    __slots__ = ("_body", "_title", "_where", "present")
+    __slots__ = ("_body", "_carried", "_title", "_where", "present")
 
     def __init__(self, lexicon: Lexicon, analysis: Analysis) -> None:
         # where each feature occurs is worked out at once: the prefilter's phrases and the
         # rules' terms ask for it in nearly every document that has candidates, and a
         # document whose tokens carry little costs little; the features are then those
         # that occur somewhere
-        self._where = {name: _where_in(lexicon, analysis.field(name)) for name in FIELDS}
-        self._title, self._body = self._where["title"], self._where["body"]
+        title, title_carried = _where_in(lexicon, analysis.title)
+        body, body_carried = _where_in(lexicon, analysis.body)
+        self._where = {"title": title, "body": body}
+        self._carried = {"title": title_carried, "body": body_carried}
+        self._title, self._body = title, body
         self.present: frozenset[str] = frozenset(chain(self._title, self._body))
 
     def where(self, field: str) -> Mapping[str, list[int]]:
         """feature -> its positions in `field`, ascending (only features that occur): for
         callers that look up several features of a field, one call for all."""
         return self._where[field]
+
+    def carried(self, field: str) -> list[tuple[str, ...]]:
+        """What each token of `field` carries, by position, and one more empty entry after
+        the last (so a position's next one can always be read): every feature, including
+        those `where` does not keep at that place (`Lexicon.positional`, `.capitals`)."""
+        return self._carried[field]
 
     def title_and_body(self, feature: str) -> tuple[list[int], list[int]]:
         """`positions` of `feature` in the title and in the body, in one call (a word's
@@ -158,8 +167,11 @@ class Features:
         return self._where[field].get(feature, EMPTY)
 
 
-def _where_in(lexicon: Lexicon, fa: FieldAnalysis) -> dict[str, list[int]]:
-    """feature -> the positions of the tokens of `fa` that carry it, ascending: what each
+def _where_in(
+    lexicon: Lexicon, fa: FieldAnalysis
+) -> tuple[dict[str, list[int]], list[tuple[str, ...]]]:
+    """feature -> the positions of the tokens of `fa` that carry it, ascending, and what
+    each token carries (`Features.carried`): what each
     token carries is looked up in C (one lookup per token costs less than making a set of
     the field's words to look each up once), then only the tokens that carry something are
     looked at. A feature kept by its place (`Lexicon.positional`, `.capitals`) keeps only
@@ -177,7 +189,8 @@ def _where_in(lexicon: Lexicon, fa: FieldAnalysis) -> dict[str, list[int]]:
             _keep(found, feature, [p for p in found[feature] if mid_sentence_name(fa, p)])
         for feature in lexicon.capitals.intersection(found):
             _keep(found, feature, [p for p in found[feature] if in_capitals(fa, p)])
-    return found
+    carried.append(NONE)
+    return found, carried
 
 
 def _keep(found: dict[str, list[int]], feature: str, kept: list[int]) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 from pyroaring import BitMap, FrozenBitMap
 
@@ -101,38 +102,32 @@ class Index:
 
     def said(self, ctx: n.Context) -> set[str]:
         """The probes of the phrases that occur in the document: where the first word is,
-        the second follows, in one field (as `TermLeaf.matches` finds them, in a few steps
-        a phrase and not its calls: ~120 phrases a document had both words at 10,000
-        frequent rules, ~30 of them occurred)."""
+        the second follows, in one field (as `TermLeaf.matches` finds them). The features
+        of the tokens that follow the first word's places are read off what each token
+        carries and met with its phrases' second words, in C (~120 phrases a document had
+        both words at 10,000 frequent rules, ~30 of them occurred: a set of the places
+        before each second word, made to ask every phrase, cost 0.096 ms a document
+        against 0.053)."""
         said: set[str] = set()
-        phrases, present = self.phrases, ctx.present
-        # the phrases whose two words the document has, by the first (rules of rare words:
-        # most documents have none)
-        both = [(first, pairs) for first in phrases.keys() & present
-                if not present.isdisjoint(pairs := phrases[first])]
-        if not both:
-            return said
-        before = ctx.before  # shared with the leaves, which find these sets the same way
+        phrases, features, placed = self.phrases, ctx.features, self.lexicon.placed
         for field in n.ALL_FIELDS:
-            where = ctx.features.where(field)
-            for first, pairs in both:
-                at = where.get(first)
-                if not at:
-                    continue
-                for second in pairs.keys() & where.keys():
-                    probe = pairs[second]
-                    if probe in said:
-                        continue
-                    b = where[second]
-                    follows = before.get(id(b))
-                    if follows is None:
-                        follows = before[id(b)] = set(map(_BEFORE, b))
-                    if not follows.isdisjoint(at):
-                        said.add(probe)
+            where = features.where(field)
+            carried = features.carried(field).__getitem__
+            for first in phrases.keys() & where.keys():
+                pairs, at = phrases[first], where[first]
+                for second in pairs.keys() & chain.from_iterable(map(carried, map(_AFTER, at))):
+                    # a feature kept by its place is carried where it is not kept
+                    if second not in placed or not _before(where.get(second)).isdisjoint(at):
+                        said.add(pairs[second])
         return said
 
 
-_BEFORE = (-1).__add__  # a position -> the one before it
+_AFTER = (1).__add__  # a position -> the one after it
+
+
+def _before(positions: list[int] | None) -> set[int]:
+    """The positions just before these (rarely asked)."""
+    return {p - 1 for p in positions} if positions else set()
 
 
 def _under(table: Postings, probes: Collection[str]) -> BitMap:
