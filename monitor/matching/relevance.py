@@ -198,13 +198,25 @@ def two_figures(words: int, a: PartStats, b: PartStats
             _CLOSENESS_OF.clear()
         near = _CLOSENESS_OF[gap] = _rounded(1.0 / (1.0 + gap / CLOSE_WORDS))
     closeness, shown_closeness = near
-    both = len(sa & sb)
-    every = len(sa) + len(sb) - both
+    if len(sa) == 1:  # most parts are in one passage: told without a set made
+        both = 1 if sa <= sb else 0
+        every = len(sb) + 1 - both
+    elif len(sb) == 1:
+        both = 1 if sb <= sa else 0
+        every = len(sa) + 1 - both
+    else:
+        both = len(sa & sb)
+        every = len(sa) + len(sb) - both
     if both == every:  # every passage holds both: as both / every, and round3 of it
         concentration = shown_concentration = 1.0
     else:
         concentration = both / every
-        shown_concentration = round3(concentration)
+        shown = _SHOWN_OF.get(concentration)
+        if shown is None:
+            if len(_SHOWN_OF) >= _KEPT:
+                _SHOWN_OF.clear()
+            shown = _SHOWN_OF[concentration] = round3(concentration)
+        shown_concentration = shown
     score = (_PROMINENCE * prominence + _MENTIONS * mentions + _CLOSENESS * closeness
              + _CONCENTRATION * concentration)
     scaled = score * 1000.0
@@ -253,6 +265,7 @@ def _figures(analysis: Analysis, parts: Sequence[PartStats]
 # 10,000 frequent rules; 50,000 values would hold ~12 MB in each process)
 _CLOSENESS_OF: dict[int, tuple[float, float]] = {}
 _MENTIONS_OF: dict[tuple[int, int], tuple[float, float]] = {}
+_SHOWN_OF: dict[float, float] = {}  # a concentration (a share of passages): round3 of it
 _KEPT = 4_096
 
 

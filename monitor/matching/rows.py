@@ -256,11 +256,31 @@ def _two(root: n.Exec, leaves: Explained, parts: tuple[n.Exec, ...], ctx: n.Cont
     if found is None:
         return None
     known: dict[object, PartStats | None] = ctx.parts
-    a = known[first] if first in known else stats_of(first, ctx, explainers)
-    b = known[second] if second in known else stats_of(second, ctx, explainers)
+    a = known.get(first, _UNSEEN)
+    if a is _UNSEEN:
+        a = stats_of(first, ctx, explainers)
+    b = known.get(second, _UNSEEN)
+    if b is _UNSEEN:
+        b = stats_of(second, ctx, explainers)
     if a is None or b is None:  # a part without hits of its own: `score_of` weighs the rule
         return None
-    return _numbered(found[0], numbers, table), two_figures(words, a, b), found[1]
+    hits = found[0]
+    if len(hits) != 2:
+        return _numbered(hits, numbers, table), two_figures(words, a, b), found[1]
+    # the commonest: each term once (or its first place paired), `_numbered` inline
+    hit, other = hits
+    k = numbers.get(hit)
+    if k is None:
+        k = numbers[hit] = len(table)
+        table.append(hit)
+    j = numbers.get(other)
+    if j is None:
+        j = numbers[other] = len(table)
+        table.append(other)
+    return (k, j), two_figures(words, a, b), found[1]
+
+
+_UNSEEN: PartStats = ([], frozenset(), 0.0, 0)  # `_two`: a part's stats not yet made
 
 
 def _tail(leaf: n.Exec, ctx: n.Context, explainers: Explainers, numbers: dict[n.RawHit, int],
