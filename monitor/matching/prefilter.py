@@ -25,7 +25,7 @@ from pyroaring import BitMap, FrozenBitMap
 from monitor.matching import nodes as n
 from monitor.matching.explainers import Explainers
 from monitor.matching.lexicon import PREFIX_MARK, Lexicon
-from monitor.matching.near import Words, paired_in
+from monitor.matching.near import Words, apart
 from monitor.matching.probes import NEVER, PHRASE_SEP, ProbePlanner
 
 MAX_CHECKS = 3  # extra probe sets kept per rule: enough to weed out most candidates
@@ -90,10 +90,9 @@ class Index:
             # at 10,000 frequent rules): taken out here, where the pairs are worked out
             # once per document for every NEAR of two words at one distance (and kept for
             # what a match shows), not asked rule by rule
-            nears = self.nears
-            apart = [i for i in found & self.near_rules if not paired_in(ctx, nears[i])]
-            if apart:
-                found -= BitMap(apart)
+            away = apart(ctx, found & self.near_rules, self.nears)
+            if away:
+                found -= BitMap(away)
         if self.forbid:
             found -= _under(self.forbid, probes)
         if self.always:

@@ -20,12 +20,19 @@ def paired(mine: list[int], other: list[int], reach: int) -> tuple[list[int], li
     for i, q in enumerate(short):
         k = bisect_left(long, q - reach)
         if k < last and long[k] <= q + reach:  # the first that pairs: the rest are walked
-            if i == len(short) - 1:  # the last (often the only) one: its run alone
-                near, runs = [q], long[k:bisect_right(long, q + reach, k)]
-            else:
-                near, runs = _runs(short, long, reach, i)
+            near, runs = paired_from(short, long, reach, i, k)
             return (runs, near) if swap else (near, runs)
     return None
+
+
+def paired_from(short: list[int], long: list[int], reach: int, i: int, k: int
+                ) -> tuple[list[int], list[int]]:
+    """`paired` of `short` and `long` (not swapped), `short[i]` the first position that
+    pairs and `long[k]` the first one near it."""
+    if i == len(short) - 1:  # the last (often the only) one: its run alone
+        q = short[i]
+        return [q], long[k:bisect_right(long, q + reach, k)]
+    return _runs(short, long, reach, i)
 
 
 def _runs(short: list[int], long: list[int], reach: int, i: int) -> tuple[list[int], list[int]]:

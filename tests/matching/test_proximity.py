@@ -320,3 +320,41 @@ def test_near_at_the_edges_as_its_spans_say(title: str, body: str, query: tuple[
     ctx = nodes.Context(analysis, doc, Lexicon("en", words, set(), set()).read(analysis))
     assert fast.matches(ctx) is expected
     assert slow.matches(ctx) is expected
+
+
+def test_apart_pairs_as_paired_in() -> None:
+    """The prefilter's test of a document's NEARs of two words in one pass (the body's
+    pairs made inline) keeps the rules whose words pair, and the same pairs, as
+    `paired_in` asked rule by rule: words in the title, the body or both, once or often,
+    one word carried twice, some rules sharing their words and distance."""
+    from monitor.matching.lexicon import Lexicon
+    from monitor.matching.near import apart, paired_in
+
+    rng = random.Random(11)
+    vocabulary = ["alpha", "beta", "gamma", "delta", "omega"]
+    scopes = [("title", "body"), ("body",), ("title",)]
+
+    def text(size: int) -> str:
+        return " ".join(rng.choice([*vocabulary, "x", "y", "z", "w"]) for _ in range(size))
+
+    kept = 0
+    for _ in range(300):
+        doc = Document(id="d", source="s", title=text(rng.randrange(8)),
+                       body=text(rng.randrange(60)), language="en")
+        analysis = analyze(doc, ["en"])
+        nears = {}
+        for i in range(8):
+            a, b = rng.choice(vocabulary), rng.choice(vocabulary)
+            leaves = tuple(nodes.TermLeaf(w, rng.choice(scopes), (w,), frozenset({"en"}))
+                           for w in (a, b))
+            words = nodes.NearNode(leaves, rng.randrange(4)).words_in("en")
+            assert words is not None
+            nears[i] = words
+        features = Lexicon("en", set(vocabulary), set(), set()).read(analysis)
+        fast = nodes.Context(analysis, doc, features)
+        slow = nodes.Context(analysis, doc, features)
+        away = apart(fast, list(nears), nears)
+        assert away == [i for i, words in nears.items() if not paired_in(slow, words)]
+        assert fast.pairs == slow.pairs
+        kept += len(nears) - len(away)
+    assert kept > 300
