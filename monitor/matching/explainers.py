@@ -31,6 +31,10 @@ class Explainers(list[Explained | Literal[False]]):
         self._roots = roots
         self._lang = lang
         self._nodes: dict[int, Explained] = {}  # by identity: topics are shared
+        # the leaves listed that occur wherever their feature does (a word or prefix in
+        # any field): one fires exactly when its feature is present, told without its
+        # hits -> that feature and its term as written
+        self.exact: dict[n.Exec, tuple[str, str]] = {}
 
     def rule(self, i: int) -> Explained:
         """The leaves that explain rule i (`self[i]`, made if it is not yet)."""
@@ -60,7 +64,11 @@ class Explainers(list[Explained | Literal[False]]):
             return tuple(dict.fromkeys(pair for pairs in found for pair in pairs or ()))
         if isinstance(node, n.TermLeaf):
             plan = node.plan(self._lang)
-            return ((node, plan[0][0]),) if plan is not None else ()
+            if plan is None:
+                return ()
+            if plan[2]:
+                self.exact[node] = plan[0][0], node.term
+            return ((node, plan[0][0]),)
         if isinstance(node, n.SubstringLeaf):
             return ((node, node.feature),) if self._lang in node.languages else ()
         return ()  # NOT and filters explain nothing

@@ -27,7 +27,7 @@ from monitor.matching.relevance import (
     words_of,
 )
 from monitor.matching.scoring import Scored, alone_key, score_of, stats_of
-from monitor.matching.shown import Counts, leaf_first, near_shown, shown, shown_two
+from monitor.matching.shown import PER_TERM, Counts, leaf_first, near_shown, shown, shown_two
 from monitor.models import Match, ScoreParts, Shown, made_hits, made_matches
 
 if TYPE_CHECKING:
@@ -105,6 +105,7 @@ def plain_rows(job: Rows) -> Plain:
     ctx, index, kind_of, execs = job.ctx, job.index, job.kind, job.execs
     decided = index.decided
     explainers = index.explainers
+    exact = explainers.exact
     present, memo = ctx.present, ctx.shown
     all_parts, twins_of = job.parts, job.twins
     numbers: dict[n.RawHit, int] = {}
@@ -130,7 +131,7 @@ def plain_rows(job: Rows) -> Plain:
                 alone: n.Exec | None = None
                 for leaf, need in leaves:
                     if (need is None or need in present) and (
-                            memo.get(leaf) or leaf_first(leaf, ctx))[1]:
+                            leaf in exact or (memo.get(leaf) or leaf_first(leaf, ctx))[1]):
                         if alone is not None:
                             break
                         alone = leaf
@@ -139,8 +140,12 @@ def plain_rows(job: Rows) -> Plain:
                         k = alone_of.get(alone, -1)
                         if k < 0:
                             k = alone_of[alone] = len(tails)
-                            tails.append(_tail(alone, ctx, explainers, numbers, table,
-                                               figured, words, body_words))
+                            word = exact.get(alone)
+                            tails.append(
+                                _word_tail(word, ctx, numbers, table, figured, words,
+                                           body_words) if word is not None else
+                                _tail(alone, ctx, explainers, numbers, table, figured, words,
+                                      body_words))
                         add(i)
                         add(k)
                         continue
@@ -183,7 +188,7 @@ def plain_rows(job: Rows) -> Plain:
             alone = None
             for leaf, need in leaves:
                 if (need is None or need in present) and (
-                        memo.get(leaf) or leaf_first(leaf, ctx))[1]:
+                        leaf in exact or (memo.get(leaf) or leaf_first(leaf, ctx))[1]):
                     if alone is not None:
                         break
                     alone = leaf
@@ -192,8 +197,12 @@ def plain_rows(job: Rows) -> Plain:
                     k = alone_of.get(alone, -1)
                     if k < 0:
                         k = alone_of[alone] = len(tails)
-                        tails.append(_tail(alone, ctx, explainers, numbers, table,
-                                           figured, words, body_words))
+                        word = exact.get(alone)
+                        tails.append(
+                            _word_tail(word, ctx, numbers, table, figured, words,
+                                       body_words) if word is not None else
+                            _tail(alone, ctx, explainers, numbers, table, figured, words,
+                                  body_words))
         if k < 0:
             parts = all_parts[i]
             tail = (_two(execs[i], leaves, parts, ctx, explainers, numbers, table, words)
@@ -281,6 +290,44 @@ def _two(root: n.Exec, leaves: Explained, parts: tuple[n.Exec, ...], ctx: n.Cont
 
 
 _UNSEEN: PartStats = ([], frozenset(), 0.0, 0)  # `_two`: a part's stats not yet made
+
+
+def _word_tail(word: tuple[str, str], ctx: n.Context, numbers: dict[n.RawHit, int],
+               table: list[PlainHit], figured: dict[tuple[float, int], Figures], words: int,
+               body_words: int) -> Tail:
+    """`_tail` of a word or prefix in any field (`Explainers.exact`: its feature and its
+    term as written): its first hits, count and score key in one step from where the
+    feature occurs, as `TermLeaf.first` and `alone_key` find them. The first hits are not
+    kept for `shown`: a rule that another term of fires too seldom has this one."""
+    feature, term = word
+    title, body = ctx.features.title_and_body(feature)  # ascending, distinct
+    if title:
+        count = len(title) + len(body)
+        key = 1.0, 1 + len(body)  # the title is one place
+    else:
+        place = body[0]
+        count = len(body)
+        key = (0.8 if place < LEAD_WORDS else 0.6 * (1.0 - place / body_words)), count
+    figures = figured.get(key)
+    if figures is None:
+        figures = figured[key] = one_figures(words, *key)
+    if title:
+        b = ctx.analysis.title.bounds  # token p spans b[2p] to b[2p + 1]
+        first = [(0, b[2 * p], -b[2 * p + 1], term) for p in title[:PER_TERM]]
+        if body and len(first) < PER_TERM:
+            b = ctx.analysis.body.bounds
+            first += [(1, b[2 * p], -b[2 * p + 1], term) for p in body[:PER_TERM - len(first)]]
+    else:
+        b = ctx.analysis.body.bounds
+        if count == 1:  # the commonest: once in the body, its hit numbered inline
+            hit = 1, b[2 * place], -b[2 * place + 1], term
+            k = numbers.get(hit)
+            if k is None:
+                k = numbers[hit] = len(table)
+                table.append(hit)
+            return (k,), figures, ((term, 1),)
+        first = [(1, b[2 * p], -b[2 * p + 1], term) for p in body[:PER_TERM]]
+    return _numbered(first, numbers, table), figures, ((term, count),)
 
 
 def _tail(leaf: n.Exec, ctx: n.Context, explainers: Explainers, numbers: dict[n.RawHit, int],

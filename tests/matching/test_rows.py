@@ -52,3 +52,36 @@ def test_rules_of_one_part_match_as_each_evaluated_alone(tmp_path: Path) -> None
     assert (both.hits, both.counts) != (word.hits, word.counts)
     assert (by_rule["alike"].hits, by_rule["alike"].score) == (both.hits, both.score)
     assert [term for term, _ in by_rule["two-too"].counts] == ["navy", "china"]
+
+
+def test_a_word_in_any_field_shows_and_scores_as_evaluated_alone(tmp_path: Path) -> None:
+    # a word or prefix in any field is told to fire by its feature and its match made from
+    # where it occurs: the same as `shown` and `score_of` give for each place it may have
+    queries = {
+        "title-once": "tanker",
+        "title-and-body": "navy OR missile",
+        "body-once": "harbour",
+        "body-late": "drills",
+        "body-often": "china",
+        "prefix": "export*",
+        "body-field": "body:china",  # not in any field: the general way
+        "title-field": "title:navy",
+        "both": "harbour OR exports",  # two fire: `shown`
+    }
+    data = {"rules": [{"id": rule_id, "query": q} for rule_id, q in queries.items()]}
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    rules = load_rules(path, languages=["en"])
+    filler = " ".join(["The officials said little more."] * 30)
+    body = (" ".join(["China sent its navy to the harbour for exports."]
+                     + ["China grew."] * 6) + f" {filler} The drills went on.")
+    doc = Document(id="1", source="s", title="A tanker and the navy", body=body,
+                   language="en")
+    analysis = analyze(doc, ["en"])
+    found = rules.match(analysis, doc)
+    assert [m.rule for m in found] == list(queries)
+    assert found == rules.match_all(analysis, doc)
+    by_rule = {m.rule: m for m in found}
+    assert by_rule["body-often"].counts == (("china", 7),)
+    assert len(by_rule["body-often"].hits) == 5
+    assert by_rule["body-late"].score_parts[0][1] < 0.8 == by_rule["body-once"].score_parts[0][1]
