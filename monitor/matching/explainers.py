@@ -17,6 +17,9 @@ from monitor.matching import nodes as n
 # the leaves, each with a feature it cannot occur without (None: no such feature), or None
 # when the rule has a NEAR, whose hits are only those inside its spans: ask the node
 Explained = tuple[tuple[n.Exec, str | None], ...] | None
+# the same, each leaf with its feature and term as written when it is a word or prefix in
+# any field (it fires exactly when that feature is present: `Explainers.tell`)
+Told = tuple[tuple[n.Exec, str | None, tuple[str, str] | None], ...] | None
 
 
 class Explainers(list[Explained | Literal[False]]):
@@ -32,15 +35,31 @@ class Explainers(list[Explained | Literal[False]]):
         self._lang = lang
         self._nodes: dict[int, Explained] = {}  # by identity: topics are shared
         # the leaves listed that occur wherever their feature does (a word or prefix in
-        # any field): one fires exactly when its feature is present, told without its
-        # hits -> that feature and its term as written
-        self.exact: dict[n.Exec, tuple[str, str]] = {}
+        # any field), by identity: one fires exactly when its feature is present, told
+        # without its hits -> that feature and its term as written
+        self._words: dict[int, tuple[str, str]] = {}
+        self.told: list[Told | Literal[False]] = [False] * len(roots)  # see `tell`
+        self._told: dict[int, tuple[n.Exec, str | None, tuple[str, str] | None]] = {}
 
     def rule(self, i: int) -> Explained:
         """The leaves that explain rule i (`self[i]`, made if it is not yet)."""
         found = self[i]
         if found is False:
             found = self[i] = self._of(self._roots[i])
+        return found
+
+    def tell(self, i: int) -> Told:
+        """Rule i's leaves as `rule` lists them, each with its feature and term when it is
+        a word or prefix in any field (`self.told[i]`, made if it is not yet): which of
+        them fire is then told from the entry alone, with no look-up in a table of the
+        rule set's leaves for each (each entry of a leaf is made once: rules share it)."""
+        found = self.told[i]
+        if found is False:
+            leaves = self.rule(i)
+            told, words = self._told, self._words
+            found = self.told[i] = None if leaves is None else tuple(
+                told.get(id(leaf)) or told.setdefault(id(leaf), (leaf, need, words.get(id(leaf))))
+                for leaf, need in leaves)
         return found
 
     def of(self, node: n.Exec) -> Explained:
@@ -67,7 +86,7 @@ class Explainers(list[Explained | Literal[False]]):
             if plan is None:
                 return ()
             if plan[2]:
-                self.exact[node] = plan[0][0], node.term
+                self._words[id(node)] = plan[0][0], node.term
             return ((node, plan[0][0]),)
         if isinstance(node, n.SubstringLeaf):
             return ((node, node.feature),) if self._lang in node.languages else ()

@@ -102,7 +102,7 @@ def plain_rows(job: Rows) -> Plain:
     ctx, index, kind_of, execs = job.ctx, job.index, job.kind, job.execs
     decided = index.decided
     explainers = index.explainers
-    exact = explainers.exact
+    told = explainers.told
     present, memo = ctx.present, ctx.shown
     all_parts, twins_of = job.parts, job.twins
     numbers: dict[n.RawHit, int] = {}
@@ -115,38 +115,38 @@ def plain_rows(job: Rows) -> Plain:
     figured: dict[tuple[float, int], Figures] = {}  # see `_tail`
     words = words_of(ctx.analysis)
     body_words = max(len(ctx.analysis.body.parts) >> 1, 1)
+    bounds = ctx.analysis.body.bounds  # token p spans b[2p] to b[2p + 1]
     for i in index.candidates(ctx):
         kind = kind_of[i]
         if not kind:
             # ONE, 2 candidates in 3 at 10,000 frequent rules: a path of its own, without
             # the tests the other kinds need (the general one below serves ONE + ASKED and
             # twins of one part)
-            leaves = explainers[i]
-            if leaves is False:
-                leaves = explainers.rule(i)
-            if leaves is not None:
+            tells = told[i]
+            if tells is False:
+                tells = explainers.tell(i)
+            if tells is not None:
                 alone: n.Exec | None = None
-                for leaf, need in leaves:
+                for leaf, need, word_of in tells:
                     if (need is None or need in present) and (
-                            leaf in exact or (memo.get(leaf) or leaf_first(leaf, ctx))[1]):
+                            word_of or (memo.get(leaf) or leaf_first(leaf, ctx))[1]):
                         if alone is not None:
                             break
-                        alone = leaf
+                        alone, word = leaf, word_of
                 else:
                     if alone is not None:
                         k = alone_of.get(alone, -1)
                         if k < 0:
                             k = alone_of[alone] = len(tails)
-                            word = exact.get(alone)
                             tails.append(
-                                _word_tail(word, ctx, numbers, table, figured, words,
+                                _word_tail(word, ctx, numbers, table, figured, words, bounds,
                                            body_words) if word is not None else
                                 _tail(alone, ctx, explainers, numbers, table, figured, words,
                                       body_words))
                         add(i)
                         add(k)
                         continue
-            raw, counts = shown(execs[i], ctx, leaves)
+            raw, counts = shown(execs[i], ctx, explainers.rule(i))
             add(i)
             add(len(tails))
             tails.append(_scored((raw, counts, None), all_parts[i], execs[i], ctx, explainers,
@@ -182,21 +182,24 @@ def plain_rows(job: Rows) -> Plain:
             leaves = explainers.rule(i)
         k = -1
         if one and leaves is not None:
+            tells = told[i]
+            if tells is False:
+                tells = explainers.tell(i)
+            assert tells is not None  # as `leaves`
             alone = None
-            for leaf, need in leaves:
+            for leaf, need, word_of in tells:
                 if (need is None or need in present) and (
-                        leaf in exact or (memo.get(leaf) or leaf_first(leaf, ctx))[1]):
+                        word_of or (memo.get(leaf) or leaf_first(leaf, ctx))[1]):
                     if alone is not None:
                         break
-                    alone = leaf
+                    alone, word = leaf, word_of
             else:
                 if alone is not None:
                     k = alone_of.get(alone, -1)
                     if k < 0:
                         k = alone_of[alone] = len(tails)
-                        word = exact.get(alone)
                         tails.append(
-                            _word_tail(word, ctx, numbers, table, figured, words,
+                            _word_tail(word, ctx, numbers, table, figured, words, bounds,
                                        body_words) if word is not None else
                             _tail(alone, ctx, explainers, numbers, table, figured, words,
                                   body_words))
@@ -291,11 +294,12 @@ _UNSEEN: PartStats = ([], frozenset(), 0.0, 0)  # `_two`: a part's stats not yet
 
 def _word_tail(word: tuple[str, str], ctx: n.Context, numbers: dict[n.RawHit, int],
                table: list[PlainHit], figured: dict[tuple[float, int], Figures], words: int,
-               body_words: int) -> Tail:
-    """`_tail` of a word or prefix in any field (`Explainers.exact`: its feature and its
+               bounds: list[int], body_words: int) -> Tail:
+    """`_tail` of a word or prefix in any field (`Explainers.tell`: its feature and its
     term as written): its first hits, count and score key in one step from where the
-    feature occurs, as `TermLeaf.first` and `alone_key` find them. The first hits are not
-    kept for `shown`: a rule that another term of fires too seldom has this one."""
+    feature occurs, as `TermLeaf.first` and `alone_key` find them (`bounds`: the body's,
+    taken once per document). The first hits are not kept for `shown`: a rule that
+    another term of fires too seldom has this one."""
     feature, term = word
     title, body = ctx.features.title_and_body(feature)  # ascending, distinct
     if title:
@@ -312,10 +316,10 @@ def _word_tail(word: tuple[str, str], ctx: n.Context, numbers: dict[n.RawHit, in
         b = ctx.analysis.title.bounds  # token p spans b[2p] to b[2p + 1]
         first = [(0, b[2 * p], -b[2 * p + 1], term) for p in title[:PER_TERM]]
         if body and len(first) < PER_TERM:
-            b = ctx.analysis.body.bounds
+            b = bounds
             first += [(1, b[2 * p], -b[2 * p + 1], term) for p in body[:PER_TERM - len(first)]]
     else:
-        b = ctx.analysis.body.bounds
+        b = bounds
         if count == 1:  # the commonest: once in the body, its hit numbered inline
             hit = 1, b[2 * place], -b[2 * place + 1], term
             k = numbers.get(hit)
