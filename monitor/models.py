@@ -207,13 +207,13 @@ def made_hits(hits: Sequence[tuple[int, int, int, str]], texts: tuple[str, str])
 
 def made_matches(ids: Sequence[str], order: Iterable[int],
                  tails: Sequence[tuple[object, Figures, TermCounts]],
-                 hits: Sequence[tuple[Hit, ...]]) -> list[Match]:
+                 hits: Sequence[tuple[Hit, ...]], parts: Sequence[ScoreParts | Figures],
+                 ) -> list[Match]:
     """The scored Matches `order` lists as [rule, row, rule, row, ...]: rule `ids[rule]`
-    with the figures and counts of `tails[row]` and the hits `hits[row]` (the matches of
-    one row share its tuples). Made in one loop, not by a call each (hundreds a document; a
-    call cost as much as making the Match). The parts are named when first read
-    (`score_parts`): few callers read them, and naming them for every row cost 12% of
-    making a document's matches here (at 10,000 frequent rules, in-process A/B)."""
+    with the score and counts of `tails[row]`, the hits `hits[row]` and the parts
+    `parts[row]` (the matches of one row share its tuples). Made in one loop, not by a call
+    each (hundreds a document; a call cost as much as making the Match). Parts given as a
+    row's Figures are named when first read (`score_parts`, see `matches_of`)."""
     new = object.__new__
     out: list[Match] = []
     add = out.append
@@ -225,7 +225,7 @@ def made_matches(ids: Sequence[str], order: Iterable[int],
         m.hits = hits[row]
         m.counts = counts
         m._score = figures[0]
-        m._parts = figures
+        m._parts = parts[row]
         m._later = None
         add(m)
     return out

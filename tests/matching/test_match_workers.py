@@ -351,7 +351,7 @@ def test_hits_and_matches_read_back_are_the_public_types() -> None:
         made[0].text = "other"  # type: ignore[misc]
     parts = (("prominence", 0.5), ("mentions", 0.25), ("closeness", 1.0), ("concentration", 0.0))
     tail = ((0, 1), (0.5, 0.5, 0.25, 1.0, 0.0), (("navy", 1),))
-    match = made_matches(("a", "b"), [1, 0], [tail], [tuple(made)])[0]
+    match = made_matches(("a", "b"), [1, 0], [tail], [tuple(made)], [tail[1]])[0]
     expected = Match(rule="b", hits=hits, score=0.5, score_parts=parts, counts=(("navy", 1),))
     assert type(match) is Match and match == expected and match.score == 0.5
     assert match.score_parts == parts and match.score_parts is match.score_parts  # named once
