@@ -324,7 +324,7 @@ def unpack(packed: Packed, ids: Sequence[str], doc: Document) -> Found:
     `ids`: the rule set's (`RuleSet.ids`); `doc`: the document matched."""
     language, table, tails, order = packed
     texts = (normalize_text(doc.title), normalize_text(doc.body)) if table else ("", "")
-    return language, matches_of((table, tails, array("I", order)), ids, texts, named=False)
+    return language, matches_of((table, tails, array("I", order)), ids, texts)
 
 
 # ---------------------------------------------------------------- in the workers

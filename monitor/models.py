@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -104,11 +104,6 @@ class Hit:
 
 ScoreParts = tuple[tuple[str, float], ...]  # the relevance score's parts by name
 TermCounts = tuple[tuple[str, int], ...]  # query term -> how many hits it has
-# the score's parts by name, in the order the matcher works them out (matching.relevance's
-# WEIGHTS); a score as the matcher sends it back from a worker: the score, then its parts'
-# values in this order
-PART_NAMES = ("prominence", "mentions", "closeness", "concentration")
-Figures = tuple[float, float, float, float, float]
 
 
 class Match:
@@ -130,7 +125,7 @@ class Match:
         self.hits = hits  # the first few of each term's (matching.shown.PER_TERM, MAX_HITS)
         self.counts = counts  # how many hits each term that fired has in the document
         self._score = score
-        self._parts: ScoreParts | Figures = score_parts  # Figures: see made_matches
+        self._parts = score_parts
         self._later = later
 
     def _resolve(self) -> None:
@@ -149,10 +144,7 @@ class Match:
     def score_parts(self) -> ScoreParts:
         """The score's parts by name ("prominence", "mentions", ...)."""
         self._resolve()
-        parts = self._parts
-        if parts and parts[0].__class__ is not tuple:  # Figures (made_matches): named now
-            self._parts = tuple(zip(PART_NAMES, cast("Figures", parts)[1:], strict=True))
-        return cast(ScoreParts, self._parts)
+        return self._parts
 
     def _key(self) -> tuple[str, tuple[Hit, ...], float, ScoreParts, TermCounts]:
         return self.rule, self.hits, self.score, self.score_parts, self.counts
@@ -165,6 +157,9 @@ class Match:
 
     def __repr__(self) -> str:
         return f"Match(rule={self.rule!r}, score={self.score}, hits={len(self.hits)})"
+
+
+Shown = tuple[tuple[Hit, ...], float, ScoreParts, TermCounts]  # hits, score, parts, counts
 
 
 _FIELDS: tuple[Field_, Field_] = ("title", "body")
@@ -205,27 +200,23 @@ def made_hits(hits: Sequence[tuple[int, int, int, str]], texts: tuple[str, str])
     return made
 
 
-def made_matches(ids: Sequence[str], order: Iterable[int],
-                 tails: Sequence[tuple[object, Figures, TermCounts]],
-                 hits: Sequence[tuple[Hit, ...]], parts: Sequence[ScoreParts | Figures],
+def made_matches(ids: Sequence[str], order: Iterable[int], shown: Sequence[Shown]
                  ) -> list[Match]:
     """The scored Matches `order` lists as [rule, row, rule, row, ...]: rule `ids[rule]`
-    with the score and counts of `tails[row]`, the hits `hits[row]` and the parts
-    `parts[row]` (the matches of one row share its tuples). Made in one loop, not by a call
-    each (hundreds a document; a call cost as much as making the Match). Parts given as a
-    row's Figures are named when first read (`score_parts`, see `matches_of`)."""
+    showing `shown[row]` (the matches of one row share its tuples). Made in one loop, not
+    by a call each (hundreds a document; a call cost as much as making the Match)."""
     new = object.__new__
     out: list[Match] = []
     add = out.append
     numbers = iter(order)
     for rule, row in zip(numbers, numbers, strict=True):
-        _, figures, counts = tails[row]
+        hits, score, parts, counts = shown[row]
         m = new(Match)
         m.rule = ids[rule]
-        m.hits = hits[row]
+        m.hits = hits
         m.counts = counts
-        m._score = figures[0]
-        m._parts = parts[row]
+        m._score = score
+        m._parts = parts
         m._later = None
         add(m)
     return out

@@ -20,6 +20,7 @@ from monitor.matching.explainers import Explained, Explainers
 from monitor.matching.prefilter import Index
 from monitor.matching.relevance import (
     LEAD_WORDS,
+    WEIGHTS,
     PartStats,
     one_figures,
     two_figures,
@@ -27,7 +28,7 @@ from monitor.matching.relevance import (
 )
 from monitor.matching.scoring import Scored, alone_key, score_of, stats_of
 from monitor.matching.shown import PER_TERM, Counts, leaf_first, near_shown, shown, shown_two
-from monitor.models import PART_NAMES, Figures, Match, ScoreParts, made_hits, made_matches
+from monitor.models import Match, ScoreParts, Shown, made_hits, made_matches
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -38,10 +39,12 @@ if TYPE_CHECKING:
 # start, minus the end, term; the text as written is the field's [start:end], sliced where
 # the Hit is made: the worker does not send it); what a match shows as plain values (a
 # tail): the numbers of its hits among a document's plain hits, its score's figures (score,
-# then the parts' values in the order of models.PART_NAMES: five floats, not five tuples to
+# then the parts' values in the order of PART_NAMES: five floats, not five tuples to
 # pickle) and its term counts
 PlainHit = n.RawHit
+Figures = tuple[float, float, float, float, float]
 Tail = tuple[tuple[int, ...], Figures, Counts]
+PART_NAMES = tuple(WEIGHTS)  # prominence, mentions, closeness, concentration
 # a document's matches: each distinct hit once, each distinct tail once (rules explained by
 # one term share its tail), and per match its rule's number and its tail's, in rule order:
 # [rule, tail, rule, tail, ...] as unsigned ints (one bytes object to send, not a tuple per
@@ -369,24 +372,17 @@ def _tail(leaf: n.Exec, ctx: n.Context, explainers: Explainers, numbers: dict[n.
     return _numbered(first, numbers, table), figures, ((first[0][3], count),)
 
 
-def matches_of(plain: Plain, ids: Sequence[str], texts: tuple[str, str], *,
-               named: bool = True) -> list[Match]:
+def matches_of(plain: Plain, ids: Sequence[str], texts: tuple[str, str]) -> list[Match]:
     """The Match objects of `plain_rows`' values (`ids`: the rules' ids by number; `texts`:
     the document's title and body as analysed, `normalize_text`); the matches of one tail
-    share its hits. `named`: each tail's score parts named here, shared by its matches
-    (for alerts: every match's are read); else each match names its own when they are
-    first read (a worker's matches read back for `monitor test`: ~210 tails a document at
-    10,000 frequent rules, whose parts are seldom read; naming them here was 12% of making
-    the matches)."""
+    share its hits."""
     table, tails, order = plain
     made = made_hits(table, texts)
     hit = made.__getitem__
+    a, b, c, d = PART_NAMES
     # most tails show one hit: its tuple made without a map
-    hits = [(made[at[0]],) if len(at) == 1 else tuple(map(hit, at)) for at, _, _ in tails]
-    if named:
-        a, b, c, d = PART_NAMES
-        parts: list[ScoreParts | Figures] = [((a, f[1]), (b, f[2]), (c, f[3]), (d, f[4]))
-                                             for _, f, _ in tails]
-    else:
-        parts = [f for _, f, _ in tails]
-    return made_matches(ids, order, tails, hits, parts)
+    shown: list[Shown] = [
+        ((made[at[0]],) if len(at) == 1 else tuple(map(hit, at)), f[0],
+         ((a, f[1]), (b, f[2]), (c, f[3]), (d, f[4])), counts)
+        for at, f, counts in tails]
+    return made_matches(ids, order, shown)
