@@ -24,7 +24,7 @@ of its own, the two engines one after the other. Without java, javac or the jars
 side is skipped with a message.
 
 monitor's line has two measurements. `docs_per_s`/`docs_per_cpu_s`: one process matching
-(`RuleSet.match`: matches with their hits, every score read). `workers_*`: the same
+(`RuleSet.match`: matches with their hits, every score and its parts read). `workers_*`: the same
 documents as `monitor test` matches them with `workers: auto` (`MatchWorkers`, one worker
 process per core forked after the warm-up, every match's hits, counts and score sent back
 and read), on the clock and per CPU-second of the main process and the workers together;
@@ -128,11 +128,12 @@ def count_matches(rules: RuleSet, docs: list[Document]) -> int:
     from monitor.text.analysis import analyze
 
     return sum(1 for doc in docs for m in rules.match(analyze(doc, bm.LANGUAGES), doc)
-               if m.score >= 0)  # every score read, as `monitor test` prints them
+               if m.score >= 0 and m.score_parts is not None)  # read as `monitor test` prints them
 
 
 def with_workers(rules: RuleSet, warm: list[Document], docs: list[Document]) -> dict[str, Any]:
-    """The documents through `workers: auto` as `monitor test` sends them, scores read."""
+    """The documents through `workers: auto` as `monitor test` sends them, every score
+    and its parts read."""
     from monitor.match_workers import WINDOW, MatchWorkers
     from monitor.workers import worker_count
 
@@ -144,7 +145,7 @@ def with_workers(rules: RuleSet, warm: list[Document], docs: list[Document]) -> 
         for _, _, found in pool.stream(pool.matches, rules, ((None, d) for d in docs)):
             assert not isinstance(found, Exception), found  # as `monitor test` has them
             for m in found[1]:
-                m.score  # noqa: B018  (monitor test prints every score)
+                m.score, m.score_parts  # noqa: B018  (monitor test prints them)
         cpu, wall = time.process_time() + cpu_s(pids) - cpu, time.perf_counter() - wall
         memory = memory_mb([os.getpid(), *pids])
     finally:
