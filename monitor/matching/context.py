@@ -3,6 +3,7 @@ what nodes find in it (occurrences, raw hits)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol, cast
 
 from monitor.matching.lexicon import Features
@@ -24,13 +25,15 @@ FIELD_NUMBER: dict[str, int] = {name: i for i, name in enumerate(ALL_FIELDS)}
 # whether having them means the term occurs (a single word or prefix, in any field)
 Plan = tuple[tuple[str, ...], frozenset[str], bool]
 UNPLANNED: Plan = ((), frozenset(), False)
+_NO_PHRASES: Mapping[str, Mapping[str, str]] = {}
+_NO_PLACES: Mapping[str, list[Occurrence]] = {}
 
 
 class Context:
     """One document being matched: its analysis, its features and per-document memos."""
 
     __slots__ = ("analysis", "before", "doc", "features", "hits", "lang", "made", "memo",
-                 "pairs", "parts", "places", "present", "scores", "shown")
+                 "pairs", "parts", "phrases", "places", "present", "said", "scores", "shown")
 
     def __init__(self, analysis: Analysis, doc: Document, features: Features) -> None:
         self.analysis = analysis
@@ -38,6 +41,12 @@ class Context:
         self.lang = analysis.language
         self.features = features
         self.present = features.present
+        # the two-word phrases the prefilter looked for (first feature -> second -> probe)
+        # and where those it found occur (`prefilter.Index.said`): `TermLeaf` then takes
+        # a phrase's occurrences from there, and one not found is absent (none until the
+        # prefilter has run: `match_all`, `match_rule` look every phrase up)
+        self.phrases: Mapping[str, Mapping[str, str]] = _NO_PHRASES
+        self.said: Mapping[str, list[Occurrence]] = _NO_PLACES
         self.memo: dict[object, list[Occurrence]] = {}  # node (by identity) -> occurrences
         self.hits: dict[object, list[RawHit]] = {}  # leaf (by identity) -> its hits
         # leaf -> its first hits (what a match shows) and how many it has

@@ -9,7 +9,8 @@ dict lookup per word it contains, not one test per rule.
 A two-word phrase is a probe of its own (`probes.phrase_probe`), said to be in a document
 when the phrase occurs there: it is looked for once per document when both its words are,
 for every rule that has it, and rules made of words and such phrases are then decided here
-too. A rule of NEAR of two words is decided here too: of its candidates (both words in the
+too (where it occurs is kept on the context: the rules' terms take a phrase's places from
+there). A rule of NEAR of two words is decided here too: of its candidates (both words in the
 document), those where the two do not pair are taken out. What each rule needs is worked
 out in `probes.py`.
 """
@@ -23,7 +24,7 @@ from pyroaring import BitMap, FrozenBitMap
 
 from monitor.matching import nodes as n
 from monitor.matching.explainers import Explainers
-from monitor.matching.lexicon import PREFIX_MARK, Lexicon
+from monitor.matching.lexicon import EMPTY, PREFIX_MARK, Lexicon
 from monitor.matching.near import Words, apart
 from monitor.matching.probes import NEVER, PHRASE_SEP, ProbePlanner
 
@@ -72,6 +73,7 @@ class Index:
         """Rule numbers (iterated ascending) that the document may match."""
         probes: Collection[str] = ctx.present
         said = self.said(ctx)
+        ctx.phrases, ctx.said = self.phrases, said  # what leaves then know (`Context`)
         if said:  # phrases' probes are no features: none is there twice
             probes = [*probes, *said]
         found = _under(self.entries, probes)
@@ -98,15 +100,15 @@ class Index:
             found |= self.always
         return found
 
-    def said(self, ctx: n.Context) -> set[str]:
-        """The probes of the phrases that occur in the document: where the first word is,
-        the second follows, in one field (as `TermLeaf.matches` finds them). What the
-        token after each of the first word's places carries is met with its phrases'
-        second words (~150 such places a document at 10,000 frequent rules, most of the
-        tokens after them carrying nothing): plain loops cost 0.033 ms a document there,
-        0.056 with a set made per first word in C, 0.096 with a set of the places
-        before each second word asked for every phrase."""
-        said: set[str] = set()
+    def said(self, ctx: n.Context) -> dict[str, list[n.Occurrence]]:
+        """The probes of the phrases that occur in the document, and where they occur (as
+        `TermLeaf._located` finds them, title first, ascending): where the first word is,
+        the second follows, in one field. What the token after each of the first word's
+        places carries is met with its phrases' second words (~150 such places a document
+        at 10,000 frequent rules, most of the tokens after them carrying nothing): plain
+        loops cost 0.033 ms a document there, 0.056 with a set made per first word in C,
+        0.096 with a set of the places before each second word asked for every phrase."""
+        said: dict[str, list[n.Occurrence]] = {}
         phrases, features, placed = self.phrases, ctx.features, self.lexicon.placed
         for field in n.ALL_FIELDS:
             where = features.where(field)
@@ -116,15 +118,16 @@ class Index:
                 for p in at:
                     for second in carried[p + 1]:
                         # a feature kept by its place is carried where it is not kept
-                        if second in pairs and (second not in placed or not _before(
-                                where.get(second)).isdisjoint(at)):
-                            said.add(pairs[second])
+                        if second in pairs and (second not in placed or (
+                                p + 1 in where.get(second, EMPTY))):
+                            b = ctx.analysis.field(field).bounds  # token p: b[2p] to b[2p+1]
+                            place = (field, p, p + 1, b[2 * p], b[2 * p + 3])
+                            probe = pairs[second]
+                            if probe in said:
+                                said[probe].append(place)
+                            else:
+                                said[probe] = [place]
         return said
-
-
-def _before(positions: list[int] | None) -> set[int]:
-    """The positions just before these (rarely asked)."""
-    return {p - 1 for p in positions} if positions else set()
 
 
 def _under(table: Postings, probes: Collection[str]) -> BitMap:

@@ -10,7 +10,7 @@ import yaml
 from monitor.matching import load_rules
 from monitor.matching.nodes import TermLeaf
 from monitor.matching.prefilter import MAX_CHECKS
-from monitor.matching.probes import ProbePlanner, phrase_probe, post_order
+from monitor.matching.probes import PHRASE_SEP, ProbePlanner, phrase_probe, post_order
 from monitor.models import Document
 from monitor.text.analysis import analyze
 
@@ -174,7 +174,8 @@ def test_a_phrase_is_said_to_occur_where_its_leaf_finds_it(tmp_path: Path) -> No
         analysis = analyze(doc, ["en", "ru"])
         ctx = rules._context(analysis, doc)
         found = index.said(ctx)
-        assert found == {probe for probe, leaf in leaves.items() if leaf.matches(ctx)}
+        assert found == {probe: leaf.occurrences(ctx) for probe, leaf in leaves.items()
+                         if leaf.matches(ctx)}
         assert rules.match(analysis, doc) == rules.match_all(analysis, doc)
         said += len(found)
         names += any("Jobs" in probe or "jobs" in probe for probe in found)
@@ -208,3 +209,50 @@ def test_near_of_two_words_is_a_candidate_where_it_matches(tmp_path: Path) -> No
         assert rules.match(analysis, doc) == rules.match_all(analysis, doc)
         matched += len(candidates)
     assert matched > 100
+
+
+def test_a_phrase_the_prefilter_found_absent_or_present_has_the_hits_it_has_unfiltered(
+    tmp_path: Path,
+) -> None:
+    """What `said` found is kept on the context, and a two-word phrase it looked for is
+    located from it (or absent at once): every phrase's hits (words, a prefix, a word twice, names
+    that are common words too, an acronym, scoped to a field, with slop, of three words)
+    are those found without it, and so are the matches."""
+    rng = random.Random(13)
+    words = WORDS["en"]
+    phrases = sorted({f'"{rng.choice(words)} {rng.choice(words)}"' for _ in range(40)} | {
+        '"arms sal*"', '"sales sales"', '"Steve Jobs"', '"Jobs report"', '"NATO talks"',
+        'title:"arms sales"', 'body:"sales talks"', '"arms sales"~1', '"arms sales talks"'})
+    forms = [*FORMS["en"], "Steve", "Jobs", "jobs", "report", "NATO", "Nato", "nato", "."]
+    # OR navy: the phrase is a probe of the index; AND title:china: evaluated after it
+    data = {"rules": [{"id": f"r{i}-{j}", "query": query}
+                      for i, q in enumerate(phrases)
+                      for j, query in enumerate((f"{q} OR navy", f"{q} AND title:china"))]}
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    rules = load_rules(path, languages=["en", "ru"])
+    index = rules._index_for("en")
+    leaves = [leaf for leaf in post_order(rules._execs) if isinstance(leaf, TermLeaf)]
+    absent = present = 0
+    for i in range(200):
+        title = " ".join(["China", *rng.choices(forms, k=4)])
+        body = " ".join(rng.choices(forms, k=rng.randint(0, 40)))
+        doc = Document(id=str(i), source="s", title=title, body=body, language="en")
+        analysis = analyze(doc, ["en", "ru"])
+        told = rules._context(analysis, doc)
+        index.candidates(told)  # keeps what `said` found on the context
+        for leaf in leaves:
+            naive = rules._context(analysis, doc)
+            assert leaf.first(told, 2) == leaf.first(naive, 2)
+            assert leaf.occurrences(told) == leaf.occurrences(naive)
+            assert leaf.hits(told) == leaf.hits(naive)
+            assert leaf.matches(told) == leaf.matches(naive)
+            if (probe := phrase_probe(leaf, "en")) is not None and (
+                    probe.split(PHRASE_SEP)[1] in index.phrases.get(
+                        probe.split(PHRASE_SEP)[0], {})) and leaf.absent(naive) is False:
+                if probe in told.said:
+                    present += 1
+                else:
+                    absent += 1
+        assert rules.match(analysis, doc) == rules.match_all(analysis, doc)
+    assert absent > 100 and present > 50
