@@ -16,18 +16,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from monitor.matching import nodes as n
-from monitor.matching.explainers import Explained, Explainers
+from monitor.matching.explainers import Explainers
 from monitor.matching.prefilter import Index
-from monitor.matching.relevance import (
-    LEAD_WORDS,
-    WEIGHTS,
-    PartStats,
-    one_figures,
-    two_figures,
-    words_of,
-)
-from monitor.matching.scoring import Scored, alone_key, score_of, stats_of
-from monitor.matching.shown import PER_TERM, Counts, leaf_first, near_shown, shown, shown_two
+from monitor.matching.relevance import LEAD_WORDS, WEIGHTS, one_figures, words_of
+from monitor.matching.scoring import Scored, alone_key, score_of
+from monitor.matching.shown import PER_TERM, Counts, leaf_first, shown
+from monitor.matching.two import Figures, numbered, two_tail
+from monitor.matching.two import Tail as Tail  # monitor.match_workers reads it here
 from monitor.models import Match, ScoreParts, Shown, made_hits, made_matches
 
 if TYPE_CHECKING:
@@ -42,8 +37,6 @@ if TYPE_CHECKING:
 # then the parts' values in the order of PART_NAMES: five floats, not five tuples to
 # pickle) and its term counts
 PlainHit = n.RawHit
-Figures = tuple[float, float, float, float, float]
-Tail = tuple[tuple[int, ...], Figures, Counts]
 PART_NAMES = tuple(WEIGHTS)  # prominence, mentions, closeness, concentration
 # a document's matches: each distinct hit once, each distinct tail once (rules explained by
 # one term share its tail), and per match its rule's number and its tail's, in rule order:
@@ -208,7 +201,7 @@ def plain_rows(job: Rows) -> Plain:
                                   body_words))
         if k < 0:
             parts = all_parts[i]
-            tail = (_two(execs[i], leaves, parts, ctx, explainers, numbers, table, words)
+            tail = (two_tail(i, execs[i], leaves, parts, ctx, explainers, numbers, table, words)
                     if len(parts) == 2 else None)
             if tail is None:
                 raw, counts = shown(execs[i], ctx, leaves)
@@ -223,19 +216,6 @@ def plain_rows(job: Rows) -> Plain:
     return table, tails, order
 
 
-def _numbered(raw: list[n.RawHit], numbers: dict[n.RawHit, int],
-              table: list[PlainHit]) -> tuple[int, ...]:
-    """The numbers of these hits in the document's table of plain hits (added if new)."""
-    at: list[int] = []
-    for hit in raw:
-        k = numbers.get(hit)
-        if k is None:  # sent as it is: not made again in another order
-            k = numbers[hit] = len(table)
-            table.append(hit)
-        at.append(k)
-    return tuple(at)
-
-
 def _figures(value: float, parts: ScoreParts) -> Figures:
     return value, parts[0][1], parts[1][1], parts[2][1], parts[3][1]
 
@@ -246,53 +226,7 @@ def _scored(found: Found, parts: tuple[n.Exec, ...], root: n.Exec, ctx: n.Contex
     """A match as a Tail, from what `_check` (or `shown`) found, scored if it is not yet."""
     raw, counts, scored = found
     value, score_parts = scored or score_of(parts, ctx, explainers, root)
-    return _numbered(raw, numbers, table), _figures(value, score_parts), counts
-
-
-def _two(root: n.Exec, leaves: Explained, parts: tuple[n.Exec, ...], ctx: n.Context,
-         explainers: Explainers, numbers: dict[n.RawHit, int], table: list[PlainHit],
-         words: int) -> Tail | None:
-    """A match of a rule whose two parts are its terms (`a AND b`, `a AND b AND NOT c`), or
-    of NEAR of two words or of a phrase and a word, as `shown` and `_scored` make it in
-    fewer steps: what it shows from each term's first hits (NEAR's from where the two pair,
-    `near_shown`), and its score's figures from the two parts' stats, without their names
-    and without a memo (rules alike share a tail; at 10,000 frequent rules no two others of
-    a document had the same two parts). None for other rules of two parts."""
-    first, second = parts
-    if leaves is None:
-        found = near_shown(root, ctx) if isinstance(root, n.NearNode) else None
-    elif len(leaves) == 2 and leaves[0][0] is first and leaves[1][0] is second:
-        found = shown_two(first, second, ctx)
-    else:
-        return None
-    if found is None:
-        return None
-    known: dict[object, PartStats | None] = ctx.parts
-    a = known.get(first, _UNSEEN)
-    if a is _UNSEEN:
-        a = stats_of(first, ctx, explainers)
-    b = known.get(second, _UNSEEN)
-    if b is _UNSEEN:
-        b = stats_of(second, ctx, explainers)
-    if a is None or b is None:  # a part without hits of its own: `score_of` weighs the rule
-        return None
-    hits = found[0]
-    if len(hits) != 2:
-        return _numbered(hits, numbers, table), two_figures(words, a, b), found[1]
-    # the commonest: each term once (or its first place paired), `_numbered` inline
-    hit, other = hits
-    k = numbers.get(hit)
-    if k is None:
-        k = numbers[hit] = len(table)
-        table.append(hit)
-    j = numbers.get(other)
-    if j is None:
-        j = numbers[other] = len(table)
-        table.append(other)
-    return (k, j), two_figures(words, a, b), found[1]
-
-
-_UNSEEN: PartStats = ([], frozenset(), 0.0, 0)  # `_two`: a part's stats not yet made
+    return numbered(raw, numbers, table), _figures(value, score_parts), counts
 
 
 def _word_tail(word: tuple[str, str], ctx: n.Context, numbers: dict[n.RawHit, int],
@@ -331,7 +265,7 @@ def _word_tail(word: tuple[str, str], ctx: n.Context, numbers: dict[n.RawHit, in
                 table.append(hit)
             return (k,), figures, ((term, 1),)
         first = [(1, b[2 * p], -b[2 * p + 1], term) for p in body[:PER_TERM]]
-    return _numbered(first, numbers, table), figures, ((term, count),)
+    return numbered(first, numbers, table), figures, ((term, count),)
 
 
 def _tail(leaf: n.Exec, ctx: n.Context, explainers: Explainers, numbers: dict[n.RawHit, int],
@@ -362,14 +296,14 @@ def _tail(leaf: n.Exec, ctx: n.Context, explainers: Explainers, numbers: dict[n.
     figures = figured.get(key)
     if figures is None:  # the score of one part reads its prominence and count only
         figures = figured[key] = one_figures(words, *key)
-    if len(first) == 1:  # most terms occur once: `_numbered`, inline
+    if len(first) == 1:  # most terms occur once: `numbered`, inline
         hit = first[0]
         k = numbers.get(hit)
         if k is None:
             k = numbers[hit] = len(table)
             table.append(hit)
         return (k,), figures, ((hit[3], count),)
-    return _numbered(first, numbers, table), figures, ((first[0][3], count),)
+    return numbered(first, numbers, table), figures, ((first[0][3], count),)
 
 
 def matches_of(plain: Plain, ids: Sequence[str], texts: tuple[str, str]) -> list[Match]:

@@ -201,6 +201,11 @@ def word_stats(leaf: n.TermLeaf, word: str, ctx: n.Context) -> PartStats | None:
             body = EMPTY
         else:
             title = EMPTY
+    return positions_stats(title, body, ctx)
+
+
+def positions_stats(title: list[int], body: list[int], ctx: n.Context) -> PartStats | None:
+    """`word_stats` from a word's title and body positions (ascending, distinct)."""
     if not body:
         return ([0], frozenset((TITLE,)), 1.0, 1) if title else None
     units = ctx.analysis.body.units("paragraph")

@@ -113,7 +113,12 @@ def shown_two(first: n.Exec, second: n.Exec, ctx: n.Context
     more, other = memo.get(second) or leaf_first(second, ctx)
     if not count or not other or hits[0][3] == more[0][3]:
         return None
-    counts = (hits[0][3], count), (more[0][3], other)
+    return two_shown(hits, more, ((hits[0][3], count), (more[0][3], other)))
+
+
+def two_shown(hits: list[n.RawHit], more: list[n.RawHit], counts: Counts
+              ) -> tuple[list[n.RawHit], Counts]:
+    """`shown_two` from the two leaves' first hits (both fire, their terms differ)."""
     if len(hits) == 1 and len(more) == 1:  # each once (most): `_dedupe` of the two, inline
         hit, near = hits[0], more[0]
         if hit[1] != near[1] or hit[0] != near[0] or hit[2] != near[2]:  # two places

@@ -85,3 +85,36 @@ def test_a_word_in_any_field_shows_and_scores_as_evaluated_alone(tmp_path: Path)
     assert by_rule["body-often"].counts == (("china", 7),)
     assert len(by_rule["body-often"].hits) == 5
     assert by_rule["body-late"].score_parts[0][1] < 0.8 == by_rule["body-once"].score_parts[0][1]
+
+
+def test_two_words_in_any_field_show_and_score_as_evaluated_alone(tmp_path: Path) -> None:
+    # the two parts of `a AND b` are words or prefixes in any field: each one's first hits
+    # and stats come from one look-up of where it occurs, the same as `shown` and `score_of`
+    queries = {
+        "title-only": "tanker AND navy",  # tanker in the title only, navy in both
+        "body-only": "harbour AND drills",
+        "both-often": "china AND navy",
+        "prefix": "export* AND harbour",
+        "negated": "tanker AND drills AND NOT submarine",
+        "one-word": "china",  # fires first: its first hits are kept for the document
+        "again": "china AND drills",
+        "field": "title:navy AND harbour",  # not in any field: the general way
+        "absent": "tanker AND submarine",
+        "same-place": "export* AND exports",
+    }
+    data = {"rules": [{"id": rule_id, "query": q} for rule_id, q in queries.items()]}
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    rules = load_rules(path, languages=["en"])
+    filler = " ".join(["The officials said little more."] * 30)
+    body = (" ".join(["China sent its navy to the harbour for exports."]
+                     + ["China grew."] * 6) + f" {filler} The drills went on.")
+    doc = Document(id="1", source="s", title="A tanker and the navy", body=body,
+                   language="en")
+    analysis = analyze(doc, ["en"])
+    found = rules.match(analysis, doc)
+    assert [m.rule for m in found] == [r for r in queries if r != "absent"]
+    assert found == rules.match_all(analysis, doc)
+    by_rule = {m.rule: m for m in found}
+    assert by_rule["both-often"].counts == (("china", 7), ("navy", 2))
+    assert len(by_rule["both-often"].hits) == 7  # five of china, two of navy
