@@ -187,3 +187,20 @@ def _alive(pid: int) -> bool:
             return stat.read().split(") ", 1)[1][0] != "Z"  # a zombie has ended
     except (FileNotFoundError, ProcessLookupError):  # gone, or reaped while read
         return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pipe sizes are Linux's")
+def test_results_come_back_through_a_wide_pipe() -> None:
+    # a chunk's results (hundreds of KB) pass in one go, not a default 64 KiB pipeful at a time
+    import fcntl
+
+    from monitor.workers import RESULT_PIPE
+
+    if int(Path("/proc/sys/fs/pipe-max-size").read_text()) < RESULT_PIPE:
+        pytest.skip("the system allows smaller pipes only")
+    pool = WorkerPool(1, name="test", start="fork")
+    try:
+        reader = pool._pool()._result_queue._reader  # type: ignore[attr-defined]
+        assert fcntl.fcntl(reader.fileno(), fcntl.F_GETPIPE_SZ) >= RESULT_PIPE
+    finally:
+        pool.close()
